@@ -1,0 +1,82 @@
+"""Settings, read from the environment (prefix ``CAREERPATH_``, nested with ``__``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class AuthSettings(BaseModel):
+    """The identity provider careerpath trusts as an OAuth 2.0 resource server."""
+
+    issuer: str | None = Field(
+        default=None,
+        description="Token issuer (`iss`). Its OIDC discovery document gives the JWKS URL. "
+        "Unset in dev: the built-in dev issuer is used.",
+    )
+    audience: str = Field(default="careerpath", description="Required `aud` of every token.")
+    jwks_url: str | None = Field(
+        default=None, description="JWKS URL; overrides the one found by OIDC discovery."
+    )
+    org_claim: str = Field(default="org_id", description="Claim that names the organization.")
+    algorithms: list[str] = Field(
+        default=["RS256", "ES256", "PS256", "EdDSA"],
+        description="Signature algorithms accepted (never `none`, never HMAC).",
+    )
+    leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed.")
+    jwks_cache_seconds: int = Field(default=600, ge=10, description="How long a fetched JWKS is kept.")
+    jwks_min_refresh_seconds: int = Field(
+        default=30, ge=0, description="At most one JWKS refresh on an unknown `kid` per this period."
+    )
+    email_fallback: bool = Field(
+        default=False,
+        description="Match the employee by a verified `email` claim when no employee has the token's `sub`.",
+    )
+    default_org: str | None = Field(
+        default=None,
+        description="Slug of the organization to use when tokens carry no org claim (single-tenant).",
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting careerpath reads. See the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CAREERPATH_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    env: Environment = Field(default=Environment.DEV, description="`dev` or `production`.")
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL. Unset: an embedded PostgreSQL in the data directory."
+    )
+    data_dir: Path = Field(
+        default=Path(".careerpath"),
+        description="Where the embedded database and the dev issuer's key live.",
+    )
+    test_database_url: str | None = Field(
+        default=None, description="Tests run against this server instead of an embedded one."
+    )
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    pool_size: int = Field(default=10, ge=1, le=200, description="Database connections per process.")
+    webhook_allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDRs webhook endpoints may use even though they are not public.",
+    )
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == Environment.PRODUCTION
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
