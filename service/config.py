@@ -65,7 +65,18 @@ class Settings(BaseSettings):
     test_database_url: str | None = Field(
         default=None, description="Tests run against this server instead of an embedded one."
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL clients reach the API at; the dev issuer's `iss`.",
+    )
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    max_query_depth: int = Field(default=12, ge=2, le=50, description="Deepest allowed nesting of a query.")
+    max_aliases: int = Field(default=30, ge=1, description="Most aliases allowed in one query.")
+    max_tokens: int = Field(default=5000, ge=100, description="Most lexical tokens in one query.")
+    max_query_cost: int = Field(
+        default=50_000, ge=100, description="Largest estimated cost (page size × nesting) of one query."
+    )
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body accepted.")
     pool_size: int = Field(default=10, ge=1, le=200, description="Database connections per process.")
     webhook_allow_hosts: list[str] = Field(
         default_factory=list,

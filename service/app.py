@@ -1,0 +1,222 @@
+"""The ASGI application: /graphql, health probes, metrics and the dev issuer's documents."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse, ORJSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.fastapi import GraphQLRouter
+
+from service.auth.dev_issuer import DevIssuer
+from service.auth.tokens import InvalidToken, RemoteKeySource, TokenClaims, TokenValidator
+from service.config import Settings, get_settings
+from service.db import Database, current_revision, head_revision
+from service.graphql.context import Context
+from service.graphql.schema import build_schema
+
+log = structlog.get_logger("careerpath")
+
+
+@dataclass
+class Runtime:
+    """What lives for the whole process: settings, the pool and the token validator."""
+
+    settings: Settings
+    db: Database
+    validator: TokenValidator
+    dev_issuer: DevIssuer | None
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    if not settings.database_url:
+        raise RuntimeError(
+            "CAREERPATH_DATABASE_URL is not set; start the service with `careerpath serve`, "
+            "which starts the embedded PostgreSQL when no URL is given."
+        )
+    dev_issuer = None
+    if settings.auth.issuer is None and settings.auth.jwks_url is None:
+        if settings.is_production:
+            raise RuntimeError("CAREERPATH_AUTH__ISSUER must be set in production.")
+        dev_issuer = DevIssuer.load_or_create(
+            settings.data_dir, settings.public_url, settings.auth.audience,
+            org_claim=settings.auth.org_claim,
+        )
+        validator = TokenValidator(settings.auth, dev_issuer.key_source(), dev_issuer.issuer)
+    else:
+        issuer = settings.auth.issuer or ""
+        validator = TokenValidator(settings.auth, RemoteKeySource(settings.auth), issuer)
+    return Runtime(
+        settings=settings,
+        db=Database(settings.database_url, pool_size=settings.pool_size),
+        validator=validator,
+        dev_issuer=dev_issuer,
+    )
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _invalid_token()
+    return token.strip()
+
+
+def _invalid_token() -> HTTPException:
+    return HTTPException(
+        status_code=401,
+        detail="invalid token",
+        headers={"WWW-Authenticate": 'Bearer realm="careerpath", error="invalid_token"'},
+    )
+
+
+class CareerpathGraphQLRouter(GraphQLRouter[Context, None]):
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+class BodySizeLimit:
+    """Refuses request bodies larger than the limit with 413, before reading them whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _send_413(send, self.max_bytes)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _send_413(send, self.max_bytes)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    body = orjson.dumps({"errors": [{"message": f"Request body larger than {limit} bytes.",
+                                     "extensions": {"code": "REQUEST_TOO_LARGE"}}]})
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The application. Tests pass a ``runtime``; ``careerpath serve`` builds one from settings."""
+    settings = settings or (runtime.settings if runtime else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "runtime", None) is None:
+            app.state.runtime = build_runtime(settings)
+            app.state.owns_runtime = True
+        yield
+        if getattr(app.state, "owns_runtime", False):
+            await app.state.runtime.db.dispose()
+
+    app = FastAPI(
+        title="careerpath",
+        description="Headless career pathing over GraphQL. See /graphql.",
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None if settings.is_production else "/openapi.json",
+    )
+    app.state.runtime = runtime
+    app.state.owns_runtime = False
+
+    async def get_context(request: Request, response: Response) -> Context:
+        rt: Runtime = request.app.state.runtime
+        token = _bearer(request)
+        claims: TokenClaims | None = None
+        if token is not None:
+            try:
+                claims = await rt.validator.validate(token)
+            except InvalidToken as exc:
+                log.info("token rejected", reason=exc.reason)
+                raise _invalid_token() from None
+        ctx = Context(rt, claims)
+        ctx.request = request
+        ctx.response = response
+        return ctx
+
+    router = CareerpathGraphQLRouter(
+        build_schema(settings),
+        context_getter=get_context,
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=False,
+    )
+    app.include_router(router, prefix="/graphql")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        """The database answers and its schema is at the latest migration."""
+        rt: Runtime = request.app.state.runtime
+        try:
+            async with rt.db.engine.connect() as conn:
+                revision = await current_revision(conn)
+        except Exception as exc:
+            log.warning("database not ready", error=str(exc))
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        head = head_revision()
+        if revision != head:
+            return JSONResponse(
+                {"status": "unavailable", "database": "migrations pending",
+                 "revision": revision, "head": head}, status_code=503,
+            )
+        return JSONResponse({"status": "ok", "revision": revision})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/.well-known/jwks.json", include_in_schema=False)
+    async def jwks(request: Request) -> dict[str, Any]:
+        issuer = request.app.state.runtime.dev_issuer
+        if issuer is None:
+            raise HTTPException(404, "careerpath issues no tokens here; see your identity provider")
+        return issuer.jwks()  # type: ignore[no-any-return]
+
+    @app.get("/.well-known/openid-configuration", include_in_schema=False)
+    async def openid_configuration(request: Request) -> dict[str, Any]:
+        issuer = request.app.state.runtime.dev_issuer
+        if issuer is None:
+            raise HTTPException(404, "careerpath issues no tokens here; see your identity provider")
+        return issuer.openid_configuration()  # type: ignore[no-any-return]
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

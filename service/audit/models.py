@@ -1,0 +1,26 @@
+"""The audit log: one row for every change made through the API."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Table, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
+
+from service.db import metadata
+from service.people.models import org_fk, uuid_pk
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    Column("occurred_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor_type", Text, nullable=False),
+    Column("actor_id", UUID(as_uuid=True)),
+    Column("actor_subject", Text),
+    Column("action", Text, nullable=False),
+    Column("entity_type", Text, nullable=False),
+    Column("entity_id", UUID(as_uuid=True)),
+    Column("changes", JSONB, nullable=False, server_default="{}"),
+    Index("ix_audit_events_org_time", "org_id", "occurred_at"),
+    Index("ix_audit_events_entity", "org_id", "entity_type", "entity_id"),
+)

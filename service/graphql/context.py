@@ -1,0 +1,174 @@
+"""Per-request GraphQL context: the caller, one database transaction, the loaders."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Executable, Result, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from service.auth.policies import Reach, compute_reach
+from service.auth.principal import ActorType, Principal
+from service.errors import Unauthenticated
+from service.people.models import employees, organizations
+
+if TYPE_CHECKING:
+    from service.app import Runtime
+    from service.auth.tokens import TokenClaims
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+BatchFn = Callable[["Context", Sequence[Any]], Awaitable[Sequence[Any]]]
+
+
+class Context(BaseContext):
+    """Everything a resolver needs for one request.
+
+    The connection is opened on first use and holds one transaction for the whole request
+    (read-only for queries); statements on it are serialized because a connection runs
+    one statement at a time, however many resolvers await concurrently.
+    """
+
+    def __init__(self, runtime: Runtime, claims: TokenClaims | None) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.claims = claims
+        self.is_mutation = False
+        self._conn: AsyncConnection | None = None
+        self._tx: AsyncTransaction | None = None
+        self._lock = asyncio.Lock()
+        self._principal: Principal | None = None
+        self._principal_error: Exception | None = None
+        self._reach: Reach | None = None
+        self._loaders: dict[Any, DataLoader[Any, Any]] = {}
+
+    # --- database ---------------------------------------------------------------------
+
+    async def connection(self) -> AsyncConnection:
+        """The request's connection, inside its transaction, tenant set once known."""
+        if self._conn is None:
+            conn = await self.runtime.db.engine.connect()
+            try:
+                self._tx = await conn.begin()
+                if not self.is_mutation:
+                    await conn.execute(text("set transaction read only"))
+            except Exception:
+                await conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
+        async with self._lock:
+            conn = await self.connection()
+            return await conn.execute(statement, params)
+
+    async def finish(self, *, commit: bool) -> None:
+        """End the request's transaction; called once by the transaction extension."""
+        conn, tx = self._conn, self._tx
+        self._conn = self._tx = None
+        if conn is None:
+            return
+        try:
+            if tx is not None and tx.is_active:
+                await (tx.commit() if commit else tx.rollback())
+        finally:
+            await conn.close()
+
+    # --- caller ----------------------------------------------------------------------
+
+    async def principal(self) -> Principal:
+        """The authenticated caller; raises ``Unauthenticated`` when there is none."""
+        if self._principal is not None:
+            return self._principal
+        if self._principal_error is not None:
+            raise self._principal_error
+        if self.claims is None:
+            self._principal_error = Unauthenticated()
+            raise self._principal_error
+        async with self._lock:
+            conn = await self.connection()
+            try:
+                self._principal = await resolve_principal(conn, self.claims, self.settings)
+            except Unauthenticated as exc:
+                self._principal_error = exc
+                raise
+        return self._principal
+
+    async def optional_principal(self) -> Principal | None:
+        try:
+            return await self.principal()
+        except Unauthenticated:
+            return None
+
+    async def reach(self) -> Reach:
+        """Which employees the caller may see (computed once per request)."""
+        if self._reach is None:
+            principal = await self.principal()
+            async with self._lock:
+                self._reach = await compute_reach(await self.connection(), principal)
+        return self._reach
+
+    # --- loaders ---------------------------------------------------------------------
+
+    def loader(self, batch: BatchFn) -> DataLoader[Any, Any]:
+        """The request's DataLoader for a batch function ``batch(context, keys)``."""
+        found = self._loaders.get(batch)
+        if found is None:
+
+            async def load(keys: Sequence[Any]) -> Sequence[Any]:
+                return await batch(self, keys)
+
+            found = DataLoader(load_fn=load)
+            self._loaders[batch] = found
+        return found
+
+
+async def resolve_principal(conn: AsyncConnection, claims: TokenClaims, settings: Any) -> Principal:
+    """Map validated token claims to an organization and an employee, and set the tenant."""
+    org_key = claims.org or settings.auth.default_org
+    if not org_key:
+        raise Unauthenticated("The token names no organization.")
+    org_filter = organizations.c.slug == org_key
+    try:
+        org_filter = organizations.c.id == uuid.UUID(org_key)
+    except ValueError:
+        pass
+    org_id = (await conn.execute(select(organizations.c.id).where(org_filter))).scalar()
+    if org_id is None:
+        raise Unauthenticated("The token's organization is unknown.")
+    await conn.execute(text("select set_config('app.org_id', :org, true)"), {"org": str(org_id)})
+
+    if claims.is_client_credentials:
+        # Service accounts are registered by admins; until one exists the token grants nothing.
+        raise Unauthenticated("Unknown client.")
+    row = (
+        await conn.execute(
+            select(employees.c.id, employees.c.status).where(
+                employees.c.auth_subject == claims.subject
+            )
+        )
+    ).first()
+    if row is None and settings.auth.email_fallback and claims.email and claims.email_verified:
+        row = (
+            await conn.execute(
+                select(employees.c.id, employees.c.status).where(
+                    employees.c.email.ilike(claims.email.replace("%", r"\%").replace("_", r"\_"))
+                )
+            )
+        ).first()
+    if row is None or row.status == "TERMINATED":
+        raise Unauthenticated("The token's subject is not an active employee.")
+    return Principal(
+        org_id=org_id,
+        subject=claims.subject,
+        scopes=claims.scopes,
+        actor_type=ActorType.EMPLOYEE,
+        employee_id=row.id,
+    )

@@ -1,0 +1,64 @@
+"""userErrors for mutations and coded GraphQL errors for everything else."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from service.errors import ErrorCode, UserInputError
+
+T = TypeVar("T")
+
+UserErrorCode = strawberry.enum(
+    Enum("UserErrorCode", {c.name: c.value for c in ErrorCode}),  # type: ignore[misc]
+    description="Why an input was refused.",
+)
+
+
+@strawberry.type(description="A problem with a mutation's input that the caller can fix.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description="Path to the input field at fault, e.g. `[\"input\", \"email\"]`."
+    )
+    message: str = strawberry.field(description="What is wrong, in a sentence for a person.")
+    code: UserErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+
+
+def to_user_errors(exc: UserInputError) -> list[UserError]:
+    return [
+        UserError(field=list(e.field) or None, message=e.message, code=UserErrorCode(e.code.value))
+        for e in exc.errors
+    ]
+
+
+async def run_mutation(
+    info: Info, action: Callable[[], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
+    """Run one mutation in a savepoint: a refused input leaves nothing written.
+
+    Returns ``(result, [])`` on success and ``(None, userErrors)`` when the input is refused;
+    authorization failures propagate as GraphQL errors.
+    """
+    ctx = info.context
+    await ctx.principal()
+    conn = await ctx.connection()
+    savepoint = await conn.begin_nested()
+    try:
+        result = await action()
+    except UserInputError as exc:
+        await savepoint.rollback()
+        return None, to_user_errors(exc)
+    except BaseException:
+        await savepoint.rollback()
+        raise
+    await savepoint.commit()
+    return result, []
+
+
+def coded_error(message: str, code: str, **extensions: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **extensions})

@@ -1,0 +1,178 @@
+"""Relay connections with offset cursors, one SQL statement per page.
+
+Cursors are opaque to clients (base64 of a position). Pages are limited to 100 nodes,
+20 by default. ``totalCount`` rides on the same statement as a window count.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from strawberry.types import Info
+
+from service.errors import UserInputError
+
+T = TypeVar("T")
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+_PREFIX = "cursor:"
+
+
+@strawberry.type(description="Where a page sits within the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More nodes follow this page.")
+    has_previous_page: bool = strawberry.field(description="Nodes precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first node of the page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last node of the page.")
+
+
+@strawberry.type(description="A node of a list with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list (Relay connection).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The page's nodes with their cursors.")
+    nodes: list[T] = strawberry.field(description="The page's nodes.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+    total_count: int = strawberry.field(description="How many nodes the whole list holds.")
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"{_PREFIX}{position}".encode()).decode()
+
+
+def decode_cursor(cursor: str, argument: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if raw.startswith(_PREFIX):
+            position = int(raw[len(_PREFIX) :])
+            if position >= 0:
+                return position
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise UserInputError.one(argument, "is not a valid cursor")
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    """``first``/``after``/``last``/``before``, checked; positions are 0-based."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def window(self, total: int | None = None) -> tuple[int, int]:
+        """(offset, limit) of the requested page. ``total`` is needed only for bare ``last``."""
+        for name, value in (("first", self.first), ("last", self.last)):
+            if value is not None and not 0 <= value <= MAX_PAGE:
+                raise UserInputError.one(name, f"must be between 0 and {MAX_PAGE}")
+        if self.first is not None and self.last is not None:
+            raise UserInputError.one("last", "cannot be combined with `first`")
+        start = decode_cursor(self.after, "after") + 1 if self.after else 0
+        end = decode_cursor(self.before, "before") if self.before else None
+        if self.last is not None:
+            if end is None:
+                end = total if total is not None else 0
+            start = max(start, end - self.last)
+            return start, max(end - start, 0)
+        size = DEFAULT_PAGE if self.first is None else self.first
+        if end is not None:
+            size = min(size, max(end - start, 0))
+        return start, size
+
+    @property
+    def needs_total_first(self) -> bool:
+        return self.last is not None and self.before is None
+
+
+def make_connection(
+    nodes: Sequence[T], offset: int, limit: int, total: int
+) -> Connection[T]:
+    nodes = list(nodes)[:limit]
+    edges = [Edge(cursor=encode_cursor(offset + i), node=n) for i, n in enumerate(nodes)]
+    return Connection(
+        edges=edges,
+        nodes=nodes,
+        page_info=PageInfo(
+            has_next_page=offset + len(nodes) < total,
+            has_previous_page=offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+async def paginate(
+    info: Info,
+    statement: Select[Any],
+    args: PageArgs,
+    to_node: Callable[[Any], T],
+) -> Connection[T]:
+    """Run ``statement`` (ordered, unpaged) for one page; one statement in the usual case."""
+    ctx = info.context
+    total: int | None = None
+    if args.needs_total_first:
+        count = select(func.count()).select_from(statement.order_by(None).subquery())
+        total = (await ctx.execute(count)).scalar_one()
+    offset, limit = args.window(total)
+    paged = statement.add_columns(func.count().over().label("_total")).offset(offset).limit(limit)
+    rows = (await ctx.execute(paged)).all() if limit else []
+    if total is None:
+        if rows:
+            total = rows[0]._total
+        else:
+            count = select(func.count()).select_from(statement.order_by(None).subquery())
+            total = (await ctx.execute(count)).scalar_one()
+    return make_connection([to_node(r) for r in rows], offset, limit, total)
+
+
+async def paginate_partitions(
+    ctx: Any,
+    statement: Select[Any],
+    partition_by: ColumnElement[Any],
+    order_by: Sequence[ColumnElement[Any]],
+    keys: Sequence[tuple[Any, PageArgs]],
+    to_node: Callable[[Any], T],
+) -> list[Connection[T]]:
+    """One page of a child list for each parent key, in a single statement.
+
+    ``statement`` selects the children (unordered, unpaged); ``partition_by`` is its parent
+    column. Used by loaders for nested connections such as ``directReports``.
+    """
+    windows = [(key, *args.window(None)) for key, args in keys]
+    ranked = statement.add_columns(
+        partition_by.label("_key"),
+        func.row_number().over(partition_by=partition_by, order_by=order_by).label("_rn"),
+        func.count().over(partition_by=partition_by).label("_total"),
+    ).where(partition_by.in_({key for key, _ in keys}))
+    sub = ranked.subquery()
+    bounds = [
+        and_(sub.c._key == key, sub.c._rn > offset, sub.c._rn <= offset + limit)
+        for key, offset, limit in windows
+        if limit
+    ]
+    rows_by_key: dict[Any, list[Any]] = {}
+    totals: dict[Any, int] = {}
+    if bounds:
+        result = await ctx.execute(select(sub).where(or_(*bounds)).order_by(sub.c._key, sub.c._rn))
+        for row in result:
+            rows_by_key.setdefault(row._key, []).append(row)
+            totals[row._key] = row._total
+    out = []
+    for key, offset, limit in windows:
+        rows = [r for r in rows_by_key.get(key, []) if offset < r._rn <= offset + limit]
+        # A parent with no rows in any requested window has no row to carry its total; its
+        # list is empty or the page lies past the end, so the offset is the best bound known.
+        total = totals.get(key, offset)
+        out.append(make_connection([to_node(r) for r in rows], offset, limit, total))
+    return out

@@ -1,0 +1,56 @@
+"""The GraphQL schema, assembled from each domain's Query and Mutation fields."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from service.config import Settings, get_settings
+from service.graphql.extensions import CostLimitExtension, ErrorCodeExtension, TransactionExtension
+from service.graphql.node import NodeQuery
+from service.people.schema import PeopleMutation, PeopleQuery
+
+QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery)
+MUTATIONS: tuple[type, ...] = (PeopleMutation,)
+
+Query = merge_types("Query", QUERIES)
+Query.__strawberry_definition__.description = "Entry points for reading career data."  # type: ignore[attr-defined]
+Mutation = merge_types("Mutation", MUTATIONS)
+Mutation.__strawberry_definition__.description = "Changes to career data. Each returns its payload with `userErrors`."  # type: ignore[attr-defined]
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # Factories, so every request gets fresh extension instances.
+    extensions: list[Any] = [
+        TransactionExtension,
+        partial(ErrorCodeExtension, mask_internal=settings.is_production),
+        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(CostLimitExtension, max_cost=settings.max_query_cost),
+        partial(ParserCache, maxsize=1024),
+        partial(ValidationCache, maxsize=1024),
+    ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+    )
+
+
+schema = build_schema(get_settings())

@@ -1,0 +1,133 @@
+"""Tables of the people domain: organizations, org units, employees, position history."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
+
+from service.db import metadata
+
+
+class EmployeeStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    ON_LEAVE = "ON_LEAVE"
+    TERMINATED = "TERMINATED"
+
+
+class PositionChangeKind(StrEnum):
+    HIRE = "HIRE"
+    PROMOTION = "PROMOTION"
+    LATERAL_MOVE = "LATERAL_MOVE"
+    DEMOTION = "DEMOTION"
+    TRANSFER = "TRANSFER"
+    MANAGER_CHANGE = "MANAGER_CHANGE"
+    TERMINATION = "TERMINATION"
+
+
+def uuid_pk() -> Column:
+    return Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+
+
+def org_fk() -> Column:
+    return Column("org_id", UUID(as_uuid=True), nullable=False)
+
+
+def timestamps() -> list[Column]:
+    return [
+        Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+# The tenant registry: not itself a tenant table (a token's org claim is resolved here
+# before the tenant is known), and holding nothing but names.
+organizations = Table(
+    "organizations",
+    metadata,
+    uuid_pk(),
+    Column("slug", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+)
+
+org_units = Table(
+    "org_units",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    Column("external_id", Text),
+    Column("name", Text, nullable=False),
+    Column("parent_id", UUID(as_uuid=True)),
+    *timestamps(),
+    UniqueConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "external_id"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+    ForeignKeyConstraint(["org_id", "parent_id"], ["org_units.org_id", "org_units.id"]),
+)
+
+employees = Table(
+    "employees",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    Column("external_id", Text),
+    Column("auth_subject", Text),
+    Column("email", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("title", Text),
+    Column("role_id", UUID(as_uuid=True)),
+    Column("org_unit_id", UUID(as_uuid=True)),
+    Column("manager_id", UUID(as_uuid=True)),
+    Column("location", Text),
+    Column("hire_date", Date),
+    Column("status", Text, nullable=False, server_default=EmployeeStatus.ACTIVE.value),
+    Column("termination_date", Date),
+    Column("termination_reason", Text),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *timestamps(),
+    UniqueConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "external_id"),
+    UniqueConstraint("org_id", "auth_subject"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+    ForeignKeyConstraint(["org_id", "org_unit_id"], ["org_units.org_id", "org_units.id"]),
+    ForeignKeyConstraint(["org_id", "manager_id"], ["employees.org_id", "employees.id"]),
+    Index("uq_employees_org_id_email", "org_id", func.lower(text("email")), unique=True),
+    Index("ix_employees_manager_id", "org_id", "manager_id"),
+    Index("ix_employees_org_unit_id", "org_id", "org_unit_id"),
+)
+
+position_history = Table(
+    "position_history",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    Column("employee_id", UUID(as_uuid=True), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("role_id", UUID(as_uuid=True)),
+    Column("previous_role_id", UUID(as_uuid=True)),
+    Column("org_unit_id", UUID(as_uuid=True)),
+    Column("previous_org_unit_id", UUID(as_uuid=True)),
+    Column("manager_id", UUID(as_uuid=True)),
+    Column("previous_manager_id", UUID(as_uuid=True)),
+    Column("title", Text),
+    Column("source_type", Text),
+    Column("source_id", UUID(as_uuid=True)),
+    Column("note", Text),
+    Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
+    Index("ix_position_history_employee", "org_id", "employee_id", "effective_date"),
+)

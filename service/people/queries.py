@@ -1,0 +1,80 @@
+"""Read side of the people domain: filtered selects and DataLoader batch functions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, or_, select, true
+
+from service.auth.policies import Reach
+from service.db import Executor
+from service.people.models import employees, org_units, position_history
+
+EMPLOYEE_COLUMNS = [c for c in employees.c]
+
+
+@dataclass(frozen=True)
+class EmployeeFilter:
+    org_unit_id: uuid.UUID | None = None
+    manager_id: uuid.UUID | None = None
+    status: str | None = None
+    search: str | None = None
+    role_id: uuid.UUID | None = None
+
+
+def visible(reach: Reach) -> Any:
+    """A SQL condition limiting employees to those the caller may see."""
+    if reach.everyone:
+        return true()
+    return employees.c.id.in_(reach.visible_ids) if reach.visible_ids else employees.c.id.is_(None)
+
+
+def employees_select(reach: Reach, f: EmployeeFilter) -> Select[Any]:
+    stmt = select(*EMPLOYEE_COLUMNS).where(visible(reach))
+    if f.org_unit_id is not None:
+        stmt = stmt.where(employees.c.org_unit_id == f.org_unit_id)
+    if f.manager_id is not None:
+        stmt = stmt.where(employees.c.manager_id == f.manager_id)
+    if f.status is not None:
+        stmt = stmt.where(employees.c.status == f.status)
+    if f.role_id is not None:
+        stmt = stmt.where(employees.c.role_id == f.role_id)
+    if f.search:
+        pattern = "%" + f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(employees.c.name.ilike(pattern), employees.c.email.ilike(pattern)))
+    return stmt.order_by(employees.c.name, employees.c.id)
+
+
+async def employees_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    rows = (await db.execute(select(*EMPLOYEE_COLUMNS).where(employees.c.id.in_(set(ids))))).all()
+    found = {r.id: r for r in rows}
+    return [found.get(i) for i in ids]
+
+
+async def org_units_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    rows = (await db.execute(select(org_units).where(org_units.c.id.in_(set(ids))))).all()
+    found = {r.id: r for r in rows}
+    return [found.get(i) for i in ids]
+
+
+async def position_history_by_employee(
+    db: Executor, employee_ids: Sequence[uuid.UUID]
+) -> list[list[Any]]:
+    rows = (
+        await db.execute(
+            select(position_history)
+            .where(position_history.c.employee_id.in_(set(employee_ids)))
+            .order_by(position_history.c.effective_date.desc(), position_history.c.created_at.desc())
+        )
+    ).all()
+    grouped: dict[uuid.UUID, list[Any]] = {}
+    for r in rows:
+        grouped.setdefault(r.employee_id, []).append(r)
+    return [grouped.get(i, []) for i in employee_ids]
+
+
+def org_units_select() -> Select[Any]:
+    return select(org_units).order_by(org_units.c.name, org_units.c.id)

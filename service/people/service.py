@@ -1,0 +1,422 @@
+"""Use cases of the people domain: org units and employees, with their position history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+
+from service.audit import service as audit
+from service.auth import policies
+from service.auth.principal import Principal
+from service.db import Executor
+from service.errors import ErrorCode, UserInputError, Validator
+from service.people.models import (
+    EmployeeStatus,
+    PositionChangeKind,
+    employees,
+    org_units,
+    position_history,
+)
+from service.people.queries import EMPLOYEE_COLUMNS
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+UNSET: Any = object()  # "not given" in partial updates, distinct from an explicit null
+
+
+@dataclass
+class OrgUnitInput:
+    name: str | None = None
+    external_id: str | None = None
+    parent_id: uuid.UUID | None = None
+
+
+@dataclass
+class EmployeeInput:
+    """Fields of an employee; in updates ``UNSET`` means "leave as is"."""
+
+    email: Any = UNSET
+    name: Any = UNSET
+    title: Any = UNSET
+    external_id: Any = UNSET
+    auth_subject: Any = UNSET
+    org_unit_id: Any = UNSET
+    manager_id: Any = UNSET
+    location: Any = UNSET
+    hire_date: Any = UNSET
+    status: Any = UNSET
+    role_id: Any = UNSET
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _require_writer(principal: Principal) -> None:
+    policies.require_any(principal, policies.ADMIN, policies.HRIS)
+
+
+# --- org units --------------------------------------------------------------------------
+
+
+async def create_org_unit(db: Executor, principal: Principal, data: OrgUnitInput) -> Any:
+    _require_writer(principal)
+    v = Validator()
+    name = v.text("name", data.name, required=True, max_length=200)
+    external_id = v.text("externalId", data.external_id, max_length=200) or None
+    if data.parent_id is not None and not await _exists(db, org_units, data.parent_id):
+        v.add(("input", "parentId"), "no such org unit", ErrorCode.NOT_FOUND)
+    if external_id and await _taken(db, org_units.c.external_id, external_id):
+        v.add(("input", "externalId"), f'"{external_id}" is already used by another org unit', ErrorCode.TAKEN)
+    v.raise_if_any()
+    row = (
+        await db.execute(
+            insert(org_units)
+            .values(org_id=principal.org_id, name=name, external_id=external_id, parent_id=data.parent_id)
+            .returning(*org_units.c)
+        )
+    ).one()
+    await audit.record(
+        db, principal, "org_unit.create", "OrgUnit", row.id,
+        audit.diff(None, {"name": name, "external_id": external_id, "parent_id": data.parent_id}),
+    )
+    return row
+
+
+async def update_org_unit(
+    db: Executor, principal: Principal, unit_id: uuid.UUID, data: OrgUnitInput, *, set_parent: bool
+) -> Any:
+    """Rename, re-key or move an org unit; ``set_parent`` says whether ``parent_id`` was given."""
+    _require_writer(principal)
+    before = (await db.execute(select(org_units).where(org_units.c.id == unit_id))).first()
+    if before is None:
+        raise UserInputError.one(("input", "id"), "no such org unit", ErrorCode.NOT_FOUND)
+    v = Validator()
+    changes: dict[str, Any] = {}
+    if data.name is not None:
+        changes["name"] = v.text("name", data.name, required=True, max_length=200)
+    if data.external_id is not None:
+        ext = v.text("externalId", data.external_id, max_length=200) or None
+        if ext and ext != before.external_id and await _taken(db, org_units.c.external_id, ext):
+            v.add(("input", "externalId"), f'"{ext}" is already used by another org unit', ErrorCode.TAKEN)
+        changes["external_id"] = ext
+    if set_parent:
+        parent = data.parent_id
+        if parent is not None:
+            if not await _exists(db, org_units, parent):
+                v.add(("input", "parentId"), "no such org unit", ErrorCode.NOT_FOUND)
+            elif await _unit_is_within(db, parent, unit_id):
+                v.add(("input", "parentId"), "would put the unit inside itself", ErrorCode.CYCLE)
+        changes["parent_id"] = parent
+    v.raise_if_any()
+    if not changes:
+        return before
+    row = (
+        await db.execute(
+            update(org_units)
+            .where(org_units.c.id == unit_id)
+            .values(**changes, updated_at=func.now())
+            .returning(*org_units.c)
+        )
+    ).one()
+    await audit.record(db, principal, "org_unit.update", "OrgUnit", unit_id, audit.diff(before._mapping, changes))
+    return row
+
+
+async def _unit_is_within(db: Executor, unit_id: uuid.UUID, ancestor_id: uuid.UUID) -> bool:
+    """Whether ``unit_id`` is ``ancestor_id`` or lies below it."""
+    sql = text(
+        """
+        with recursive up as (
+            select id, parent_id from org_units where id = :unit
+            union
+            select u.id, u.parent_id from org_units u join up on u.id = up.parent_id
+        )
+        select exists (select 1 from up where id = :ancestor)
+        """
+    )
+    return bool((await db.execute(sql, {"unit": unit_id, "ancestor": ancestor_id})).scalar())
+
+
+# --- employees --------------------------------------------------------------------------
+
+
+async def get_employee(db: Executor, employee_id: uuid.UUID) -> Any | None:
+    return (await db.execute(select(*EMPLOYEE_COLUMNS).where(employees.c.id == employee_id))).first()
+
+
+async def create_employee(
+    db: Executor, principal: Principal, data: EmployeeInput, *, effective: dt.date | None = None
+) -> Any:
+    _require_writer(principal)
+    values = await _validated(db, data, creating=True, current=None)
+    values.setdefault("status", EmployeeStatus.ACTIVE.value)
+    row = (
+        await db.execute(
+            insert(employees).values(org_id=principal.org_id, **values).returning(*EMPLOYEE_COLUMNS)
+        )
+    ).one()
+    await _record_position(
+        db, principal, row, PositionChangeKind.HIRE, effective or row.hire_date or dt.date.today(), None
+    )
+    await audit.record(db, principal, "employee.create", "Employee", row.id, audit.diff(None, values))
+    return row
+
+
+async def update_employee(
+    db: Executor,
+    principal: Principal,
+    employee_id: uuid.UUID,
+    data: EmployeeInput,
+    *,
+    expected_version: int | None = None,
+    effective: dt.date | None = None,
+) -> Any:
+    _require_writer(principal)
+    current = await get_employee(db, employee_id)
+    if current is None:
+        raise UserInputError.one(("input", "id"), "no such employee", ErrorCode.NOT_FOUND)
+    if expected_version is not None and expected_version != current.version:
+        raise UserInputError.one(
+            ("input", "version"),
+            f"the employee was changed by someone else (version {current.version}, not "
+            f"{expected_version}); reload and try again",
+            ErrorCode.STALE_VERSION,
+        )
+    values = await _validated(db, data, creating=False, current=current)
+    values = {k: v for k, v in values.items() if getattr(current, k) != v}
+    if not values:
+        return current
+    row = (
+        await db.execute(
+            update(employees)
+            .where(employees.c.id == employee_id)
+            .values(**values, version=employees.c.version + 1, updated_at=func.now())
+            .returning(*EMPLOYEE_COLUMNS)
+        )
+    ).one()
+    kind = _position_change_kind(values)
+    if kind is not None:
+        await _record_position(db, principal, row, kind, effective or dt.date.today(), current)
+    await audit.record(
+        db, principal, "employee.update", "Employee", employee_id, audit.diff(current._mapping, values)
+    )
+    return row
+
+
+def _position_change_kind(values: dict[str, Any]) -> PositionChangeKind | None:
+    if "org_unit_id" in values:
+        return PositionChangeKind.TRANSFER
+    if "manager_id" in values:
+        return PositionChangeKind.MANAGER_CHANGE
+    if "role_id" in values:
+        # Role changes with their own meaning (promotions, moves) come from their domains;
+        # a plain HRIS update of the role is recorded as a lateral move.
+        return PositionChangeKind.LATERAL_MOVE
+    return None
+
+
+async def terminate_employee(
+    db: Executor,
+    principal: Principal,
+    employee_id: uuid.UUID,
+    termination_date: dt.date,
+    reason: str | None,
+    new_manager_id: uuid.UUID | None,
+) -> Any:
+    _require_writer(principal)
+    current = await get_employee(db, employee_id)
+    if current is None:
+        raise UserInputError.one(("input", "id"), "no such employee", ErrorCode.NOT_FOUND)
+    v = Validator()
+    reason = v.text("reason", reason, max_length=2000) or None
+    if current.status == EmployeeStatus.TERMINATED:
+        v.add(("input", "id"), "the employee is already terminated", ErrorCode.INVALID_STATE)
+    if current.hire_date and termination_date < current.hire_date:
+        v.add(("input", "terminationDate"), "is before the hire date", ErrorCode.INVALID)
+    reports = (
+        await db.execute(select(employees.c.id).where(employees.c.manager_id == employee_id))
+    ).scalars().all()
+    if new_manager_id is not None:
+        target = await get_employee(db, new_manager_id)
+        if target is None:
+            v.add(("input", "newManagerId"), "no such employee", ErrorCode.NOT_FOUND)
+        elif new_manager_id == employee_id or target.status == EmployeeStatus.TERMINATED:
+            v.add(("input", "newManagerId"), "must be an active employee other than the one leaving")
+    v.raise_if_any()
+    row = (
+        await db.execute(
+            update(employees)
+            .where(employees.c.id == employee_id)
+            .values(
+                status=EmployeeStatus.TERMINATED.value,
+                termination_date=termination_date,
+                termination_reason=reason,
+                version=employees.c.version + 1,
+                updated_at=func.now(),
+            )
+            .returning(*EMPLOYEE_COLUMNS)
+        )
+    ).one()
+    await _record_position(db, principal, row, PositionChangeKind.TERMINATION, termination_date, current)
+    for report_id in reports if new_manager_id is not None else []:
+        if report_id == new_manager_id:
+            continue
+        await update_employee(
+            db, principal, report_id, EmployeeInput(manager_id=new_manager_id), effective=termination_date
+        )
+    await audit.record(
+        db, principal, "employee.terminate", "Employee", employee_id,
+        audit.diff(current._mapping, {"status": "TERMINATED", "termination_date": termination_date,
+                                      "termination_reason": reason}),
+    )
+    return row
+
+
+async def _record_position(
+    db: Executor,
+    principal: Principal,
+    row: Any,
+    kind: PositionChangeKind,
+    effective: dt.date,
+    previous: Any | None,
+    *,
+    source_type: str | None = None,
+    source_id: uuid.UUID | None = None,
+    note: str | None = None,
+) -> None:
+    await db.execute(
+        insert(position_history).values(
+            org_id=principal.org_id,
+            employee_id=row.id,
+            kind=kind.value,
+            effective_date=effective,
+            role_id=row.role_id,
+            previous_role_id=previous.role_id if previous is not None else None,
+            org_unit_id=row.org_unit_id,
+            previous_org_unit_id=previous.org_unit_id if previous is not None else None,
+            manager_id=row.manager_id,
+            previous_manager_id=previous.manager_id if previous is not None else None,
+            title=row.title,
+            source_type=source_type,
+            source_id=source_id,
+            note=note,
+        )
+    )
+
+
+record_position = _record_position
+
+
+async def _validated(
+    db: Executor, data: EmployeeInput, *, creating: bool, current: Any | None
+) -> dict[str, Any]:
+    """Check every given field at once; return the column values to write."""
+    v = Validator()
+    out: dict[str, Any] = {}
+    own_id = current.id if current is not None else None
+
+    if creating or data.email is not UNSET:
+        email = v.text("email", data.email if data.email is not UNSET else None, required=True, max_length=320)
+        if email and not EMAIL_RE.match(email):
+            v.add(("input", "email"), "is not an email address")
+        elif email and await _taken(db, func.lower(employees.c.email), email.lower(), own_id):
+            v.add(("input", "email"), f'"{email}" is already used by another employee', ErrorCode.TAKEN)
+        out["email"] = email
+    if creating or data.name is not UNSET:
+        out["name"] = v.text("name", data.name if data.name is not UNSET else None, required=True)
+    for attr, name, limit in (("title", "title", 200), ("location", "location", 200)):
+        value = getattr(data, attr)
+        if value is not UNSET:
+            out[attr] = v.text(name, value, max_length=limit) or None
+    for attr, name, column in (
+        ("external_id", "externalId", employees.c.external_id),
+        ("auth_subject", "authSubject", employees.c.auth_subject),
+    ):
+        value = getattr(data, attr)
+        if value is UNSET:
+            continue
+        cleaned = v.text(name, value, max_length=255) or None
+        if cleaned and await _taken(db, column, cleaned, own_id):
+            v.add(("input", name), f'"{cleaned}" is already used by another employee', ErrorCode.TAKEN)
+        out[attr] = cleaned
+    if data.org_unit_id is not UNSET:
+        if data.org_unit_id is not None and not await _exists(db, org_units, data.org_unit_id):
+            v.add(("input", "orgUnitId"), "no such org unit", ErrorCode.NOT_FOUND)
+        out["org_unit_id"] = data.org_unit_id
+    if data.manager_id is not UNSET:
+        manager_id = data.manager_id
+        if manager_id is not None:
+            manager = await get_employee(db, manager_id)
+            if manager is None:
+                v.add(("input", "managerId"), "no such employee", ErrorCode.NOT_FOUND)
+            elif manager.status == EmployeeStatus.TERMINATED:
+                v.add(("input", "managerId"), "the manager has been terminated", ErrorCode.INVALID_STATE)
+            elif own_id is not None and (manager_id == own_id or await _manages(db, own_id, manager_id)):
+                v.add(("input", "managerId"), "would create a reporting cycle", ErrorCode.CYCLE)
+        out["manager_id"] = manager_id
+    if data.status is not UNSET:
+        if data.status == EmployeeStatus.TERMINATED:
+            v.add(("input", "status"), "use terminateEmployee to terminate an employee", ErrorCode.INVALID)
+        elif current is not None and current.status == EmployeeStatus.TERMINATED:
+            v.add(("input", "status"), "a terminated employee cannot change status", ErrorCode.INVALID_STATE)
+        out["status"] = data.status
+    if data.hire_date is not UNSET:
+        hire = data.hire_date
+        if hire is not None and hire > dt.date.today() + dt.timedelta(days=366):
+            v.add(("input", "hireDate"), "is more than a year in the future")
+        if hire is not None and hire < dt.date(1900, 1, 1):
+            v.add(("input", "hireDate"), "is before 1900")
+        out["hire_date"] = hire
+    if data.role_id is not UNSET:
+        out["role_id"] = data.role_id
+    v.raise_if_any()
+    return out
+
+
+async def _manages(db: Executor, manager_id: uuid.UUID, employee_id: uuid.UUID) -> bool:
+    """Whether ``employee_id`` is somewhere below ``manager_id``."""
+    sql = text(
+        """
+        with recursive up as (
+            select manager_id from employees where id = :emp
+            union
+            select e.manager_id from employees e join up on e.id = up.manager_id
+        )
+        select exists (select 1 from up where manager_id = :mgr)
+        """
+    )
+    return bool((await db.execute(sql, {"emp": employee_id, "mgr": manager_id})).scalar())
+
+
+async def _exists(db: Executor, table: Any, row_id: uuid.UUID) -> bool:
+    return (await db.execute(select(table.c.id).where(table.c.id == row_id))).first() is not None
+
+
+async def _taken(db: Executor, column: Any, value: Any, own_id: uuid.UUID | None = None) -> bool:
+    """Whether another row of the column's table (employees for expressions) has ``value``."""
+    table = getattr(column, "table", employees)
+    stmt = select(table.c.id).where(column == value)
+    if own_id is not None:
+        stmt = stmt.where(table.c.id != own_id)
+    return (await db.execute(stmt)).first() is not None
+
+
+# --- organizations ----------------------------------------------------------------------
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+async def create_organization(db: Executor, slug: str, name: str) -> uuid.UUID:
+    """Register a tenant. Not exposed over GraphQL: organizations are created by operators."""
+    if not SLUG_RE.match(slug) or len(slug) > 64:
+        raise UserInputError.one("slug", "must be lowercase letters, digits and dashes")
+    from service.people.models import organizations
+
+    existing = (await db.execute(select(organizations.c.id).where(organizations.c.slug == slug))).scalar()
+    if existing is not None:
+        raise UserInputError.one("slug", f'"{slug}" is already taken', ErrorCode.TAKEN)
+    return (  # type: ignore[no-any-return]
+        await db.execute(insert(organizations).values(slug=slug, name=name).returning(organizations.c.id))
+    ).scalar_one()

@@ -1,0 +1,280 @@
+"""GraphQL types of the people domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from service.errors import Forbidden
+from service.graphql.pagination import Connection, PageArgs, paginate_partitions
+from service.people import queries
+from service.people.models import EmployeeStatus as EmployeeStatusValue
+from service.people.models import PositionChangeKind as PositionChangeKindValue
+from service.people.models import employees
+
+EmployeeStatus = strawberry.enum(EmployeeStatusValue, description="Whether the person works here now.")
+PositionChangeKind = strawberry.enum(
+    PositionChangeKindValue, description="What kind of change a position history entry records."
+)
+
+
+def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
+    out: list[uuid.UUID | None] = []
+    for n in node_ids:
+        try:
+            out.append(uuid.UUID(n))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+async def _load_rows(info: Info, batch: Any, node_ids: Iterable[str]) -> list[Any | None]:
+    """Rows for ``node_ids`` in order through the request's loader; None for malformed IDs."""
+    ids = _uuids(node_ids)
+    found = iter(await info.context.loader(batch).load_many([i for i in ids if i is not None]))
+    return [next(found) if i is not None else None for i in ids]
+
+
+async def _employees_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await queries.employees_by_id(ctx, ids)
+
+
+async def _org_units_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await queries.org_units_by_id(ctx, ids)
+
+
+async def _position_history(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    return await queries.position_history_by_employee(ctx, ids)
+
+
+async def _direct_reports(ctx: Any, keys: Sequence[tuple[uuid.UUID, PageArgs]]) -> list[Any]:
+    reach = await ctx.reach()
+    return await paginate_partitions(
+        ctx,
+        queries.employees_select(reach, queries.EmployeeFilter()).order_by(None),
+        employees.c.manager_id,
+        [employees.c.name, employees.c.id],
+        keys,
+        Employee.from_row,
+    )
+
+
+@strawberry.type(description="A unit of the organization chart (department, team, region).")
+class OrgUnit(relay.Node):
+    uuid: strawberry.Private[uuid.UUID]
+    parent_uuid: strawberry.Private[uuid.UUID | None]
+    name: str = strawberry.field(description="Display name.")
+    external_id: str | None = strawberry.field(description="The unit's ID in the HRIS, if synced.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> OrgUnit:
+        return cls(uuid=row.id, parent_uuid=row.parent_id, name=row.name, external_id=row.external_id)
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.uuid)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[OrgUnit | None]:
+        await info.context.principal()
+        rows = await _load_rows(info, _org_units_by_id, node_ids)
+        return [cls.from_row(r) if r is not None else None for r in rows]
+
+    @strawberry.field(description="The unit this one belongs to; null at the top.")
+    async def parent(self, info: Info) -> OrgUnit | None:
+        if self.parent_uuid is None:
+            return None
+        row = await info.context.loader(_org_units_by_id).load(self.parent_uuid)
+        return OrgUnit.from_row(row) if row is not None else None
+
+
+@strawberry.type(description="A change of someone's role, org unit or manager, with its kind and cause.")
+class PositionChange:
+    row: strawberry.Private[Any]
+    kind: PositionChangeKind = strawberry.field(description="What changed.")  # type: ignore[valid-type]
+    effective_date: dt.date = strawberry.field(description="When the change took effect.")
+    title: str | None = strawberry.field(description="Job title after the change.")
+    source_type: str | None = strawberry.field(
+        description="What caused the change, e.g. `Promotion`, `Application`, `HRIS`; null when entered by hand."
+    )
+    note: str | None = strawberry.field(description="Free-text note.")
+    recorded_at: dt.datetime = strawberry.field(description="When the entry was written.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> PositionChange:
+        return cls(
+            row=row,
+            kind=PositionChangeKindValue(row.kind),
+            effective_date=row.effective_date,
+            title=row.title,
+            source_type=row.source_type,
+            note=row.note,
+            recorded_at=row.created_at,
+        )
+
+    @strawberry.field(description="The org unit after the change.")
+    async def org_unit(self, info: Info) -> OrgUnit | None:
+        return await _org_unit(info, self.row.org_unit_id)
+
+    @strawberry.field(description="The org unit before the change.")
+    async def previous_org_unit(self, info: Info) -> OrgUnit | None:
+        return await _org_unit(info, self.row.previous_org_unit_id)
+
+    @strawberry.field(description="The manager after the change, if the caller may see them.")
+    async def manager(self, info: Info) -> Employee | None:
+        return await _visible_employee(info, self.row.manager_id)
+
+    @strawberry.field(description="The manager before the change, if the caller may see them.")
+    async def previous_manager(self, info: Info) -> Employee | None:
+        return await _visible_employee(info, self.row.previous_manager_id)
+
+
+async def _org_unit(info: Info, unit_id: uuid.UUID | None) -> OrgUnit | None:
+    if unit_id is None:
+        return None
+    row = await info.context.loader(_org_units_by_id).load(unit_id)
+    return OrgUnit.from_row(row) if row is not None else None
+
+
+async def _visible_employee(info: Info, employee_id: uuid.UUID | None) -> Employee | None:
+    if employee_id is None:
+        return None
+    reach = await info.context.reach()
+    if not reach.sees_profile(employee_id):
+        return None
+    row = await info.context.loader(_employees_by_id).load(employee_id)
+    return Employee.from_row(row) if row is not None else None
+
+
+async def _require_private(info: Info, employee_id: uuid.UUID) -> None:
+    if not (await info.context.reach()).sees_private(employee_id):
+        raise Forbidden()
+
+
+@strawberry.type(
+    description="A person in the organization. Everyone may see their own record, managers "
+    "their reports' records and their own management chain's names; HR admins and HRIS "
+    "integrations see everyone."
+)
+class Employee(relay.Node):
+    uuid: strawberry.Private[uuid.UUID]
+    row: strawberry.Private[Any]
+    name: str = strawberry.field(description="Full name.")
+    email: str = strawberry.field(description="Work email address, unique in the organization.")
+    title: str | None = strawberry.field(description="Job title as shown in the HRIS.")
+    status: EmployeeStatus = strawberry.field(description="Employment status.")  # type: ignore[valid-type]
+    location: str | None = strawberry.field(description="Work location.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Employee:
+        return cls(
+            uuid=row.id,
+            row=row,
+            name=row.name,
+            email=row.email,
+            title=row.title,
+            status=EmployeeStatusValue(row.status),
+            location=row.location,
+        )
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.uuid)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Employee | None]:
+        reach = await info.context.reach()
+        rows = await _load_rows(info, _employees_by_id, node_ids)
+        return [
+            cls.from_row(r) if r is not None and reach.sees_profile(r.id) else None for r in rows
+        ]
+
+    @strawberry.field(description="The person's ID in the HRIS, if synced. Private.")
+    async def external_id(self, info: Info) -> str | None:
+        await _require_private(info, self.uuid)
+        return self.row.external_id
+
+    @strawberry.field(
+        description="The identity provider's subject (`sub`) that signs in as this person. Private."
+    )
+    async def auth_subject(self, info: Info) -> str | None:
+        await _require_private(info, self.uuid)
+        return self.row.auth_subject
+
+    @strawberry.field(description="First day of employment. Private.")
+    async def hire_date(self, info: Info) -> dt.date | None:
+        await _require_private(info, self.uuid)
+        return self.row.hire_date
+
+    @strawberry.field(description="Last day of employment, once terminated. Private.")
+    async def termination_date(self, info: Info) -> dt.date | None:
+        await _require_private(info, self.uuid)
+        return self.row.termination_date
+
+    @strawberry.field(description="Why employment ended. Visible to HR admins and HRIS integrations only.")
+    async def termination_reason(self, info: Info) -> str | None:
+        if not (await info.context.reach()).everyone:
+            raise Forbidden()
+        return self.row.termination_reason
+
+    @strawberry.field(description="Incremented by every change; pass it to `updateEmployee` to "
+                      "refuse an update based on stale data.")
+    def version(self) -> int:
+        return int(self.row.version)
+
+    @strawberry.field(description="When the record was created.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at  # type: ignore[no-any-return]
+
+    @strawberry.field(description="When the record last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.row.updated_at  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The org unit the person belongs to.")
+    async def org_unit(self, info: Info) -> OrgUnit | None:
+        return await _org_unit(info, self.row.org_unit_id)
+
+    @strawberry.field(description="The person's manager, if the caller may see them.")
+    async def manager(self, info: Info) -> Employee | None:
+        return await _visible_employee(info, self.row.manager_id)
+
+    @strawberry.field(description="People reporting directly to this person, by name. Private.")
+    async def direct_reports(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Employee]:
+        await _require_private(info, self.uuid)
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        args.window(0)  # validate arguments before batching
+        return await info.context.loader(_direct_reports).load((self.uuid, args))  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Every change of role, org unit or manager, newest first. Private.")
+    async def position_history(self, info: Info) -> list[PositionChange]:
+        await _require_private(info, self.uuid)
+        rows = await info.context.loader(_position_history).load(self.uuid)
+        return [PositionChange.from_row(r) for r in rows]
+
+
+@strawberry.input(description="Narrows the `employees` list; all given conditions must hold.")
+class EmployeeFilter:
+    org_unit_id: strawberry.ID | None = strawberry.field(default=None, description="In this org unit.")
+    manager_id: strawberry.ID | None = strawberry.field(default=None, description="Reporting directly to this employee.")
+    status: EmployeeStatus | None = strawberry.field(default=None, description="With this status.")  # type: ignore[valid-type]
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name or email, case-insensitive (at most 100 characters)."
+    )
