@@ -1,0 +1,1 @@
+"""Tests for identity and access."""
