@@ -16,7 +16,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from service.auth.dev_issuer import DevIssuer
-from service.auth.tokens import InvalidToken, RemoteKeySource, TokenClaims, TokenValidator
+from service.auth.tokens import (
+    InvalidToken,
+    KeySourceError,
+    RemoteKeySource,
+    TokenClaims,
+    TokenValidator,
+)
 from service.config import Settings, get_settings
 from service.db import Database, current_revision, head_revision
 from service.graphql.context import Context
@@ -51,8 +57,8 @@ def build_runtime(settings: Settings) -> Runtime:
         )
         validator = TokenValidator(settings.auth, dev_issuer.key_source(), dev_issuer.issuer)
     else:
-        issuer = settings.auth.issuer or ""
-        validator = TokenValidator(settings.auth, RemoteKeySource(settings.auth), issuer)
+        assert settings.auth.issuer is not None  # AuthSettings requires it with a JWKS URL
+        validator = TokenValidator(settings.auth, RemoteKeySource(settings.auth), settings.auth.issuer)
     return Runtime(
         settings=settings,
         db=Database(settings.database_url, pool_size=settings.pool_size),
@@ -164,6 +170,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             except InvalidToken as exc:
                 log.info("token rejected", reason=exc.reason)
                 raise _invalid_token() from None
+            except KeySourceError as exc:
+                # The identity provider's keys cannot be had: not the caller's fault.
+                log.error("identity provider keys unavailable", error=str(exc))
+                raise HTTPException(503, "identity provider unavailable", headers={"Retry-After": "5"}) from None
         ctx = Context(rt, claims)
         ctx.request = request
         ctx.response = response

@@ -6,7 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,7 +29,7 @@ class AuthSettings(BaseModel):
     )
     org_claim: str = Field(default="org_id", description="Claim that names the organization.")
     algorithms: list[str] = Field(
-        default=["RS256", "ES256", "PS256", "EdDSA"],
+        default=["RS256", "ES256", "PS256", "Ed25519"],
         description="Signature algorithms accepted (never `none`, never HMAC).",
     )
     leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed.")
@@ -46,6 +46,13 @@ class AuthSettings(BaseModel):
         description="Slug of the organization to use when tokens carry no org claim (single-tenant).",
     )
 
+    @model_validator(mode="after")
+    def _issuer_with_jwks_url(self) -> AuthSettings:
+        # Tokens are checked against the issuer; a JWKS URL alone cannot say whose tokens to trust.
+        if self.jwks_url and not self.issuer:
+            raise ValueError("CAREERPATH_AUTH__JWKS_URL needs CAREERPATH_AUTH__ISSUER as well")
+        return self
+
 
 class Settings(BaseSettings):
     """Every setting careerpath reads. See the README's configuration table."""
@@ -57,6 +64,10 @@ class Settings(BaseSettings):
     env: Environment = Field(default=Environment.DEV, description="`dev` or `production`.")
     database_url: str | None = Field(
         default=None, description="PostgreSQL URL. Unset: an embedded PostgreSQL in the data directory."
+    )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="URL of the schema owner, for migrations; defaults to `database_url`.",
     )
     data_dir: Path = Field(
         default=Path(".careerpath"),

@@ -1,0 +1,82 @@
+"""Loads the demo organization (``careerpath serve --demo`` / ``careerpath demo``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from service.auth.principal import system_principal
+from service.db import ConnectionExecutor, Database, Executor
+from service.demo.people import UNITS, people
+from service.people import service as people_service
+from service.people.models import organizations
+
+DEMO_SLUG = "northwind"
+DEMO_NAME = "Northwind Labs"
+DEMO_EMAIL_DOMAIN = "northwind.example"
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    org_id: uuid.UUID
+    slug: str
+    created: bool
+
+
+def demo_email(key: str, name: str) -> str:
+    first, *rest = name.lower().replace("'", "").split()
+    return f"{first}.{rest[-1] if rest else key}@{DEMO_EMAIL_DOMAIN}"
+
+
+def demo_subject(key: str) -> str:
+    return f"demo|{key}"
+
+
+async def load_demo(db: Database) -> DemoOrg:
+    """Create the demo organization unless it exists; one transaction, all or nothing."""
+    async with db.transaction(None) as conn:
+        ex = ConnectionExecutor(conn)
+        existing = (
+            await conn.execute(select(organizations.c.id).where(organizations.c.slug == DEMO_SLUG))
+        ).scalar()
+        if existing is not None:
+            return DemoOrg(existing, DEMO_SLUG, created=False)
+        org_id = await people_service.create_organization(ex, DEMO_SLUG, DEMO_NAME)
+        from service.db import set_tenant
+
+        await set_tenant(conn, org_id)
+        await _load_people(ex, org_id)
+    return DemoOrg(org_id, DEMO_SLUG, created=True)
+
+
+async def _load_people(db: Executor, org_id: uuid.UUID) -> None:
+    principal = system_principal(org_id)
+    unit_ids: dict[str, Any] = {}
+    for unit in UNITS:
+        row = await people_service.create_org_unit(
+            db, principal,
+            people_service.OrgUnitInput(name=unit.name, external_id=f"unit-{unit.key}",
+                                        parent_id=unit_ids.get(unit.parent) if unit.parent else None),
+        )
+        unit_ids[unit.key] = row.id
+    ids: dict[str, uuid.UUID] = {}
+    for i, person in enumerate(people()):
+        row = await people_service.create_employee(
+            db,
+            principal,
+            people_service.EmployeeInput(
+                email=demo_email(person.key, person.name),
+                name=person.name,
+                title=person.title,
+                external_id=f"E{1000 + i}",
+                auth_subject=demo_subject(person.key),
+                org_unit_id=unit_ids[person.unit],
+                manager_id=ids[person.manager] if person.manager else None,
+                location=person.location,
+                hire_date=person.hired,
+            ),
+        )
+        ids[person.key] = row.id
