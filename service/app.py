@@ -52,13 +52,17 @@ def build_runtime(settings: Settings) -> Runtime:
         if settings.is_production:
             raise RuntimeError("CAREERPATH_AUTH__ISSUER must be set in production.")
         dev_issuer = DevIssuer.load_or_create(
-            settings.data_dir, settings.public_url, settings.auth.audience,
+            settings.data_dir,
+            settings.public_url,
+            settings.auth.audience,
             org_claim=settings.auth.org_claim,
         )
         validator = TokenValidator(settings.auth, dev_issuer.key_source(), dev_issuer.issuer)
     else:
         assert settings.auth.issuer is not None  # AuthSettings requires it with a JWKS URL
-        validator = TokenValidator(settings.auth, RemoteKeySource(settings.auth), settings.auth.issuer)
+        validator = TokenValidator(
+            settings.auth, RemoteKeySource(settings.auth), settings.auth.issuer
+        )
     return Runtime(
         settings=settings,
         db=Database(settings.database_url, pool_size=settings.pool_size),
@@ -127,11 +131,26 @@ class _BodyTooLarge(Exception):
 
 
 async def _send_413(send: Send, limit: int) -> None:
-    body = orjson.dumps({"errors": [{"message": f"Request body larger than {limit} bytes.",
-                                     "extensions": {"code": "REQUEST_TOO_LARGE"}}]})
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+    body = orjson.dumps(
+        {
+            "errors": [
+                {
+                    "message": f"Request body larger than {limit} bytes.",
+                    "extensions": {"code": "REQUEST_TOO_LARGE"},
+                }
+            ]
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -173,7 +192,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             except KeySourceError as exc:
                 # The identity provider's keys cannot be had: not the caller's fault.
                 log.error("identity provider keys unavailable", error=str(exc))
-                raise HTTPException(503, "identity provider unavailable", headers={"Retry-After": "5"}) from None
+                raise HTTPException(
+                    503, "identity provider unavailable", headers={"Retry-After": "5"}
+                ) from None
         ctx = Context(rt, claims)
         ctx.request = request
         ctx.response = response
@@ -201,12 +222,19 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                 revision = await current_revision(conn)
         except Exception as exc:
             log.warning("database not ready", error=str(exc))
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
+            )
         head = head_revision()
         if revision != head:
             return JSONResponse(
-                {"status": "unavailable", "database": "migrations pending",
-                 "revision": revision, "head": head}, status_code=503,
+                {
+                    "status": "unavailable",
+                    "database": "migrations pending",
+                    "revision": revision,
+                    "head": head,
+                },
+                status_code=503,
             )
         return JSONResponse({"status": "ok", "revision": revision})
 
@@ -219,14 +247,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         issuer = request.app.state.runtime.dev_issuer
         if issuer is None:
             raise HTTPException(404, "careerpath issues no tokens here; see your identity provider")
-        return issuer.jwks()  # type: ignore[no-any-return]
+        return issuer.jwks()
 
     @app.get("/.well-known/openid-configuration", include_in_schema=False)
     async def openid_configuration(request: Request) -> dict[str, Any]:
         issuer = request.app.state.runtime.dev_issuer
         if issuer is None:
             raise HTTPException(404, "careerpath issues no tokens here; see your identity provider")
-        return issuer.openid_configuration()  # type: ignore[no-any-return]
+        return issuer.openid_configuration()
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

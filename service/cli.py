@@ -88,7 +88,9 @@ def _check_port_free(host: str, port: int) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    demo: Annotated[bool, typer.Option(help="Load the demo organization and print tokens.")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="Load the demo organization and print tokens.")
+    ] = False,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
 ) -> None:
@@ -146,7 +148,10 @@ def _load_demo_and_print_tokens(settings: Settings, target: DatabaseTarget) -> N
         console.print("Tokens come from your identity provider (CAREERPATH_AUTH__ISSUER is set).")
         return
     issuer = DevIssuer.load_or_create(
-        settings.data_dir, settings.public_url, settings.auth.audience, org_claim=settings.auth.org_claim
+        settings.data_dir,
+        settings.public_url,
+        settings.auth.audience,
+        org_claim=settings.auth.org_claim,
     )
     tokens = {}
     for persona, (key, scopes) in PERSONAS.items():
@@ -159,7 +164,7 @@ def _load_demo_and_print_tokens(settings: Settings, target: DatabaseTarget) -> N
     print(
         f"  curl -s {settings.public_url}/graphql -H 'Content-Type: application/json' "
         f"-H 'Authorization: Bearer {tokens['employee']}' "
-        "-d '{\"query\": \"{ me { id name title manager { name } } }\"}'"
+        '-d \'{"query": "{ me { id name title manager { name } } }"}\''
     )
     print()
     sys.stdout.flush()
@@ -167,7 +172,9 @@ def _load_demo_and_print_tokens(settings: Settings, target: DatabaseTarget) -> N
 
 @app.command()
 def migrate(
-    revision: Annotated[str, typer.Argument(help="Target revision: head, base, or -1 to step back.")] = "head",
+    revision: Annotated[
+        str, typer.Argument(help="Target revision: head, base, or -1 to step back.")
+    ] = "head",
 ) -> None:
     """Bring the database schema to a revision (runs as the owner role)."""
     target = database_target(get_settings())
@@ -192,7 +199,9 @@ def token(
     scope: Annotated[
         str, typer.Option(help="Space-separated scopes, e.g. 'career:employee career:manager'.")
     ] = "career:employee",
-    org: Annotated[str | None, typer.Option(help="Organization slug (default: the only one).")] = None,
+    org: Annotated[
+        str | None, typer.Option(help="Organization slug (default: the only one).")
+    ] = None,
     ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 30m, 1h, 7d.")] = "1h",
 ) -> None:
     """Print a token from the dev issuer for an employee (dev mode only)."""
@@ -208,7 +217,10 @@ def token(
     target = database_target(settings)
     subject, slug = asyncio.run(_find_subject(target.owner_url, employee, org))
     issuer = DevIssuer.load_or_create(
-        settings.data_dir, settings.public_url, settings.auth.audience, org_claim=settings.auth.org_claim
+        settings.data_dir,
+        settings.public_url,
+        settings.auth.audience,
+        org_claim=settings.auth.org_claim,
     )
     print(issuer.mint(subject, org=slug, scopes=scope.split(), ttl=lifetime))
 
@@ -225,7 +237,11 @@ async def _find_subject(url: str, email: str, org: str | None) -> tuple[str, str
             orgs = (await conn.execute(select(organizations.c.id, organizations.c.slug))).all()
             chosen = [o for o in orgs if org is None or o.slug == org]
             if not chosen:
-                raise fail(f"no organization {org!r}" if org else "no organization yet; try `careerpath demo`")
+                raise fail(
+                    f"no organization {org!r}"
+                    if org
+                    else "no organization yet; try `careerpath demo`"
+                )
             if len(chosen) > 1:
                 raise fail("several organizations exist; name one with --org")
             from service.db import set_tenant

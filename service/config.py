@@ -33,9 +33,13 @@ class AuthSettings(BaseModel):
         description="Signature algorithms accepted (never `none`, never HMAC).",
     )
     leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed.")
-    jwks_cache_seconds: int = Field(default=600, ge=10, description="How long a fetched JWKS is kept.")
+    jwks_cache_seconds: int = Field(
+        default=600, ge=10, description="How long a fetched JWKS is kept."
+    )
     jwks_min_refresh_seconds: int = Field(
-        default=30, ge=0, description="At most one JWKS refresh on an unknown `kid` per this period."
+        default=30,
+        ge=0,
+        description="At most one JWKS refresh on an unknown `kid` per this period.",
     )
     email_fallback: bool = Field(
         default=False,
@@ -63,7 +67,8 @@ class Settings(BaseSettings):
 
     env: Environment = Field(default=Environment.DEV, description="`dev` or `production`.")
     database_url: str | None = Field(
-        default=None, description="PostgreSQL URL. Unset: an embedded PostgreSQL in the data directory."
+        default=None,
+        description="PostgreSQL URL. Unset: an embedded PostgreSQL in the data directory.",
     )
     migration_database_url: str | None = Field(
         default=None,
@@ -81,14 +86,22 @@ class Settings(BaseSettings):
         description="Base URL clients reach the API at; the dev issuer's `iss`.",
     )
     auth: AuthSettings = Field(default_factory=AuthSettings)
-    max_query_depth: int = Field(default=12, ge=2, le=50, description="Deepest allowed nesting of a query.")
+    max_query_depth: int = Field(
+        default=12, ge=2, le=50, description="Deepest allowed nesting of a query."
+    )
     max_aliases: int = Field(default=30, ge=1, description="Most aliases allowed in one query.")
     max_tokens: int = Field(default=5000, ge=100, description="Most lexical tokens in one query.")
     max_query_cost: int = Field(
-        default=50_000, ge=100, description="Largest estimated cost (page size × nesting) of one query."
+        default=50_000,
+        ge=100,
+        description="Largest estimated cost (page size × nesting) of one query.",
     )
-    max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body accepted.")
-    pool_size: int = Field(default=10, ge=1, le=200, description="Database connections per process.")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest request body accepted."
+    )
+    pool_size: int = Field(
+        default=10, ge=1, le=200, description="Database connections per process."
+    )
     webhook_allow_hosts: list[str] = Field(
         default_factory=list,
         description="Hosts or CIDRs webhook endpoints may use even though they are not public.",

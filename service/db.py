@@ -45,6 +45,8 @@ class ConnectionExecutor:
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         return await self.conn.execute(statement, params)
+
+
 DATABASE_NAME = "careerpath"
 
 
@@ -98,9 +100,7 @@ class Database:
 async def set_tenant(conn: AsyncConnection, org_id: uuid.UUID) -> None:
     # is_local=true: the setting ends with the transaction, so a pooled connection never
     # carries one tenant into another request.
-    await conn.execute(
-        text("select set_config('app.org_id', :org, true)"), {"org": str(org_id)}
-    )
+    await conn.execute(text("select set_config('app.org_id', :org, true)"), {"org": str(org_id)})
 
 
 # --- provisioning -----------------------------------------------------------------------
@@ -135,7 +135,9 @@ async def provision(
             await conn.execute(f"alter role {role} password {quote_literal(app_password)}")
         if not await conn.fetchval("select 1 from pg_database where datname = $1", database):
             await conn.execute(f"create database {quote_ident(database)}")
-        await conn.execute(f"grant connect, temporary on database {quote_ident(database)} to {role}")
+        await conn.execute(
+            f"grant connect, temporary on database {quote_ident(database)} to {role}"
+        )
     finally:
         await conn.close()
     owner = admin.set(database=database)

@@ -65,7 +65,9 @@ class Validator:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
 
-    def add(self, field: tuple[str, ...] | str, message: str, code: ErrorCode = ErrorCode.INVALID) -> None:
+    def add(
+        self, field: tuple[str, ...] | str, message: str, code: ErrorCode = ErrorCode.INVALID
+    ) -> None:
         self.errors.append(FieldError((field,) if isinstance(field, str) else field, message, code))
 
     def text(
@@ -86,7 +88,9 @@ class Validator:
         if required and not cleaned:
             self.add((*prefix, field), "must not be blank", ErrorCode.REQUIRED)
         if len(cleaned) > max_length:
-            self.add((*prefix, field), f"is longer than {max_length} characters", ErrorCode.TOO_LONG)
+            self.add(
+                (*prefix, field), f"is longer than {max_length} characters", ErrorCode.TOO_LONG
+            )
         return cleaned
 
     def raise_if_any(self) -> None:

@@ -26,7 +26,14 @@ from sqlalchemy import event
 from service.app import Runtime, build_runtime, create_app
 from service.auth.principal import system_principal
 from service.config import AuthSettings, Environment, Settings
-from service.db import ConnectionExecutor, drop_database, migrate, provision, set_tenant, start_embedded
+from service.db import (
+    ConnectionExecutor,
+    drop_database,
+    migrate,
+    provision,
+    set_tenant,
+    start_embedded,
+)
 from service.people import service as people
 
 ALL_SCOPES = "career:employee career:manager career:admin career:hris career:webhooks"
@@ -132,7 +139,9 @@ class Org:
     def token(self, key: str, scopes: str = "career:employee", **kwargs: Any) -> str:
         issuer = self.runtime.dev_issuer
         assert issuer is not None
-        return issuer.mint(self.people[key].auth_subject, org=self.slug, scopes=scopes.split(), **kwargs)
+        return issuer.mint(
+            self.people[key].auth_subject, org=self.slug, scopes=scopes.split(), **kwargs
+        )
 
     async def gql(
         self,

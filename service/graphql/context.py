@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -136,10 +137,8 @@ async def resolve_principal(conn: AsyncConnection, claims: TokenClaims, settings
     if not org_key:
         raise Unauthenticated("The token names no organization.")
     org_filter = organizations.c.slug == org_key
-    try:
+    with contextlib.suppress(ValueError):
         org_filter = organizations.c.id == uuid.UUID(org_key)
-    except ValueError:
-        pass
     org_id = (await conn.execute(select(organizations.c.id).where(org_filter))).scalar()
     if org_id is None:
         raise Unauthenticated("The token's organization is unknown.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
@@ -11,19 +10,32 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from service.errors import ErrorCode, UserInputError
+from service.graphql.enums import graphql_enum
 
 T = TypeVar("T")
 
-UserErrorCode = strawberry.enum(
-    Enum("UserErrorCode", {c.name: c.value for c in ErrorCode}),  # type: ignore[misc]
-    description="Why an input was refused.",
+UserErrorCode = graphql_enum(
+    ErrorCode,
+    "Why an input was refused.",
+    {
+        "INVALID": "The value is malformed or not allowed here.",
+        "REQUIRED": "A value is required.",
+        "TOO_LONG": "The value is longer than allowed.",
+        "NOT_FOUND": "No such object (or not one the caller may use).",
+        "TAKEN": "Another object already uses this unique value.",
+        "CONFLICT": "The change conflicts with other data.",
+        "CYCLE": "The change would create a cycle (reporting line, org tree, track).",
+        "INVALID_STATE": "The object's current state does not allow this change.",
+        "STALE_VERSION": "The object changed since the given version was read.",
+        "LIMIT_EXCEEDED": "A list or batch is larger than allowed.",
+    },
 )
 
 
 @strawberry.type(description="A problem with a mutation's input that the caller can fix.")
 class UserError:
     field: list[str] | None = strawberry.field(
-        description="Path to the input field at fault, e.g. `[\"input\", \"email\"]`."
+        description='Path to the input field at fault, e.g. `["input", "email"]`.'
     )
     message: str = strawberry.field(description="What is wrong, in a sentence for a person.")
     code: UserErrorCode = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import structlog
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -17,7 +18,6 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
 )
-from graphql import ExecutionResult as GraphQLExecutionResult
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -36,7 +36,7 @@ class TransactionExtension(SchemaExtension):
         ctx.is_mutation = self.execution_context.operation_type == OperationType.MUTATION
         yield
 
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         yield
         ctx = self.execution_context.context
         try:
@@ -109,7 +109,9 @@ class ErrorCodeExtension(SchemaExtension):
             source=error.source,
             positions=error.positions,
             path=error.path,
-            original_error=None if code == "INTERNAL_SERVER_ERROR" and self.mask_internal else original,
+            original_error=None
+            if code == "INTERNAL_SERVER_ERROR" and self.mask_internal
+            else original,
             extensions={"code": code},
         )
 
@@ -129,13 +131,19 @@ class CostLimitExtension(SchemaExtension):
         document = ec.graphql_document
         if document is not None:
             fragments = {
-                d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
             }
             variables = ec.variables or {}
             for definition in document.definitions:
                 if not isinstance(definition, OperationDefinitionNode):
                     continue
-                if ec.operation_name and definition.name and definition.name.value != ec.operation_name:
+                if (
+                    ec.operation_name
+                    and definition.name
+                    and definition.name.value != ec.operation_name
+                ):
                     continue
                 cost = _cost(definition.selection_set, 1, fragments, variables, set())
                 if cost > self.max_cost:
@@ -145,8 +153,11 @@ class CostLimitExtension(SchemaExtension):
                             GraphQLError(
                                 f"The query's estimated cost {cost} exceeds the limit "
                                 f"{self.max_cost}; ask for smaller pages or fewer nested lists.",
-                                extensions={"code": "QUERY_TOO_COSTLY", "cost": cost,
-                                            "limit": self.max_cost},
+                                extensions={
+                                    "code": "QUERY_TOO_COSTLY",
+                                    "cost": cost,
+                                    "limit": self.max_cost,
+                                },
                             )
                         ],
                     )
@@ -184,12 +195,18 @@ def _cost(
                     isinstance(s, FieldNode) and s.name.value in ("edges", "nodes")
                     for s in selection.selection_set.selections
                 )
-                inner = multiplier * (size if size is not None else DEFAULT_PAGE) if is_connection else multiplier
+                inner = (
+                    multiplier * (size if size is not None else DEFAULT_PAGE)
+                    if is_connection
+                    else multiplier
+                )
                 total += _cost(selection.selection_set, inner, fragments, variables, seen)
         elif isinstance(selection, InlineFragmentNode):
             total += _cost(selection.selection_set, multiplier, fragments, variables, seen)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             if name in fragments and name not in seen:
-                total += _cost(fragments[name].selection_set, multiplier, fragments, variables, seen | {name})
+                total += _cost(
+                    fragments[name].selection_set, multiplier, fragments, variables, seen | {name}
+                )
     return total

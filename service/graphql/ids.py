@@ -23,7 +23,9 @@ def parse_global_id(value: str) -> tuple[str, uuid.UUID] | None:
         return None
 
 
-def decode_id(value: str, type_names: str | Iterable[str], field: tuple[str, ...] | str) -> uuid.UUID:
+def decode_id(
+    value: str, type_names: str | Iterable[str], field: tuple[str, ...] | str
+) -> uuid.UUID:
     """The UUID inside a global ID of one of ``type_names``; a ``UserInputError`` otherwise."""
     names = {type_names} if isinstance(type_names, str) else set(type_names)
     parsed = parse_global_id(value)

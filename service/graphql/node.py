@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -24,7 +24,7 @@ def node_types(info: Info) -> dict[str, Any]:
 def _node_types(schema: Any) -> dict[str, Any]:
     """Types implementing Node, by GraphQL name, read from the schema itself."""
     found: dict[str, Any] = {}
-    for name, gql_type in schema._schema.type_map.items():  # noqa: SLF001
+    for name, gql_type in schema._schema.type_map.items():
         definition = getattr(gql_type, "extensions", {}).get("strawberry-definition")
         origin = getattr(definition, "origin", None)
         if origin is not None and isinstance(origin, type) and issubclass(origin, relay.Node):
@@ -46,14 +46,24 @@ async def resolve_node(info: Info, global_id: str) -> relay.Node | None:
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Any object by its global ID; null when it does not exist or "
-                      "the caller may not see it.")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    @strawberry.field(
+        description="Any object by its global ID; null when it does not exist or "
+        "the caller may not see it."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+    ) -> relay.Node | None:
         await info.context.principal()
         return await resolve_node(info, id)
 
     @strawberry.field(description=f"Objects by their global IDs, in order (at most {MAX_NODES}).")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")],
+    ) -> list[relay.Node | None]:
         await info.context.principal()
         if len(ids) > MAX_NODES:
             raise UserInputError.one("ids", f"at most {MAX_NODES} IDs at once")

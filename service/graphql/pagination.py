@@ -94,9 +94,7 @@ class PageArgs:
         return self.last is not None and self.before is None
 
 
-def make_connection(
-    nodes: Sequence[T], offset: int, limit: int, total: int
-) -> Connection[T]:
+def make_connection(nodes: Sequence[T], offset: int, limit: int, total: int) -> Connection[T]:
     nodes = list(nodes)[:limit]
     edges = [Edge(cursor=encode_cursor(offset + i), node=n) for i, n in enumerate(nodes)]
     return Connection(

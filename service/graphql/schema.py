@@ -25,10 +25,12 @@ from service.people.schema import PeopleMutation, PeopleQuery
 QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery)
 MUTATIONS: tuple[type, ...] = (PeopleMutation,)
 
-Query = merge_types("Query", QUERIES)
-Query.__strawberry_definition__.description = "Entry points for reading career data."  # type: ignore[attr-defined]
-Mutation = merge_types("Mutation", MUTATIONS)
-Mutation.__strawberry_definition__.description = "Changes to career data. Each returns its payload with `userErrors`."  # type: ignore[attr-defined]
+Query: Any = merge_types("Query", QUERIES)
+Query.__strawberry_definition__.description = "Entry points for reading career data."
+Mutation: Any = merge_types("Mutation", MUTATIONS)
+Mutation.__strawberry_definition__.description = (
+    "Changes to career data. Each returns its payload with `userErrors`."
+)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -38,7 +38,9 @@ class PositionChangeKind(StrEnum):
 
 
 def uuid_pk() -> Column:
-    return Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    return Column(
+        "id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
 
 
 def org_fk() -> Column:

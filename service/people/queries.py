@@ -67,7 +67,9 @@ async def position_history_by_employee(
         await db.execute(
             select(position_history)
             .where(position_history.c.employee_id.in_(set(employee_ids)))
-            .order_by(position_history.c.effective_date.desc(), position_history.c.created_at.desc())
+            .order_by(
+                position_history.c.effective_date.desc(), position_history.c.created_at.desc()
+            )
         )
     ).all()
     grouped: dict[uuid.UUID, list[Any]] = {}

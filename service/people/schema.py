@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -32,9 +32,17 @@ class PeopleQuery:
         assert row is not None
         return Employee.from_row(row)
 
-    @strawberry.field(description="One employee by ID; null when unknown or not visible to the caller.")
-    async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
-        nodes = await Employee.resolve_nodes(info=info, node_ids=[str(decode_id(id, "Employee", "id"))])
+    @strawberry.field(
+        description="One employee by ID; null when unknown or not visible to the caller."
+    )
+    async def employee(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The employee's global ID.")],
+    ) -> Employee | None:
+        nodes = await Employee.resolve_nodes(
+            info=info, node_ids=[str(decode_id(id, "Employee", "id"))]
+        )
         return nodes[0]
 
     @strawberry.field(
@@ -45,7 +53,10 @@ class PeopleQuery:
     async def employees(
         self,
         info: Info,
-        filter: EmployeeFilter | None = None,
+        filter: Annotated[
+            EmployeeFilter | None,
+            strawberry.argument(description="Conditions the employees must meet."),
+        ] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -53,11 +64,16 @@ class PeopleQuery:
     ) -> Connection[Employee]:
         policies.require_any(
             await info.context.principal(),
-            policies.EMPLOYEE, policies.MANAGER, policies.ADMIN, policies.HRIS,
+            policies.EMPLOYEE,
+            policies.MANAGER,
+            policies.ADMIN,
+            policies.HRIS,
         )
         f = filter or EmployeeFilter()
         if f.search is not None and len(f.search) > MAX_SEARCH:
-            raise UserInputError.one(("filter", "search"), f"is longer than {MAX_SEARCH} characters")
+            raise UserInputError.one(
+                ("filter", "search"), f"is longer than {MAX_SEARCH} characters"
+            )
         criteria = queries.EmployeeFilter(
             org_unit_id=decode_optional(f.org_unit_id, "OrgUnit", ("filter", "orgUnitId")),
             manager_id=decode_optional(f.manager_id, "Employee", ("filter", "managerId")),
@@ -93,8 +109,12 @@ class PeopleQuery:
 @strawberry.input(description="A new org unit.")
 class CreateOrgUnitInput:
     name: str = strawberry.field(description="Display name (at most 200 characters).")
-    external_id: str | None = strawberry.field(default=None, description="The unit's ID in the HRIS.")
-    parent_id: strawberry.ID | None = strawberry.field(default=None, description="The unit above; none for a top unit.")
+    external_id: str | None = strawberry.field(
+        default=None, description="The unit's ID in the HRIS."
+    )
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The unit above; none for a top unit."
+    )
 
 
 @strawberry.type(description="Result of `createOrgUnit`.")
@@ -131,23 +151,32 @@ class CreateEmployeeInput:
     org_unit_id: strawberry.ID | None = strawberry.field(default=None, description="Org unit.")
     manager_id: strawberry.ID | None = strawberry.field(default=None, description="Manager.")
     location: str | None = strawberry.field(default=None, description="Work location.")
-    hire_date: dt.date | None = strawberry.field(default=None, description="First day of employment.")
-    status: EmployeeStatus | None = strawberry.field(  # type: ignore[valid-type]
+    hire_date: dt.date | None = strawberry.field(
+        default=None, description="First day of employment."
+    )
+    status: EmployeeStatus | None = strawberry.field(
         default=None, description="ACTIVE (default) or ON_LEAVE."
     )
 
 
-@strawberry.input(description="Changes to an employee; omitted fields stay as they are, null clears.")
+@strawberry.input(
+    description="Changes to an employee; omitted fields stay as they are, null clears."
+)
 class UpdateEmployeeInput:
     id: strawberry.ID = strawberry.field(description="The employee to change.")
     version: int | None = strawberry.field(
-        default=None, description="The `version` you read; the update is refused if it changed since."
+        default=None,
+        description="The `version` you read; the update is refused if it changed since.",
     )
     email: str | None = strawberry.field(default=strawberry.UNSET, description="Work email.")
     name: str | None = strawberry.field(default=strawberry.UNSET, description="Full name.")
     title: str | None = strawberry.field(default=strawberry.UNSET, description="Job title.")
-    external_id: str | None = strawberry.field(default=strawberry.UNSET, description="ID in the HRIS.")
-    auth_subject: str | None = strawberry.field(default=strawberry.UNSET, description="Identity provider subject.")
+    external_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ID in the HRIS."
+    )
+    auth_subject: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Identity provider subject."
+    )
     org_unit_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="Org unit; a change is recorded as a TRANSFER."
     )
@@ -156,8 +185,9 @@ class UpdateEmployeeInput:
     )
     location: str | None = strawberry.field(default=strawberry.UNSET, description="Work location.")
     hire_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="First day.")
-    status: EmployeeStatus | None = strawberry.field(  # type: ignore[valid-type]
-        default=strawberry.UNSET, description="ACTIVE or ON_LEAVE (use `terminateEmployee` to terminate)."
+    status: EmployeeStatus | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="ACTIVE or ON_LEAVE (use `terminateEmployee` to terminate).",
     )
     effective_date: dt.date | None = strawberry.field(
         default=None, description="When a change of unit or manager takes effect (default today)."
@@ -176,7 +206,9 @@ class TerminateEmployeeInput:
 
 @strawberry.type(description="Result of an employee mutation.")
 class EmployeePayload:
-    employee: Employee | None = strawberry.field(description="The employee after the change; null when refused.")
+    employee: Employee | None = strawberry.field(
+        description="The employee after the change; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
@@ -186,7 +218,10 @@ def _employee_input(data: Any, v: Validator) -> people.EmployeeInput:
         value = getattr(data, attr)
         if value is not strawberry.UNSET:
             setattr(out, attr, value)
-    for attr, gql, type_name in (("org_unit_id", "orgUnitId", "OrgUnit"), ("manager_id", "managerId", "Employee")):
+    for attr, gql, type_name in (
+        ("org_unit_id", "orgUnitId", "OrgUnit"),
+        ("manager_id", "managerId", "Employee"),
+    ):
         value = getattr(data, attr)
         if value is strawberry.UNSET:
             continue
@@ -202,32 +237,66 @@ def _employee_input(data: Any, v: Validator) -> people.EmployeeInput:
 
 @strawberry.type
 class PeopleMutation:
-    @strawberry.mutation(description="Create an org unit. Requires `career:admin` or `career:hris`.")
-    async def create_org_unit(self, info: Info, input: CreateOrgUnitInput) -> CreateOrgUnitPayload:
+    @strawberry.mutation(
+        description="Create an org unit. Requires `career:admin` or `career:hris`."
+    )
+    async def create_org_unit(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateOrgUnitInput, strawberry.argument(description="The change to make.")
+        ],
+    ) -> CreateOrgUnitPayload:
         async def act() -> Any:
             parent = decode_optional(input.parent_id, "OrgUnit", ("input", "parentId"))
-            data = people.OrgUnitInput(name=input.name, external_id=input.external_id, parent_id=parent)
+            data = people.OrgUnitInput(
+                name=input.name, external_id=input.external_id, parent_id=parent
+            )
             return await people.create_org_unit(info.context, await info.context.principal(), data)
 
         row, errors = await run_mutation(info, act)
-        return CreateOrgUnitPayload(org_unit=OrgUnit.from_row(row) if row else None, user_errors=errors)
+        return CreateOrgUnitPayload(
+            org_unit=OrgUnit.from_row(row) if row else None, user_errors=errors
+        )
 
-    @strawberry.mutation(description="Rename or move an org unit. Requires `career:admin` or `career:hris`.")
-    async def update_org_unit(self, info: Info, input: UpdateOrgUnitInput) -> UpdateOrgUnitPayload:
+    @strawberry.mutation(
+        description="Rename or move an org unit. Requires `career:admin` or `career:hris`."
+    )
+    async def update_org_unit(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateOrgUnitInput, strawberry.argument(description="The change to make.")
+        ],
+    ) -> UpdateOrgUnitPayload:
         async def act() -> Any:
             unit_id = decode_id(input.id, "OrgUnit", ("input", "id"))
             set_parent = input.parent_id is not strawberry.UNSET
-            parent = decode_optional(input.parent_id, "OrgUnit", ("input", "parentId")) if set_parent else None
-            data = people.OrgUnitInput(name=input.name, external_id=input.external_id, parent_id=parent)
+            parent = (
+                decode_optional(input.parent_id, "OrgUnit", ("input", "parentId"))
+                if set_parent
+                else None
+            )
+            data = people.OrgUnitInput(
+                name=input.name, external_id=input.external_id, parent_id=parent
+            )
             return await people.update_org_unit(
                 info.context, await info.context.principal(), unit_id, data, set_parent=set_parent
             )
 
         row, errors = await run_mutation(info, act)
-        return UpdateOrgUnitPayload(org_unit=OrgUnit.from_row(row) if row else None, user_errors=errors)
+        return UpdateOrgUnitPayload(
+            org_unit=OrgUnit.from_row(row) if row else None, user_errors=errors
+        )
 
     @strawberry.mutation(description="Add an employee. Requires `career:admin` or `career:hris`.")
-    async def create_employee(self, info: Info, input: CreateEmployeeInput) -> EmployeePayload:
+    async def create_employee(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateEmployeeInput, strawberry.argument(description="The change to make.")
+        ],
+    ) -> EmployeePayload:
         async def act() -> Any:
             v = Validator()
             data = _employee_input(input, v)
@@ -239,8 +308,16 @@ class PeopleMutation:
         row, errors = await run_mutation(info, act)
         return EmployeePayload(employee=Employee.from_row(row) if row else None, user_errors=errors)
 
-    @strawberry.mutation(description="Change an employee. Requires `career:admin` or `career:hris`.")
-    async def update_employee(self, info: Info, input: UpdateEmployeeInput) -> EmployeePayload:
+    @strawberry.mutation(
+        description="Change an employee. Requires `career:admin` or `career:hris`."
+    )
+    async def update_employee(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateEmployeeInput, strawberry.argument(description="The change to make.")
+        ],
+    ) -> EmployeePayload:
         async def act() -> Any:
             v = Validator()
             employee_id = decode_id(input.id, "Employee", ("input", "id"))
@@ -262,13 +339,25 @@ class PeopleMutation:
         description="Terminate an employee (status TERMINATED, history kept). Requires "
         "`career:admin` or `career:hris`."
     )
-    async def terminate_employee(self, info: Info, input: TerminateEmployeeInput) -> EmployeePayload:
+    async def terminate_employee(
+        self,
+        info: Info,
+        input: Annotated[
+            TerminateEmployeeInput, strawberry.argument(description="The change to make.")
+        ],
+    ) -> EmployeePayload:
         async def act() -> Any:
             employee_id = decode_id(input.id, "Employee", ("input", "id"))
-            new_manager = decode_optional(input.new_manager_id, "Employee", ("input", "newManagerId"))
+            new_manager = decode_optional(
+                input.new_manager_id, "Employee", ("input", "newManagerId")
+            )
             return await people.terminate_employee(
-                info.context, await info.context.principal(), employee_id,
-                input.termination_date, input.reason, new_manager,
+                info.context,
+                await info.context.principal(),
+                employee_id,
+                input.termination_date,
+                input.reason,
+                new_manager,
             )
 
         row, errors = await run_mutation(info, act)

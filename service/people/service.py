@@ -68,17 +68,30 @@ async def create_org_unit(db: Executor, principal: Principal, data: OrgUnitInput
     if data.parent_id is not None and not await _exists(db, org_units, data.parent_id):
         v.add(("input", "parentId"), "no such org unit", ErrorCode.NOT_FOUND)
     if external_id and await _taken(db, org_units.c.external_id, external_id):
-        v.add(("input", "externalId"), f'"{external_id}" is already used by another org unit', ErrorCode.TAKEN)
+        v.add(
+            ("input", "externalId"),
+            f'"{external_id}" is already used by another org unit',
+            ErrorCode.TAKEN,
+        )
     v.raise_if_any()
     row = (
         await db.execute(
             insert(org_units)
-            .values(org_id=principal.org_id, name=name, external_id=external_id, parent_id=data.parent_id)
+            .values(
+                org_id=principal.org_id,
+                name=name,
+                external_id=external_id,
+                parent_id=data.parent_id,
+            )
             .returning(*org_units.c)
         )
     ).one()
     await audit.record(
-        db, principal, "org_unit.create", "OrgUnit", row.id,
+        db,
+        principal,
+        "org_unit.create",
+        "OrgUnit",
+        row.id,
         audit.diff(None, {"name": name, "external_id": external_id, "parent_id": data.parent_id}),
     )
     return row
@@ -99,7 +112,11 @@ async def update_org_unit(
     if data.external_id is not None:
         ext = v.text("externalId", data.external_id, max_length=200) or None
         if ext and ext != before.external_id and await _taken(db, org_units.c.external_id, ext):
-            v.add(("input", "externalId"), f'"{ext}" is already used by another org unit', ErrorCode.TAKEN)
+            v.add(
+                ("input", "externalId"),
+                f'"{ext}" is already used by another org unit',
+                ErrorCode.TAKEN,
+            )
         changes["external_id"] = ext
     if set_parent:
         parent = data.parent_id
@@ -120,7 +137,14 @@ async def update_org_unit(
             .returning(*org_units.c)
         )
     ).one()
-    await audit.record(db, principal, "org_unit.update", "OrgUnit", unit_id, audit.diff(before._mapping, changes))
+    await audit.record(
+        db,
+        principal,
+        "org_unit.update",
+        "OrgUnit",
+        unit_id,
+        audit.diff(dict(before._mapping), changes),
+    )
     return row
 
 
@@ -143,7 +167,9 @@ async def _unit_is_within(db: Executor, unit_id: uuid.UUID, ancestor_id: uuid.UU
 
 
 async def get_employee(db: Executor, employee_id: uuid.UUID) -> Any | None:
-    return (await db.execute(select(*EMPLOYEE_COLUMNS).where(employees.c.id == employee_id))).first()
+    return (
+        await db.execute(select(*EMPLOYEE_COLUMNS).where(employees.c.id == employee_id))
+    ).first()
 
 
 async def create_employee(
@@ -158,9 +184,16 @@ async def create_employee(
         )
     ).one()
     await _record_position(
-        db, principal, row, PositionChangeKind.HIRE, effective or row.hire_date or dt.date.today(), None
+        db,
+        principal,
+        row,
+        PositionChangeKind.HIRE,
+        effective or row.hire_date or dt.date.today(),
+        None,
     )
-    await audit.record(db, principal, "employee.create", "Employee", row.id, audit.diff(None, values))
+    await audit.record(
+        db, principal, "employee.create", "Employee", row.id, audit.diff(None, values)
+    )
     return row
 
 
@@ -200,7 +233,12 @@ async def update_employee(
     if kind is not None:
         await _record_position(db, principal, row, kind, effective or dt.date.today(), current)
     await audit.record(
-        db, principal, "employee.update", "Employee", employee_id, audit.diff(current._mapping, values)
+        db,
+        principal,
+        "employee.update",
+        "Employee",
+        employee_id,
+        audit.diff(dict(current._mapping), values),
     )
     return row
 
@@ -236,14 +274,18 @@ async def terminate_employee(
     if current.hire_date and termination_date < current.hire_date:
         v.add(("input", "terminationDate"), "is before the hire date", ErrorCode.INVALID)
     reports = (
-        await db.execute(select(employees.c.id).where(employees.c.manager_id == employee_id))
-    ).scalars().all()
+        (await db.execute(select(employees.c.id).where(employees.c.manager_id == employee_id)))
+        .scalars()
+        .all()
+    )
     if new_manager_id is not None:
         target = await get_employee(db, new_manager_id)
         if target is None:
             v.add(("input", "newManagerId"), "no such employee", ErrorCode.NOT_FOUND)
         elif new_manager_id == employee_id or target.status == EmployeeStatus.TERMINATED:
-            v.add(("input", "newManagerId"), "must be an active employee other than the one leaving")
+            v.add(
+                ("input", "newManagerId"), "must be an active employee other than the one leaving"
+            )
     v.raise_if_any()
     row = (
         await db.execute(
@@ -259,17 +301,33 @@ async def terminate_employee(
             .returning(*EMPLOYEE_COLUMNS)
         )
     ).one()
-    await _record_position(db, principal, row, PositionChangeKind.TERMINATION, termination_date, current)
+    await _record_position(
+        db, principal, row, PositionChangeKind.TERMINATION, termination_date, current
+    )
     for report_id in reports if new_manager_id is not None else []:
         if report_id == new_manager_id:
             continue
         await update_employee(
-            db, principal, report_id, EmployeeInput(manager_id=new_manager_id), effective=termination_date
+            db,
+            principal,
+            report_id,
+            EmployeeInput(manager_id=new_manager_id),
+            effective=termination_date,
         )
     await audit.record(
-        db, principal, "employee.terminate", "Employee", employee_id,
-        audit.diff(current._mapping, {"status": "TERMINATED", "termination_date": termination_date,
-                                      "termination_reason": reason}),
+        db,
+        principal,
+        "employee.terminate",
+        "Employee",
+        employee_id,
+        audit.diff(
+            current._mapping,
+            {
+                "status": "TERMINATED",
+                "termination_date": termination_date,
+                "termination_reason": reason,
+            },
+        ),
     )
     return row
 
@@ -318,11 +376,17 @@ async def _validated(
     own_id = current.id if current is not None else None
 
     if creating or data.email is not UNSET:
-        email = v.text("email", data.email if data.email is not UNSET else None, required=True, max_length=320)
+        email = v.text(
+            "email", data.email if data.email is not UNSET else None, required=True, max_length=320
+        )
         if email and not EMAIL_RE.match(email):
             v.add(("input", "email"), "is not an email address")
         elif email and await _taken(db, func.lower(employees.c.email), email.lower(), own_id):
-            v.add(("input", "email"), f'"{email}" is already used by another employee', ErrorCode.TAKEN)
+            v.add(
+                ("input", "email"),
+                f'"{email}" is already used by another employee',
+                ErrorCode.TAKEN,
+            )
         out["email"] = email
     if creating or data.name is not UNSET:
         out["name"] = v.text("name", data.name if data.name is not UNSET else None, required=True)
@@ -339,7 +403,9 @@ async def _validated(
             continue
         cleaned = v.text(name, value, max_length=255) or None
         if cleaned and await _taken(db, column, cleaned, own_id):
-            v.add(("input", name), f'"{cleaned}" is already used by another employee', ErrorCode.TAKEN)
+            v.add(
+                ("input", name), f'"{cleaned}" is already used by another employee', ErrorCode.TAKEN
+            )
         out[attr] = cleaned
     if data.org_unit_id is not UNSET:
         if data.org_unit_id is not None and not await _exists(db, org_units, data.org_unit_id):
@@ -352,15 +418,29 @@ async def _validated(
             if manager is None:
                 v.add(("input", "managerId"), "no such employee", ErrorCode.NOT_FOUND)
             elif manager.status == EmployeeStatus.TERMINATED:
-                v.add(("input", "managerId"), "the manager has been terminated", ErrorCode.INVALID_STATE)
-            elif own_id is not None and (manager_id == own_id or await _manages(db, own_id, manager_id)):
+                v.add(
+                    ("input", "managerId"),
+                    "the manager has been terminated",
+                    ErrorCode.INVALID_STATE,
+                )
+            elif own_id is not None and (
+                manager_id == own_id or await _manages(db, own_id, manager_id)
+            ):
                 v.add(("input", "managerId"), "would create a reporting cycle", ErrorCode.CYCLE)
         out["manager_id"] = manager_id
     if data.status is not UNSET:
         if data.status == EmployeeStatus.TERMINATED:
-            v.add(("input", "status"), "use terminateEmployee to terminate an employee", ErrorCode.INVALID)
+            v.add(
+                ("input", "status"),
+                "use terminateEmployee to terminate an employee",
+                ErrorCode.INVALID,
+            )
         elif current is not None and current.status == EmployeeStatus.TERMINATED:
-            v.add(("input", "status"), "a terminated employee cannot change status", ErrorCode.INVALID_STATE)
+            v.add(
+                ("input", "status"),
+                "a terminated employee cannot change status",
+                ErrorCode.INVALID_STATE,
+            )
         out["status"] = data.status
     if data.hire_date is not UNSET:
         hire = data.hire_date
@@ -414,9 +494,13 @@ async def create_organization(db: Executor, slug: str, name: str) -> uuid.UUID:
         raise UserInputError.one("slug", "must be lowercase letters, digits and dashes")
     from service.people.models import organizations
 
-    existing = (await db.execute(select(organizations.c.id).where(organizations.c.slug == slug))).scalar()
+    existing = (
+        await db.execute(select(organizations.c.id).where(organizations.c.slug == slug))
+    ).scalar()
     if existing is not None:
         raise UserInputError.one("slug", f'"{slug}" is already taken', ErrorCode.TAKEN)
-    return (  # type: ignore[no-any-return]
-        await db.execute(insert(organizations).values(slug=slug, name=name).returning(organizations.c.id))
+    return (
+        await db.execute(
+            insert(organizations).values(slug=slug, name=name).returning(organizations.c.id)
+        )
     ).scalar_one()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from enum import Enum
 from typing import Any, Self
 
 import strawberry
@@ -13,15 +12,34 @@ from strawberry import relay
 from strawberry.types import Info
 
 from service.errors import Forbidden
+from service.graphql.enums import graphql_enum
 from service.graphql.pagination import Connection, PageArgs, paginate_partitions
 from service.people import queries
 from service.people.models import EmployeeStatus as EmployeeStatusValue
 from service.people.models import PositionChangeKind as PositionChangeKindValue
 from service.people.models import employees
 
-EmployeeStatus = strawberry.enum(EmployeeStatusValue, description="Whether the person works here now.")
-PositionChangeKind = strawberry.enum(
-    PositionChangeKindValue, description="What kind of change a position history entry records."
+EmployeeStatus = graphql_enum(
+    EmployeeStatusValue,
+    "Whether the person works here now.",
+    {
+        "ACTIVE": "Employed and working.",
+        "ON_LEAVE": "Employed, temporarily away (parental leave, sabbatical).",
+        "TERMINATED": "No longer employed; the record and its history are kept.",
+    },
+)
+PositionChangeKind = graphql_enum(
+    PositionChangeKindValue,
+    "What kind of change a position history entry records.",
+    {
+        "HIRE": "Joined the organization.",
+        "PROMOTION": "Moved to a role at a higher level.",
+        "LATERAL_MOVE": "Moved to another role at the same level, often in another family.",
+        "DEMOTION": "Moved to a role at a lower level.",
+        "TRANSFER": "Moved to another org unit.",
+        "MANAGER_CHANGE": "Started reporting to another manager.",
+        "TERMINATION": "Left the organization.",
+    },
 )
 
 
@@ -68,18 +86,18 @@ async def _direct_reports(ctx: Any, keys: Sequence[tuple[uuid.UUID, PageArgs]]) 
 
 @strawberry.type(description="A unit of the organization chart (department, team, region).")
 class OrgUnit(relay.Node):
-    uuid: strawberry.Private[uuid.UUID]
+    pk: strawberry.Private[uuid.UUID]
     parent_uuid: strawberry.Private[uuid.UUID | None]
     name: str = strawberry.field(description="Display name.")
     external_id: str | None = strawberry.field(description="The unit's ID in the HRIS, if synced.")
 
     @classmethod
     def from_row(cls, row: Any) -> OrgUnit:
-        return cls(uuid=row.id, parent_uuid=row.parent_id, name=row.name, external_id=row.external_id)
+        return cls(pk=row.id, parent_uuid=row.parent_id, name=row.name, external_id=row.external_id)
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.uuid)
+        return str(root.pk)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -97,14 +115,17 @@ class OrgUnit(relay.Node):
         return OrgUnit.from_row(row) if row is not None else None
 
 
-@strawberry.type(description="A change of someone's role, org unit or manager, with its kind and cause.")
+@strawberry.type(
+    description="A change of someone's role, org unit or manager, with its kind and cause."
+)
 class PositionChange:
     row: strawberry.Private[Any]
     kind: PositionChangeKind = strawberry.field(description="What changed.")  # type: ignore[valid-type]
     effective_date: dt.date = strawberry.field(description="When the change took effect.")
     title: str | None = strawberry.field(description="Job title after the change.")
     source_type: str | None = strawberry.field(
-        description="What caused the change, e.g. `Promotion`, `Application`, `HRIS`; null when entered by hand."
+        description="What caused the change, e.g. `Promotion`, `Application`, `HRIS`; "
+        "null when entered by hand."
     )
     note: str | None = strawberry.field(description="Free-text note.")
     recorded_at: dt.datetime = strawberry.field(description="When the entry was written.")
@@ -113,7 +134,7 @@ class PositionChange:
     def from_row(cls, row: Any) -> PositionChange:
         return cls(
             row=row,
-            kind=PositionChangeKindValue(row.kind),
+            kind=PositionChangeKind(row.kind),
             effective_date=row.effective_date,
             title=row.title,
             source_type=row.source_type,
@@ -166,7 +187,7 @@ async def _require_private(info: Info, employee_id: uuid.UUID) -> None:
     "integrations see everyone."
 )
 class Employee(relay.Node):
-    uuid: strawberry.Private[uuid.UUID]
+    pk: strawberry.Private[uuid.UUID]
     row: strawberry.Private[Any]
     name: str = strawberry.field(description="Full name.")
     email: str = strawberry.field(description="Work email address, unique in the organization.")
@@ -177,18 +198,18 @@ class Employee(relay.Node):
     @classmethod
     def from_row(cls, row: Any) -> Employee:
         return cls(
-            uuid=row.id,
+            pk=row.id,
             row=row,
             name=row.name,
             email=row.email,
             title=row.title,
-            status=EmployeeStatusValue(row.status),
+            status=EmployeeStatus(row.status),
             location=row.location,
         )
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.uuid)
+        return str(root.pk)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -202,44 +223,48 @@ class Employee(relay.Node):
 
     @strawberry.field(description="The person's ID in the HRIS, if synced. Private.")
     async def external_id(self, info: Info) -> str | None:
-        await _require_private(info, self.uuid)
+        await _require_private(info, self.pk)
         return self.row.external_id
 
     @strawberry.field(
         description="The identity provider's subject (`sub`) that signs in as this person. Private."
     )
     async def auth_subject(self, info: Info) -> str | None:
-        await _require_private(info, self.uuid)
+        await _require_private(info, self.pk)
         return self.row.auth_subject
 
     @strawberry.field(description="First day of employment. Private.")
     async def hire_date(self, info: Info) -> dt.date | None:
-        await _require_private(info, self.uuid)
+        await _require_private(info, self.pk)
         return self.row.hire_date
 
     @strawberry.field(description="Last day of employment, once terminated. Private.")
     async def termination_date(self, info: Info) -> dt.date | None:
-        await _require_private(info, self.uuid)
+        await _require_private(info, self.pk)
         return self.row.termination_date
 
-    @strawberry.field(description="Why employment ended. Visible to HR admins and HRIS integrations only.")
+    @strawberry.field(
+        description="Why employment ended. Visible to HR admins and HRIS integrations only."
+    )
     async def termination_reason(self, info: Info) -> str | None:
         if not (await info.context.reach()).everyone:
             raise Forbidden()
         return self.row.termination_reason
 
-    @strawberry.field(description="Incremented by every change; pass it to `updateEmployee` to "
-                      "refuse an update based on stale data.")
+    @strawberry.field(
+        description="Incremented by every change; pass it to `updateEmployee` to "
+        "refuse an update based on stale data."
+    )
     def version(self) -> int:
         return int(self.row.version)
 
     @strawberry.field(description="When the record was created.")
     def created_at(self) -> dt.datetime:
-        return self.row.created_at  # type: ignore[no-any-return]
+        return self.row.created_at
 
     @strawberry.field(description="When the record last changed.")
     def updated_at(self) -> dt.datetime:
-        return self.row.updated_at  # type: ignore[no-any-return]
+        return self.row.updated_at
 
     @strawberry.field(description="The org unit the person belongs to.")
     async def org_unit(self, info: Info) -> OrgUnit | None:
@@ -258,23 +283,30 @@ class Employee(relay.Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Employee]:
-        await _require_private(info, self.uuid)
+        await _require_private(info, self.pk)
         args = PageArgs(first=first, after=after, last=last, before=before)
         args.window(0)  # validate arguments before batching
-        return await info.context.loader(_direct_reports).load((self.uuid, args))  # type: ignore[no-any-return]
+        return await info.context.loader(_direct_reports).load((self.pk, args))
 
-    @strawberry.field(description="Every change of role, org unit or manager, newest first. Private.")
+    @strawberry.field(
+        description="Every change of role, org unit or manager, newest first. Private."
+    )
     async def position_history(self, info: Info) -> list[PositionChange]:
-        await _require_private(info, self.uuid)
-        rows = await info.context.loader(_position_history).load(self.uuid)
+        await _require_private(info, self.pk)
+        rows = await info.context.loader(_position_history).load(self.pk)
         return [PositionChange.from_row(r) for r in rows]
 
 
 @strawberry.input(description="Narrows the `employees` list; all given conditions must hold.")
 class EmployeeFilter:
-    org_unit_id: strawberry.ID | None = strawberry.field(default=None, description="In this org unit.")
-    manager_id: strawberry.ID | None = strawberry.field(default=None, description="Reporting directly to this employee.")
+    org_unit_id: strawberry.ID | None = strawberry.field(
+        default=None, description="In this org unit."
+    )
+    manager_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Reporting directly to this employee."
+    )
     status: EmployeeStatus | None = strawberry.field(default=None, description="With this status.")  # type: ignore[valid-type]
     search: str | None = strawberry.field(
-        default=None, description="Part of the name or email, case-insensitive (at most 100 characters)."
+        default=None,
+        description="Part of the name or email, case-insensitive (at most 100 characters).",
     )
