@@ -57,9 +57,13 @@ async def _load_people(db: Executor, org_id: uuid.UUID) -> None:
     unit_ids: dict[str, Any] = {}
     for unit in UNITS:
         row = await people_service.create_org_unit(
-            db, principal,
-            people_service.OrgUnitInput(name=unit.name, external_id=f"unit-{unit.key}",
-                                        parent_id=unit_ids.get(unit.parent) if unit.parent else None),
+            db,
+            principal,
+            people_service.OrgUnitInput(
+                name=unit.name,
+                external_id=f"unit-{unit.key}",
+                parent_id=unit_ids.get(unit.parent) if unit.parent else None,
+            ),
         )
         unit_ids[unit.key] = row.id
     ids: dict[str, uuid.UUID] = {}

@@ -52,25 +52,73 @@ _PEOPLE: list[tuple[str, str, str | None, str, str | None]] = [
     ("mkt-director", "Olivier Laurent", "director-of-marketing", "marketing", "cmo"),
     ("mkt-manager", "Grace Okafor", "marketing-manager", "marketing", "mkt-director"),
     ("mkt-senior-manager", "Lucas Brandt", "senior-marketing-manager", "marketing", "mkt-director"),
-    ("mkt-principal", "Sofia Castellanos", "principal-marketing-specialist", "marketing", "mkt-director"),
+    (
+        "mkt-principal",
+        "Sofia Castellanos",
+        "principal-marketing-specialist",
+        "marketing",
+        "mkt-director",
+    ),
     ("mkt-senior-1", "Jonas Albrecht", "senior-marketing-specialist", "marketing", "mkt-manager"),
     ("mkt-specialist-1", "Amara Nwosu", "marketing-specialist", "marketing", "mkt-manager"),
     ("mkt-specialist-2", "Ethan Rowe", "marketing-specialist", "marketing", "mkt-manager"),
     ("mkt-coordinator-1", "Mei Tanaka", "marketing-coordinator", "marketing", "mkt-manager"),
-    ("mkt-coordinator-2", "Rafael Moreno", "marketing-coordinator", "marketing", "mkt-senior-manager"),
-    ("mkt-specialist-3", "Ingrid Solberg", "marketing-specialist", "marketing", "mkt-senior-manager"),
-    ("mkt-senior-2", "Kwame Mensah", "senior-marketing-specialist", "marketing", "mkt-senior-manager"),
+    (
+        "mkt-coordinator-2",
+        "Rafael Moreno",
+        "marketing-coordinator",
+        "marketing",
+        "mkt-senior-manager",
+    ),
+    (
+        "mkt-specialist-3",
+        "Ingrid Solberg",
+        "marketing-specialist",
+        "marketing",
+        "mkt-senior-manager",
+    ),
+    (
+        "mkt-senior-2",
+        "Kwame Mensah",
+        "senior-marketing-specialist",
+        "marketing",
+        "mkt-senior-manager",
+    ),
     # Engineering
     ("eng-director", "Marcus Feld", "director-of-engineering", "engineering", "ceo"),
-    ("eng-senior-manager", "Aisha Karim", "senior-engineering-manager", "engineering", "eng-director"),
+    (
+        "eng-senior-manager",
+        "Aisha Karim",
+        "senior-engineering-manager",
+        "engineering",
+        "eng-director",
+    ),
     ("eng-principal", "Viktor Petrov", "principal-engineer", "engineering", "eng-director"),
     ("platform-manager", "Nora Lindqvist", "engineering-manager", "platform", "eng-senior-manager"),
     ("platform-staff", "Daniel Cho", "staff-engineer", "platform", "platform-manager"),
-    ("platform-senior-1", "Fatima Zahra", "senior-software-engineer", "platform", "platform-manager"),
-    ("platform-senior-2", "Liam O'Connor", "senior-software-engineer", "platform", "platform-manager"),
+    (
+        "platform-senior-1",
+        "Fatima Zahra",
+        "senior-software-engineer",
+        "platform",
+        "platform-manager",
+    ),
+    (
+        "platform-senior-2",
+        "Liam O'Connor",
+        "senior-software-engineer",
+        "platform",
+        "platform-manager",
+    ),
     ("platform-swe-1", "Chiara Bianchi", "software-engineer", "platform", "platform-manager"),
     ("platform-swe-2", "Samuel Adeyemi", "software-engineer", "platform", "platform-manager"),
-    ("platform-associate", "Yuki Sato", "associate-software-engineer", "platform", "platform-manager"),
+    (
+        "platform-associate",
+        "Yuki Sato",
+        "associate-software-engineer",
+        "platform",
+        "platform-manager",
+    ),
     ("apps-manager", "Hannah Becker", "engineering-manager", "apps", "eng-senior-manager"),
     ("apps-senior-1", "Mateo Rossi", "senior-software-engineer", "apps", "apps-manager"),
     ("apps-senior-2", "Zainab Hussain", "senior-software-engineer", "apps", "apps-manager"),
@@ -82,18 +130,84 @@ _PEOPLE: list[tuple[str, str, str | None, str, str | None]] = [
     ("apps-staff", "Elena Popescu", "staff-engineer", "apps", "apps-manager"),
     # Customer Success
     ("cs-director", "Rachel Goldberg", "director-of-customer-success", "customer-success", "ceo"),
-    ("cs-manager-1", "Diego Alvarez", "customer-success-manager", "customer-success", "cs-director"),
-    ("cs-manager-2", "Signe Andersen", "customer-success-manager", "customer-success", "cs-director"),
-    ("cs-enterprise", "Kofi Boateng", "enterprise-customer-success-manager", "customer-success", "cs-manager-1"),
-    ("cs-senior-1", "Laura Schmidt", "senior-customer-success-manager", "customer-success", "cs-manager-1"),
-    ("cs-specialist-1", "Arjun Mehta", "customer-success-specialist", "customer-success", "cs-manager-1"),
-    ("cs-specialist-2", "Camille Dubois", "customer-success-specialist", "customer-success", "cs-manager-1"),
-    ("cs-rep-1", "Noah Fischer", "customer-support-representative", "customer-success", "cs-manager-1"),
-    ("cs-rep-2", "Isabela Costa", "customer-support-representative", "customer-success", "cs-manager-2"),
-    ("cs-rep-3", "Emil Jansen", "customer-support-representative", "customer-success", "cs-manager-2"),
+    (
+        "cs-manager-1",
+        "Diego Alvarez",
+        "customer-success-manager",
+        "customer-success",
+        "cs-director",
+    ),
+    (
+        "cs-manager-2",
+        "Signe Andersen",
+        "customer-success-manager",
+        "customer-success",
+        "cs-director",
+    ),
+    (
+        "cs-enterprise",
+        "Kofi Boateng",
+        "enterprise-customer-success-manager",
+        "customer-success",
+        "cs-manager-1",
+    ),
+    (
+        "cs-senior-1",
+        "Laura Schmidt",
+        "senior-customer-success-manager",
+        "customer-success",
+        "cs-manager-1",
+    ),
+    (
+        "cs-specialist-1",
+        "Arjun Mehta",
+        "customer-success-specialist",
+        "customer-success",
+        "cs-manager-1",
+    ),
+    (
+        "cs-specialist-2",
+        "Camille Dubois",
+        "customer-success-specialist",
+        "customer-success",
+        "cs-manager-1",
+    ),
+    (
+        "cs-rep-1",
+        "Noah Fischer",
+        "customer-support-representative",
+        "customer-success",
+        "cs-manager-1",
+    ),
+    (
+        "cs-rep-2",
+        "Isabela Costa",
+        "customer-support-representative",
+        "customer-success",
+        "cs-manager-2",
+    ),
+    (
+        "cs-rep-3",
+        "Emil Jansen",
+        "customer-support-representative",
+        "customer-success",
+        "cs-manager-2",
+    ),
     ("cs-analyst-1", "Hana Kim", "customer-success-analyst", "customer-success", "cs-manager-2"),
-    ("cs-analyst-2", "Patrick Byrne", "customer-success-analyst", "customer-success", "cs-manager-2"),
-    ("cs-senior-2", "Olga Ivanova", "senior-customer-success-manager", "customer-success", "cs-manager-2"),
+    (
+        "cs-analyst-2",
+        "Patrick Byrne",
+        "customer-success-analyst",
+        "customer-success",
+        "cs-manager-2",
+    ),
+    (
+        "cs-senior-2",
+        "Olga Ivanova",
+        "senior-customer-success-manager",
+        "customer-success",
+        "cs-manager-2",
+    ),
     # Product
     ("product-principal", "Julian Weber", "principal-product-manager", "product", "ceo"),
     ("product-senior", "Nadia Rahman", "senior-product-manager", "product", "product-principal"),
@@ -105,15 +219,30 @@ _PEOPLE: list[tuple[str, str, str | None, str, str | None]] = [
     ("platform-swe-3", "Pedro Santos", "software-engineer", "platform", "platform-manager"),
     ("apps-swe-4", "Aylin Demir", "software-engineer", "apps", "apps-manager"),
     ("mkt-coordinator-3", "Freya Holm", "marketing-coordinator", "marketing", "mkt-senior-manager"),
-    ("cs-specialist-3", "Omar Farouk", "customer-success-specialist", "customer-success", "cs-manager-2"),
-    ("platform-senior-3", "Sara Lindholm", "senior-software-engineer", "platform", "platform-manager"),
+    (
+        "cs-specialist-3",
+        "Omar Farouk",
+        "customer-success-specialist",
+        "customer-success",
+        "cs-manager-2",
+    ),
+    (
+        "platform-senior-3",
+        "Sara Lindholm",
+        "senior-software-engineer",
+        "platform",
+        "platform-manager",
+    ),
     ("apps-senior-3", "Kenji Watanabe", "senior-software-engineer", "apps", "apps-manager"),
     ("mkt-specialist-4", "Beatriz Lima", "marketing-specialist", "marketing", "mkt-manager"),
 ]
 
 # Titles of people whose jobs the demo framework does not model (they have no role).
-_TITLE_OVERRIDES = {"ceo": "Chief Executive Officer", "hr-director": "Director of People",
-                    "hr-partner": "People Partner"}
+_TITLE_OVERRIDES = {
+    "ceo": "Chief Executive Officer",
+    "hr-director": "Director of People",
+    "hr-partner": "People Partner",
+}
 
 
 def _title(key: str, role: str | None) -> str:
@@ -129,8 +258,18 @@ def people() -> list[DemoPerson]:
     for i, (key, name, role, unit, manager) in enumerate(_PEOPLE):
         # Spread hire dates over ten years, seniors earlier: deterministic, plausible.
         hired = base + dt.timedelta(days=(i * 53) % 3400)
-        out.append(DemoPerson(key, name, role, unit, manager, _title(key, role), hired,
-                              LOCATIONS[i % len(LOCATIONS)]))
+        out.append(
+            DemoPerson(
+                key,
+                name,
+                role,
+                unit,
+                manager,
+                _title(key, role),
+                hired,
+                LOCATIONS[i % len(LOCATIONS)],
+            )
+        )
     return out
 
 
