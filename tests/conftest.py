@@ -193,3 +193,16 @@ def gid(type_name: str, row: Any) -> str:
 
 
 __all__ = ["ALL_SCOPES", "Org", "gid", "set_tenant"]
+
+
+@pytest.fixture
+def org_factory(runtime: Runtime, client: httpx.AsyncClient) -> Any:
+    """Makes further organizations, for tests that need more than one tenant."""
+
+    async def make() -> Org:
+        slug = f"org-{secrets.token_hex(5)}"
+        async with runtime.db.transaction(None) as conn:
+            org_id = await people.create_organization(ConnectionExecutor(conn), slug, slug.title())
+        return Org(id=org_id, slug=slug, runtime=runtime, client=client)
+
+    return make

@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -33,6 +34,13 @@ Mutation.__strawberry_definition__.description = (
 )
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        # ErrorCodeExtension logs the unexpected errors; expected ones (denials, bad input)
+        # are part of normal traffic and not worth a traceback.
+        return None
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, so every request gets fresh extension instances.
     extensions: list[Any] = [
@@ -47,7 +55,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,

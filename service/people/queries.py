@@ -25,15 +25,17 @@ class EmployeeFilter:
     role_id: uuid.UUID | None = None
 
 
-def visible(reach: Reach) -> Any:
-    """A SQL condition limiting employees to those the caller may see."""
+def listable(reach: Reach) -> Any:
+    """A SQL condition limiting employees to those the caller reaches in full: everyone for
+    admins, else the caller and (managers) their reports. The management chain above the
+    caller is reachable by name through ``manager`` but is not listed."""
     if reach.everyone:
         return true()
-    return employees.c.id.in_(reach.visible_ids) if reach.visible_ids else employees.c.id.is_(None)
+    return employees.c.id.in_(reach.private) if reach.private else employees.c.id.is_(None)
 
 
 def employees_select(reach: Reach, f: EmployeeFilter) -> Select[Any]:
-    stmt = select(*EMPLOYEE_COLUMNS).where(visible(reach))
+    stmt = select(*EMPLOYEE_COLUMNS).where(listable(reach))
     if f.org_unit_id is not None:
         stmt = stmt.where(employees.c.org_unit_id == f.org_unit_id)
     if f.manager_id is not None:

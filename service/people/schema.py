@@ -302,8 +302,9 @@ class PeopleMutation:
             data = _employee_input(input, v)
             if data.status is people.UNSET:
                 data.status = EmployeeStatusValue.ACTIVE.value
-            v.raise_if_any()
-            return await people.create_employee(info.context, await info.context.principal(), data)
+            return await people.create_employee(
+                info.context, await info.context.principal(), data, input_errors=v.errors
+            )
 
         row, errors = await run_mutation(info, act)
         return EmployeePayload(employee=Employee.from_row(row) if row else None, user_errors=errors)
@@ -322,7 +323,6 @@ class PeopleMutation:
             v = Validator()
             employee_id = decode_id(input.id, "Employee", ("input", "id"))
             data = _employee_input(input, v)
-            v.raise_if_any()
             return await people.update_employee(
                 info.context,
                 await info.context.principal(),
@@ -330,6 +330,7 @@ class PeopleMutation:
                 data,
                 expected_version=input.version,
                 effective=input.effective_date,
+                input_errors=v.errors,
             )
 
         row, errors = await run_mutation(info, act)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from service.audit import service as audit
 from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
-from service.errors import ErrorCode, UserInputError, Validator
+from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.people.models import (
     EmployeeStatus,
     PositionChangeKind,
@@ -173,10 +174,17 @@ async def get_employee(db: Executor, employee_id: uuid.UUID) -> Any | None:
 
 
 async def create_employee(
-    db: Executor, principal: Principal, data: EmployeeInput, *, effective: dt.date | None = None
+    db: Executor,
+    principal: Principal,
+    data: EmployeeInput,
+    *,
+    effective: dt.date | None = None,
+    input_errors: Sequence[FieldError] = (),
 ) -> Any:
+    """Add an employee. ``input_errors`` (e.g. malformed IDs found while parsing the
+    request) are reported together with this function's own checks."""
     _require_writer(principal)
-    values = await _validated(db, data, creating=True, current=None)
+    values = await _validated(db, data, creating=True, current=None, input_errors=input_errors)
     values.setdefault("status", EmployeeStatus.ACTIVE.value)
     row = (
         await db.execute(
@@ -205,6 +213,7 @@ async def update_employee(
     *,
     expected_version: int | None = None,
     effective: dt.date | None = None,
+    input_errors: Sequence[FieldError] = (),
 ) -> Any:
     _require_writer(principal)
     current = await get_employee(db, employee_id)
@@ -217,7 +226,7 @@ async def update_employee(
             f"{expected_version}); reload and try again",
             ErrorCode.STALE_VERSION,
         )
-    values = await _validated(db, data, creating=False, current=current)
+    values = await _validated(db, data, creating=False, current=current, input_errors=input_errors)
     values = {k: v for k, v in values.items() if getattr(current, k) != v}
     if not values:
         return current
@@ -368,10 +377,16 @@ record_position = _record_position
 
 
 async def _validated(
-    db: Executor, data: EmployeeInput, *, creating: bool, current: Any | None
+    db: Executor,
+    data: EmployeeInput,
+    *,
+    creating: bool,
+    current: Any | None,
+    input_errors: Sequence[FieldError] = (),
 ) -> dict[str, Any]:
     """Check every given field at once; return the column values to write."""
     v = Validator()
+    v.errors.extend(input_errors)
     out: dict[str, Any] = {}
     own_id = current.id if current is not None else None
 
