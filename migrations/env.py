@@ -26,7 +26,12 @@ def grant_app_role(connection: Connection, app_role: str) -> None:
     connection.execute(text(f"grant select on alembic_version to {quoted}"))
 
 
+MIGRATION_LOCK = 7_240_511  # any constant; several replicas starting at once take turns
+
+
 def run(connection: Connection) -> None:
+    connection.execute(text("select pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+    connection.commit()
     context.configure(connection=connection, target_metadata=None, transaction_per_migration=False)
     with context.begin_transaction():
         context.run_migrations()

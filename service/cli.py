@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import os
 import re
+import signal
 import socket
 import sys
 from dataclasses import dataclass
@@ -24,11 +25,11 @@ app = typer.Typer(
 )
 console = Console()
 SERVED_URL_FILE = "public-url"
-err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print one line on stderr; raise the returned exit."""
+    print(f"error: {message}", file=sys.stderr)
     return typer.Exit(code)
 
 
@@ -52,6 +53,15 @@ def database_target(settings: Settings, *, keep_running: bool = False) -> Databa
         raise fail(str(exc)) from None
     provisioned = asyncio.run(provision(admin_url, DATABASE_NAME))
     return DatabaseTarget(provisioned.owner_url, provisioned.app_url, embedded=True)
+
+
+def _data_dir(settings: Settings) -> Path:
+    from service.db import EmbeddedPostgresError, ensure_writable
+
+    try:
+        return ensure_writable(settings.data_dir)
+    except EmbeddedPostgresError as exc:
+        raise fail(str(exc)) from None
 
 
 def _app_role(url: str) -> str | None:
@@ -103,8 +113,7 @@ def serve(
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
         settings = settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
         # `careerpath token` mints for the issuer the server last announced.
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        (settings.data_dir / SERVED_URL_FILE).write_text(settings.public_url)
+        (_data_dir(settings) / SERVED_URL_FILE).write_text(settings.public_url)
     target = database_target(settings)
     run_migrations(target)
     if demo:
@@ -115,6 +124,11 @@ def serve(
     os.environ.setdefault("CAREERPATH_ENV", settings.env.value)
     get_settings.cache_clear()
     console.print(f"careerpath is serving on {settings.public_url}/graphql", highlight=False)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal with the
+    # handlers found at start; these make that a normal exit, so the embedded PostgreSQL is
+    # stopped by its exit hook.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _exit_quietly)
     uvicorn.run(
         "service.app:create_app",
         factory=True,
@@ -127,6 +141,10 @@ def serve(
         log_level="info" if settings.env == Environment.DEV else "warning",
         access_log=settings.env == Environment.DEV,
     )
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _load_demo_and_print_tokens(settings: Settings, target: DatabaseTarget) -> None:
@@ -215,6 +233,7 @@ def token(
         settings = settings.model_copy(update={"public_url": served.read_text().strip()})
     lifetime = parse_ttl(ttl)
     target = database_target(settings)
+    run_migrations(target)
     subject, slug = asyncio.run(_find_subject(target.owner_url, employee, org))
     issuer = DevIssuer.load_or_create(
         settings.data_dir,
@@ -302,5 +321,3 @@ def main() -> None:  # pragma: no cover - console entry point
 
 if __name__ == "__main__":  # pragma: no cover
     app()
-
-_ = Path  # typer resolves annotations at runtime

