@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 CLI = [sys.executable, "-m", "service.cli"]
 
@@ -74,11 +73,23 @@ def test_serve_demo_answers_with_printed_tokens_and_stops_cleanly(tmp_path: Path
 
         # `careerpath token` mints for the running server's issuer.
         minted = subprocess.run(
-            [*CLI, "token", "--employee", "chiara.bianchi@northwind.example", "--scope", "career:employee"],
-            env=env_for(data_dir), capture_output=True, text=True, check=True,
+            [
+                *CLI,
+                "token",
+                "--employee",
+                "chiara.bianchi@northwind.example",
+                "--scope",
+                "career:employee",
+            ],
+            env=env_for(data_dir),
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         response = httpx.post(
-            f"{base}/graphql", json={"query": "{ me { name } }"}, headers={"Authorization": f"Bearer {minted}"}
+            f"{base}/graphql",
+            json={"query": "{ me { name } }"},
+            headers={"Authorization": f"Bearer {minted}"},
         )
         assert response.json() == {"data": {"me": {"name": "Chiara Bianchi"}}}
     finally:
@@ -95,10 +106,15 @@ def test_serve_on_a_busy_port_fails_with_one_clear_line(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [*CLI, "serve", "--port", str(port)], env=env_for(tmp_path), capture_output=True, text=True
+            [*CLI, "serve", "--port", str(port)],
+            env=env_for(tmp_path),
+            capture_output=True,
+            text=True,
         )
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
 
 
 def test_unwritable_data_dir_fails_with_one_clear_line() -> None:
@@ -110,12 +126,16 @@ def test_unwritable_data_dir_fails_with_one_clear_line() -> None:
     )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: data directory /proc/careerpath-data is not writable")
+    assert len(lines) == 1
+    assert lines[0].startswith("error: data directory /proc/careerpath-data is not writable")
 
 
 def test_token_refuses_unknown_employee(tmp_path: Path) -> None:
     result = subprocess.run(
-        [*CLI, "token", "--employee", "nobody@example.com"], env=env_for(tmp_path), capture_output=True, text=True
+        [*CLI, "token", "--employee", "nobody@example.com"],
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "no organization yet" in result.stderr
