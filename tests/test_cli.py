@@ -45,16 +45,18 @@ def test_serve_demo_answers_with_printed_tokens_and_stops_cleanly(tmp_path: Path
     )
     try:
         tokens: dict[str, str] = {}
-        deadline = time.monotonic() + 60
+        output: list[str] = []
+        deadline = time.monotonic() + 90
         assert proc.stdout is not None
         while len(tokens) < 3 and time.monotonic() < deadline:
             line = proc.stdout.readline()
             if not line:
                 break
+            output.append(line)
             if " token (" in line:
                 persona = line.split(" token (")[0]
                 tokens[persona] = line.rsplit(" ", 1)[1].strip()
-        assert set(tokens) == {"employee", "manager", "admin"}
+        assert set(tokens) == {"employee", "manager", "admin"}, "".join(output)
         base = f"http://127.0.0.1:{port}"
         while time.monotonic() < deadline:
             try:
