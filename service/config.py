@@ -28,6 +28,15 @@ class AuthSettings(BaseModel):
         default=None, description="JWKS URL; overrides the one found by OIDC discovery."
     )
     org_claim: str = Field(default="org_id", description="Claim that names the organization.")
+    subject_claim: str = Field(
+        default="sub",
+        description="Claim matched against employees' `authSubject`, e.g. `oid` for Microsoft Entra ID.",
+    )
+    scope_claims: list[str] = Field(
+        default=["scope", "scp"],
+        description="Claims that carry scopes (space-separated string or list), e.g. add "
+        "`roles` for Microsoft Entra ID app roles.",
+    )
     algorithms: list[str] = Field(
         default=["RS256", "ES256", "PS256", "Ed25519"],
         description="Signature algorithms accepted (never `none`, never HMAC).",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Table, Text, func
+from sqlalchemy import BigInteger, Column, Identity, Index, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
 
 from service.db import metadata
@@ -21,6 +21,8 @@ audit_events = Table(
     Column("entity_type", Text, nullable=False),
     Column("entity_id", UUID(as_uuid=True)),
     Column("changes", JSONB, nullable=False, server_default="{}"),
+    Column("seq", BigInteger, Identity(always=True), nullable=False),
     Index("ix_audit_events_org_time", "org_id", "occurred_at"),
     Index("ix_audit_events_entity", "org_id", "entity_type", "entity_id"),
+    Index("ix_audit_events_org_seq", "org_id", "seq"),
 )

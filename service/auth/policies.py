@@ -1,7 +1,36 @@
 """Authorization rules, in one place, for every service to call.
 
 A scope is necessary, never sufficient: a manager token reaches the people below that
-manager in the org chart, an employee token reaches its own employee.
+manager in the org chart, an employee token reaches its own employee. Services call these
+functions before they read or write; GraphQL types call them for field-level rules. The
+rules:
+
+=========================================  ==============================================
+what                                       who
+=========================================  ==============================================
+shared organization data (org chart,       ``career:employee``, ``career:manager``,
+published framework)                       ``career:admin``, ``career:hris``
+                                           (``require_reader``)
+write org units and employees              ``career:admin``, ``career:hris``
+                                           (``require_people_writer``)
+service accounts, the audit log            ``career:admin`` (``require_admin``)
+an employee's profile (name, title, unit)  their reach: themself, the people below them
+                                           (managers), their management chain upward;
+                                           everyone for admins and HRIS
+                                           (``Reach.sees_profile``)
+an employee's HR record (external ID,      themself, managers above them, admins, HRIS
+hire date, reports, position history)      (``Reach.sees_record``)
+an employee's private career data          themself, managers above them, admins; *not*
+(ratings, aspirations, development plans,  HRIS integrations (``can_see_private``)
+conversation notes, confidential
+applications)
+termination reason, pay bands              admins (``can_see_termination_reason``,
+                                           ``can_see_pay``)
+=========================================  ==============================================
+
+Denials raise ``Unauthenticated`` (no caller) or ``Forbidden`` (a caller without the
+right); readers of a single object they may not see get ``None``, exactly as for an
+object that does not exist.
 """
 
 from __future__ import annotations
@@ -13,16 +42,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.auth.principal import Principal
+from service.auth.scopes import Scope
 from service.errors import Forbidden, Unauthenticated
 
-EMPLOYEE = "career:employee"
-MANAGER = "career:manager"
-ADMIN = "career:admin"
-HRIS = "career:hris"
-WEBHOOKS = "career:webhooks"
+#: Scopes that read the organization's shared data (org chart, published framework).
+READER_SCOPES: tuple[Scope, ...] = (Scope.EMPLOYEE, Scope.MANAGER, Scope.ADMIN, Scope.HRIS)
+#: Scopes a service account may be granted: the ones that need no employee behind them.
+SERVICE_ACCOUNT_SCOPES: tuple[Scope, ...] = (Scope.HRIS, Scope.WEBHOOKS, Scope.ADMIN)
 
 
-def require_any(principal: Principal | None, *scopes: str) -> Principal:
+def require_any(principal: Principal | None, *scopes: Scope) -> Principal:
     """The caller, if authenticated and holding at least one of ``scopes``."""
     if principal is None:
         raise Unauthenticated()
@@ -31,38 +60,87 @@ def require_any(principal: Principal | None, *scopes: str) -> Principal:
     return principal
 
 
+def is_reader(principal: Principal) -> bool:
+    """Whether the caller may read the organization's shared data (``career:webhooks`` alone may not)."""
+    return any(principal.has(s) for s in READER_SCOPES)
+
+
+def require_reader(principal: Principal | None) -> Principal:
+    """The caller, if they may read the organization's shared data; see ``is_reader``."""
+    return require_any(principal, *READER_SCOPES)
+
+
+def require_people_writer(principal: Principal | None) -> Principal:
+    """Callers who may create and change org units and employees: HR admins and HRIS."""
+    return require_any(principal, Scope.ADMIN, Scope.HRIS)
+
+
+def require_admin(principal: Principal | None) -> Principal:
+    """HR admins only (service accounts, the audit log, framework editing, approvals)."""
+    return require_any(principal, Scope.ADMIN)
+
+
 def is_admin(principal: Principal) -> bool:
-    return principal.has(ADMIN)
+    """Whether the caller holds ``career:admin``."""
+    return principal.has(Scope.ADMIN)
 
 
 def reads_whole_org(principal: Principal) -> bool:
-    """Admins and HRIS integrations see every employee of the organization."""
-    return principal.has(ADMIN) or principal.has(HRIS)
+    """Admins and HRIS integrations see every employee's profile and HR record."""
+    return principal.has(Scope.ADMIN) or principal.has(Scope.HRIS)
 
 
 @dataclass(frozen=True)
 class Reach:
     """The employees a caller may see, computed once per request.
 
-    ``private``: the caller's own record and (with ``career:manager``) everyone below them
-    in the org chart — full records. ``profile``: additionally the caller's management
-    chain upward — name, title, org unit and role only.
-    ``everyone``: admins and HRIS integrations.
+    ``private``: the caller's own employee and (with ``career:manager``) everyone below
+    them in the org chart. ``profile``: additionally the caller's management chain upward,
+    whose name, title, org unit and role only are visible. ``everyone``: admins and HRIS
+    integrations see every profile and HR record. ``admin``: the caller holds
+    ``career:admin`` and also sees everyone's private career data.
     """
 
     everyone: bool
     private: frozenset[uuid.UUID]
     profile: frozenset[uuid.UUID]
+    admin: bool = False
 
-    def sees_private(self, employee_id: uuid.UUID) -> bool:
+    def sees_record(self, employee_id: uuid.UUID) -> bool:
+        """Whether the employee's HR record (external ID, dates, reports, history) is visible."""
         return self.everyone or employee_id in self.private
 
     def sees_profile(self, employee_id: uuid.UUID) -> bool:
+        """Whether the employee is visible at all (name, title, org unit, role)."""
         return self.everyone or employee_id in self.private or employee_id in self.profile
 
     @property
     def visible_ids(self) -> frozenset[uuid.UUID]:
+        """Every employee visible to a caller without ``everyone``."""
         return self.private | self.profile
+
+
+def can_see_private(reach: Reach, employee_id: uuid.UUID) -> bool:
+    """Whether the caller may see the employee's private career data.
+
+    Private career data is what a person shares with their management chain and HR, not
+    with colleagues or integrations: ratings and assessments, aspirations, development
+    plans and check-in notes, conversation notes, confidential applications. Visible to
+    the employee themself, to managers above them (with ``career:manager``) and to HR
+    admins; never to HRIS integrations or other employees. Callers that may not see it get
+    ``None`` or an empty list for single objects and lists, ``Forbidden`` for a field.
+    """
+    return reach.admin or employee_id in reach.private
+
+
+def can_see_termination_reason(reach: Reach) -> bool:
+    """Only HR admins see why someone's employment ended."""
+    return reach.admin
+
+
+def can_see_pay(principal: Principal) -> bool:
+    """Only HR admins see pay bands."""
+    return is_admin(principal)
 
 
 REACH_SQL = text(
@@ -85,13 +163,15 @@ REACH_SQL = text(
 
 
 async def compute_reach(conn: AsyncConnection, principal: Principal) -> Reach:
+    """The caller's reach: one recursive query over the org chart for employees."""
+    admin = is_admin(principal)
     if reads_whole_org(principal):
-        return Reach(everyone=True, private=frozenset(), profile=frozenset())
+        return Reach(everyone=True, private=frozenset(), profile=frozenset(), admin=admin)
     me = principal.employee_id
-    if me is None or not (principal.has(EMPLOYEE) or principal.has(MANAGER)):
+    if me is None or not (principal.has(Scope.EMPLOYEE) or principal.has(Scope.MANAGER)):
         return Reach(everyone=False, private=frozenset(), profile=frozenset())
     rows = (
-        await conn.execute(REACH_SQL, {"me": me, "include_below": principal.has(MANAGER)})
+        await conn.execute(REACH_SQL, {"me": me, "include_below": principal.has(Scope.MANAGER)})
     ).all()
     below = {r.id for r in rows if r.side == "below"}
     above = {r.id for r in rows if r.side == "above"}

@@ -38,6 +38,8 @@ FETCH_TIMEOUT = httpx.Timeout(5.0)
 # Explicitly typed access tokens (RFC 9068) and plain JWTs; anything else is another
 # kind of JWT (logout token, DPoP proof, ...) and must not be accepted as a bearer token.
 _ACCEPTED_TYP = frozenset({"jwt", "at+jwt", "application/jwt", "application/at+jwt"})
+# Where the client a token was issued to is named, in order of preference.
+_CLIENT_ID_CLAIMS = ("client_id", "azp", "cid", "appid")
 # Asymmetric key types only: a JWKS must never supply an HMAC secret.
 _PUBLIC_KEY_TYPES: tuple[type[Key], ...] = (RSAKey, ECKey, OKPKey)
 
@@ -66,10 +68,13 @@ class TokenClaims:
     scopes: frozenset[str]
     email: str | None
     email_verified: bool
+    #: The OAuth client the token was issued to: ``client_id`` (RFC 9068), else ``azp``,
+    #: ``cid`` (Okta) or ``appid`` (Microsoft Entra ID v1 tokens).
     client_id: str | None
     #: True when the token represents a client (service account), not a user. Rule:
-    #: ``gty == "client-credentials"`` (Auth0), or ``sub`` equals the client id
-    #: (Okta, Entra ID, most OAuth servers), or ``sub == "{client_id}@clients"`` (Auth0).
+    #: ``gty == "client-credentials"`` (Auth0), or ``idtyp == "app"`` (Microsoft Entra ID's
+    #: optional claim), or ``sub`` equals the client id (Okta and most OAuth servers), or
+    #: ``sub == "{client_id}@clients"`` (Auth0).
     is_client_credentials: bool
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False)
 
@@ -285,6 +290,8 @@ class TokenValidator:
         self._issuer = issuer
         self._audience = settings.audience
         self._org_claim = settings.org_claim
+        self._subject_claim = settings.subject_claim
+        self._scope_claims = tuple(settings.scope_claims)
         self._leeway = settings.leeway_seconds
 
     async def validate(self, token: str) -> TokenClaims:
@@ -346,18 +353,25 @@ class TokenValidator:
         if org is not None and not isinstance(org, str):
             raise InvalidToken("malformed org claim")
         email = claims.get("email")
-        client_id = claims.get("client_id", claims.get("azp"))
+        client_id = next(
+            (claims[name] for name in _CLIENT_ID_CLAIMS if claims.get(name) is not None), None
+        )
         if client_id is not None and not isinstance(client_id, str):
             raise InvalidToken("malformed client_id")
-        subject: str = claims["sub"]
+        sub: str = claims["sub"]
+        subject = claims.get(self._subject_claim)
+        if not isinstance(subject, str) or not subject:
+            raise InvalidToken(f"missing or malformed {self._subject_claim} claim")
         verified = claims.get("email_verified")
-        is_client = claims.get("gty") == "client-credentials" or (
-            client_id is not None and subject in (client_id, f"{client_id}@clients")
+        is_client = (
+            claims.get("gty") == "client-credentials"
+            or claims.get("idtyp") == "app"
+            or (client_id is not None and sub in (client_id, f"{client_id}@clients"))
         )
         return TokenClaims(
             subject=subject,
             org=org or None,
-            scopes=_scopes(claims),
+            scopes=_scopes(claims, self._scope_claims),
             email=email if isinstance(email, str) and email else None,
             # Some providers send the boolean as a string.
             email_verified=verified is True or verified == "true",
@@ -376,10 +390,10 @@ def _select_key(keys: KeySet, kid: str | None, alg: str) -> Key | None:
     return next((key for key in candidates if key.kid == kid), None)
 
 
-def _scopes(claims: dict[str, Any]) -> frozenset[str]:
-    """Scopes from ``scope`` (space separated) and ``scp`` (list or space separated)."""
+def _scopes(claims: dict[str, Any], names: Iterable[str]) -> frozenset[str]:
+    """Scopes from the claims ``names`` (``scope``, ``scp``...), each a list or space separated."""
     found: set[str] = set()
-    for name in ("scope", "scp"):
+    for name in names:
         value = claims.get(name)
         if value is None:
             continue

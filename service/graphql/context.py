@@ -15,6 +15,8 @@ from strawberry.fastapi import BaseContext
 
 from service.auth.policies import Reach, compute_reach
 from service.auth.principal import ActorType, Principal
+from service.auth.queries import active_service_account
+from service.db import ConnectionExecutor
 from service.errors import Unauthenticated
 from service.people.models import employees, organizations
 
@@ -145,8 +147,7 @@ async def resolve_principal(conn: AsyncConnection, claims: TokenClaims, settings
     await conn.execute(text("select set_config('app.org_id', :org, true)"), {"org": str(org_id)})
 
     if claims.is_client_credentials:
-        # Service accounts are registered by admins; until one exists the token grants nothing.
-        raise Unauthenticated("Unknown client.")
+        return await _service_account_principal(conn, claims, org_id)
     row = (
         await conn.execute(
             select(employees.c.id, employees.c.status).where(
@@ -170,4 +171,22 @@ async def resolve_principal(conn: AsyncConnection, claims: TokenClaims, settings
         scopes=claims.scopes,
         actor_type=ActorType.EMPLOYEE,
         employee_id=row.id,
+    )
+
+
+async def _service_account_principal(
+    conn: AsyncConnection, claims: TokenClaims, org_id: uuid.UUID
+) -> Principal:
+    """The active service account registered for the token's client, with the scopes both allow."""
+    client_id = claims.client_id or claims.subject.removesuffix("@clients")
+    account = await active_service_account(ConnectionExecutor(conn), client_id)
+    if account is None:
+        raise Unauthenticated("The token's client is not an active service account.")
+    return Principal(
+        org_id=org_id,
+        subject=claims.subject,
+        scopes=claims.scopes & frozenset(account.scopes),
+        actor_type=ActorType.SERVICE_ACCOUNT,
+        service_account_id=account.id,
+        extra={"client_id": client_id},
     )

@@ -20,11 +20,13 @@ from strawberry.tools import merge_types
 
 from service.config import Settings, get_settings
 from service.graphql.extensions import CostLimitExtension, ErrorCodeExtension, TransactionExtension
+from service.audit.schema import AuditQuery
+from service.auth.schema import IdentityMutation, IdentityQuery
 from service.graphql.node import NodeQuery
 from service.people.schema import PeopleMutation, PeopleQuery
 
-QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery)
-MUTATIONS: tuple[type, ...] = (PeopleMutation,)
+QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, IdentityQuery, AuditQuery)
+MUTATIONS: tuple[type, ...] = (PeopleMutation, IdentityMutation)
 
 Query: Any = merge_types("Query", QUERIES)
 Query.__strawberry_definition__.description = "Entry points for reading career data."

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from service.auth import policies
-from service.errors import UserInputError, Validator
+from service.errors import Forbidden, UserInputError, Validator
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id, decode_optional
 from service.graphql.pagination import Connection, PageArgs, paginate
@@ -23,11 +23,13 @@ MAX_SEARCH = 100
 
 @strawberry.type
 class PeopleQuery:
-    @strawberry.field(description="The signed-in employee.")
+    @strawberry.field(
+        description="The signed-in employee. Service accounts have none and get a FORBIDDEN error."
+    )
     async def me(self, info: Info) -> Employee:
         principal = await info.context.principal()
         if principal.employee_id is None:
-            raise UserInputError.one("me", "the caller is a service account, not an employee")
+            raise Forbidden("`me` is the signed-in employee; this token belongs to a service account.")
         row = await people.get_employee(info.context, principal.employee_id)
         assert row is not None
         return Employee.from_row(row)
@@ -62,13 +64,7 @@ class PeopleQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Employee]:
-        policies.require_any(
-            await info.context.principal(),
-            policies.EMPLOYEE,
-            policies.MANAGER,
-            policies.ADMIN,
-            policies.HRIS,
-        )
+        policies.require_reader(await info.context.principal())
         f = filter or EmployeeFilter()
         if f.search is not None and len(f.search) > MAX_SEARCH:
             raise UserInputError.one(
@@ -97,7 +93,7 @@ class PeopleQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[OrgUnit]:
-        await info.context.principal()
+        policies.require_reader(await info.context.principal())
         return await paginate(
             info, queries.org_units_select(), PageArgs(first, after, last, before), OrgUnit.from_row
         )

@@ -55,7 +55,7 @@ class EmployeeInput:
 
 
 def _require_writer(principal: Principal) -> None:
-    policies.require_any(principal, policies.ADMIN, policies.HRIS)
+    policies.require_people_writer(principal)
 
 
 # --- org units --------------------------------------------------------------------------

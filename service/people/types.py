@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from service.auth import policies
 from service.errors import Forbidden
 from service.graphql.enums import graphql_enum
 from service.graphql.pagination import Connection, PageArgs, paginate_partitions
@@ -103,7 +104,9 @@ class OrgUnit(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[OrgUnit | None]:
-        await info.context.principal()
+        principal = await info.context.principal()
+        if not policies.is_reader(principal):
+            return [None for _ in node_ids]
         rows = await _load_rows(info, _org_units_by_id, node_ids)
         return [cls.from_row(r) if r is not None else None for r in rows]
 
@@ -176,15 +179,17 @@ async def _visible_employee(info: Info, employee_id: uuid.UUID | None) -> Employ
     return Employee.from_row(row) if row is not None else None
 
 
-async def _require_private(info: Info, employee_id: uuid.UUID) -> None:
-    if not (await info.context.reach()).sees_private(employee_id):
+async def _require_record(info: Info, employee_id: uuid.UUID) -> None:
+    if not (await info.context.reach()).sees_record(employee_id):
         raise Forbidden()
 
 
 @strawberry.type(
     description="A person in the organization. Everyone may see their own record, managers "
     "their reports' records and their own management chain's names; HR admins and HRIS "
-    "integrations see everyone."
+    "integrations see everyone. Fields marked *HR record* are visible to the person, the "
+    "managers above them, HR admins and HRIS integrations; anyone else gets a FORBIDDEN "
+    "error for them."
 )
 class Employee(relay.Node):
     pk: strawberry.Private[uuid.UUID]
@@ -221,33 +226,31 @@ class Employee(relay.Node):
             cls.from_row(r) if r is not None and reach.sees_profile(r.id) else None for r in rows
         ]
 
-    @strawberry.field(description="The person's ID in the HRIS, if synced. Private.")
+    @strawberry.field(description="The person's ID in the HRIS, if synced. HR record.")
     async def external_id(self, info: Info) -> str | None:
-        await _require_private(info, self.pk)
+        await _require_record(info, self.pk)
         return self.row.external_id
 
     @strawberry.field(
-        description="The identity provider's subject (`sub`) that signs in as this person. Private."
+        description="The identity provider's subject (`sub`) that signs in as this person. HR record."
     )
     async def auth_subject(self, info: Info) -> str | None:
-        await _require_private(info, self.pk)
+        await _require_record(info, self.pk)
         return self.row.auth_subject
 
-    @strawberry.field(description="First day of employment. Private.")
+    @strawberry.field(description="First day of employment. HR record.")
     async def hire_date(self, info: Info) -> dt.date | None:
-        await _require_private(info, self.pk)
+        await _require_record(info, self.pk)
         return self.row.hire_date
 
-    @strawberry.field(description="Last day of employment, once terminated. Private.")
+    @strawberry.field(description="Last day of employment, once terminated. HR record.")
     async def termination_date(self, info: Info) -> dt.date | None:
-        await _require_private(info, self.pk)
+        await _require_record(info, self.pk)
         return self.row.termination_date
 
-    @strawberry.field(
-        description="Why employment ended. Visible to HR admins and HRIS integrations only."
-    )
+    @strawberry.field(description="Why employment ended. Visible to HR admins only.")
     async def termination_reason(self, info: Info) -> str | None:
-        if not (await info.context.reach()).everyone:
+        if not policies.can_see_termination_reason(await info.context.reach()):
             raise Forbidden()
         return self.row.termination_reason
 
@@ -274,7 +277,7 @@ class Employee(relay.Node):
     async def manager(self, info: Info) -> Employee | None:
         return await _visible_employee(info, self.row.manager_id)
 
-    @strawberry.field(description="People reporting directly to this person, by name. Private.")
+    @strawberry.field(description="People reporting directly to this person, by name. HR record.")
     async def direct_reports(
         self,
         info: Info,
@@ -283,16 +286,14 @@ class Employee(relay.Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Employee]:
-        await _require_private(info, self.pk)
+        await _require_record(info, self.pk)
         args = PageArgs(first=first, after=after, last=last, before=before)
         args.window(0)  # validate arguments before batching
         return await info.context.loader(_direct_reports).load((self.pk, args))
 
-    @strawberry.field(
-        description="Every change of role, org unit or manager, newest first. Private."
-    )
+    @strawberry.field(description="Every change of role, org unit or manager, newest first. HR record.")
     async def position_history(self, info: Info) -> list[PositionChange]:
-        await _require_private(info, self.pk)
+        await _require_record(info, self.pk)
         rows = await info.context.loader(_position_history).load(self.pk)
         return [PositionChange.from_row(r) for r in rows]
 

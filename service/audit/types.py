@@ -1,0 +1,114 @@
+"""GraphQL types of the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from service.audit import queries
+from service.auth import policies
+from service.auth.principal import ActorType as ActorTypeValue
+from service.graphql.ids import encode_id
+
+ActorType = strawberry.enum(ActorTypeValue, description="Who made a change.")
+
+#: GraphQL type of an actor's global ID, by actor type.
+ACTOR_NODE_TYPES = {
+    ActorTypeValue.EMPLOYEE: "Employee",
+    ActorTypeValue.SERVICE_ACCOUNT: "ServiceAccount",
+}
+
+
+async def _audit_events_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await queries.audit_events_by_id(ctx, ids)
+
+
+@strawberry.type(
+    description="One change made through the API: who, what, to which object, and the "
+    "values before and after. Written in the same transaction as the change. Visible to "
+    "HR admins only."
+)
+class AuditEvent(relay.Node):
+    uuid: strawberry.Private[uuid.UUID]
+    occurred_at: dt.datetime = strawberry.field(description="When the change was made.")
+    actor_type: ActorType = strawberry.field(  # type: ignore[valid-type]
+        description="An employee, a service account, or careerpath itself (CLI, scheduled jobs)."
+    )
+    actor_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the `Employee` or `ServiceAccount` that made the change; "
+        "null for SYSTEM."
+    )
+    actor_subject: str | None = strawberry.field(
+        description="The token subject (`sub`) of the caller, kept even if the actor is removed later."
+    )
+    action: str = strawberry.field(description="What was done, e.g. `employee.update`.")
+    entity_type: str = strawberry.field(description="GraphQL type of the changed object, e.g. `Employee`.")
+    entity_id: strawberry.ID | None = strawberry.field(description="Global ID of the changed object.")
+    changes: JSON = strawberry.field(
+        description='Changed fields as `{"field": {"from": old, "to": new}}`; `from` is null '
+        "for created objects."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> AuditEvent:
+        actor_type = ActorTypeValue(row.actor_type)
+        actor_node = ACTOR_NODE_TYPES.get(actor_type)
+        return cls(
+            uuid=row.id,
+            occurred_at=row.occurred_at,
+            actor_type=actor_type,
+            actor_id=strawberry.ID(encode_id(actor_node, row.actor_id))
+            if actor_node and row.actor_id
+            else None,
+            actor_subject=row.actor_subject,
+            action=row.action,
+            entity_type=row.entity_type,
+            entity_id=strawberry.ID(encode_id(row.entity_type, row.entity_id))
+            if row.entity_id
+            else None,
+            changes=row.changes,
+        )
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.uuid)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[AuditEvent | None]:
+        ids = list(node_ids)
+        if not policies.is_admin(await info.context.principal()):
+            return [None for _ in ids]
+        parsed: list[uuid.UUID | None] = []
+        for node_id in ids:
+            try:
+                parsed.append(uuid.UUID(node_id))
+            except ValueError:
+                parsed.append(None)
+        loader = info.context.loader(_audit_events_by_id)
+        rows = iter(await loader.load_many([i for i in parsed if i is not None]))
+        out: list[AuditEvent | None] = []
+        for event_id in parsed:
+            row = next(rows) if event_id is not None else None
+            out.append(cls.from_row(row) if row is not None else None)
+        return out
+
+
+@strawberry.input(description="Narrows `auditEvents`; all given conditions must hold.")
+class AuditEventFilter:
+    entity_type: str | None = strawberry.field(default=None, description="Changed objects of this type, e.g. `Employee`.")
+    entity_id: strawberry.ID | None = strawberry.field(default=None, description="Changes to this object.")
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Changes made by this `Employee` or `ServiceAccount`."
+    )
+    action: str | None = strawberry.field(default=None, description="This action, e.g. `employee.update`.")
+    since: dt.datetime | None = strawberry.field(default=None, description="At or after this time.")
+    until: dt.datetime | None = strawberry.field(default=None, description="Before this time.")

@@ -1,0 +1,143 @@
+"""Use cases of identity and access: registering the service accounts of integrations.
+
+A service account stands for an OAuth client (an HRIS sync job, a webhook consumer's
+setup script) that calls careerpath with client-credentials tokens. An admin registers
+its client ID and the scopes it may use; a token's effective scopes are the scopes it
+carries that the account also allows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from service.audit import service as audit
+from service.auth import policies
+from service.auth.models import service_accounts
+from service.auth.principal import Principal
+from service.db import Executor
+from service.errors import ErrorCode, UserInputError, Validator
+
+MAX_CLIENT_ID = 255
+
+
+@dataclass
+class ServiceAccountInput:
+    """Fields of a service account; ``None`` means "not given" in updates."""
+
+    client_id: str | None = None
+    name: str | None = None
+    scopes: Sequence[str] | None = None
+    active: bool | None = None
+
+
+def _scopes(v: Validator, scopes: Sequence[str] | None, *, required: bool) -> list[str] | None:
+    if scopes is None:
+        if required:
+            v.add(("input", "scopes"), "is required", ErrorCode.REQUIRED)
+        return None
+    allowed = [str(s) for s in policies.SERVICE_ACCOUNT_SCOPES]
+    cleaned = sorted(set(scopes))
+    if not cleaned:
+        v.add(("input", "scopes"), "must name at least one scope", ErrorCode.REQUIRED)
+    for scope in cleaned:
+        if scope not in allowed:
+            v.add(
+                ("input", "scopes"),
+                f"{scope} needs an employee behind the token; a service account may hold "
+                + ", ".join(allowed),
+            )
+    return cleaned
+
+
+async def _get(db: Executor, account_id: uuid.UUID) -> Any:
+    row = (await db.execute(select(service_accounts).where(service_accounts.c.id == account_id))).first()
+    if row is None:
+        raise UserInputError.one(("input", "id"), "no such service account", ErrorCode.NOT_FOUND)
+    return row
+
+
+async def create_service_account(db: Executor, principal: Principal, data: ServiceAccountInput) -> Any:
+    """Register an OAuth client ID as a service account. Admins only."""
+    policies.require_admin(principal)
+    v = Validator()
+    client_id = v.text("clientId", data.client_id, required=True, max_length=MAX_CLIENT_ID)
+    if client_id and any(c.isspace() for c in client_id):
+        v.add(("input", "clientId"), "must not contain spaces")
+    name = v.text("name", data.name, required=True, max_length=200)
+    scopes = _scopes(v, data.scopes, required=True)
+    if client_id:
+        taken = select(service_accounts.c.id).where(service_accounts.c.client_id == client_id)
+        if (await db.execute(taken)).first() is not None:
+            v.add(("input", "clientId"), f'"{client_id}" is already registered', ErrorCode.TAKEN)
+    v.raise_if_any()
+    values = {"client_id": client_id, "name": name, "scopes": scopes, "active": True}
+    row = (
+        await db.execute(
+            insert(service_accounts)
+            .values(org_id=principal.org_id, **values)
+            .returning(*service_accounts.c)
+        )
+    ).one()
+    await audit.record(
+        db, principal, "service_account.create", "ServiceAccount", row.id, audit.diff(None, values)
+    )
+    return row
+
+
+async def update_service_account(
+    db: Executor,
+    principal: Principal,
+    account_id: uuid.UUID,
+    data: ServiceAccountInput,
+    *,
+    expected_version: int | None = None,
+    action: str = "service_account.update",
+) -> Any:
+    """Rename a service account, change its allowed scopes, or (de)activate it. Admins only."""
+    policies.require_admin(principal)
+    current = await _get(db, account_id)
+    if expected_version is not None and expected_version != current.version:
+        raise UserInputError.one(
+            ("input", "version"),
+            f"the service account was changed by someone else (version {current.version}, "
+            f"not {expected_version}); reload and try again",
+            ErrorCode.STALE_VERSION,
+        )
+    v = Validator()
+    changes: dict[str, Any] = {}
+    if data.name is not None:
+        changes["name"] = v.text("name", data.name, required=True, max_length=200)
+    scopes = _scopes(v, data.scopes, required=False)
+    if scopes is not None:
+        changes["scopes"] = scopes
+    if data.active is not None:
+        changes["active"] = data.active
+    v.raise_if_any()
+    changes = {k: value for k, value in changes.items() if getattr(current, k) != value}
+    if not changes:
+        return current
+    row = (
+        await db.execute(
+            update(service_accounts)
+            .where(service_accounts.c.id == account_id)
+            .values(**changes, version=service_accounts.c.version + 1, updated_at=func.now())
+            .returning(*service_accounts.c)
+        )
+    ).one()
+    await audit.record(
+        db, principal, action, "ServiceAccount", account_id, audit.diff(current._mapping, changes)
+    )
+    return row
+
+
+async def deactivate_service_account(db: Executor, principal: Principal, account_id: uuid.UUID) -> Any:
+    """Stop accepting the account's tokens at once. Idempotent. Admins only."""
+    return await update_service_account(
+        db, principal, account_id, ServiceAccountInput(active=False),
+        action="service_account.deactivate",
+    )

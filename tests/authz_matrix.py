@@ -1,0 +1,331 @@
+"""The authorization matrix: what every kind of caller gets from every Query and Mutation field.
+
+``tests/identity/test_authorization_matrix.py`` lists every field of the schema and fails
+when one has no entry here, so no field can skip authorization. Each domain keeps its
+entries next to its tests, in a module named ``authz.py`` or ``authz_<topic>.py`` in its
+test package, as a dict ``AUTHZ`` of ``"Query.field"`` / ``"Mutation.field"`` → ``Entry``::
+
+    # tests/framework/authz.py
+    from tests.authz_matrix import ADMIN_ONLY_WRITE, Entry, Op, World, allowed
+
+    async def create_role(w: World) -> Op:
+        family = await w.org.run(framework.create_job_family, ...)   # set up what it needs
+        return Op("mutation($i: CreateRoleInput!) { createRole(input: $i) { role { id } userErrors { code } } }",
+                  {"i": {"familyId": gid("JobFamily", family), "title": "Designer"}})
+
+    AUTHZ = {"Mutation.createRole": Entry(create_role, ADMIN_ONLY_WRITE)}
+
+Every entry runs once per row, each time in a fresh world (``World``): organization A
+with a small org chart, and organization B with an admin. The *subject* is Alice, an
+employee of A reporting to Max (manager of the subject); Bob is her peer (another
+employee); Mia manages another team (manager not of the subject); Ada is an HR admin;
+``hris-sync`` is a service account holding ``career:hris``; B's admin holds every scope.
+
+Outcomes: ``UNAUTHENTICATED`` (401), ``FORBIDDEN`` (a FORBIDDEN error and no data),
+``HIDDEN`` (no error and nothing of the subject in the response: exactly as if it did not
+exist), ``allowed(check)`` (no error; for mutations, no userErrors and a write). On top of
+the outcome, every row is checked for: no 500; for the other organization, nothing of A
+anywhere in the response; for mutations that are not allowed, nothing written in A.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from service.audit.models import audit_events
+from service.graphql.ids import encode_id
+
+
+class Row(StrEnum):
+    """The kinds of caller every field is tried with."""
+
+    ANONYMOUS = "anonymous"
+    SELF = "employee self"
+    OTHER_EMPLOYEE = "another employee"
+    MANAGER_OF = "manager of the subject"
+    MANAGER_NOT_OF = "manager not of the subject"
+    ADMIN = "admin"
+    SERVICE_ACCOUNT = "service account"
+    OTHER_ORG = "another organization"
+
+
+#: Who each row is: (organization, person key, scopes); the service account is special.
+CALLERS: dict[Row, tuple[str, str, str]] = {
+    Row.SELF: ("org", "alice", "career:employee"),
+    Row.OTHER_EMPLOYEE: ("org", "bob", "career:employee"),
+    Row.MANAGER_OF: ("org", "manager", "career:employee career:manager"),
+    Row.MANAGER_NOT_OF: ("org", "manager2", "career:employee career:manager"),
+    Row.ADMIN: ("org", "admin", "career:employee career:admin"),
+    Row.OTHER_ORG: (
+        "other", "admin", "career:employee career:manager career:admin career:hris career:webhooks"
+    ),
+}
+SERVICE_ACCOUNT_CLIENT_ID = "hris-sync"
+SERVICE_ACCOUNT_SCOPES = "career:hris"
+
+
+@dataclass
+class Op:
+    """A GraphQL operation to send."""
+
+    query: str
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    """The organizations an entry runs against; see the module docstring."""
+
+    org: Any  # tests.conftest.Org: A, with the people of the ``team`` fixture
+    other: Any  # tests.conftest.Org: B, with an admin
+    unit: Any  # an org unit of A; Alice belongs to it
+    service_account: Any  # A's service account row (client ``hris-sync``, ``career:hris``)
+
+    @property
+    def subject(self) -> Any:
+        """Alice's employee row."""
+        return self.org.people["alice"]
+
+    def gid(self, type_name: str, row: Any) -> str:
+        return encode_id(type_name, row.id)
+
+    def token(self, row: Row) -> str | None:
+        """A real signed token for the row's caller; None for anonymous."""
+        if row is Row.ANONYMOUS:
+            return None
+        if row is Row.SERVICE_ACCOUNT:
+            issuer = self.org.runtime.dev_issuer
+            return str(
+                issuer.mint(
+                    SERVICE_ACCOUNT_CLIENT_ID,
+                    org=self.org.slug,
+                    scopes=SERVICE_ACCOUNT_SCOPES.split(),
+                    extra={"client_id": SERVICE_ACCOUNT_CLIENT_ID},
+                )
+            )
+        which, key, scopes = CALLERS[row]
+        return str(getattr(self, which).token(key, scopes))
+
+    def email_of(self, row: Row) -> str | None:
+        """The email of the row's caller (None for anonymous and the service account)."""
+        if row not in CALLERS:
+            return None
+        which, key, _ = CALLERS[row]
+        return str(getattr(self, which).people[key].email)
+
+    def markers(self, type_name: str, row: Any) -> set[str]:
+        """Strings that would give away ``row``: its global ID, and its email or name."""
+        found = {self.gid(type_name, row)}
+        for attr in ("email", "client_id"):
+            if getattr(row, attr, None):
+                found.add(str(getattr(row, attr)))
+        if type_name == "OrgUnit":
+            found.add(row.name)
+        return found
+
+    def subject_markers(self) -> set[str]:
+        return self.markers("Employee", self.subject)
+
+    def org_markers(self) -> set[str]:
+        """Strings that would give away anything of organization A."""
+        found = {str(self.org.id), self.org.slug}
+        for person in self.org.people.values():
+            found |= self.markers("Employee", person)
+        found |= self.markers("OrgUnit", self.unit)
+        found |= self.markers("ServiceAccount", self.service_account)
+        return found
+
+    async def audit_count(self) -> int:
+        """How many audit events organization A has: every write leaves one."""
+        async with self.org.runtime.db.transaction(self.org.id) as conn:
+            return int((await conn.execute(select(func.count()).select_from(audit_events))).scalar_one())
+
+
+@dataclass(frozen=True)
+class Result:
+    """One response, with what the checks need."""
+
+    response: httpx.Response
+    body: dict[str, Any]
+    field: str  # the GraphQL field name, e.g. ``employee``
+    world: World
+    row: Row
+
+    @property
+    def value(self) -> Any:
+        data = self.body.get("data")
+        return None if data is None else data.get(self.field)
+
+    @property
+    def codes(self) -> list[str | None]:
+        return [(e.get("extensions") or {}).get("code") for e in self.body.get("errors") or []]
+
+    def assert_hides(self, markers: set[str]) -> None:
+        text = self.response.text
+        leaked = sorted(m for m in markers if m in text)
+        assert not leaked, f"{self.row}: response gives away {leaked}: {text[:500]}"
+
+
+Check = Callable[[Result], None]
+
+
+class Outcome:
+    """What a row must get from a field."""
+
+    #: Whether the operation, when it is a mutation, writes to organization A.
+    writes = False
+
+    def check(self, result: Result, subject: set[str]) -> None:
+        raise NotImplementedError
+
+
+class _Unauthenticated(Outcome):
+    def __repr__(self) -> str:
+        return "UNAUTHENTICATED"
+
+    def check(self, result: Result, subject: set[str]) -> None:
+        assert result.response.status_code == 401, result.response.text
+        assert result.codes and set(result.codes) == {"UNAUTHENTICATED"}, result.body
+        assert result.value is None
+        result.assert_hides(subject)
+
+
+class _Forbidden(Outcome):
+    def __repr__(self) -> str:
+        return "FORBIDDEN"
+
+    def check(self, result: Result, subject: set[str]) -> None:
+        assert result.response.status_code == 200, result.response.text
+        assert "FORBIDDEN" in result.codes, result.body
+        assert result.value is None, result.body
+        result.assert_hides(subject)
+
+
+class _Hidden(Outcome):
+    def __repr__(self) -> str:
+        return "HIDDEN"
+
+    def check(self, result: Result, subject: set[str]) -> None:
+        assert result.response.status_code == 200, result.response.text
+        assert not result.codes, result.body
+        result.assert_hides(subject)
+
+
+@dataclass(frozen=True)
+class Allowed(Outcome):
+    """No error; for mutations no userErrors, a result and a write; then ``extra``."""
+
+    extra: Check | None = None
+    writes: bool = True
+
+    def check(self, result: Result, subject: set[str]) -> None:
+        assert result.response.status_code == 200, result.response.text
+        assert not result.codes, result.body
+        assert result.value is not None, result.body
+        if isinstance(result.value, dict) and "userErrors" in result.value:
+            assert result.value["userErrors"] == [], result.body
+        if self.extra is not None:
+            self.extra(result)
+
+
+UNAUTHENTICATED: Outcome = _Unauthenticated()
+FORBIDDEN: Outcome = _Forbidden()
+HIDDEN: Outcome = _Hidden()
+
+
+def allowed(extra: Check | None = None) -> Outcome:
+    """The row gets what it asked for; ``extra`` checks more of the result."""
+    return Allowed(extra)
+
+
+def shows_subject(result: Result) -> None:
+    """The response includes the subject's global ID."""
+    gid = result.world.gid("Employee", result.world.subject)
+    assert gid in result.response.text, f"{result.row}: subject missing: {result.body}"
+
+
+SHOWS_SUBJECT = allowed(shows_subject)
+
+#: Reading the subject's record: self, their managers, admins and HRIS see it.
+SUBJECT_READ: dict[Row, Outcome] = {
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: SHOWS_SUBJECT,
+    Row.OTHER_EMPLOYEE: HIDDEN,
+    Row.MANAGER_OF: SHOWS_SUBJECT,
+    Row.MANAGER_NOT_OF: HIDDEN,
+    Row.ADMIN: SHOWS_SUBJECT,
+    Row.SERVICE_ACCOUNT: SHOWS_SUBJECT,
+    Row.OTHER_ORG: HIDDEN,
+}
+#: Writes reserved to HR admins and HRIS integrations (org chart and people).
+PEOPLE_WRITE: dict[Row, Outcome] = {
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: FORBIDDEN,
+    Row.OTHER_EMPLOYEE: FORBIDDEN,
+    Row.MANAGER_OF: FORBIDDEN,
+    Row.MANAGER_NOT_OF: FORBIDDEN,
+    Row.ADMIN: allowed(),
+    Row.SERVICE_ACCOUNT: allowed(),
+    Row.OTHER_ORG: HIDDEN,
+}
+#: Writes reserved to HR admins.
+ADMIN_ONLY_WRITE: dict[Row, Outcome] = {**PEOPLE_WRITE, Row.SERVICE_ACCOUNT: FORBIDDEN}
+#: Reads reserved to HR admins; ``admin_sees`` checks what the admin gets.
+def admin_only_read(admin_sees: Check | None = None) -> dict[Row, Outcome]:
+    return {
+        Row.ANONYMOUS: UNAUTHENTICATED,
+        Row.SELF: FORBIDDEN,
+        Row.OTHER_EMPLOYEE: FORBIDDEN,
+        Row.MANAGER_OF: FORBIDDEN,
+        Row.MANAGER_NOT_OF: FORBIDDEN,
+        Row.ADMIN: Allowed(admin_sees, writes=False),
+        Row.SERVICE_ACCOUNT: FORBIDDEN,
+        Row.OTHER_ORG: HIDDEN,
+    }
+
+
+OpBuilder = Callable[[World], "Op | Awaitable[Op]"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How to call one field, and what each row must get.
+
+    ``op`` builds the operation (it may first create what it needs in ``world.org``);
+    ``expect`` has an outcome for every ``Row``; ``subject`` gives the strings that must not
+    appear in responses of rows that may not see the object (default: Alice's).
+    """
+
+    op: OpBuilder
+    expect: Mapping[Row, Outcome]
+    subject: Callable[[World], set[str]] = World.subject_markers
+
+    async def build(self, world: World) -> Op:
+        op = self.op(world)
+        return await op if inspect.isawaitable(op) else op
+
+
+def collect() -> dict[str, Entry]:
+    """Every ``AUTHZ`` entry of the test packages' ``authz.py`` / ``authz_*.py`` modules."""
+    entries: dict[str, Entry] = {}
+    root = Path(__file__).parent
+    for module_info in pkgutil.walk_packages([str(root)], prefix="tests."):
+        name = module_info.name.rsplit(".", 1)[-1]
+        if name == "authz_matrix" or (name != "authz" and not name.startswith("authz_")):
+            continue
+        module = importlib.import_module(module_info.name)
+        for key, entry in getattr(module, "AUTHZ", {}).items():
+            if key in entries:
+                raise ValueError(f"{key} has entries in two modules (the second: {module_info.name})")
+            entries[key] = entry
+    return entries

@@ -1,0 +1,70 @@
+"""Authorization matrix entries of identity and access: service accounts and the audit log."""
+
+from __future__ import annotations
+
+from tests.authz_matrix import ADMIN_ONLY_WRITE, Entry, Op, Result, World, admin_only_read
+
+
+def account_markers(w: World) -> set[str]:
+    return w.markers("ServiceAccount", w.service_account)
+
+
+def service_accounts(w: World) -> Op:
+    return Op("{ serviceAccounts(first: 100) { nodes { id clientId name scopes active } } }")
+
+
+def lists_the_account(result: Result) -> None:
+    ids = [n["id"] for n in result.value["nodes"]]
+    assert ids == [result.world.gid("ServiceAccount", result.world.service_account)]
+
+
+def audit_events(w: World) -> Op:
+    return Op(
+        "query($f: AuditEventFilter) { auditEvents(filter: $f, first: 100) "
+        "{ nodes { id action entityType entityId changes } } }",
+        {"f": {"entityId": w.gid("Employee", w.subject)}},
+    )
+
+
+def lists_the_subjects_events(result: Result) -> None:
+    actions = [n["action"] for n in result.value["nodes"]]
+    assert "employee.create" in actions
+
+
+def create_service_account(w: World) -> Op:
+    return Op(
+        "mutation($i: CreateServiceAccountInput!) { createServiceAccount(input: $i) "
+        "{ serviceAccount { id clientId } userErrors { field code } } }",
+        {"i": {"clientId": "payroll-export", "name": "Payroll export", "scopes": ["HRIS"]}},
+    )
+
+
+def update_service_account(w: World) -> Op:
+    return Op(
+        "mutation($i: UpdateServiceAccountInput!) { updateServiceAccount(input: $i) "
+        "{ serviceAccount { id scopes } userErrors { field code } } }",
+        {"i": {"id": w.gid("ServiceAccount", w.service_account), "scopes": ["HRIS", "WEBHOOKS"]}},
+    )
+
+
+def deactivate_service_account(w: World) -> Op:
+    return Op(
+        "mutation($i: DeactivateServiceAccountInput!) { deactivateServiceAccount(input: $i) "
+        "{ serviceAccount { id active } userErrors { field code } } }",
+        {"i": {"id": w.gid("ServiceAccount", w.service_account)}},
+    )
+
+
+AUTHZ = {
+    "Query.serviceAccounts": Entry(
+        service_accounts, admin_only_read(lists_the_account), subject=account_markers
+    ),
+    "Query.auditEvents": Entry(audit_events, admin_only_read(lists_the_subjects_events)),
+    "Mutation.createServiceAccount": Entry(create_service_account, ADMIN_ONLY_WRITE),
+    "Mutation.updateServiceAccount": Entry(
+        update_service_account, ADMIN_ONLY_WRITE, subject=account_markers
+    ),
+    "Mutation.deactivateServiceAccount": Entry(
+        deactivate_service_account, ADMIN_ONLY_WRITE, subject=account_markers
+    ),
+}

@@ -1,0 +1,113 @@
+"""Fixtures for the identity and access tests: a second organization, a service account,
+the world of the authorization matrix, and a production-mode app against a real issuer."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import uuid
+
+import httpx
+import pytest
+
+from service.app import Runtime
+from service.auth import service as accounts
+from service.auth.principal import system_principal
+from service.db import ConnectionExecutor, set_tenant
+from service.people import service as people
+from tests.authz_matrix import SERVICE_ACCOUNT_CLIENT_ID, SERVICE_ACCOUNT_SCOPES, World
+from tests.conftest import Org
+
+
+async def new_org(org: Org) -> Org:
+    """Another organization on the same app."""
+    slug = f"org-{secrets.token_hex(5)}"
+    async with org.runtime.db.transaction(None) as conn:
+        org_id = await people.create_organization(ConnectionExecutor(conn), slug, slug.title())
+    return Org(id=org_id, slug=slug, runtime=org.runtime, client=org.client)
+
+
+@pytest.fixture
+async def other_org(org: Org) -> Org:
+    """A second organization with an admin, Olga."""
+    other = await new_org(org)
+    await other.employee("admin", name="Olga Other")
+    return other
+
+
+async def add_service_account(
+    org: Org, client_id: str = SERVICE_ACCOUNT_CLIENT_ID, scopes: str = SERVICE_ACCOUNT_SCOPES
+) -> Any:
+    data = accounts.ServiceAccountInput(client_id=client_id, name=f"{client_id} job", scopes=scopes.split())
+    return await org.run(accounts.create_service_account, data)
+
+
+def client_token(org: Org, client_id: str, scopes: str, **extra: Any) -> str:
+    """A client-credentials token from the dev issuer (``sub`` = ``client_id``)."""
+    issuer = org.runtime.dev_issuer
+    assert issuer is not None
+    return issuer.mint(
+        client_id, org=org.slug, scopes=scopes.split(), extra={"client_id": client_id, **extra}
+    )
+
+
+#: The people of organization A: (key, name, manager key).
+TEAM = [
+    ("admin", "Ada Admin", None),
+    ("boss", "Bea Boss", None),
+    ("manager", "Max Manager", "boss"),
+    ("alice", "Alice Anders", "manager"),
+    ("bob", "Bob Brown", "manager"),
+    ("manager2", "Mia Second", "boss"),
+    ("carol", "Carol Chen", "manager2"),
+]
+
+
+@pytest.fixture
+async def world(runtime: Runtime, client: httpx.AsyncClient) -> World:
+    """The authorization matrix's world (see tests/authz_matrix.py)."""
+    return await build_world(runtime, client)
+
+
+async def build_world(runtime: Runtime, client: httpx.AsyncClient) -> World:
+    """Organizations A and B of the authorization matrix, built in one transaction."""
+    a = Org(id=uuid.uuid4(), slug=f"org-{secrets.token_hex(5)}", runtime=runtime, client=client)
+    b = Org(id=uuid.uuid4(), slug=f"org-{secrets.token_hex(5)}", runtime=runtime, client=client)
+    async with runtime.db.transaction(None) as conn:
+        db = ConnectionExecutor(conn)
+        a.id = await people.create_organization(db, a.slug, a.slug.title())
+        b.id = await people.create_organization(db, b.slug, b.slug.title())
+
+        await set_tenant(conn, a.id)
+        system = system_principal(a.id)
+        unit = await people.create_org_unit(db, system, people.OrgUnitInput(name=f"Engineering {a.slug}"))
+        for key, name, manager in TEAM:
+            a.people[key] = await people.create_employee(
+                db,
+                system,
+                people.EmployeeInput(
+                    email=f"{key}@{a.slug}.example",
+                    name=name,
+                    auth_subject=f"sub-{key}-{a.slug}",
+                    manager_id=a.people[manager].id if manager else None,
+                    org_unit_id=unit.id if key == "alice" else None,
+                ),
+            )
+        account = await accounts.create_service_account(
+            db,
+            system,
+            accounts.ServiceAccountInput(
+                client_id=SERVICE_ACCOUNT_CLIENT_ID, name="HRIS sync", scopes=SERVICE_ACCOUNT_SCOPES.split()
+            ),
+        )
+
+        await set_tenant(conn, b.id)
+        b.people["admin"] = await people.create_employee(
+            db,
+            system_principal(b.id),
+            people.EmployeeInput(email=f"admin@{b.slug}.example", name="Olga Other", auth_subject=f"sub-admin-{b.slug}"),
+        )
+    return World(org=a, other=b, unit=unit, service_account=account)
+
+
