@@ -67,7 +67,9 @@ CALLERS: dict[Row, tuple[str, str, str]] = {
     Row.MANAGER_NOT_OF: ("org", "manager2", "career:employee career:manager"),
     Row.ADMIN: ("org", "admin", "career:employee career:admin"),
     Row.OTHER_ORG: (
-        "other", "admin", "career:employee career:manager career:admin career:hris career:webhooks"
+        "other",
+        "admin",
+        "career:employee career:manager career:admin career:hris career:webhooks",
     ),
 }
 SERVICE_ACCOUNT_CLIENT_ID = "hris-sync"
@@ -148,7 +150,9 @@ class World:
     async def audit_count(self) -> int:
         """How many audit events organization A has: every write leaves one."""
         async with self.org.runtime.db.transaction(self.org.id) as conn:
-            return int((await conn.execute(select(func.count()).select_from(audit_events))).scalar_one())
+            return int(
+                (await conn.execute(select(func.count()).select_from(audit_events))).scalar_one()
+            )
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,7 @@ class _Unauthenticated(Outcome):
 
     def check(self, result: Result, subject: set[str]) -> None:
         assert result.response.status_code == 401, result.response.text
-        assert result.codes and set(result.codes) == {"UNAUTHENTICATED"}, result.body
+        assert set(result.codes) == {"UNAUTHENTICATED"}, result.body
         assert result.value is None
         result.assert_hides(subject)
 
@@ -280,6 +284,8 @@ PEOPLE_WRITE: dict[Row, Outcome] = {
 }
 #: Writes reserved to HR admins.
 ADMIN_ONLY_WRITE: dict[Row, Outcome] = {**PEOPLE_WRITE, Row.SERVICE_ACCOUNT: FORBIDDEN}
+
+
 #: Reads reserved to HR admins; ``admin_sees`` checks what the admin gets.
 def admin_only_read(admin_sees: Check | None = None) -> dict[Row, Outcome]:
     return {
@@ -326,6 +332,8 @@ def collect() -> dict[str, Entry]:
         module = importlib.import_module(module_info.name)
         for key, entry in getattr(module, "AUTHZ", {}).items():
             if key in entries:
-                raise ValueError(f"{key} has entries in two modules (the second: {module_info.name})")
+                raise ValueError(
+                    f"{key} has entries in two modules (the second: {module_info.name})"
+                )
             entries[key] = entry
     return entries

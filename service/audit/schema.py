@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -18,7 +20,9 @@ MAX_TEXT = 100
 def _criteria(f: AuditEventFilter) -> queries.AuditEventFilter:
     for name, value in (("entityType", f.entity_type), ("action", f.action)):
         if value is not None and len(value) > MAX_TEXT:
-            raise UserInputError.one(("filter", name), f"is longer than {MAX_TEXT} characters", ErrorCode.TOO_LONG)
+            raise UserInputError.one(
+                ("filter", name), f"is longer than {MAX_TEXT} characters", ErrorCode.TOO_LONG
+            )
     entity_type, entity_id = f.entity_type, None
     if f.entity_id is not None:
         parsed = parse_global_id(f.entity_id)
@@ -48,7 +52,10 @@ class AuditQuery:
     async def audit_events(
         self,
         info: Info,
-        filter: AuditEventFilter | None = None,
+        filter: Annotated[
+            AuditEventFilter | None,
+            strawberry.argument(description="Conditions the events must meet."),
+        ] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,

@@ -15,9 +15,18 @@ from strawberry.types import Info
 from service.audit import queries
 from service.auth import policies
 from service.auth.principal import ActorType as ActorTypeValue
+from service.graphql.enums import graphql_enum
 from service.graphql.ids import encode_id
 
-ActorType = strawberry.enum(ActorTypeValue, description="Who made a change.")
+ActorType = graphql_enum(
+    ActorTypeValue,
+    "Who made a change.",
+    {
+        "EMPLOYEE": "A person, signed in with their own token.",
+        "SERVICE_ACCOUNT": "An integration with a client-credentials token.",
+        "SYSTEM": "careerpath itself: the CLI, the demo loader, scheduled jobs.",
+    },
+)
 
 #: GraphQL type of an actor's global ID, by actor type.
 ACTOR_NODE_TYPES = {
@@ -36,7 +45,7 @@ async def _audit_events_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | 
     "HR admins only."
 )
 class AuditEvent(relay.Node):
-    uuid: strawberry.Private[uuid.UUID]
+    pk: strawberry.Private[uuid.UUID]
     occurred_at: dt.datetime = strawberry.field(description="When the change was made.")
     actor_type: ActorType = strawberry.field(  # type: ignore[valid-type]
         description="An employee, a service account, or careerpath itself (CLI, scheduled jobs)."
@@ -49,8 +58,12 @@ class AuditEvent(relay.Node):
         description="The token subject (`sub`) of the caller, kept even if the actor is removed later."
     )
     action: str = strawberry.field(description="What was done, e.g. `employee.update`.")
-    entity_type: str = strawberry.field(description="GraphQL type of the changed object, e.g. `Employee`.")
-    entity_id: strawberry.ID | None = strawberry.field(description="Global ID of the changed object.")
+    entity_type: str = strawberry.field(
+        description="GraphQL type of the changed object, e.g. `Employee`."
+    )
+    entity_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the changed object."
+    )
     changes: JSON = strawberry.field(
         description='Changed fields as `{"field": {"from": old, "to": new}}`; `from` is null '
         "for created objects."
@@ -61,9 +74,9 @@ class AuditEvent(relay.Node):
         actor_type = ActorTypeValue(row.actor_type)
         actor_node = ACTOR_NODE_TYPES.get(actor_type)
         return cls(
-            uuid=row.id,
+            pk=row.id,
             occurred_at=row.occurred_at,
-            actor_type=actor_type,
+            actor_type=ActorType(actor_type.value),
             actor_id=strawberry.ID(encode_id(actor_node, row.actor_id))
             if actor_node and row.actor_id
             else None,
@@ -78,7 +91,7 @@ class AuditEvent(relay.Node):
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.uuid)
+        return str(root.pk)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -104,11 +117,17 @@ class AuditEvent(relay.Node):
 
 @strawberry.input(description="Narrows `auditEvents`; all given conditions must hold.")
 class AuditEventFilter:
-    entity_type: str | None = strawberry.field(default=None, description="Changed objects of this type, e.g. `Employee`.")
-    entity_id: strawberry.ID | None = strawberry.field(default=None, description="Changes to this object.")
+    entity_type: str | None = strawberry.field(
+        default=None, description="Changed objects of this type, e.g. `Employee`."
+    )
+    entity_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Changes to this object."
+    )
     actor_id: strawberry.ID | None = strawberry.field(
         default=None, description="Changes made by this `Employee` or `ServiceAccount`."
     )
-    action: str | None = strawberry.field(default=None, description="This action, e.g. `employee.update`.")
+    action: str | None = strawberry.field(
+        default=None, description="This action, e.g. `employee.update`."
+    )
     since: dt.datetime | None = strawberry.field(default=None, description="At or after this time.")
     until: dt.datetime | None = strawberry.field(default=None, description="Before this time.")

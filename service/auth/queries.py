@@ -24,7 +24,9 @@ async def active_service_account(db: Executor, client_id: str) -> Any | None:
 
 
 async def service_accounts_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(select(service_accounts).where(service_accounts.c.id.in_(set(ids))))).all()
+    rows = (
+        await db.execute(select(service_accounts).where(service_accounts.c.id.in_(set(ids))))
+    ).all()
     found = {r.id: r for r in rows}
     return [found.get(i) for i in ids]
 

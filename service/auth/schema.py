@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from service.auth import policies, queries
 from service.auth import service as accounts
-from service.auth.types import OAuthScope, ServiceAccount
+from service.auth.types import Scope, ServiceAccount
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id
 from service.graphql.pagination import Connection, PageArgs, paginate
@@ -17,7 +17,9 @@ from service.graphql.pagination import Connection, PageArgs, paginate
 
 @strawberry.type
 class IdentityQuery:
-    @strawberry.field(description="The organization's service accounts, by name. Requires `career:admin`.")
+    @strawberry.field(
+        description="The organization's service accounts, by name. Requires `career:admin`."
+    )
     async def service_accounts(
         self,
         info: Info,
@@ -45,7 +47,7 @@ class CreateServiceAccountInput:
         description="The client ID the identity provider issues its tokens to (at most 255 characters)."
     )
     name: str = strawberry.field(description="What the integration is (at most 200 characters).")
-    scopes: list[OAuthScope] = strawberry.field(  # type: ignore[valid-type]
+    scopes: list[Scope] = strawberry.field(
         description="Scopes its tokens may use: HRIS, WEBHOOKS or ADMIN (the others need an employee)."
     )
 
@@ -54,10 +56,11 @@ class CreateServiceAccountInput:
 class UpdateServiceAccountInput:
     id: strawberry.ID = strawberry.field(description="The service account to change.")
     version: int | None = strawberry.field(
-        default=None, description="The `version` you read; the update is refused if it changed since."
+        default=None,
+        description="The `version` you read; the update is refused if it changed since.",
     )
     name: str | None = strawberry.field(default=None, description="New name.")
-    scopes: list[OAuthScope] | None = strawberry.field(  # type: ignore[valid-type]
+    scopes: list[Scope] | None = strawberry.field(
         default=None, description="The scopes its tokens may use from now on."
     )
     active: bool | None = strawberry.field(
@@ -86,13 +89,19 @@ def _scope_values(scopes: list[Any] | None) -> list[str] | None:
 class IdentityMutation:
     @strawberry.mutation(description="Register a service account. Requires `career:admin`.")
     async def create_service_account(
-        self, info: Info, input: CreateServiceAccountInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateServiceAccountInput, strawberry.argument(description="The change to make.")
+        ],
     ) -> ServiceAccountPayload:
         async def act() -> Any:
             data = accounts.ServiceAccountInput(
                 client_id=input.client_id, name=input.name, scopes=_scope_values(input.scopes)
             )
-            return await accounts.create_service_account(info.context, await info.context.principal(), data)
+            return await accounts.create_service_account(
+                info.context, await info.context.principal(), data
+            )
 
         row, errors = await run_mutation(info, act)
         return ServiceAccountPayload(
@@ -103,7 +112,11 @@ class IdentityMutation:
         description="Rename a service account, change its scopes or (de)activate it. Requires `career:admin`."
     )
     async def update_service_account(
-        self, info: Info, input: UpdateServiceAccountInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateServiceAccountInput, strawberry.argument(description="The change to make.")
+        ],
     ) -> ServiceAccountPayload:
         async def act() -> Any:
             principal = policies.require_admin(await info.context.principal())
@@ -125,7 +138,11 @@ class IdentityMutation:
         "on. Deactivating an inactive account changes nothing. Requires `career:admin`."
     )
     async def deactivate_service_account(
-        self, info: Info, input: DeactivateServiceAccountInput
+        self,
+        info: Info,
+        input: Annotated[
+            DeactivateServiceAccountInput, strawberry.argument(description="The change to make.")
+        ],
     ) -> ServiceAccountPayload:
         async def act() -> Any:
             principal = policies.require_admin(await info.context.principal())

@@ -55,13 +55,17 @@ def _scopes(v: Validator, scopes: Sequence[str] | None, *, required: bool) -> li
 
 
 async def _get(db: Executor, account_id: uuid.UUID) -> Any:
-    row = (await db.execute(select(service_accounts).where(service_accounts.c.id == account_id))).first()
+    row = (
+        await db.execute(select(service_accounts).where(service_accounts.c.id == account_id))
+    ).first()
     if row is None:
         raise UserInputError.one(("input", "id"), "no such service account", ErrorCode.NOT_FOUND)
     return row
 
 
-async def create_service_account(db: Executor, principal: Principal, data: ServiceAccountInput) -> Any:
+async def create_service_account(
+    db: Executor, principal: Principal, data: ServiceAccountInput
+) -> Any:
     """Register an OAuth client ID as a service account. Admins only."""
     policies.require_admin(principal)
     v = Validator()
@@ -135,9 +139,14 @@ async def update_service_account(
     return row
 
 
-async def deactivate_service_account(db: Executor, principal: Principal, account_id: uuid.UUID) -> Any:
+async def deactivate_service_account(
+    db: Executor, principal: Principal, account_id: uuid.UUID
+) -> Any:
     """Stop accepting the account's tokens at once. Idempotent. Admins only."""
     return await update_service_account(
-        db, principal, account_id, ServiceAccountInput(active=False),
+        db,
+        principal,
+        account_id,
+        ServiceAccountInput(active=False),
         action="service_account.deactivate",
     )

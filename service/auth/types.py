@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from enum import Enum
 from typing import Any, Self
 
 import strawberry
@@ -14,13 +13,12 @@ from strawberry.types import Info
 
 from service.auth import policies, queries
 from service.auth.scopes import Scope as ScopeValue
+from service.graphql.enums import graphql_enum
 
-OAuthScope = strawberry.enum(
-    Enum(  # type: ignore[misc]
-        "OAuthScope",
-        {s.name: strawberry.enum_value(s.value, description=f"`{s.value}`: {s.description}") for s in ScopeValue},
-    ),
-    description="An OAuth scope careerpath understands; tokens carry its value, e.g. `career:hris`.",
+Scope = graphql_enum(
+    ScopeValue,
+    "An OAuth scope careerpath understands; tokens carry its value, e.g. `career:hris`.",
+    {s.name: f"`{s.value}`: {s.description}" for s in ScopeValue},
 )
 
 
@@ -34,13 +32,15 @@ async def _service_accounts_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[An
     "allows. Visible to HR admins only."
 )
 class ServiceAccount(relay.Node):
-    uuid: strawberry.Private[uuid.UUID]
+    pk: strawberry.Private[uuid.UUID]
     client_id: str = strawberry.field(
         description="The OAuth client ID, as the identity provider puts it in `client_id`, "
         "`azp`, `cid` or `appid`."
     )
-    name: str = strawberry.field(description="What the integration is, for people reading the audit log.")
-    scopes: list[OAuthScope] = strawberry.field(  # type: ignore[valid-type]
+    name: str = strawberry.field(
+        description="What the integration is, for people reading the audit log."
+    )
+    scopes: list[Scope] = strawberry.field(  # type: ignore[valid-type]
         description="Scopes its tokens may use; any others they carry are ignored."
     )
     active: bool = strawberry.field(description="Whether its tokens are accepted.")
@@ -51,10 +51,10 @@ class ServiceAccount(relay.Node):
     @classmethod
     def from_row(cls, row: Any) -> ServiceAccount:
         return cls(
-            uuid=row.id,
+            pk=row.id,
             client_id=row.client_id,
             name=row.name,
-            scopes=[OAuthScope(s) for s in row.scopes],
+            scopes=[Scope(s) for s in row.scopes],
             active=row.active,
             version=row.version,
             created_at=row.created_at,
@@ -63,7 +63,7 @@ class ServiceAccount(relay.Node):
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.uuid)
+        return str(root.pk)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

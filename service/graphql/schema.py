@@ -18,10 +18,10 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from service.config import Settings, get_settings
-from service.graphql.extensions import CostLimitExtension, ErrorCodeExtension, TransactionExtension
 from service.audit.schema import AuditQuery
 from service.auth.schema import IdentityMutation, IdentityQuery
+from service.config import Settings, get_settings
+from service.graphql.extensions import CostLimitExtension, ErrorCodeExtension, TransactionExtension
 from service.graphql.node import NodeQuery
 from service.people.schema import PeopleMutation, PeopleQuery
 

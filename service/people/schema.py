@@ -29,7 +29,9 @@ class PeopleQuery:
     async def me(self, info: Info) -> Employee:
         principal = await info.context.principal()
         if principal.employee_id is None:
-            raise Forbidden("`me` is the signed-in employee; this token belongs to a service account.")
+            raise Forbidden(
+                "`me` is the signed-in employee; this token belongs to a service account."
+            )
         row = await people.get_employee(info.context, principal.employee_id)
         assert row is not None
         return Employee.from_row(row)

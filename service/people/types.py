@@ -291,7 +291,9 @@ class Employee(relay.Node):
         args.window(0)  # validate arguments before batching
         return await info.context.loader(_direct_reports).load((self.pk, args))
 
-    @strawberry.field(description="Every change of role, org unit or manager, newest first. HR record.")
+    @strawberry.field(
+        description="Every change of role, org unit or manager, newest first. HR record."
+    )
     async def position_history(self, info: Info) -> list[PositionChange]:
         await _require_record(info, self.pk)
         rows = await info.context.loader(_position_history).load(self.pk)

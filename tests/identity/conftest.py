@@ -4,9 +4,8 @@ the world of the authorization matrix, and a production-mode app against a real 
 from __future__ import annotations
 
 import secrets
-from typing import Any
-
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -39,7 +38,9 @@ async def other_org(org: Org) -> Org:
 async def add_service_account(
     org: Org, client_id: str = SERVICE_ACCOUNT_CLIENT_ID, scopes: str = SERVICE_ACCOUNT_SCOPES
 ) -> Any:
-    data = accounts.ServiceAccountInput(client_id=client_id, name=f"{client_id} job", scopes=scopes.split())
+    data = accounts.ServiceAccountInput(
+        client_id=client_id, name=f"{client_id} job", scopes=scopes.split()
+    )
     return await org.run(accounts.create_service_account, data)
 
 
@@ -81,7 +82,9 @@ async def build_world(runtime: Runtime, client: httpx.AsyncClient) -> World:
 
         await set_tenant(conn, a.id)
         system = system_principal(a.id)
-        unit = await people.create_org_unit(db, system, people.OrgUnitInput(name=f"Engineering {a.slug}"))
+        unit = await people.create_org_unit(
+            db, system, people.OrgUnitInput(name=f"Engineering {a.slug}")
+        )
         for key, name, manager in TEAM:
             a.people[key] = await people.create_employee(
                 db,
@@ -98,7 +101,9 @@ async def build_world(runtime: Runtime, client: httpx.AsyncClient) -> World:
             db,
             system,
             accounts.ServiceAccountInput(
-                client_id=SERVICE_ACCOUNT_CLIENT_ID, name="HRIS sync", scopes=SERVICE_ACCOUNT_SCOPES.split()
+                client_id=SERVICE_ACCOUNT_CLIENT_ID,
+                name="HRIS sync",
+                scopes=SERVICE_ACCOUNT_SCOPES.split(),
             ),
         )
 
@@ -106,8 +111,10 @@ async def build_world(runtime: Runtime, client: httpx.AsyncClient) -> World:
         b.people["admin"] = await people.create_employee(
             db,
             system_principal(b.id),
-            people.EmployeeInput(email=f"admin@{b.slug}.example", name="Olga Other", auth_subject=f"sub-admin-{b.slug}"),
+            people.EmployeeInput(
+                email=f"admin@{b.slug}.example",
+                name="Olga Other",
+                auth_subject=f"sub-admin-{b.slug}",
+            ),
         )
     return World(org=a, other=b, unit=unit, service_account=account)
-
-

@@ -37,7 +37,11 @@ def test_every_field_has_an_entry_for_every_row() -> None:
 
 # Queries first: a broken denial that writes to the shared world then fails its own case
 # without disturbing the read cases.
-CASES = [(key, row) for key in sorted(ENTRIES, key=lambda k: (k.startswith("Mutation."), k)) for row in Row]
+CASES = [
+    (key, row)
+    for key in sorted(ENTRIES, key=lambda k: (k.startswith("Mutation."), k))
+    for row in Row
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,11 @@ async def test_authorization(
     kind, field = key.split(".", 1)
     outcome = entry.expect[row]
     # Mutations that succeed change the world, so they get a fresh one.
-    world = await build_world(runtime, client) if kind == "Mutation" and outcome.writes else shared_world
+    world = (
+        await build_world(runtime, client)
+        if kind == "Mutation" and outcome.writes
+        else shared_world
+    )
     op = await entry.build(world)
     audit_before = await world.audit_count()
 
