@@ -15,6 +15,10 @@ test package, as a dict ``AUTHZ`` of ``"Query.field"`` / ``"Mutation.field"`` �
 
     AUTHZ = {"Mutation.createRole": Entry(create_role, ADMIN_ONLY_WRITE)}
 
+The same modules name one object of organization A for each ``Node`` type they add, in a
+dict ``NODES`` of type name → ``(world) -> global ID`` (it may be async and create the
+object); the tenant isolation test fetches each through ``node(id:)`` from organization B.
+
 Every entry runs once per row, each time in a fresh world (``World``): organization A
 with a small org chart, and organization B with an admin. The *subject* is Alice, an
 employee of A reporting to Max (manager of the subject); Bob is her peer (another
@@ -321,19 +325,39 @@ class Entry:
         return await op if inspect.isawaitable(op) else op
 
 
-def collect() -> dict[str, Entry]:
-    """Every ``AUTHZ`` entry of the test packages' ``authz.py`` / ``authz_*.py`` modules."""
-    entries: dict[str, Entry] = {}
+#: Builds the global ID of one object of organization A, of a given ``Node`` type.
+NodeSample = Callable[[World], "str | Awaitable[str]"]
+
+
+def _modules() -> list[Any]:
     root = Path(__file__).parent
+    found = []
     for module_info in pkgutil.walk_packages([str(root)], prefix="tests."):
         name = module_info.name.rsplit(".", 1)[-1]
-        if name == "authz_matrix" or (name != "authz" and not name.startswith("authz_")):
-            continue
-        module = importlib.import_module(module_info.name)
-        for key, entry in getattr(module, "AUTHZ", {}).items():
-            if key in entries:
-                raise ValueError(
-                    f"{key} has entries in two modules (the second: {module_info.name})"
-                )
-            entries[key] = entry
-    return entries
+        if name == "authz" or (name.startswith("authz_") and name != "authz_matrix"):
+            found.append(importlib.import_module(module_info.name))
+    return found
+
+
+def _merged(attribute: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for module in _modules():
+        for key, value in getattr(module, attribute, {}).items():
+            if key in merged:
+                raise ValueError(f"{key} is in {attribute} of two modules ({module.__name__})")
+            merged[key] = value
+    return merged
+
+
+def collect() -> dict[str, Entry]:
+    """Every ``AUTHZ`` entry of the test packages' ``authz.py`` / ``authz_*.py`` modules."""
+    return _merged("AUTHZ")
+
+
+def collect_nodes() -> dict[str, NodeSample]:
+    """Every ``NODES`` sample (``Node`` type name → an object of A) of the same modules.
+
+    ``tests/identity/test_tenant_isolation.py`` fetches each with ``node(id:)`` from the
+    other organization, and fails for a ``Node`` type without a sample.
+    """
+    return _merged("NODES")

@@ -96,12 +96,16 @@ class Context(BaseContext):
             self._principal_error = Unauthenticated()
             raise self._principal_error
         async with self._lock:
-            conn = await self.connection()
-            try:
-                self._principal = await resolve_principal(conn, self.claims, self.settings)
-            except Unauthenticated as exc:
-                self._principal_error = exc
-                raise
+            # Resolvers ask concurrently; the first one through the lock resolves for all.
+            if self._principal is None and self._principal_error is None:
+                conn = await self.connection()
+                try:
+                    self._principal = await resolve_principal(conn, self.claims, self.settings)
+                except Unauthenticated as exc:
+                    self._principal_error = exc
+            if self._principal_error is not None:
+                raise self._principal_error
+            assert self._principal is not None
         return self._principal
 
     async def optional_principal(self) -> Principal | None:
@@ -115,7 +119,8 @@ class Context(BaseContext):
         if self._reach is None:
             principal = await self.principal()
             async with self._lock:
-                self._reach = await compute_reach(await self.connection(), principal)
+                if self._reach is None:  # another resolver may have computed it meanwhile
+                    self._reach = await compute_reach(await self.connection(), principal)
         return self._reach
 
     # --- loaders ---------------------------------------------------------------------

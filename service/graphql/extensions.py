@@ -77,7 +77,12 @@ class ErrorCodeExtension(SchemaExtension):
         response = getattr(ctx, "response", None)
         if "UNAUTHENTICATED" in codes and response is not None:
             response.status_code = 401
-            response.headers["WWW-Authenticate"] = 'Bearer realm="careerpath"'
+            # RFC 6750 §3.1: no error code when no token came; a token that maps to no
+            # organization, employee or service account is an invalid one.
+            challenge = 'Bearer realm="careerpath"'
+            if getattr(ctx, "claims", None) is not None:
+                challenge += ', error="invalid_token"'
+            response.headers["WWW-Authenticate"] = challenge
 
     def _coded(self, error: GraphQLError) -> GraphQLError:
         if error.extensions and "code" in error.extensions:

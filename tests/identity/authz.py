@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from service.audit.models import audit_events as audit_events_table
+from service.graphql.ids import encode_id
 from tests.authz_matrix import ADMIN_ONLY_WRITE, Entry, Op, Result, World, admin_only_read
 
 
@@ -67,4 +71,16 @@ AUTHZ = {
     "Mutation.deactivateServiceAccount": Entry(
         deactivate_service_account, ADMIN_ONLY_WRITE, subject=account_markers
     ),
+}
+
+
+async def an_audit_event(w: World) -> str:
+    async with w.org.runtime.db.transaction(w.org.id) as conn:
+        event_id = (await conn.execute(select(audit_events_table.c.id).limit(1))).scalar_one()
+    return encode_id("AuditEvent", event_id)
+
+
+NODES = {
+    "ServiceAccount": lambda w: w.gid("ServiceAccount", w.service_account),
+    "AuditEvent": an_audit_event,
 }

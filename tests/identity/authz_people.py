@@ -140,3 +140,8 @@ AUTHZ = {
     "Mutation.updateEmployee": Entry(update_employee, PEOPLE_WRITE),
     "Mutation.terminateEmployee": Entry(terminate_employee, PEOPLE_WRITE),
 }
+
+NODES = {
+    "Employee": lambda w: w.gid("Employee", w.subject),
+    "OrgUnit": lambda w: w.gid("OrgUnit", w.unit),
+}

@@ -19,18 +19,10 @@ from tests.authz_matrix import SERVICE_ACCOUNT_CLIENT_ID, SERVICE_ACCOUNT_SCOPES
 from tests.conftest import Org
 
 
-async def new_org(org: Org) -> Org:
-    """Another organization on the same app."""
-    slug = f"org-{secrets.token_hex(5)}"
-    async with org.runtime.db.transaction(None) as conn:
-        org_id = await people.create_organization(ConnectionExecutor(conn), slug, slug.title())
-    return Org(id=org_id, slug=slug, runtime=org.runtime, client=org.client)
-
-
 @pytest.fixture
-async def other_org(org: Org) -> Org:
+async def other_org(org_factory: Any) -> Org:
     """A second organization with an admin, Olga."""
-    other = await new_org(org)
+    other = await org_factory()
     await other.employee("admin", name="Olga Other")
     return other
 
