@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import structlog
+from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -92,6 +93,13 @@ def _invalid_token() -> HTTPException:
 class CareerpathGraphQLRouter(GraphQLRouter[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """The request body; anything but an object (or a batch, refused later) is a 400."""
+        value = orjson.loads(data)
+        if not isinstance(value, (dict, list)):
+            raise StrawberryHTTPException(400, "The request body must be a JSON object.")
+        return value
 
 
 class BodySizeLimit:

@@ -12,6 +12,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSyntaxError,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
@@ -19,7 +20,7 @@ from graphql import (
     VariableNode,
 )
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from service.errors import Forbidden, Unauthenticated, UserInputError
@@ -37,8 +38,13 @@ class TransactionExtension(SchemaExtension):
         yield
 
     async def on_operation(self) -> AsyncIterator[None]:
-        yield
         ctx = self.execution_context.context
+        try:
+            yield
+        except BaseException:
+            # An extension failed before execution: nothing to keep.
+            await ctx.finish(commit=False)
+            raise
         try:
             await ctx.finish(commit=ctx.is_mutation)
         except (OSError, DBAPIError) as exc:
@@ -52,6 +58,20 @@ class TransactionExtension(SchemaExtension):
                         extensions={"code": "SERVICE_UNAVAILABLE"},
                     )
                 ]
+
+
+class SafeParserCache(ParserCache):
+    """Strawberry's parse cache, except that a document that does not parse is left to
+    the regular parse step, where its syntax error (the token limit included) becomes a
+    coded GraphQL error like any other instead of escaping the extension hooks."""
+
+    def on_parse(self) -> Iterator[None]:
+        ec = self.execution_context
+        try:
+            ec.graphql_document = self.cached_parse_document(ec.query, **ec.parse_options)
+        except GraphQLError:
+            ec.graphql_document = None
+        yield
 
 
 def _is_unavailable(exc: BaseException | None) -> bool:
@@ -98,6 +118,8 @@ class ErrorCodeExtension(SchemaExtension):
             if original.errors:
                 first = original.errors[0]
                 message = f"{'.'.join(first.field)}: {first.message}"
+        elif isinstance(error, GraphQLSyntaxError):
+            code = "GRAPHQL_PARSE_FAILED"
         elif original is None:
             code = "GRAPHQL_VALIDATION_FAILED"
         elif _is_unavailable(original):

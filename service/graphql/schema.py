@@ -10,7 +10,6 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -21,7 +20,12 @@ from strawberry.tools import merge_types
 from service.audit.schema import AuditQuery
 from service.auth.schema import IdentityMutation, IdentityQuery
 from service.config import Settings, get_settings
-from service.graphql.extensions import CostLimitExtension, ErrorCodeExtension, TransactionExtension
+from service.graphql.extensions import (
+    CostLimitExtension,
+    ErrorCodeExtension,
+    SafeParserCache,
+    TransactionExtension,
+)
 from service.graphql.node import NodeQuery
 from service.people.schema import PeopleMutation, PeopleQuery
 
@@ -52,7 +56,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(CostLimitExtension, max_cost=settings.max_query_cost),
-        partial(ParserCache, maxsize=1024),
+        partial(SafeParserCache, maxsize=1024),
         partial(ValidationCache, maxsize=1024),
     ]
     if settings.is_production:
