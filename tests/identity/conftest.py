@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from service.app import Runtime
+from service.app import Runtime, build_runtime, create_app
 from service.auth import service as accounts
 from service.auth.principal import system_principal
+from service.config import AuthSettings, Environment, Settings
 from service.db import ConnectionExecutor, set_tenant
 from service.people import service as people
+from tests.auth import conftest as auth_conftest
+from tests.auth.helpers import AUDIENCE, ExternalIssuer
 from tests.authz_matrix import SERVICE_ACCOUNT_CLIENT_ID, SERVICE_ACCOUNT_SCOPES, World
 from tests.conftest import Org
 
@@ -110,3 +116,60 @@ async def build_world(runtime: Runtime, client: httpx.AsyncClient) -> World:
             ),
         )
     return World(org=a, other=b, unit=unit, service_account=account)
+
+
+# The separate OIDC issuer process of the auth tests, for the production-mode app here.
+external_issuer = auth_conftest.external_issuer
+
+
+@dataclass
+class Production:
+    """careerpath as deployed: ``CAREERPATH_ENV=production``, tokens from an external issuer."""
+
+    runtime: Runtime
+    client: httpx.AsyncClient
+    issuer: ExternalIssuer
+
+    async def token(
+        self, org: Org, key: str, scopes: str = "career:employee", **claims: Any
+    ) -> str:
+        """A token from the external issuer for ``org``'s employee ``key``; ``claims`` override
+        (``DROP`` from tests.auth.helpers leaves one out)."""
+        base = {"sub": org.people[key].auth_subject, "org_id": org.slug, "scope": scopes}
+        return await self.issuer.mint(**{**base, **claims})
+
+    async def gql(self, query: str, token: str | None = None, **variables: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+
+
+@asynccontextmanager
+async def production_app(
+    settings: Settings, issuer: ExternalIssuer, **auth: Any
+) -> AsyncIterator[Production]:
+    """A production-mode app on the test database, trusting the external issuer process."""
+    prod_settings = settings.model_copy(
+        update={
+            "env": Environment.PRODUCTION,
+            "auth": AuthSettings(issuer=issuer.url, audience=AUDIENCE, **auth),
+        }
+    )
+    runtime = build_runtime(prod_settings)
+    assert runtime.dev_issuer is None
+    app = create_app(runtime=runtime)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        yield Production(runtime=runtime, client=client, issuer=issuer)
+    await runtime.db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def production(
+    settings: Settings, external_issuer: ExternalIssuer
+) -> AsyncIterator[Production]:
+    """One production-mode app for the session (see ``production_app``)."""
+    async with production_app(settings, external_issuer) as app:
+        yield app

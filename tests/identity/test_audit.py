@@ -138,7 +138,10 @@ async def test_bad_filters_are_clear_errors(team: Org) -> None:
     cases = [
         ({"entityId": "junk"}, "filter.entityId"),
         ({"actorId": gid("OrgUnit", team.people["bob"])}, "filter.actorId"),
-        ({"entityType": "OrgUnit", "entityId": gid("Employee", team.people["bob"])}, "filter.entityId"),
+        (
+            {"entityType": "OrgUnit", "entityId": gid("Employee", team.people["bob"])},
+            "filter.entityId",
+        ),
         ({"action": "x" * 101}, "filter.action"),
         ({"since": "2030-01-02T00:00:00Z", "until": "2030-01-01T00:00:00Z"}, "filter.until"),
     ]

@@ -68,24 +68,28 @@ async def test_unfiltered_queries_see_only_the_current_tenant(world: World) -> N
     async with runtime.db.engine.connect() as conn, conn.begin():
         # No organization set: not a single row of any tenant table.
         for table in tables:
-            count = (await conn.execute(text(f"select count(*) from {table}"))).scalar()  # noqa: S608
+            count = (await conn.execute(text(f"select count(*) from {table}"))).scalar()
             assert count == 0, table
 
-        await conn.execute(text("select set_config('app.org_id', :o, true)"), {"o": str(world.org.id)})
+        await conn.execute(
+            text("select set_config('app.org_id', :o, true)"), {"o": str(world.org.id)}
+        )
         # A query without any org filter, through the app role: only this tenant's rows.
         ids = {r.id for r in await conn.execute(text("select id from employees"))}
         assert ids == {p.id for p in world.org.people.values()}
         for table in tables:
             foreign = (
                 await conn.execute(
-                    text(f"select count(*) from {table} where org_id <> :o"),  # noqa: S608
+                    text(f"select count(*) from {table} where org_id <> :o"),
                     {"o": str(world.org.id)},
                 )
             ).scalar()
             assert foreign == 0, table
         other_admin = world.other.people["admin"].id
         assert (
-            await conn.execute(text("select count(*) from employees where id = :id"), {"id": other_admin})
+            await conn.execute(
+                text("select count(*) from employees where id = :id"), {"id": other_admin}
+            )
         ).scalar() == 0
 
 
@@ -102,15 +106,17 @@ async def test_rows_cannot_be_written_into_another_tenant(world: World) -> None:
                 {"id": world.other.people["admin"].id},
             )
             assert result.rowcount == 0
-        with pytest.raises(DBAPIError, match="row-level security"):
-            async with conn.begin():
-                await conn.execute(
-                    text("select set_config('app.org_id', :o, true)"), {"o": str(world.org.id)}
-                )
+        async with conn.begin() as tx:
+            await conn.execute(
+                text("select set_config('app.org_id', :o, true)"), {"o": str(world.org.id)}
+            )
+            # Inserting a row for another tenant is refused by the policy's WITH CHECK.
+            with pytest.raises(DBAPIError, match="row-level security"):
                 await conn.execute(
                     text("insert into org_units (org_id, name) values (:other, 'Planted')"),
                     {"other": world.other.id},
                 )
+            await tx.rollback()
 
 
 async def test_rls_holds_when_the_service_layer_filter_is_removed(
