@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Executable, Result, select, text
+from sqlalchemy import Executable, Result, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -143,10 +143,19 @@ async def resolve_principal(conn: AsyncConnection, claims: TokenClaims, settings
     org_key = claims.org or settings.auth.default_org
     if not org_key:
         raise Unauthenticated("The token names no organization.")
+    # The claim holds a slug or an organization's UUID. A slug may itself look like a UUID
+    # (an identity provider's tenant ID used as the slug), so a slug match comes first.
     org_filter = organizations.c.slug == org_key
     with contextlib.suppress(ValueError):
-        org_filter = organizations.c.id == uuid.UUID(org_key)
-    org_id = (await conn.execute(select(organizations.c.id).where(org_filter))).scalar()
+        org_filter = or_(org_filter, organizations.c.id == uuid.UUID(org_key))
+    org_id = (
+        await conn.execute(
+            select(organizations.c.id)
+            .where(org_filter)
+            .order_by((organizations.c.slug == org_key).desc())
+            .limit(1)
+        )
+    ).scalar()
     if org_id is None:
         raise Unauthenticated("The token's organization is unknown.")
     await conn.execute(text("select set_config('app.org_id', :org, true)"), {"org": str(org_id)})

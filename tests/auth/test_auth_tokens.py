@@ -489,6 +489,13 @@ async def test_email_verified(
         ({"sub": "user-1", "azp": "web-app"}, "web-app", False),
         ({"sub": "user-1", "client_id": "web-app", "azp": "other"}, "web-app", False),
         ({"sub": "user-1"}, None, False),
+        # Okta: the client is named in `cid`, and is the subject of its own tokens.
+        ({"sub": "0oa1okta", "cid": "0oa1okta"}, "0oa1okta", True),
+        ({"sub": "00u1user", "cid": "0oa1okta"}, "0oa1okta", False),
+        # Entra ID: `sub` is the service principal; the `idtyp` optional claim says "app".
+        ({"sub": "sp-object-id", "azp": "app-id", "idtyp": "app"}, "app-id", True),
+        ({"sub": "sp-object-id", "appid": "app-id", "idtyp": "app"}, "app-id", True),
+        ({"sub": "user-oid", "azp": "app-id", "idtyp": "user"}, "app-id", False),
     ],
 )
 async def test_client_credentials_detection(
@@ -507,3 +514,29 @@ async def test_invalid_token_reason_is_kept(validator: TokenValidator, sign: Sig
     with pytest.raises(InvalidToken) as info:
         await validator.validate(sign(iss="https://evil.example.test"))
     assert "iss" in info.value.reason
+
+
+async def test_subject_claim_is_configurable(key_source, sign: Signer) -> None:
+    settings = AuthSettings(issuer=ISSUER, audience=AUDIENCE, subject_claim="oid")
+    validator = TokenValidator(settings, key_source, ISSUER)
+    claims = await validator.validate(sign(sub="pairwise-sub", oid="object-id"))
+    assert claims.subject == "object-id"
+    # `sub` is still required, and so is the configured claim.
+    with pytest.raises(InvalidToken, match="oid"):
+        await validator.validate(sign(sub="pairwise-sub"))
+    with pytest.raises(InvalidToken, match="oid"):
+        await validator.validate(sign(sub="pairwise-sub", oid=42))
+
+
+async def test_scope_claims_are_configurable(key_source, sign: Signer) -> None:
+    settings = AuthSettings(issuer=ISSUER, audience=AUDIENCE, scope_claims=["scp", "roles"])
+    validator = TokenValidator(settings, key_source, ISSUER)
+    claims = await validator.validate(
+        sign(scope="career:admin", scp="career:employee", roles=["career:hris"])
+    )
+    # `scope` is not among the configured claims, so its admin scope does not count.
+    assert claims.scopes == {"career:employee", "career:hris"}
+    default = await TokenValidator(
+        AuthSettings(issuer=ISSUER, audience=AUDIENCE), key_source, ISSUER
+    ).validate(sign(scope="career:employee", roles=["career:admin"]))
+    assert default.scopes == {"career:employee"}

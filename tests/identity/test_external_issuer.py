@@ -3,9 +3,13 @@ JWKS over HTTP, key rotation without a restart, client-credentials service accou
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from service.config import Settings
+from service.db import ConnectionExecutor
+from service.people import service as people
 from tests.auth.helpers import DROP, ExternalIssuer
 from tests.conftest import Org
 from tests.identity.conftest import Production, add_service_account, production_app
@@ -86,18 +90,25 @@ async def test_single_tenant_deployment_pins_its_organization(
             assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_entra_style_claims_with_configured_subject_and_scope_claims(
-    team: Org, settings: Settings, external_issuer: ExternalIssuer
+async def test_entra_style_claims_with_configured_subject_scope_and_org_claims(
+    org: Org, settings: Settings, external_issuer: ExternalIssuer
 ) -> None:
-    # Entra ID: employees are matched by `oid`, scopes come in `scp`, app roles in `roles`.
-    auth = {"subject_claim": "oid", "scope_claims": ["scp", "roles"]}
-    await add_service_account(team, "entra-app-id", "career:hris")
+    # Entra ID: the organization is the directory (`tid`), whose ID is the careerpath slug;
+    # employees are matched by `oid`; scopes come in `scp`, app roles in `roles`.
+    tenant_id = str(uuid.uuid4())
+    async with org.runtime.db.transaction(None) as conn:
+        org_id = await people.create_organization(ConnectionExecutor(conn), tenant_id, "Contoso")
+    contoso = Org(id=org_id, slug=tenant_id, runtime=org.runtime, client=org.client)
+    await contoso.employee("alice", name="Alice Anders")
+    await add_service_account(contoso, "entra-app-id", "career:hris")
+
+    auth = {"subject_claim": "oid", "scope_claims": ["scp", "roles"], "org_claim": "tid"}
     async with production_app(settings, external_issuer, **auth) as app:
         user = await external_issuer.mint(
             sub="pairwise-subject-for-this-api",
-            oid=team.people["alice"].auth_subject,
+            oid=contoso.people["alice"].auth_subject,
             scp="career:employee",
-            org_id=team.slug,
+            tid=tenant_id,
         )
         assert await me(app, user) == "Alice Anders"
         client = await external_issuer.mint(
@@ -106,7 +117,37 @@ async def test_entra_style_claims_with_configured_subject_and_scope_claims(
             azp="entra-app-id",
             idtyp="app",
             roles=["career:hris"],
-            org_id=team.slug,
+            tid=tenant_id,
         )
         response = await app.gql("{ employees { totalCount } }", client)
-        assert response.json() == {"data": {"employees": {"totalCount": 7}}}
+        assert response.json() == {"data": {"employees": {"totalCount": 1}}}
+        # The organization's own UUID names it too.
+        by_id = await external_issuer.mint(
+            sub="x",
+            oid=contoso.people["alice"].auth_subject,
+            scp="career:employee",
+            tid=str(org_id),
+        )
+        assert await me(app, by_id) == "Alice Anders"
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+async def test_email_fallback_matches_a_verified_email_only_when_enabled(
+    team: Org, settings: Settings, external_issuer: ExternalIssuer, fallback: bool
+) -> None:
+    async with production_app(settings, external_issuer, email_fallback=fallback) as app:
+        email = team.people["alice"].email.upper()  # matched case-insensitively
+        verified = await app.token(
+            team, "alice", sub="idp-user-1", email=email, email_verified=True
+        )
+        unverified = await app.token(team, "alice", sub="idp-user-2", email=email)
+        response = await app.gql(ME, verified)
+        if fallback:
+            assert response.json() == {"data": {"me": {"name": "Alice Anders"}}}
+        else:
+            assert response.status_code == 401
+        assert (await app.gql(ME, unverified)).status_code == 401
+        # A real subject always wins over the email.
+        assert await me(app, await app.token(team, "bob", email=email, email_verified=True)) == (
+            "Bob Brown"
+        )
