@@ -1,0 +1,1 @@
+"""Generator stages: each loads one domain of the generated organization."""
