@@ -315,6 +315,149 @@ def org_create(
     console.print(f"Organization {slug} created: {org_id}")
 
 
+framework_app = typer.Typer(
+    help="Import and export the career framework as a framework document "
+    "(docs/framework-format.md).",
+    no_args_is_help=True,
+)
+app.add_typer(framework_app, name="framework")
+
+
+async def _in_org(url: str, org: str | None, work: object) -> object:
+    """Run ``work(executor, principal)`` in one transaction of the organization ``org``
+    (or the only one), as the system acting as an HR admin."""
+    from sqlalchemy import select
+
+    from service.auth.principal import system_principal
+    from service.db import ConnectionExecutor, Database, set_tenant
+    from service.people.models import organizations
+
+    db = Database(url, pool_size=1)
+    try:
+        async with db.transaction(None) as conn:
+            orgs = (await conn.execute(select(organizations.c.id, organizations.c.slug))).all()
+            chosen = [o for o in orgs if org is None or o.slug == org]
+            if not chosen:
+                raise fail(
+                    f"no organization {org!r}"
+                    if org
+                    else "no organization yet; try `careerpath demo`"
+                )
+            if len(chosen) > 1:
+                raise fail("several organizations exist; name one with --org")
+            await set_tenant(conn, chosen[0].id)
+            return await work(ConnectionExecutor(conn), system_principal(chosen[0].id))  # type: ignore[operator]
+    finally:
+        await db.dispose()
+
+
+@framework_app.command("import")
+def framework_import(
+    file: Annotated[Path, typer.Argument(help="A YAML or JSON framework document.")],
+    org: Annotated[
+        str | None, typer.Option(help="Organization slug (default: the only one).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and count everything, write nothing.")
+    ] = False,
+) -> None:
+    """Make an organization's framework what FILE says: new keys are created, changed ones
+    updated, entities FILE does not name archived. Atomic; re-importing changes nothing."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+    from rich.table import Table
+
+    from service.errors import UserInputError
+    from service.framework import transfer
+
+    fmt = "json" if file.suffix.lower() == ".json" else None
+    if not file.is_file():
+        raise fail(f"{file}: no such file")
+    target = database_target(get_settings())
+    run_migrations(target)
+    err = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        size = file.stat().st_size
+        task = progress.add_task("reading", total=size + len(transfer.PHASES))
+        chunks = []
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                chunks.append(chunk)
+                progress.advance(task, len(chunk))
+        data = b"".join(chunks)
+
+        def report(phase: str) -> None:
+            progress.update(task, advance=1, description=phase)
+
+        async def work(db: object, principal: object) -> object:
+            return await transfer.import_framework(
+                db,  # type: ignore[arg-type]
+                principal,  # type: ignore[arg-type]
+                data,
+                fmt=fmt,  # type: ignore[arg-type]
+                dry_run=dry_run,
+                progress=report,
+            )
+
+        try:
+            summary = asyncio.run(_in_org(target.app_url, org, work))
+        except UserInputError as exc:
+            progress.stop()
+            count = len(exc.errors)
+            print(f"error: {file} has {count} problem{'s' if count != 1 else ''}:", file=sys.stderr)
+            for e in exc.errors:
+                print(f"  {e.message}", file=sys.stderr)
+            raise typer.Exit(1) from None
+    assert isinstance(summary, transfer.ImportSummary)
+    table = Table(title="Dry run: nothing was written" if dry_run else "Framework imported")
+    for column in ("", "created", "updated", "unchanged", "archived"):
+        table.add_column(column, justify="left" if not column else "right")
+    for section, c in summary.counts.items():
+        table.add_row(section, str(c.created), str(c.updated), str(c.unchanged), str(c.archived))
+    console.print(table)
+    if summary.notice_changed:
+        console.print("The notice changed.")
+
+
+@framework_app.command("export")
+def framework_export(
+    file: Annotated[
+        Path | None, typer.Argument(help="Where to write; standard output when omitted.")
+    ] = None,
+    org: Annotated[
+        str | None, typer.Option(help="Organization slug (default: the only one).")
+    ] = None,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="yaml or json (default: from FILE's extension, else yaml)."),
+    ] = None,
+) -> None:
+    """Write an organization's active framework as a canonical framework document."""
+    from service.framework import transfer
+
+    fmt = (format or ("json" if file and file.suffix.lower() == ".json" else "yaml")).lower()
+    if fmt not in ("yaml", "json"):
+        raise fail(f"unknown format {format!r}; use yaml or json")
+    target = database_target(get_settings())
+    run_migrations(target)
+
+    async def work(db: object, principal: object) -> object:
+        return await transfer.export_framework(db, principal, fmt)  # type: ignore[arg-type]
+
+    text = asyncio.run(_in_org(target.app_url, org, work))
+    assert isinstance(text, str)
+    if file is None:
+        sys.stdout.write(text)
+    else:
+        file.write_text(text, encoding="utf-8")
+        console.print(f"Framework written to {file}.", highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

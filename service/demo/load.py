@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from service.auth.principal import system_principal
 from service.db import ConnectionExecutor, Database, Executor
 from service.demo.people import UNITS, people
+from service.framework import transfer
+from service.framework.models import roles
 from service.people import service as people_service
 from service.people.models import organizations
 
@@ -48,11 +51,24 @@ async def load_demo(db: Database) -> DemoOrg:
         from service.db import set_tenant
 
         await set_tenant(conn, org_id)
-        await _load_people(ex, org_id)
+        role_ids = await _load_framework(ex, org_id)
+        await _load_people(ex, org_id, role_ids)
     return DemoOrg(org_id, DEMO_SLUG, created=True)
 
 
-async def _load_people(db: Executor, org_id: uuid.UUID) -> None:
+FRAMEWORK_FILE = Path(__file__).with_name("framework.yaml")
+
+
+async def _load_framework(db: Executor, org_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """Import the demo framework; returns role key -> id."""
+    await transfer.import_framework(
+        db, system_principal(org_id), FRAMEWORK_FILE.read_text(encoding="utf-8"), fmt="yaml"
+    )
+    rows = (await db.execute(select(roles.c.key, roles.c.id))).all()
+    return {r.key: r.id for r in rows}
+
+
+async def _load_people(db: Executor, org_id: uuid.UUID, role_ids: dict[str, uuid.UUID]) -> None:
     principal = system_principal(org_id)
     unit_ids: dict[str, Any] = {}
     for unit in UNITS:
@@ -81,6 +97,7 @@ async def _load_people(db: Executor, org_id: uuid.UUID) -> None:
                 manager_id=ids[person.manager] if person.manager else None,
                 location=person.location,
                 hire_date=person.hired,
+                role_id=role_ids[person.role] if person.role else None,
             ),
         )
         ids[person.key] = row.id

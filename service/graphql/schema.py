@@ -20,6 +20,7 @@ from strawberry.tools import merge_types
 from service.audit.schema import AuditQuery
 from service.auth.schema import IdentityMutation, IdentityQuery
 from service.config import Settings, get_settings
+from service.framework.schema import FrameworkMutation, FrameworkQuery
 from service.graphql.extensions import (
     CostLimitExtension,
     ErrorCodeExtension,
@@ -29,8 +30,8 @@ from service.graphql.extensions import (
 from service.graphql.node import NodeQuery
 from service.people.schema import PeopleMutation, PeopleQuery
 
-QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, IdentityQuery, AuditQuery)
-MUTATIONS: tuple[type, ...] = (PeopleMutation, IdentityMutation)
+QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, IdentityQuery, AuditQuery, FrameworkQuery)
+MUTATIONS: tuple[type, ...] = (PeopleMutation, IdentityMutation, FrameworkMutation)
 
 Query: Any = merge_types("Query", QUERIES)
 Query.__strawberry_definition__.description = "Entry points for reading career data."

@@ -77,6 +77,7 @@ class PeopleQuery:
             manager_id=decode_optional(f.manager_id, "Employee", ("filter", "managerId")),
             status=f.status.value if f.status is not None else None,
             search=f.search.strip() if f.search else None,
+            role_id=decode_optional(f.role_id, "Role", ("filter", "roleId")),
         )
         reach = await info.context.reach()
         return await paginate(
@@ -148,6 +149,9 @@ class CreateEmployeeInput:
     )
     org_unit_id: strawberry.ID | None = strawberry.field(default=None, description="Org unit.")
     manager_id: strawberry.ID | None = strawberry.field(default=None, description="Manager.")
+    role_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Current role in the career framework (an active role)."
+    )
     location: str | None = strawberry.field(default=None, description="Work location.")
     hire_date: dt.date | None = strawberry.field(
         default=None, description="First day of employment."
@@ -180,6 +184,11 @@ class UpdateEmployeeInput:
     )
     manager_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="Manager; a change is recorded as a MANAGER_CHANGE."
+    )
+    role_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Role in the career framework (an active role); a change is recorded in "
+        "the position history.",
     )
     location: str | None = strawberry.field(default=strawberry.UNSET, description="Work location.")
     hire_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="First day.")
@@ -219,6 +228,7 @@ def _employee_input(data: Any, v: Validator) -> people.EmployeeInput:
     for attr, gql, type_name in (
         ("org_unit_id", "orgUnitId", "OrgUnit"),
         ("manager_id", "managerId", "Employee"),
+        ("role_id", "roleId", "Role"),
     ):
         value = getattr(data, attr)
         if value is strawberry.UNSET:

@@ -16,6 +16,7 @@ from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
+from service.framework import service as framework_service
 from service.people.models import (
     EmployeeStatus,
     PositionChangeKind,
@@ -465,7 +466,13 @@ async def _validated(
             v.add(("input", "hireDate"), "is before 1900")
         out["hire_date"] = hire
     if data.role_id is not UNSET:
-        out["role_id"] = data.role_id
+        role_id = data.role_id
+        if role_id is not None and not (current is not None and role_id == current.role_id):
+            problem = await framework_service.assignable_role_error(db, role_id)
+            if problem is not None:
+                code = ErrorCode.NOT_FOUND if problem == "no such role" else ErrorCode.INVALID_STATE
+                v.add(("input", "roleId"), problem, code)
+        out["role_id"] = role_id
     v.raise_if_any()
     return out
 

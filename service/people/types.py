@@ -13,6 +13,8 @@ from strawberry.types import Info
 
 from service.auth import policies
 from service.errors import Forbidden
+from service.framework import queries as framework_queries
+from service.framework.types import Role
 from service.graphql.enums import graphql_enum
 from service.graphql.pagination import Connection, PageArgs, paginate_partitions
 from service.people import queries
@@ -145,6 +147,14 @@ class PositionChange:
             recorded_at=row.created_at,
         )
 
+    @strawberry.field(description="The role after the change.")
+    async def role(self, info: Info) -> Role | None:
+        return await _role(info, self.row.role_id)
+
+    @strawberry.field(description="The role before the change.")
+    async def previous_role(self, info: Info) -> Role | None:
+        return await _role(info, self.row.previous_role_id)
+
     @strawberry.field(description="The org unit after the change.")
     async def org_unit(self, info: Info) -> OrgUnit | None:
         return await _org_unit(info, self.row.org_unit_id)
@@ -167,6 +177,13 @@ async def _org_unit(info: Info, unit_id: uuid.UUID | None) -> OrgUnit | None:
         return None
     row = await info.context.loader(_org_units_by_id).load(unit_id)
     return OrgUnit.from_row(row) if row is not None else None
+
+
+async def _role(info: Info, role_id: uuid.UUID | None) -> Role | None:
+    if role_id is None:
+        return None
+    row = await info.context.loader(framework_queries.roles_by_id).load(role_id)
+    return Role.from_row(row) if row is not None else None
 
 
 async def _visible_employee(info: Info, employee_id: uuid.UUID | None) -> Employee | None:
@@ -277,6 +294,22 @@ class Employee(relay.Node):
     async def manager(self, info: Info) -> Employee | None:
         return await _visible_employee(info, self.row.manager_id)
 
+    @strawberry.field(description="The person's current role in the career framework.")
+    async def role(self, info: Info) -> Role | None:
+        return await _role(info, self.row.role_id)
+
+    @strawberry.field(
+        description="Roles the person can be promoted to from their current role: the next "
+        "step on its tracks and explicit promotions. Empty without a role."
+    )
+    async def next_roles(self, info: Info) -> list[Role]:
+        if self.row.role_id is None:
+            return []
+        moves = await info.context.loader(framework_queries.moves_from).load(self.row.role_id)
+        ids = [m.to_role_id for m in moves if m.kind == "PROMOTION"]
+        rows = await info.context.loader(framework_queries.roles_by_id).load_many(ids)
+        return [Role.from_row(r) for r in rows if r is not None]
+
     @strawberry.field(description="People reporting directly to this person, by name. HR record.")
     async def direct_reports(
         self,
@@ -309,6 +342,7 @@ class EmployeeFilter:
         default=None, description="Reporting directly to this employee."
     )
     status: EmployeeStatus | None = strawberry.field(default=None, description="With this status.")  # type: ignore[valid-type]
+    role_id: strawberry.ID | None = strawberry.field(default=None, description="In this role.")
     search: str | None = strawberry.field(
         default=None,
         description="Part of the name or email, case-insensitive (at most 100 characters).",

@@ -1,0 +1,258 @@
+"""Tables of the career framework: scales, levels, families, roles, tracks, transitions,
+competencies and role expectations.
+
+Every entity with a ``key`` keeps it unique per organization, archived rows included, so a
+key always names the same thing (importing a document that uses an archived key restores
+that entity). Entities are archived (``archived_at``), never deleted: employees, position
+history and postings keep pointing at them. Owned details (scale levels, descriptors,
+expectations, track steps) belong to their aggregate and are replaced with it.
+
+Promotions implied by track order are not stored as transitions: consecutive
+``track_steps`` of an active track *are* those edges (see ``queries.edges_select``), so
+they can never disagree with the tracks.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
+
+from service.db import metadata
+from service.people.models import org_fk, timestamps, uuid_pk
+
+
+class TrackKind(StrEnum):
+    IC = "IC"
+    MANAGEMENT = "MANAGEMENT"
+    OTHER = "OTHER"
+
+
+class TransitionKind(StrEnum):
+    PROMOTION = "PROMOTION"
+    LATERAL = "LATERAL"
+
+
+def _key() -> Column:
+    return Column("key", Text, nullable=False)
+
+
+def _aggregate() -> list[Column]:
+    """Columns every editable aggregate has: archive mark, version and timestamps."""
+    return [
+        Column("archived_at", TIMESTAMP(timezone=True)),
+        Column("version", Integer, nullable=False, server_default="1"),
+        *timestamps(),
+    ]
+
+
+# The framework as a whole: one row per organization, created on first import.
+framework_settings = Table(
+    "framework_settings",
+    metadata,
+    org_fk(),
+    Column("notice", Text),
+    Column("updated_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("org_id"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+)
+
+proficiency_scales = Table(
+    "proficiency_scales",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    _key(),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    *_aggregate(),
+    UniqueConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "key"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+)
+
+scale_levels = Table(
+    "scale_levels",
+    metadata,
+    org_fk(),
+    Column("scale_id", UUID(as_uuid=True), nullable=False),
+    Column("value", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    PrimaryKeyConstraint("org_id", "scale_id", "value"),
+    ForeignKeyConstraint(
+        ["org_id", "scale_id"],
+        ["proficiency_scales.org_id", "proficiency_scales.id"],
+        ondelete="CASCADE",
+    ),
+)
+
+levels = Table(
+    "levels",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    _key(),
+    Column("name", Text, nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("description", Text),
+    *_aggregate(),
+    UniqueConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "key"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+)
+
+job_families = Table(
+    "job_families",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    _key(),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    *_aggregate(),
+    UniqueConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "key"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    _key(),
+    Column("family_id", UUID(as_uuid=True), nullable=False),
+    Column("level_id", UUID(as_uuid=True), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    Column("pay_min", BigInteger),
+    Column("pay_mid", BigInteger),
+    Column("pay_max", BigInteger),
+    Column("pay_currency", Text),
+    *_aggregate(),
+    UniqueConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "key"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+    ForeignKeyConstraint(["org_id", "family_id"], ["job_families.org_id", "job_families.id"]),
+    ForeignKeyConstraint(["org_id", "level_id"], ["levels.org_id", "levels.id"]),
+    Index("ix_roles_family", "org_id", "family_id"),
+    Index("ix_roles_level", "org_id", "level_id"),
+)
+
+competencies = Table(
+    "competencies",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    _key(),
+    Column("name", Text, nullable=False),
+    Column("category", Text),
+    Column("description", Text),
+    Column("scale_id", UUID(as_uuid=True), nullable=False),
+    *_aggregate(),
+    UniqueConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "key"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+    ForeignKeyConstraint(
+        ["org_id", "scale_id"], ["proficiency_scales.org_id", "proficiency_scales.id"]
+    ),
+    Index("ix_competencies_scale", "org_id", "scale_id"),
+)
+
+competency_descriptors = Table(
+    "competency_descriptors",
+    metadata,
+    org_fk(),
+    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    PrimaryKeyConstraint("org_id", "competency_id", "level"),
+    ForeignKeyConstraint(
+        ["org_id", "competency_id"], ["competencies.org_id", "competencies.id"], ondelete="CASCADE"
+    ),
+)
+
+role_expectations = Table(
+    "role_expectations",
+    metadata,
+    org_fk(),
+    Column("role_id", UUID(as_uuid=True), nullable=False),
+    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    Column("required_level", Integer, nullable=False),
+    Column("weight", Float, nullable=False, server_default="1"),
+    Column("core", Boolean, nullable=False, server_default="true"),
+    Column("note", Text),
+    PrimaryKeyConstraint("org_id", "role_id", "competency_id"),
+    ForeignKeyConstraint(["org_id", "role_id"], ["roles.org_id", "roles.id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
+    Index("ix_role_expectations_competency", "org_id", "competency_id"),
+)
+
+tracks = Table(
+    "tracks",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    _key(),
+    Column("family_id", UUID(as_uuid=True), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("description", Text),
+    *_aggregate(),
+    UniqueConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "key"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+    ForeignKeyConstraint(["org_id", "family_id"], ["job_families.org_id", "job_families.id"]),
+    Index("ix_tracks_family", "org_id", "family_id"),
+)
+
+# Positions run 1..n; consecutive positions of an active track are implied promotions.
+track_steps = Table(
+    "track_steps",
+    metadata,
+    org_fk(),
+    Column("track_id", UUID(as_uuid=True), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("role_id", UUID(as_uuid=True), nullable=False),
+    PrimaryKeyConstraint("org_id", "track_id", "position"),
+    UniqueConstraint("org_id", "track_id", "role_id"),
+    ForeignKeyConstraint(
+        ["org_id", "track_id"], ["tracks.org_id", "tracks.id"], ondelete="CASCADE"
+    ),
+    ForeignKeyConstraint(["org_id", "role_id"], ["roles.org_id", "roles.id"]),
+    Index("ix_track_steps_role", "org_id", "role_id"),
+)
+
+# Explicit moves only; see the module docstring for the implied promotions.
+role_transitions = Table(
+    "role_transitions",
+    metadata,
+    uuid_pk(),
+    org_fk(),
+    Column("from_role_id", UUID(as_uuid=True), nullable=False),
+    Column("to_role_id", UUID(as_uuid=True), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("note", Text),
+    *_aggregate(),
+    UniqueConstraint("org_id", "id"),
+    UniqueConstraint("org_id", "from_role_id", "to_role_id"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+    ForeignKeyConstraint(["org_id", "from_role_id"], ["roles.org_id", "roles.id"]),
+    ForeignKeyConstraint(["org_id", "to_role_id"], ["roles.org_id", "roles.id"]),
+    Index("ix_role_transitions_to", "org_id", "to_role_id"),
+)

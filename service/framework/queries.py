@@ -1,0 +1,718 @@
+"""Read side of the career framework: filtered selects, DataLoader batch functions, the
+graph of moves between roles and the career path search."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    and_,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
+
+from service.db import Executor
+from service.framework.models import (
+    competencies,
+    competency_descriptors,
+    framework_settings,
+    job_families,
+    levels,
+    proficiency_scales,
+    role_expectations,
+    role_transitions,
+    roles,
+    scale_levels,
+    track_steps,
+    tracks,
+)
+
+MAX_PATH_STEPS = 6
+
+
+def like_pattern(search: str) -> str:
+    """``search`` as a case-insensitive substring pattern, wildcards escaped."""
+    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def active(table: Any) -> ColumnElement[bool]:
+    return table.c.archived_at.is_(None)
+
+
+# --- lists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleFilter:
+    family_id: uuid.UUID | None = None
+    level_id: uuid.UUID | None = None
+    track_id: uuid.UUID | None = None
+    search: str | None = None
+    include_archived: bool = False
+
+
+def roles_select(f: RoleFilter) -> Select[Any]:
+    """Roles in ladder order: by level rank, then title."""
+    stmt = select(*roles.c).join(levels, levels.c.id == roles.c.level_id)
+    if not f.include_archived:
+        stmt = stmt.where(active(roles))
+    if f.family_id is not None:
+        stmt = stmt.where(roles.c.family_id == f.family_id)
+    if f.level_id is not None:
+        stmt = stmt.where(roles.c.level_id == f.level_id)
+    if f.track_id is not None:
+        stmt = stmt.where(
+            roles.c.id.in_(
+                select(track_steps.c.role_id).where(track_steps.c.track_id == f.track_id)
+            )
+        )
+    if f.search:
+        pattern = like_pattern(f.search)
+        stmt = stmt.where(
+            or_(
+                roles.c.title.ilike(pattern),
+                roles.c.key.ilike(pattern),
+                roles.c.description.ilike(pattern),
+            )
+        )
+    return stmt.order_by(levels.c.rank, roles.c.title, roles.c.id)
+
+
+@dataclass(frozen=True)
+class CompetencyFilter:
+    category: str | None = None
+    search: str | None = None
+    scale_id: uuid.UUID | None = None
+    include_archived: bool = False
+
+
+def competencies_select(f: CompetencyFilter) -> Select[Any]:
+    """Competencies by category (uncategorised last), then name."""
+    stmt = select(*competencies.c)
+    if not f.include_archived:
+        stmt = stmt.where(active(competencies))
+    if f.category is not None:
+        stmt = stmt.where(func.lower(competencies.c.category) == f.category.lower())
+    if f.scale_id is not None:
+        stmt = stmt.where(competencies.c.scale_id == f.scale_id)
+    if f.search:
+        pattern = like_pattern(f.search)
+        stmt = stmt.where(
+            or_(
+                competencies.c.name.ilike(pattern),
+                competencies.c.key.ilike(pattern),
+                competencies.c.description.ilike(pattern),
+            )
+        )
+    return stmt.order_by(
+        competencies.c.category.asc().nulls_last(), competencies.c.name, competencies.c.id
+    )
+
+
+async def all_levels(db: Executor, *, include_archived: bool) -> list[Any]:
+    stmt = select(levels).order_by(levels.c.rank, levels.c.key)
+    if not include_archived:
+        stmt = stmt.where(active(levels))
+    return list((await db.execute(stmt)).all())
+
+
+async def all_job_families(db: Executor, *, include_archived: bool) -> list[Any]:
+    stmt = select(job_families).order_by(job_families.c.name, job_families.c.id)
+    if not include_archived:
+        stmt = stmt.where(active(job_families))
+    return list((await db.execute(stmt)).all())
+
+
+async def all_scales(db: Executor, *, include_archived: bool) -> list[Any]:
+    stmt = select(proficiency_scales).order_by(proficiency_scales.c.name, proficiency_scales.c.id)
+    if not include_archived:
+        stmt = stmt.where(active(proficiency_scales))
+    return list((await db.execute(stmt)).all())
+
+
+async def one_by_key(db: Executor, table: Any, key: str) -> Any | None:
+    return (await db.execute(select(table).where(table.c.key == key))).first()
+
+
+async def one_by_id(db: Executor, table: Any, row_id: uuid.UUID) -> Any | None:
+    return (await db.execute(select(table).where(table.c.id == row_id))).first()
+
+
+async def framework_notice(db: Executor) -> str | None:
+    return (await db.execute(select(framework_settings.c.notice))).scalar()
+
+
+# --- batch functions ---------------------------------------------------------------------
+
+
+async def _by_id(db: Executor, table: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    rows = (await db.execute(select(table).where(table.c.id.in_(set(ids))))).all()
+    found = {r.id: r for r in rows}
+    return [found.get(i) for i in ids]
+
+
+async def roles_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, roles, ids)
+
+
+async def levels_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, levels, ids)
+
+
+async def job_families_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, job_families, ids)
+
+
+async def competencies_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, competencies, ids)
+
+
+async def scales_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, proficiency_scales, ids)
+
+
+async def tracks_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, tracks, ids)
+
+
+async def transitions_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, role_transitions, ids)
+
+
+def _grouped(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[list[Any]]:
+    groups: dict[Any, list[Any]] = {}
+    for r in rows:
+        groups.setdefault(getattr(r, attr), []).append(r)
+    return [groups.get(k, []) for k in keys]
+
+
+async def scale_levels_by_scale(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    stmt = (
+        select(scale_levels)
+        .where(scale_levels.c.scale_id.in_(set(ids)))
+        .order_by(scale_levels.c.scale_id, scale_levels.c.value)
+    )
+    return _grouped((await db.execute(stmt)).all(), "scale_id", ids)
+
+
+async def descriptors_by_competency(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    stmt = (
+        select(competency_descriptors)
+        .where(competency_descriptors.c.competency_id.in_(set(ids)))
+        .order_by(competency_descriptors.c.competency_id, competency_descriptors.c.level)
+    )
+    return _grouped((await db.execute(stmt)).all(), "competency_id", ids)
+
+
+async def expectations_by_role(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Each role's expectations: core ones first, then by weight and competency name."""
+    stmt = (
+        select(role_expectations)
+        .join(competencies, competencies.c.id == role_expectations.c.competency_id)
+        .where(role_expectations.c.role_id.in_(set(ids)))
+        .order_by(
+            role_expectations.c.core.desc(),
+            role_expectations.c.weight.desc(),
+            competencies.c.name,
+            competencies.c.id,
+        )
+    )
+    return _grouped((await db.execute(stmt)).all(), "role_id", ids)
+
+
+async def steps_by_track(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    stmt = (
+        select(track_steps)
+        .where(track_steps.c.track_id.in_(set(ids)))
+        .order_by(track_steps.c.track_id, track_steps.c.position)
+    )
+    return _grouped((await db.execute(stmt)).all(), "track_id", ids)
+
+
+async def tracks_by_family(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Each family's active tracks: IC first, then management, then others, by name."""
+    kind_order = func.array_position(
+        literal(["IC", "MANAGEMENT", "OTHER"], ARRAY(tracks.c.kind.type)), tracks.c.kind
+    )
+    stmt = (
+        select(tracks)
+        .where(tracks.c.family_id.in_(set(ids)), active(tracks))
+        .order_by(tracks.c.family_id, kind_order, tracks.c.name, tracks.c.id)
+    )
+    return _grouped((await db.execute(stmt)).all(), "family_id", ids)
+
+
+async def tracks_by_role(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """The active tracks each role sits on, with the role's position on each."""
+    stmt = (
+        select(*tracks.c, track_steps.c.role_id.label("step_role_id"), track_steps.c.position)
+        .join(track_steps, track_steps.c.track_id == tracks.c.id)
+        .where(track_steps.c.role_id.in_(set(ids)), active(tracks))
+        .order_by(track_steps.c.role_id, tracks.c.name, tracks.c.id)
+    )
+    return _grouped((await db.execute(stmt)).all(), "step_role_id", ids)
+
+
+# --- the graph of moves ------------------------------------------------------------------
+
+
+def edges_select() -> Subquery:
+    """Every move between roles: explicit active transitions, plus one row per pair of
+    consecutive steps on an active track (the promotions the track implies)."""
+    s1, s2 = track_steps.alias("s1"), track_steps.alias("s2")
+    implied = (
+        select(
+            s1.c.role_id.label("from_role_id"),
+            s2.c.role_id.label("to_role_id"),
+            literal("PROMOTION").label("kind"),
+            null().label("note"),
+            null().label("transition_id"),
+            tracks.c.id.label("track_id"),
+        )
+        .select_from(
+            s1.join(
+                s2,
+                and_(
+                    s2.c.org_id == s1.c.org_id,
+                    s2.c.track_id == s1.c.track_id,
+                    s2.c.position == s1.c.position + 1,
+                ),
+            ).join(tracks, and_(tracks.c.org_id == s1.c.org_id, tracks.c.id == s1.c.track_id))
+        )
+        .where(active(tracks))
+    )
+    explicit = select(
+        role_transitions.c.from_role_id,
+        role_transitions.c.to_role_id,
+        role_transitions.c.kind,
+        role_transitions.c.note,
+        role_transitions.c.id.label("transition_id"),
+        null().label("track_id"),
+    ).where(active(role_transitions))
+    return union_all(explicit, implied).subquery("edges")
+
+
+@dataclass
+class Move:
+    """A move from one role to another: an explicit transition, or implied by tracks."""
+
+    from_role_id: uuid.UUID
+    to_role_id: uuid.UUID
+    kind: str
+    note: str | None = None
+    transition_id: uuid.UUID | None = None
+    track_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+def _moves(rows: Sequence[Any]) -> list[Move]:
+    by_pair: dict[tuple[uuid.UUID, uuid.UUID], Move] = {}
+    for r in rows:
+        pair = (r.from_role_id, r.to_role_id)
+        move = by_pair.get(pair)
+        if move is None:
+            move = by_pair[pair] = Move(r.from_role_id, r.to_role_id, r.kind)
+        if r.transition_id is not None:
+            move.kind, move.note, move.transition_id = r.kind, r.note, r.transition_id
+        if r.track_id is not None:
+            move.track_ids.append(r.track_id)
+    return list(by_pair.values())
+
+
+async def _edges(db: Executor, column: str, ids: Sequence[uuid.UUID]) -> list[list[Move]]:
+    edges = edges_select()
+    other = "to_role_id" if column == "from_role_id" else "from_role_id"
+    target = roles.alias("target")
+    levels_t = levels.alias("target_level")
+    stmt = (
+        select(edges)
+        .join(target, target.c.id == edges.c[other])
+        .join(levels_t, levels_t.c.id == target.c.level_id)
+        .where(edges.c[column].in_(set(ids)), active(target))
+        .order_by(edges.c[column], levels_t.c.rank, target.c.title, target.c.id, edges.c.track_id)
+    )
+    moves = _moves((await db.execute(stmt)).all())
+    return _grouped(moves, column, ids)
+
+
+async def moves_from(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Move]]:
+    """Each role's outgoing moves to active roles, lowest target level first."""
+    return await _edges(db, "from_role_id", ids)
+
+
+async def moves_to(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Move]]:
+    """Each role's incoming moves from active roles."""
+    return await _edges(db, "to_role_id", ids)
+
+
+@dataclass(frozen=True)
+class Growth:
+    """A competency that must grow between two roles: not required or lower before."""
+
+    competency_id: uuid.UUID
+    from_level: int | None
+    to_level: int
+    weight: float
+    core: bool
+
+    @property
+    def increase(self) -> int:
+        return self.to_level - (self.from_level or 0)
+
+
+async def growth_by_move(
+    db: Executor, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> list[list[Growth]]:
+    """For each (from role, to role): the to-role's expectations above the from-role's level
+    (a competency the from-role does not expect starts at 0), core first, largest first."""
+    to_e, from_e = role_expectations.alias("to_e"), role_expectations.alias("from_e")
+    wanted = list(set(pairs))
+    if not wanted:
+        return []
+    pairs_sql = select(
+        func.unnest(literal([p[0] for p in wanted], ARRAY(UUID(as_uuid=True)))).label("src"),
+        func.unnest(literal([p[1] for p in wanted], ARRAY(UUID(as_uuid=True)))).label("dst"),
+    ).subquery("pairs")
+    stmt = (
+        select(
+            pairs_sql.c.src,
+            pairs_sql.c.dst,
+            to_e.c.competency_id,
+            from_e.c.required_level.label("from_level"),
+            to_e.c.required_level.label("to_level"),
+            to_e.c.weight,
+            to_e.c.core,
+        )
+        .select_from(pairs_sql)
+        .join(to_e, to_e.c.role_id == pairs_sql.c.dst)
+        .join(competencies, competencies.c.id == to_e.c.competency_id)
+        .outerjoin(
+            from_e,
+            and_(
+                from_e.c.role_id == pairs_sql.c.src,
+                from_e.c.competency_id == to_e.c.competency_id,
+            ),
+        )
+        .where(to_e.c.required_level > func.coalesce(from_e.c.required_level, 0))
+        .order_by(
+            to_e.c.core.desc(),
+            (to_e.c.required_level - func.coalesce(from_e.c.required_level, 0)).desc(),
+            competencies.c.name,
+        )
+    )
+    found: dict[tuple[uuid.UUID, uuid.UUID], list[Growth]] = {}
+    for r in (await db.execute(stmt)).all():
+        found.setdefault((r.src, r.dst), []).append(
+            Growth(r.competency_id, r.from_level, r.to_level, r.weight, r.core)
+        )
+    return [found.get(p, []) for p in pairs]
+
+
+# --- career paths ------------------------------------------------------------------------
+
+# A bounded search in one statement. `toward` walks the moves backwards from the target to
+# find, for every role, the fewest steps to the target; the forward walk then only takes a
+# move when the target stays within reach of the remaining steps, never revisits a role,
+# and adds each move's uplift (the levels the next role requires above the current one's).
+CAREER_PATHS_SQL = text(
+    """
+    with recursive
+    edges as (
+        select t.from_role_id as src, t.to_role_id as dst
+        from role_transitions t
+        where t.archived_at is null
+        union
+        select s1.role_id, s2.role_id
+        from track_steps s1
+        join track_steps s2
+          on s2.org_id = s1.org_id and s2.track_id = s1.track_id
+         and s2.position = s1.position + 1
+        join tracks tr on tr.org_id = s1.org_id and tr.id = s1.track_id
+        where tr.archived_at is null
+    ),
+    toward (role_id, dist) as (
+        select cast(:to_role as uuid), 0
+        union
+        select e.src, w.dist + 1
+        from toward w join edges e on e.dst = w.role_id
+        where w.dist < :max_steps
+    ),
+    nearest as (
+        select w.role_id, min(w.dist) as dist
+        from toward w join roles r on r.id = w.role_id
+        where r.archived_at is null
+        group by w.role_id
+    ),
+    moves as (
+        select e.src, e.dst, n.dist,
+               coalesce(sum(greatest(te.required_level - coalesce(fe.required_level, 0), 0)), 0)
+                   as uplift
+        from edges e
+        join nearest n on n.role_id = e.dst
+        left join role_expectations te on te.role_id = e.dst
+        left join role_expectations fe
+          on fe.role_id = e.src and fe.competency_id = te.competency_id
+        group by e.src, e.dst, n.dist
+    ),
+    paths (last_role, path, steps, uplift) as (
+        select cast(:from_role as uuid), array[cast(:from_role as uuid)], 0, cast(0 as bigint)
+        union all
+        select m.dst, p.path || m.dst, p.steps + 1, p.uplift + m.uplift
+        from paths p join moves m on m.src = p.last_role
+        where p.last_role <> cast(:to_role as uuid)
+          and p.steps + 1 + m.dist <= :max_steps
+          and m.dst <> all(p.path)
+    )
+    select path, steps, uplift
+    from paths
+    where last_role = cast(:to_role as uuid)
+    order by steps, uplift, path
+    limit :limit
+    """
+)
+
+
+@dataclass(frozen=True)
+class FoundPath:
+    role_ids: list[uuid.UUID]
+    steps: int
+    uplift: int
+
+
+async def career_paths(
+    db: Executor, from_role: uuid.UUID, to_role: uuid.UUID, max_steps: int, limit: int
+) -> list[FoundPath]:
+    """Simple paths of at most ``max_steps`` moves, fewest steps first, then least uplift."""
+    rows = (
+        await db.execute(
+            CAREER_PATHS_SQL,
+            {"from_role": from_role, "to_role": to_role, "max_steps": max_steps, "limit": limit},
+        )
+    ).all()
+    return [FoundPath(list(r.path), r.steps, int(r.uplift)) for r in rows]
+
+
+# --- references, for refusing archives that would leave dangling active references ------
+
+
+async def active_roles_expecting(db: Executor, competency_id: uuid.UUID) -> list[Any]:
+    stmt = (
+        select(roles.c.key, roles.c.title)
+        .join(role_expectations, role_expectations.c.role_id == roles.c.id)
+        .where(role_expectations.c.competency_id == competency_id, active(roles))
+        .order_by(roles.c.key)
+    )
+    return list((await db.execute(stmt)).all())
+
+
+async def keys_where(db: Executor, table: Any, *conditions: Any) -> list[str]:
+    stmt = select(table.c.key).where(*conditions).order_by(table.c.key)
+    return list((await db.execute(stmt)).scalars().all())
+
+
+# --- the whole framework, for export, import and consistency checks ---------------------
+
+
+@dataclass
+class Snapshot:
+    """Every framework row of the organization, archived ones included."""
+
+    notice: str | None
+    scales: list[Any]
+    scale_levels: dict[uuid.UUID, list[Any]]
+    levels: list[Any]
+    families: list[Any]
+    competencies: list[Any]
+    descriptors: dict[uuid.UUID, list[Any]]
+    roles: list[Any]
+    expectations: dict[uuid.UUID, list[Any]]
+    tracks: list[Any]
+    steps: dict[uuid.UUID, list[Any]]
+    transitions: list[Any]
+
+
+async def _rows(db: Executor, stmt: Any) -> list[Any]:
+    return list((await db.execute(stmt)).all())
+
+
+def _group_rows(rows: list[Any], attr: str) -> dict[uuid.UUID, list[Any]]:
+    out: dict[uuid.UUID, list[Any]] = {}
+    for r in rows:
+        out.setdefault(getattr(r, attr), []).append(r)
+    return out
+
+
+async def load_snapshot(db: Executor, *, details: bool = True) -> Snapshot:
+    """The whole framework in a fixed number of statements. Without ``details``, descriptors
+    and expectations are left out (enough to check keys, references and tracks)."""
+    descriptors: list[Any] = []
+    expectations: list[Any] = []
+    if details:
+        descriptors = await _rows(
+            db,
+            select(competency_descriptors).order_by(
+                competency_descriptors.c.competency_id, competency_descriptors.c.level
+            ),
+        )
+        expectations = await _rows(db, select(role_expectations))
+    return Snapshot(
+        notice=await framework_notice(db),
+        scales=await _rows(db, select(proficiency_scales)),
+        scale_levels=_group_rows(
+            await _rows(
+                db, select(scale_levels).order_by(scale_levels.c.scale_id, scale_levels.c.value)
+            ),
+            "scale_id",
+        ),
+        levels=await _rows(db, select(levels)),
+        families=await _rows(db, select(job_families)),
+        competencies=await _rows(db, select(competencies)),
+        descriptors=_group_rows(descriptors, "competency_id"),
+        roles=await _rows(db, select(roles)),
+        expectations=_group_rows(expectations, "role_id"),
+        tracks=await _rows(db, select(tracks)),
+        steps=_group_rows(
+            await _rows(
+                db, select(track_steps).order_by(track_steps.c.track_id, track_steps.c.position)
+            ),
+            "track_id",
+        ),
+        transitions=await _rows(db, select(role_transitions)),
+    )
+
+
+def _without_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def snapshot_document(s: Snapshot) -> dict[str, Any]:
+    """The active part of a snapshot as a framework document mapping (camelCase), ready for
+    ``parse_document``. Archived entities are not part of the framework."""
+    scale_key = {r.id: r.key for r in s.scales}
+    level_key = {r.id: r.key for r in s.levels}
+    family_key = {r.id: r.key for r in s.families}
+    competency_key = {r.id: r.key for r in s.competencies}
+    role_key = {r.id: r.key for r in s.roles}
+    live = [r for r in s.roles if r.archived_at is None]
+    return _without_none(
+        {
+            "version": 1,
+            "notice": s.notice,
+            "scales": [
+                _without_none(
+                    {
+                        "key": r.key,
+                        "name": r.name,
+                        "description": r.description,
+                        "levels": [
+                            _without_none(
+                                {"value": lv.value, "name": lv.name, "description": lv.description}
+                            )
+                            for lv in s.scale_levels.get(r.id, [])
+                        ],
+                    }
+                )
+                for r in s.scales
+                if r.archived_at is None
+            ],
+            "levels": [
+                _without_none(
+                    {"key": r.key, "name": r.name, "rank": r.rank, "description": r.description}
+                )
+                for r in s.levels
+                if r.archived_at is None
+            ],
+            "jobFamilies": [
+                _without_none({"key": r.key, "name": r.name, "description": r.description})
+                for r in s.families
+                if r.archived_at is None
+            ],
+            "competencies": [
+                _without_none(
+                    {
+                        "key": r.key,
+                        "name": r.name,
+                        "category": r.category,
+                        "description": r.description,
+                        "scale": scale_key.get(r.scale_id),
+                        "descriptors": [
+                            {"level": d.level, "description": d.description}
+                            for d in s.descriptors.get(r.id, [])
+                        ],
+                    }
+                )
+                for r in s.competencies
+                if r.archived_at is None
+            ],
+            "roles": [
+                _without_none(
+                    {
+                        "key": r.key,
+                        "family": family_key.get(r.family_id),
+                        "level": level_key.get(r.level_id),
+                        "title": r.title,
+                        "description": r.description,
+                        "payBand": {
+                            "min": r.pay_min,
+                            "mid": r.pay_mid,
+                            "max": r.pay_max,
+                            "currency": r.pay_currency,
+                        }
+                        if r.pay_currency is not None
+                        else None,
+                        "expectations": [
+                            _without_none(
+                                {
+                                    "competency": competency_key.get(e.competency_id),
+                                    "requiredLevel": e.required_level,
+                                    "weight": float(e.weight),
+                                    "core": e.core,
+                                    "note": e.note,
+                                }
+                            )
+                            for e in s.expectations.get(r.id, [])
+                        ],
+                    }
+                )
+                for r in live
+            ],
+            "tracks": [
+                _without_none(
+                    {
+                        "key": r.key,
+                        "family": family_key.get(r.family_id),
+                        "name": r.name,
+                        "kind": r.kind,
+                        "description": r.description,
+                        "roles": [role_key.get(st.role_id) for st in s.steps.get(r.id, [])],
+                    }
+                )
+                for r in s.tracks
+                if r.archived_at is None
+            ],
+            "transitions": [
+                _without_none(
+                    {
+                        "kind": r.kind,
+                        "fromRole": role_key.get(r.from_role_id),
+                        "toRole": role_key.get(r.to_role_id),
+                        "note": r.note,
+                    }
+                )
+                for r in s.transitions
+                if r.archived_at is None
+            ],
+        }
+    )

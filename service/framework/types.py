@@ -1,0 +1,673 @@
+"""GraphQL types of the career framework."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from service.auth import policies
+from service.errors import Forbidden
+from service.framework import queries
+from service.framework import service as framework
+from service.framework.models import TrackKind as TrackKindValue
+from service.framework.models import TransitionKind as TransitionKindValue
+from service.graphql.enums import graphql_enum
+
+TrackKind = graphql_enum(
+    TrackKindValue,
+    "What kind of ladder a track is.",
+    {
+        "IC": "Individual contributor: growing in scope and expertise without managing people.",
+        "MANAGEMENT": "People management: growing by leading people and teams.",
+        "OTHER": "Any other ladder, e.g. a specialist or program track.",
+    },
+)
+TransitionKind = graphql_enum(
+    TransitionKindValue,
+    "How a move between two roles counts.",
+    {
+        "PROMOTION": "A move up: to a role at the same or a higher level, with more scope.",
+        "LATERAL": "A move sideways: another track or family at a similar level.",
+    },
+)
+
+
+class RoleWarningCodeValue(StrEnum):
+    TOO_FEW_CORE_COMPETENCIES = "TOO_FEW_CORE_COMPETENCIES"
+    TOO_MANY_CORE_COMPETENCIES = "TOO_MANY_CORE_COMPETENCIES"
+
+
+RoleWarningCode = graphql_enum(
+    RoleWarningCodeValue,
+    "A way a role departs from good framework practice.",
+    {
+        "TOO_FEW_CORE_COMPETENCIES": "Fewer than 4 core competencies: the role is vague.",
+        "TOO_MANY_CORE_COMPETENCIES": "More than 6 core competencies: the role lacks focus.",
+    },
+)
+
+MIN_CORE, MAX_CORE = 4, 6
+
+
+async def require_reader(info: Info) -> None:
+    framework.require_reader(await info.context.principal())
+
+
+def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
+    out: list[uuid.UUID | None] = []
+    for n in node_ids:
+        try:
+            out.append(uuid.UUID(n))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+async def _nodes(info: Info, batch: Any, node_ids: Iterable[str], make: Any) -> list[Any]:
+    """Node objects for global IDs, through the request's loader; None when unknown."""
+    await require_reader(info)
+    ids = _uuids(node_ids)
+    rows = iter(await info.context.loader(batch).load_many([i for i in ids if i is not None]))
+    out = []
+    for i in ids:
+        row = next(rows) if i is not None else None
+        out.append(make(row) if row is not None else None)
+    return out
+
+
+async def _row(info: Info, batch: Any, row_id: uuid.UUID | None) -> Any | None:
+    if row_id is None:
+        return None
+    return await info.context.loader(batch).load(row_id)
+
+
+# --- shared fields ------------------------------------------------------------------------
+
+
+@strawberry.interface(description="An editable part of the framework.")
+class FrameworkEntity:
+    row: strawberry.Private[Any]
+
+    @strawberry.field(description="Archived entities are kept for history but not offered.")
+    def archived(self) -> bool:
+        return self.row.archived_at is not None
+
+    @strawberry.field(description="When it was archived; null while active.")
+    def archived_at(self) -> dt.datetime | None:
+        return self.row.archived_at
+
+    @strawberry.field(
+        description="Incremented by every change; pass it to update and archive mutations "
+        "to refuse a change based on stale data."
+    )
+    def version(self) -> int:
+        return int(self.row.version)
+
+    @strawberry.field(description="When it was created.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="When it last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.row.updated_at
+
+
+# --- scales -------------------------------------------------------------------------------
+
+
+@strawberry.type(description="One step of a proficiency scale.")
+class ScaleLevel:
+    value: int = strawberry.field(description="Position on the scale, 1 = lowest.")
+    name: str = strawberry.field(description="Short label, e.g. Awareness or Expert.")
+    description: str | None = strawberry.field(description="What this step means.")
+
+
+@strawberry.type(
+    description="A named, ordered scale competencies are rated on (e.g. 1 Awareness … 5 Expert)."
+)
+class ProficiencyScale(FrameworkEntity, relay.Node):
+    pk: strawberry.Private[uuid.UUID]
+    key: str = strawberry.field(description="Stable key, unique among scales.")
+    name: str = strawberry.field(description="Display name.")
+    description: str | None = strawberry.field(description="What the scale measures.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> ProficiencyScale:
+        return cls(pk=row.id, row=row, key=row.key, name=row.name, description=row.description)
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ProficiencyScale | None]:
+        return await _nodes(info, queries.scales_by_id, node_ids, cls.from_row)
+
+    @strawberry.field(description="The scale's steps, lowest first.")
+    async def levels(self, info: Info) -> list[ScaleLevel]:
+        rows = await info.context.loader(queries.scale_levels_by_scale).load(self.pk)
+        return [ScaleLevel(value=r.value, name=r.name, description=r.description) for r in rows]
+
+
+# --- levels and families --------------------------------------------------------------------
+
+
+@strawberry.type(
+    description="A step of the organization's leveling scale (e.g. Junior < Senior < "
+    "Principal); its rank compares roles across job families."
+)
+class Level(FrameworkEntity, relay.Node):
+    pk: strawberry.Private[uuid.UUID]
+    key: str = strawberry.field(description="Stable key, unique among levels.")
+    name: str = strawberry.field(description="Display name.")
+    rank: int = strawberry.field(description="Higher is more senior; unique among active levels.")
+    description: str | None = strawberry.field(description="What is expected at this level.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Level:
+        return cls(
+            pk=row.id,
+            row=row,
+            key=row.key,
+            name=row.name,
+            rank=row.rank,
+            description=row.description,
+        )
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Level | None]:
+        return await _nodes(info, queries.levels_by_id, node_ids, cls.from_row)
+
+
+@strawberry.type(
+    description="A group of roles sharing a function and skills, e.g. Marketing or Engineering."
+)
+class JobFamily(FrameworkEntity, relay.Node):
+    pk: strawberry.Private[uuid.UUID]
+    key: str = strawberry.field(description="Stable key, unique among job families.")
+    name: str = strawberry.field(description="Display name.")
+    description: str | None = strawberry.field(description="What the family does.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> JobFamily:
+        return cls(pk=row.id, row=row, key=row.key, name=row.name, description=row.description)
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[JobFamily | None]:
+        return await _nodes(info, queries.job_families_by_id, node_ids, cls.from_row)
+
+    @strawberry.field(
+        description="The family's active career ladders: IC first, then management, then "
+        "others. Each lists its roles in order, enough to draw the ladders."
+    )
+    async def tracks(self, info: Info) -> list[Track]:
+        rows = await info.context.loader(queries.tracks_by_family).load(self.pk)
+        return [Track.from_row(r) for r in rows]
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+@strawberry.type(description="Pay range of a role, in whole units of currency per year.")
+class PayBand:
+    min: int = strawberry.field(description="Bottom of the range.")
+    mid: int = strawberry.field(description="Midpoint of the range.")
+    max: int = strawberry.field(description="Top of the range.")
+    currency: str = strawberry.field(description="ISO 4217 currency code, e.g. USD.")
+
+
+@strawberry.type(description="Something about a role worth reviewing; the role is still valid.")
+class RoleWarning:
+    code: RoleWarningCode = strawberry.field(description="Machine-readable kind of warning.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="The warning, in a sentence for a person.")
+
+
+@strawberry.type(description="A competency a role requires, at a level of its scale.")
+class RoleExpectation:
+    row: strawberry.Private[Any]
+    required_level: int = strawberry.field(
+        description="Level of the competency's scale the role requires."
+    )
+    weight: float = strawberry.field(description="Relative weight in readiness (default 1).")
+    core: bool = strawberry.field(
+        description="A core competency of the role (the guidance is 4–6 per role)."
+    )
+    note: str | None = strawberry.field(description="What the expectation means for this role.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> RoleExpectation:
+        return cls(
+            row=row,
+            required_level=row.required_level,
+            weight=float(row.weight),
+            core=row.core,
+            note=row.note,
+        )
+
+    @strawberry.field(description="The competency expected.")
+    async def competency(self, info: Info) -> Competency:
+        row = await _row(info, queries.competencies_by_id, self.row.competency_id)
+        return Competency.from_row(row)
+
+    @strawberry.field(description="Name of the required level on the competency's scale.")
+    async def required_level_name(self, info: Info) -> str | None:
+        comp: Any = await _row(info, queries.competencies_by_id, self.row.competency_id)
+        steps = await info.context.loader(queries.scale_levels_by_scale).load(comp.scale_id)
+        return next((s.name for s in steps if s.value == self.row.required_level), None)
+
+    @strawberry.field(
+        description="What the competency looks like at the required level (its descriptor)."
+    )
+    async def descriptor(self, info: Info) -> str | None:
+        found = await info.context.loader(queries.descriptors_by_competency).load(
+            self.row.competency_id
+        )
+        return next((d.description for d in found if d.level == self.row.required_level), None)
+
+
+async def _roles(info: Info, ids: Iterable[uuid.UUID]) -> list[Role]:
+    rows = await info.context.loader(queries.roles_by_id).load_many(list(ids))
+    return [Role.from_row(r) for r in rows if r is not None]
+
+
+@strawberry.type(
+    description="A move from one role to another: an explicit transition, or a promotion "
+    "implied by the order of a track."
+)
+class CareerMove:
+    move: strawberry.Private[queries.Move]
+    kind: TransitionKind = strawberry.field(description="Promotion or lateral move.")  # type: ignore[valid-type]
+    note: str | None = strawberry.field(description="Why or how people make this move.")
+
+    @classmethod
+    def from_move(cls, move: queries.Move) -> CareerMove:
+        return cls(move=move, kind=TransitionKind(move.kind), note=move.note)
+
+    @strawberry.field(description="Where the move starts.")
+    async def from_role(self, info: Info) -> Role:
+        return (await _roles(info, [self.move.from_role_id]))[0]
+
+    @strawberry.field(description="Where the move leads.")
+    async def to_role(self, info: Info) -> Role:
+        return (await _roles(info, [self.move.to_role_id]))[0]
+
+    @strawberry.field(description="Tracks on which the move is the next step; empty if none.")
+    async def tracks(self, info: Info) -> list[Track]:
+        rows = await info.context.loader(queries.tracks_by_id).load_many(self.move.track_ids)
+        return [Track.from_row(r) for r in rows if r is not None]
+
+    @strawberry.field(description="The explicit transition behind the move; null when implied.")
+    async def transition(self, info: Info) -> RoleTransition | None:
+        row = await _row(info, queries.transitions_by_id, self.move.transition_id)
+        return RoleTransition.from_row(row) if row is not None else None
+
+
+@strawberry.type(
+    description="A position in a job family at a level, with the competencies it expects "
+    "and the moves that lead to and from it."
+)
+class Role(FrameworkEntity, relay.Node):
+    pk: strawberry.Private[uuid.UUID]
+    key: str = strawberry.field(description="Stable key, unique among roles.")
+    title: str = strawberry.field(description="Job title.")
+    description: str | None = strawberry.field(description="What the role is about.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Role:
+        return cls(pk=row.id, row=row, key=row.key, title=row.title, description=row.description)
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Role | None]:
+        return await _nodes(info, queries.roles_by_id, node_ids, cls.from_row)
+
+    @strawberry.field(description="The job family the role belongs to.")
+    async def family(self, info: Info) -> JobFamily:
+        return JobFamily.from_row(await _row(info, queries.job_families_by_id, self.row.family_id))
+
+    @strawberry.field(description="The role's level.")
+    async def level(self, info: Info) -> Level:
+        return Level.from_row(await _row(info, queries.levels_by_id, self.row.level_id))
+
+    @strawberry.field(description="Pay range. Visible to HR admins only; FORBIDDEN for others.")
+    async def pay_band(self, info: Info) -> PayBand | None:
+        if not policies.is_admin(await info.context.principal()):
+            raise Forbidden("Pay bands are visible to HR admins only.")
+        r = self.row
+        if r.pay_currency is None:
+            return None
+        return PayBand(min=r.pay_min, mid=r.pay_mid, max=r.pay_max, currency=r.pay_currency)
+
+    @strawberry.field(
+        description="Competencies the role expects: core first, then by weight and name."
+    )
+    async def expectations(self, info: Info) -> list[RoleExpectation]:
+        rows = await info.context.loader(queries.expectations_by_role).load(self.pk)
+        return [RoleExpectation.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Departures from good practice, e.g. fewer than 4 or more than 6 core "
+        "competencies."
+    )
+    async def warnings(self, info: Info) -> list[RoleWarning]:
+        rows = await info.context.loader(queries.expectations_by_role).load(self.pk)
+        core = sum(1 for r in rows if r.core)
+        if core < MIN_CORE:
+            return [
+                RoleWarning(
+                    code=RoleWarningCode.TOO_FEW_CORE_COMPETENCIES,
+                    message=f"{core} core competencies; aim for {MIN_CORE} to {MAX_CORE}.",
+                )
+            ]
+        if core > MAX_CORE:
+            return [
+                RoleWarning(
+                    code=RoleWarningCode.TOO_MANY_CORE_COMPETENCIES,
+                    message=f"{core} core competencies; aim for {MIN_CORE} to {MAX_CORE}.",
+                )
+            ]
+        return []
+
+    @strawberry.field(
+        description="Every move out of this role (promotions and lateral moves), lowest "
+        "target level first."
+    )
+    async def moves(self, info: Info) -> list[CareerMove]:
+        found = await info.context.loader(queries.moves_from).load(self.pk)
+        return [CareerMove.from_move(m) for m in found]
+
+    @strawberry.field(
+        description="Roles this one is promoted to: the next step on its tracks and explicit "
+        "promotions."
+    )
+    async def next_roles(self, info: Info) -> list[Role]:
+        found = await info.context.loader(queries.moves_from).load(self.pk)
+        return await _roles(info, [m.to_role_id for m in found if m.kind == "PROMOTION"])
+
+    @strawberry.field(description="Roles one can move to sideways (explicit lateral moves).")
+    async def lateral_moves(self, info: Info) -> list[Role]:
+        found = await info.context.loader(queries.moves_from).load(self.pk)
+        return await _roles(info, [m.to_role_id for m in found if m.kind == "LATERAL"])
+
+    @strawberry.field(description="Roles promoted into this one.")
+    async def previous_roles(self, info: Info) -> list[Role]:
+        found = await info.context.loader(queries.moves_to).load(self.pk)
+        return await _roles(info, [m.from_role_id for m in found if m.kind == "PROMOTION"])
+
+    @strawberry.field(description="Active tracks the role sits on.")
+    async def tracks(self, info: Info) -> list[Track]:
+        rows = await info.context.loader(queries.tracks_by_role).load(self.pk)
+        return [Track.from_row(r) for r in rows]
+
+
+@strawberry.type(description="A role at a position of a track.")
+class TrackStep:
+    role_id: strawberry.Private[uuid.UUID]
+    position: int = strawberry.field(description="1 for the first (lowest) role of the track.")
+
+    @strawberry.field(description="The role at this step.")
+    async def role(self, info: Info) -> Role:
+        return Role.from_row(await _row(info, queries.roles_by_id, self.role_id))
+
+
+@strawberry.type(
+    description="An ordered ladder of roles within a job family; each step up is a promotion. "
+    "A role may sit on several tracks (e.g. the entry role of an IC and a management track)."
+)
+class Track(FrameworkEntity, relay.Node):
+    pk: strawberry.Private[uuid.UUID]
+    key: str = strawberry.field(description="Stable key, unique among tracks.")
+    name: str = strawberry.field(description="Display name.")
+    kind: TrackKind = strawberry.field(description="IC, management or other.")  # type: ignore[valid-type]
+    description: str | None = strawberry.field(description="What the track is for.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Track:
+        return cls(
+            pk=row.id,
+            row=row,
+            key=row.key,
+            name=row.name,
+            kind=TrackKind(row.kind),
+            description=row.description,
+        )
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Track | None]:
+        return await _nodes(info, queries.tracks_by_id, node_ids, cls.from_row)
+
+    @strawberry.field(description="The family the track belongs to.")
+    async def family(self, info: Info) -> JobFamily:
+        return JobFamily.from_row(await _row(info, queries.job_families_by_id, self.row.family_id))
+
+    @strawberry.field(description="The track's roles, lowest first.")
+    async def steps(self, info: Info) -> list[TrackStep]:
+        rows = await info.context.loader(queries.steps_by_track).load(self.pk)
+        return [TrackStep(role_id=r.role_id, position=r.position) for r in rows]
+
+
+@strawberry.type(
+    description="An explicit move between two roles beyond those implied by track order: a "
+    "lateral move, or a promotion across tracks or families."
+)
+class RoleTransition(FrameworkEntity, relay.Node):
+    pk: strawberry.Private[uuid.UUID]
+    kind: TransitionKind = strawberry.field(description="Promotion or lateral move.")  # type: ignore[valid-type]
+    note: str | None = strawberry.field(description="Why or how people make this move.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> RoleTransition:
+        return cls(pk=row.id, row=row, kind=TransitionKind(row.kind), note=row.note)
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[RoleTransition | None]:
+        return await _nodes(info, queries.transitions_by_id, node_ids, cls.from_row)
+
+    @strawberry.field(description="Where the move starts.")
+    async def from_role(self, info: Info) -> Role:
+        return Role.from_row(await _row(info, queries.roles_by_id, self.row.from_role_id))
+
+    @strawberry.field(description="Where the move leads.")
+    async def to_role(self, info: Info) -> Role:
+        return Role.from_row(await _row(info, queries.roles_by_id, self.row.to_role_id))
+
+
+# --- competencies -------------------------------------------------------------------------
+
+
+@strawberry.type(description="What a competency looks like at one level of its scale.")
+class CompetencyDescriptor:
+    level: int = strawberry.field(description="Scale level value described.")
+    level_name: str | None = strawberry.field(description="Name of that level on the scale.")
+    description: str = strawberry.field(description="Observable behaviour at that level.")
+
+
+@strawberry.type(
+    description="A skill or behaviour rated on a proficiency scale, described at each level."
+)
+class Competency(FrameworkEntity, relay.Node):
+    pk: strawberry.Private[uuid.UUID]
+    key: str = strawberry.field(description="Stable key, unique among competencies.")
+    name: str = strawberry.field(description="Display name.")
+    category: str | None = strawberry.field(
+        description="Free-form grouping, e.g. Core, Leadership, Engineering."
+    )
+    description: str | None = strawberry.field(description="What the competency covers.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Competency:
+        return cls(
+            pk=row.id,
+            row=row,
+            key=row.key,
+            name=row.name,
+            category=row.category,
+            description=row.description,
+        )
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Competency | None]:
+        return await _nodes(info, queries.competencies_by_id, node_ids, cls.from_row)
+
+    @strawberry.field(description="The scale the competency is rated on.")
+    async def scale(self, info: Info) -> ProficiencyScale:
+        return ProficiencyScale.from_row(await _row(info, queries.scales_by_id, self.row.scale_id))
+
+    @strawberry.field(description="A descriptor per scale level, lowest first.")
+    async def descriptors(self, info: Info) -> list[CompetencyDescriptor]:
+        rows = await info.context.loader(queries.descriptors_by_competency).load(self.pk)
+        steps = await info.context.loader(queries.scale_levels_by_scale).load(self.row.scale_id)
+        names = {s.value: s.name for s in steps}
+        return [
+            CompetencyDescriptor(
+                level=r.level, level_name=names.get(r.level), description=r.description
+            )
+            for r in rows
+        ]
+
+
+# --- career paths -------------------------------------------------------------------------
+
+
+@strawberry.type(description="A competency that must grow for a move, from one level to another.")
+class CompetencyGrowth:
+    growth: strawberry.Private[queries.Growth]
+    from_level: int | None = strawberry.field(
+        description="Level the current role requires; null when it does not expect it."
+    )
+    to_level: int = strawberry.field(description="Level the next role requires.")
+    increase: int = strawberry.field(
+        description="Levels to grow (`toLevel` minus `fromLevel`, counting null as 0)."
+    )
+    core: bool = strawberry.field(description="Core competency of the next role.")
+    weight: float = strawberry.field(description="Weight in the next role.")
+
+    @classmethod
+    def from_growth(cls, g: queries.Growth) -> CompetencyGrowth:
+        return cls(
+            growth=g,
+            from_level=g.from_level,
+            to_level=g.to_level,
+            increase=g.increase,
+            core=g.core,
+            weight=g.weight,
+        )
+
+    @strawberry.field(description="The competency.")
+    async def competency(self, info: Info) -> Competency:
+        return Competency.from_row(
+            await _row(info, queries.competencies_by_id, self.growth.competency_id)
+        )
+
+
+@strawberry.type(description="One move of a career path.")
+class CareerPathStep:
+    from_role_id: strawberry.Private[uuid.UUID]
+    to_role_id: strawberry.Private[uuid.UUID]
+
+    async def _move(self, info: Info) -> queries.Move:
+        found = await info.context.loader(queries.moves_from).load(self.from_role_id)
+        return next(m for m in found if m.to_role_id == self.to_role_id)
+
+    @strawberry.field(description="Promotion or lateral move.")
+    async def kind(self, info: Info) -> TransitionKind:  # type: ignore[valid-type]
+        return TransitionKind((await self._move(info)).kind)
+
+    @strawberry.field(description="Note of the explicit transition, if any.")
+    async def note(self, info: Info) -> str | None:
+        return (await self._move(info)).note
+
+    @strawberry.field(description="Tracks on which this move is the next step; empty if none.")
+    async def tracks(self, info: Info) -> list[Track]:
+        move = await self._move(info)
+        rows = await info.context.loader(queries.tracks_by_id).load_many(move.track_ids)
+        return [Track.from_row(r) for r in rows if r is not None]
+
+    @strawberry.field(description="The role before the move.")
+    async def from_role(self, info: Info) -> Role:
+        return Role.from_row(await _row(info, queries.roles_by_id, self.from_role_id))
+
+    @strawberry.field(description="The role after the move.")
+    async def to_role(self, info: Info) -> Role:
+        return Role.from_row(await _row(info, queries.roles_by_id, self.to_role_id))
+
+    @strawberry.field(
+        description="Competencies the next role requires at a higher level than the current "
+        "one: core first, largest growth first."
+    )
+    async def growth(self, info: Info) -> list[CompetencyGrowth]:
+        found = await info.context.loader(queries.growth_by_move).load(
+            (self.from_role_id, self.to_role_id)
+        )
+        return [CompetencyGrowth.from_growth(g) for g in found]
+
+    @strawberry.field(description="Sum of the growth of this move, in scale levels.")
+    async def uplift(self, info: Info) -> int:
+        found = await info.context.loader(queries.growth_by_move).load(
+            (self.from_role_id, self.to_role_id)
+        )
+        return sum(g.increase for g in found)
+
+
+@strawberry.type(description="A way from one role to another through the framework's moves.")
+class CareerPath:
+    role_ids: strawberry.Private[list[uuid.UUID]]
+    step_count: int = strawberry.field(description="Number of moves.")
+    total_uplift: int = strawberry.field(
+        description="Competency levels to grow over the whole path (sum of the steps' uplift)."
+    )
+
+    @strawberry.field(description="The moves, in order.")
+    def steps(self) -> list[CareerPathStep]:
+        return [
+            CareerPathStep(from_role_id=a, to_role_id=b)
+            for a, b in zip(self.role_ids, self.role_ids[1:], strict=False)
+        ]
+
+    @strawberry.field(description="Every role on the path, the starting role first.")
+    async def roles(self, info: Info) -> list[Role]:
+        return await _roles(info, self.role_ids)
