@@ -74,7 +74,8 @@ Path = tuple[str, ...]
 
 
 def require_admin(principal: Principal) -> None:
-    policies.require_any(principal, policies.ADMIN)
+    """Framework editing, import and export (pay bands included) are for HR admins."""
+    policies.require_admin(principal)
 
 
 FRAMEWORK_LOCK = 7_240_512  # with the organization: one framework writer at a time
@@ -95,10 +96,8 @@ async def _begin(db: Executor, principal: Principal) -> None:
 
 
 def require_reader(principal: Principal) -> None:
-    """Everyone in the organization with a career scope reads the framework."""
-    policies.require_any(
-        principal, policies.EMPLOYEE, policies.MANAGER, policies.ADMIN, policies.HRIS
-    )
+    """Everyone in the organization with a career scope reads the published framework."""
+    policies.require_reader(principal)
 
 
 # --- inputs -----------------------------------------------------------------------------

@@ -357,7 +357,7 @@ class Role(FrameworkEntity, relay.Node):
 
     @strawberry.field(description="Pay range. Visible to HR admins only; FORBIDDEN for others.")
     async def pay_band(self, info: Info) -> PayBand | None:
-        if not policies.is_admin(await info.context.principal()):
+        if not policies.can_see_pay(await info.context.principal()):
             raise Forbidden("Pay bands are visible to HR admins only.")
         r = self.row
         if r.pay_currency is None:
