@@ -49,15 +49,22 @@ def to_user_errors(exc: UserInputError) -> list[UserError]:
 
 
 async def run_mutation(
-    info: Info, action: Callable[[], Awaitable[T]]
+    info: Info,
+    action: Callable[[], Awaitable[T]],
+    *,
+    authorize: Callable[[Any], object] | None = None,
 ) -> tuple[T | None, list[UserError]]:
     """Run one mutation in a savepoint: a refused input leaves nothing written.
 
-    Returns ``(result, [])`` on success and ``(None, userErrors)`` when the input is refused;
-    authorization failures propagate as GraphQL errors.
+    ``authorize(principal)`` runs first, so a caller who may not use the mutation at all is
+    told FORBIDDEN before any of their input is looked at. Returns ``(result, [])`` on
+    success and ``(None, userErrors)`` when the input is refused; authorization failures
+    propagate as GraphQL errors.
     """
     ctx = info.context
-    await ctx.principal()
+    principal = await ctx.principal()
+    if authorize is not None:
+        authorize(principal)
     conn = await ctx.connection()
     savepoint = await conn.begin_nested()
     try:

@@ -262,7 +262,7 @@ class PeopleMutation:
             )
             return await people.create_org_unit(info.context, await info.context.principal(), data)
 
-        row, errors = await run_mutation(info, act)
+        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
         return CreateOrgUnitPayload(
             org_unit=OrgUnit.from_row(row) if row else None, user_errors=errors
         )
@@ -292,7 +292,7 @@ class PeopleMutation:
                 info.context, await info.context.principal(), unit_id, data, set_parent=set_parent
             )
 
-        row, errors = await run_mutation(info, act)
+        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
         return UpdateOrgUnitPayload(
             org_unit=OrgUnit.from_row(row) if row else None, user_errors=errors
         )
@@ -314,7 +314,7 @@ class PeopleMutation:
                 info.context, await info.context.principal(), data, input_errors=v.errors
             )
 
-        row, errors = await run_mutation(info, act)
+        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
         return EmployeePayload(employee=Employee.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
@@ -341,7 +341,7 @@ class PeopleMutation:
                 input_errors=v.errors,
             )
 
-        row, errors = await run_mutation(info, act)
+        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
         return EmployeePayload(employee=Employee.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
@@ -369,5 +369,5 @@ class PeopleMutation:
                 new_manager,
             )
 
-        row, errors = await run_mutation(info, act)
+        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
         return EmployeePayload(employee=Employee.from_row(row) if row else None, user_errors=errors)

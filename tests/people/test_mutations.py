@@ -297,3 +297,9 @@ async def test_only_the_failing_mutation_of_a_request_is_rolled_back(team: Org) 
     )
     assert body["data"] == {"ok": {"userErrors": []}, "bad": {"userErrors": [{"code": "TAKEN"}]}}
     assert (await counts(team))[0] == before[0] + 1
+
+
+async def test_a_caller_who_may_not_write_is_forbidden_before_input_is_checked(team: Org) -> None:
+    body = await team.gql(UPDATE, {"input": {"id": "not-an-id", "name": "X"}}, as_="alice")
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
