@@ -11,7 +11,7 @@ import orjson
 import structlog
 from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import FastAPI, HTTPException, Request, Response
-from fastapi.responses import JSONResponse, ORJSONResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
@@ -178,7 +178,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = FastAPI(
         title="careerpath",
         description="Headless career pathing over GraphQL. See /graphql.",
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
