@@ -22,24 +22,32 @@ async def test_health_probes_and_metrics(client: httpx.AsyncClient) -> None:
     assert "process_" in metrics.text or "python_" in metrics.text
 
 
-async def test_malformed_json_and_graphql_are_400_not_500(client: httpx.AsyncClient, team: Org) -> None:
+async def test_malformed_json_and_graphql_are_400_not_500(
+    client: httpx.AsyncClient, team: Org
+) -> None:
     headers = {"Authorization": f"Bearer {team.token('alice')}", "Content-Type": "application/json"}
     bad_json = await client.post("/graphql", content=b"{not json", headers=headers)
     assert bad_json.status_code == 400
     bad_query = await client.post("/graphql", json={"query": "{ me { "}, headers=headers)
     assert bad_query.status_code == 200
     assert bad_query.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
-    unknown_field = await client.post("/graphql", json={"query": "{ me { salary } }"}, headers=headers)
+    unknown_field = await client.post(
+        "/graphql", json={"query": "{ me { salary } }"}, headers=headers
+    )
     assert unknown_field.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 @pytest.fixture
 async def unreachable(settings: Settings) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
     # Port 1 on loopback refuses connections at once: a database that is down.
-    down = settings.model_copy(update={"database_url": "postgresql://careerpath@127.0.0.1:1/careerpath"})
+    down = settings.model_copy(
+        update={"database_url": "postgresql://careerpath@127.0.0.1:1/careerpath"}
+    )
     runtime = build_runtime(down)
     app = create_app(runtime=runtime)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
         yield runtime, c
     await runtime.db.dispose()
 
@@ -47,7 +55,7 @@ async def unreachable(settings: Settings) -> AsyncIterator[tuple[Runtime, httpx.
 async def test_database_down_gives_503_ready_and_a_masked_error(
     unreachable: tuple[Runtime, httpx.AsyncClient], team: Org
 ) -> None:
-    runtime, client = unreachable
+    _runtime, client = unreachable
     ready = await client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json() == {"status": "unavailable", "database": "unreachable"}
@@ -60,4 +68,5 @@ async def test_database_down_gives_503_ready_and_a_masked_error(
     body = response.json()
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
-    assert "127.0.0.1" not in response.text and "Traceback" not in response.text
+    assert "127.0.0.1" not in response.text
+    assert "Traceback" not in response.text
