@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Executable, Result, or_, select, text
+from sqlalchemy import Executable, Result, Text, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -47,6 +47,7 @@ class Context(BaseContext):
         self._tx: AsyncTransaction | None = None
         self._lock = asyncio.Lock()
         self._principal: Principal | None = None
+        self.caller_row: Any | None = None  # the caller's employee row, read while resolving
         self._principal_error: Exception | None = None
         self._reach: Reach | None = None
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
@@ -58,9 +59,10 @@ class Context(BaseContext):
         if self._conn is None:
             conn = await self.runtime.db.engine.connect()
             try:
-                self._tx = await conn.begin()
                 if not self.is_mutation:
-                    await conn.execute(text("set transaction read only"))
+                    # BEGIN READ ONLY in one round trip: queries cannot write by mistake.
+                    conn = await conn.execution_options(postgresql_readonly=True)
+                self._tx = await conn.begin()
             except Exception:
                 await conn.close()
                 raise
@@ -100,7 +102,9 @@ class Context(BaseContext):
             if self._principal is None and self._principal_error is None:
                 conn = await self.connection()
                 try:
-                    self._principal = await resolve_principal(conn, self.claims, self.settings)
+                    self._principal, self.caller_row = await resolve_principal(
+                        conn, self.claims, self.settings
+                    )
                 except Unauthenticated as exc:
                     self._principal_error = exc
             if self._principal_error is not None:
@@ -138,8 +142,11 @@ class Context(BaseContext):
         return found
 
 
-async def resolve_principal(conn: AsyncConnection, claims: TokenClaims, settings: Any) -> Principal:
-    """Map validated token claims to an organization and an employee, and set the tenant."""
+async def resolve_principal(
+    conn: AsyncConnection, claims: TokenClaims, settings: Any
+) -> tuple[Principal, Any | None]:
+    """Map validated token claims to an organization and an employee (whose row is returned
+    too, so ``me`` needs no second read), and set the tenant."""
     org_key = claims.org or settings.auth.default_org
     if not org_key:
         raise Unauthenticated("The token names no organization.")
@@ -148,44 +155,47 @@ async def resolve_principal(conn: AsyncConnection, claims: TokenClaims, settings
     org_filter = organizations.c.slug == org_key
     with contextlib.suppress(ValueError):
         org_filter = or_(org_filter, organizations.c.id == uuid.UUID(org_key))
-    org_id = (
+    chosen = (
+        select(organizations.c.id)
+        .where(org_filter)
+        .order_by((organizations.c.slug == org_key).desc())
+        .limit(1)
+        .subquery()
+    )
+    # Find the organization and make it the transaction's tenant in one round trip; the
+    # subquery picks one row first, so set_config runs exactly once.
+    tenant = (
         await conn.execute(
-            select(organizations.c.id)
-            .where(org_filter)
-            .order_by((organizations.c.slug == org_key).desc())
-            .limit(1)
+            select(func.set_config("app.org_id", cast(chosen.c.id, Text), True)).select_from(chosen)
         )
     ).scalar()
-    if org_id is None:
+    if tenant is None:
         raise Unauthenticated("The token's organization is unknown.")
-    await conn.execute(text("select set_config('app.org_id', :org, true)"), {"org": str(org_id)})
+    org_id = uuid.UUID(tenant)
 
     if claims.is_client_credentials:
-        return await _service_account_principal(conn, claims, org_id)
+        return await _service_account_principal(conn, claims, org_id), None
     row = (
-        await conn.execute(
-            select(employees.c.id, employees.c.status).where(
-                employees.c.auth_subject == claims.subject
-            )
-        )
+        await conn.execute(select(*employees.c).where(employees.c.auth_subject == claims.subject))
     ).first()
     if row is None and settings.auth.email_fallback and claims.email and claims.email_verified:
         row = (
             await conn.execute(
-                select(employees.c.id, employees.c.status).where(
+                select(*employees.c).where(
                     employees.c.email.ilike(claims.email.replace("%", r"\%").replace("_", r"\_"))
                 )
             )
         ).first()
     if row is None or row.status == "TERMINATED":
         raise Unauthenticated("The token's subject is not an active employee.")
-    return Principal(
+    principal = Principal(
         org_id=org_id,
         subject=claims.subject,
         scopes=claims.scopes,
         actor_type=ActorType.EMPLOYEE,
         employee_id=row.id,
     )
+    return principal, row
 
 
 async def _service_account_principal(

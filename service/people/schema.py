@@ -32,7 +32,9 @@ class PeopleQuery:
             raise Forbidden(
                 "`me` is the signed-in employee; this token belongs to a service account."
             )
-        row = await people.get_employee(info.context, principal.employee_id)
+        row = info.context.caller_row or await people.get_employee(
+            info.context, principal.employee_id
+        )
         assert row is not None
         return Employee.from_row(row)
 

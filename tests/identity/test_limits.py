@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from service.people import service as people
+from service.people.types import Employee
 from tests.conftest import Org
 from tests.identity.conftest import Production
 
@@ -182,10 +182,10 @@ async def test_production_gives_no_field_suggestions(team: Org, production: Prod
 async def test_production_masks_unexpected_errors(
     team: Org, production: Production, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(*args: Any, **kwargs: Any) -> Any:
+    def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("connection string postgres://secret@db/careerpath")
 
-    monkeypatch.setattr(people, "get_employee", broken)
+    monkeypatch.setattr(Employee, "from_row", broken)
     token = await production.token(team, "alice")
     response = await production.gql("{ me { name } }", token)
     assert response.status_code == 200

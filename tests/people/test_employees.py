@@ -230,3 +230,12 @@ async def test_employee_list_runs_a_constant_number_of_statements(
     assert counts[5] == counts[50], counts
     # principal + tenant + page + managers + units + reports + history, and BEGIN/ROLLBACK
     assert counts[50] <= 12, counts
+
+
+async def test_small_me_is_two_statements(team: Org, count_statements: Any) -> None:
+    token = team.token("alice")
+    with count_statements() as counter:
+        body = await team.gql("{ me { id name } }", token=token)
+    assert body["data"]["me"]["name"] == "Alice Anders"
+    # the organization (setting the tenant) and the caller's employee row
+    assert counter.count == 2, counter.statements
