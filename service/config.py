@@ -6,7 +6,9 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -67,6 +69,49 @@ class AuthSettings(BaseModel):
         return self
 
 
+AssessmentKindName = Literal["CALIBRATION", "MANAGER", "PEER", "SELF"]
+
+
+class AssessmentSettings(BaseModel):
+    """How ratings become an employee's current proficiency, and how analytics protect people."""
+
+    resolution_order: list[AssessmentKindName] = Field(
+        default=["CALIBRATION", "MANAGER", "PEER", "SELF"],
+        min_length=1,
+        description="Which kind of rating decides an employee's current level of a competency, "
+        "first wins: the latest submitted rating of that kind (for PEER, the mean of each "
+        "peer's latest rating, rounded to one decimal). Kinds left out are ignored.",
+    )
+    prefer_fresh: bool = Field(
+        default=True,
+        description="Consider stale ratings only when no kind has a fresh one, so a recent "
+        "manager rating outranks a calibration older than `stale_after_days`.",
+    )
+    stale_after_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Ratings older than this many days are flagged `stale`.",
+    )
+    min_group_size: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Groups of `skillGapSummary` with fewer people are suppressed (counted, "
+        "no figures), so no one's ratings can be singled out.",
+    )
+    max_import_rows: int = Field(
+        default=1000, ge=1, le=10_000, description="Most rows one `importRatings` call accepts."
+    )
+
+    @field_validator("resolution_order")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each kind may appear once")
+        return value
+
+
 class Settings(BaseSettings):
     """Every setting careerpath reads. See the README's configuration table."""
 
@@ -111,6 +156,7 @@ class Settings(BaseSettings):
     pool_size: int = Field(
         default=10, ge=1, le=200, description="Database connections per process."
     )
+    assessments: AssessmentSettings = Field(default_factory=AssessmentSettings)
     webhook_allow_hosts: list[str] = Field(
         default_factory=list,
         description="Hosts or CIDRs webhook endpoints may use even though they are not public.",

@@ -26,6 +26,23 @@ conversation notes, confidential
 applications)
 termination reason, pay bands              admins (``can_see_termination_reason``,
                                            ``can_see_pay``)
+assessment cycles: create, open, close     admins (``require_admin``)
+write a SELF assessment                    the subject themself (``can_write_self``)
+write a MANAGER assessment                 ``career:manager`` callers above the subject
+                                           in the org chart (``can_write_manager``)
+invite a peer to assess someone            the subject, their manager chain, admins
+                                           (``can_invite_peer``)
+write a PEER assessment                    only the invited peer, in the draft the
+                                           invitation created (``is_assessor``)
+calibrate, import past ratings             admins (``can_calibrate``)
+see an assessment and its ratings          its assessor (drafts included), admins (all),
+                                           and once submitted whoever sees the subject's
+                                           private career data (``can_see_assessment``);
+                                           a peer's name stays hidden from the subject
+                                           (``can_see_assessor``)
+team skills matrix                         ``career:manager`` callers for people below
+                                           them, admins for anyone (``can_see_team``)
+organization patterns (skill gap summary)  admins (``require_admin``)
 =========================================  ==============================================
 
 Denials raise ``Unauthenticated`` (no caller) or ``Forbidden`` (a caller without the
@@ -37,6 +54,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -141,6 +159,118 @@ def can_see_termination_reason(reach: Reach) -> bool:
 def can_see_pay(principal: Principal) -> bool:
     """Only HR admins see pay bands."""
     return is_admin(principal)
+
+
+# --- assessments ------------------------------------------------------------------------
+
+
+def is_private_reader(principal: Principal) -> bool:
+    """Whether the caller may read any private career data at all (assessments, gaps): the
+    employee, manager and admin scopes; never HRIS or webhooks integrations."""
+    return any(principal.has(s) for s in (Scope.EMPLOYEE, Scope.MANAGER, Scope.ADMIN))
+
+
+def require_private_reader(principal: Principal | None) -> Principal:
+    """The caller, if they may read private career data; see ``is_private_reader``."""
+    return require_any(principal, Scope.EMPLOYEE, Scope.MANAGER, Scope.ADMIN)
+
+
+def can_write_self(principal: Principal, subject_id: uuid.UUID) -> bool:
+    """Employees write their own SELF assessment, and only their own."""
+    return (
+        principal.employee_id == subject_id
+        and principal.employee_id is not None
+        and (principal.has(Scope.EMPLOYEE) or principal.has(Scope.MANAGER))
+    )
+
+
+def can_write_manager(principal: Principal, *, above_subject: bool) -> bool:
+    """MANAGER assessments are written by ``career:manager`` callers who are above the
+    subject in the org chart (``above_subject``, from ``manages``); admins calibrate instead."""
+    return principal.has(Scope.MANAGER) and principal.employee_id is not None and above_subject
+
+
+def can_invite_peer(principal: Principal, subject_id: uuid.UUID, *, above_subject: bool) -> bool:
+    """A peer is invited by the subject, by someone in their manager chain, or by an admin."""
+    return (
+        is_admin(principal)
+        or can_write_self(principal, subject_id)
+        or can_write_manager(principal, above_subject=above_subject)
+    )
+
+
+def is_assessor(principal: Principal, assessor_id: uuid.UUID | None) -> bool:
+    """Whether the caller is the assessor of an assessment (who alone edits its draft)."""
+    return principal.employee_id is not None and principal.employee_id == assessor_id
+
+
+def can_calibrate(principal: Principal) -> bool:
+    """CALIBRATION assessments and imports of past ratings are for HR admins."""
+    return is_admin(principal)
+
+
+def can_see_assessment(
+    principal: Principal,
+    reach: Reach,
+    *,
+    subject_id: uuid.UUID,
+    assessor_id: uuid.UUID | None,
+    submitted: bool,
+) -> bool:
+    """Whether the caller may see an assessment and its ratings.
+
+    The assessor always sees their own (a peer sees only what they wrote); admins see all,
+    drafts included; once submitted, whoever sees the subject's private career data sees
+    it: the subject (their manager's rating too) and the managers above them.
+    """
+    if reach.admin or is_assessor(principal, assessor_id):
+        return True
+    return submitted and can_see_private(reach, subject_id)
+
+
+def can_see_assessor(
+    principal: Principal,
+    reach: Reach,
+    *,
+    kind: str,
+    subject_id: uuid.UUID,
+    assessor_id: uuid.UUID | None,
+) -> bool:
+    """Whether the caller may see who wrote a visible assessment. Peer feedback is
+    anonymous to its subject: a PEER assessor is shown only to themself, the managers
+    above the subject, and admins."""
+    if kind != "PEER" or reach.admin or is_assessor(principal, assessor_id):
+        return True
+    return subject_id in reach.private and subject_id != principal.employee_id
+
+
+def can_see_team(principal: Principal, reach: Reach, manager_id: uuid.UUID) -> bool:
+    """A team's skills matrix: admins for any manager; ``career:manager`` callers for
+    themselves and the managers below them."""
+    if reach.admin:
+        return True
+    return principal.has(Scope.MANAGER) and manager_id in reach.private
+
+
+MANAGES_SQL = text(
+    """
+    with recursive up as (
+        select manager_id from employees where id = :emp
+        union
+        select e.manager_id from employees e join up on e.id = up.manager_id
+    )
+    select exists (select 1 from up where manager_id = :mgr)
+    """
+)
+
+
+async def manages(db: Any, principal: Principal, employee_id: uuid.UUID) -> bool:
+    """Whether the caller's employee is above ``employee_id`` in the org chart (whatever
+    their scopes; combine with ``can_write_manager``)."""
+    if principal.employee_id is None or principal.employee_id == employee_id:
+        return False
+    result = await db.execute(MANAGES_SQL, {"emp": employee_id, "mgr": principal.employee_id})
+    return bool(result.scalar())
 
 
 REACH_SQL = text(

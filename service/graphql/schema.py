@@ -17,6 +17,7 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from service.assessments.schema import AssessmentsMutation, AssessmentsQuery
 from service.audit.schema import AuditQuery
 from service.auth.schema import IdentityMutation, IdentityQuery
 from service.config import Settings, get_settings
@@ -30,8 +31,20 @@ from service.graphql.extensions import (
 from service.graphql.node import NodeQuery
 from service.people.schema import PeopleMutation, PeopleQuery
 
-QUERIES: tuple[type, ...] = (NodeQuery, PeopleQuery, IdentityQuery, AuditQuery, FrameworkQuery)
-MUTATIONS: tuple[type, ...] = (PeopleMutation, IdentityMutation, FrameworkMutation)
+QUERIES: tuple[type, ...] = (
+    NodeQuery,
+    PeopleQuery,
+    IdentityQuery,
+    AuditQuery,
+    FrameworkQuery,
+    AssessmentsQuery,
+)
+MUTATIONS: tuple[type, ...] = (
+    PeopleMutation,
+    IdentityMutation,
+    FrameworkMutation,
+    AssessmentsMutation,
+)
 
 Query: Any = merge_types("Query", QUERIES)
 Query.__strawberry_definition__.description = "Entry points for reading career data."

@@ -5,17 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from service.assessments import types as assessment_types
 from service.auth import policies
 from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Role
 from service.graphql.enums import graphql_enum
+from service.graphql.ids import decode_optional
 from service.graphql.pagination import Connection, PageArgs, paginate_partitions
 from service.people import queries
 from service.people.models import EmployeeStatus as EmployeeStatusValue
@@ -331,6 +333,33 @@ class Employee(relay.Node):
         await _require_record(info, self.pk)
         rows = await info.context.loader(_position_history).load(self.pk)
         return [PositionChange.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="The person's current level of every competency they have been rated "
+        "on, by category and name. Private career data: visible to the person, the managers "
+        "above them and HR admins; FORBIDDEN for anyone else. "
+        + assessment_types.RESOLUTION
+    )
+    async def current_proficiencies(
+        self, info: Info
+    ) -> list[assessment_types.CurrentProficiency]:
+        return await assessment_types.current_proficiencies(info, self.pk)
+
+    @strawberry.field(
+        description="The person compared with a role's expectations. With `roleId`, that "
+        "role (a list of one); without, the current role followed by each next role (empty "
+        "without a role). Private career data, like `currentProficiencies`."
+    )
+    async def gap_analysis(
+        self,
+        info: Info,
+        role_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The role to compare with; any role."),
+        ] = None,
+    ) -> list[assessment_types.GapAnalysis]:
+        role = decode_optional(role_id, "Role", "roleId")
+        return await assessment_types.gap_analyses(info, self.row, role)
 
 
 @strawberry.input(description="Narrows the `employees` list; all given conditions must hold.")

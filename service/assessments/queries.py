@@ -1,0 +1,633 @@
+"""Read side of assessments: lists, DataLoader batch functions, the derived current
+proficiencies, gap analysis, the team skills matrix and organization patterns.
+
+**The resolution rule.** ``current_proficiencies`` holds, per employee, competency and kind
+of rating, the latest submitted rating of that kind (for PEER: each peer's latest rating,
+averaged and rounded to one decimal, half away from zero; ``as_of`` is the newest of them).
+An employee's *current level* of a competency is the row whose kind comes first in the
+configured order (default CALIBRATION, MANAGER, PEER, SELF); kinds left out of the order
+are ignored. A rating is *stale* when older than ``stale_after_days``; with
+``prefer_fresh`` (the default) stale rows are considered only when the competency has no
+fresh one, so last month's manager rating beats a calibration from two years ago, and the
+current level is flagged stale only when every rating behind it is. The rule runs at read
+time on the derived table (``RESOLVED_LATERAL``), one index lookup per cell.
+
+**Gaps.** For an expectation with required level *r* and current level *c*: ``gap = r − c``
+(signed: positive means short of the requirement), status BELOW when c < r, MEETS when
+r ≤ c < r + 1, EXCEEDS when c ≥ r + 1, UNASSESSED without a current level. Readiness for a
+role is Σ wᵢ·min(cᵢ / rᵢ, 1) / Σ wᵢ over its expectations, an unassessed expectation
+counting 0 (null for a role without expectations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Select, and_, false, or_, select, text, true, tuple_
+
+from service.assessments.models import (
+    AssessmentStatus,
+    assessment_cycle_employees,
+    assessment_cycles,
+    assessments,
+    current_proficiencies,
+    ratings,
+)
+from service.auth.policies import Reach
+from service.auth.principal import Principal
+from service.config import AssessmentSettings
+from service.db import Executor
+from service.framework.models import competencies
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The resolution rule's parameters for one request (see the module docstring)."""
+
+    order: tuple[str, ...]
+    prefer_fresh: bool
+    stale_before: dt.datetime
+    min_group_size: int = 5
+
+    @classmethod
+    def from_settings(cls, s: AssessmentSettings, now: dt.datetime | None = None) -> Rules:
+        now = now or dt.datetime.now(dt.UTC)
+        return cls(
+            order=tuple(s.resolution_order),
+            prefer_fresh=s.prefer_fresh,
+            stale_before=now - dt.timedelta(days=s.stale_after_days),
+            min_group_size=s.min_group_size,
+        )
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "kind_order": list(self.order),
+            "prefer_fresh": self.prefer_fresh,
+            "stale_before": self.stale_before,
+        }
+
+
+def resolved_lateral(employee: str, competency: str) -> str:
+    """SQL of a ``LATERAL`` subquery giving the current level of ``competency`` for
+    ``employee`` (SQL expressions of the outer query) under the parameters of
+    ``Rules.params``: at most one row (level, source_kind, as_of, stale, assessment_ids)."""
+    return f"""
+        lateral (
+            select cp.level, cp.source_kind, cp.as_of, cp.assessment_ids,
+                   cp.as_of < :stale_before as stale
+            from current_proficiencies cp
+            where cp.employee_id = {employee} and cp.competency_id = {competency}
+              and array_position(cast(:kind_order as text[]), cp.source_kind) is not null
+            order by case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
+                     array_position(cast(:kind_order as text[]), cp.source_kind)
+            limit 1
+        )
+    """
+
+
+# --- the derived table --------------------------------------------------------------------
+
+CURRENT_LOCK = 7_240_513  # with the employee: one rewrite of someone's proficiencies at a time
+
+LOCK_SQL = text(
+    """
+    select pg_advisory_xact_lock(:k, hashtext(id::text))
+    from unnest(cast(:ids as uuid[])) as t(id)
+    order by id
+    """
+)
+CLEAR_SQL = text(
+    "delete from current_proficiencies where employee_id = any(cast(:ids as uuid[]))"
+)
+# The latest submitted rating per employee, competency and kind (per peer for PEER), then
+# one row per kind: a peer mean rounds half away from zero (numeric `round`).
+REFRESH_SQL = text(
+    """
+    with latest as (
+        select distinct on (
+                   a.subject_id, r.competency_id, a.kind,
+                   case when a.kind = 'PEER' then coalesce(a.assessor_id, a.id) end)
+               a.org_id, a.subject_id, r.competency_id, a.kind, r.level, a.submitted_at, a.id
+        from assessments a
+        join ratings r on r.org_id = a.org_id and r.assessment_id = a.id
+        where a.status = 'SUBMITTED' and a.subject_id = any(cast(:ids as uuid[]))
+        order by a.subject_id, r.competency_id, a.kind,
+                 case when a.kind = 'PEER' then coalesce(a.assessor_id, a.id) end,
+                 a.submitted_at desc, a.created_at desc, a.id desc
+    )
+    insert into current_proficiencies
+        (org_id, employee_id, competency_id, source_kind, level, as_of, rating_count,
+         assessment_ids)
+    select org_id, subject_id, competency_id, kind, round(avg(level), 1), max(submitted_at),
+           count(*), array_agg(id order by submitted_at desc, id)
+    from latest
+    group by org_id, subject_id, competency_id, kind
+    """
+)
+
+
+async def refresh_current(db: Executor, employee_ids: Sequence[uuid.UUID]) -> None:
+    """Rewrite the derived proficiencies of ``employee_ids`` from their submitted ratings:
+    three set-based statements, serialized per employee with concurrent writers."""
+    ids = sorted(set(employee_ids))
+    if not ids:
+        return
+    await db.execute(LOCK_SQL, {"k": CURRENT_LOCK, "ids": ids})
+    await db.execute(CLEAR_SQL, {"ids": ids})
+    await db.execute(REFRESH_SQL, {"ids": ids})
+
+
+CURRENT_SQL = text(
+    """
+    select distinct on (cp.employee_id, cp.competency_id)
+           cp.employee_id, cp.competency_id, cp.level, cp.source_kind, cp.as_of,
+           cp.assessment_ids, cp.as_of < :stale_before as stale,
+           c.name as competency_name, c.category as competency_category
+    from current_proficiencies cp
+    join competencies c on c.id = cp.competency_id
+    where cp.employee_id = any(cast(:ids as uuid[]))
+      and array_position(cast(:kind_order as text[]), cp.source_kind) is not null
+    order by cp.employee_id, cp.competency_id,
+             case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
+             array_position(cast(:kind_order as text[]), cp.source_kind)
+    """
+)
+
+
+async def current_by_employee(
+    db: Executor, rules: Rules, employee_ids: Sequence[uuid.UUID]
+) -> list[list[Any]]:
+    """Each employee's current level of every competency they have been rated on, by
+    category (uncategorised last) and name: one statement."""
+    rows = (await db.execute(CURRENT_SQL, {"ids": list(set(employee_ids)), **rules.params()})).all()
+    rows = sorted(
+        rows,
+        key=lambda r: (
+            r.competency_category is None,
+            r.competency_category or "",
+            r.competency_name,
+            str(r.competency_id),
+        ),
+    )
+    grouped: dict[uuid.UUID, list[Any]] = {}
+    for r in rows:
+        grouped.setdefault(r.employee_id, []).append(r)
+    return [grouped.get(i, []) for i in employee_ids]
+
+
+# --- lists and batch functions ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentFilter:
+    subject_id: uuid.UUID | None = None
+    assessor_id: uuid.UUID | None = None
+    cycle_id: uuid.UUID | None = None
+    kind: str | None = None
+    status: str | None = None
+
+
+def visible_assessments(principal: Principal, reach: Reach) -> Any:
+    """SQL condition: the assessments the caller may see (``policies.can_see_assessment``)."""
+    if reach.admin:
+        return true()
+    own = (
+        assessments.c.assessor_id == principal.employee_id
+        if principal.employee_id is not None
+        else false()
+    )
+    subjects = (
+        assessments.c.subject_id.in_(reach.private) if reach.private else assessments.c.id.is_(None)
+    )
+    return or_(own, and_(assessments.c.status == AssessmentStatus.SUBMITTED.value, subjects))
+
+
+def assessments_select(principal: Principal, reach: Reach, f: AssessmentFilter) -> Select[Any]:
+    """Visible assessments, newest first (submission time, else creation time)."""
+    stmt = select(*assessments.c).where(visible_assessments(principal, reach))
+    for column, value in (
+        (assessments.c.subject_id, f.subject_id),
+        (assessments.c.assessor_id, f.assessor_id),
+        (assessments.c.cycle_id, f.cycle_id),
+        (assessments.c.kind, f.kind),
+        (assessments.c.status, f.status),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    newest = assessments.c.submitted_at.desc().nulls_first()
+    return stmt.order_by(newest, assessments.c.created_at.desc(), assessments.c.id)
+
+
+def cycles_select(status: str | None) -> Select[Any]:
+    """Cycles, latest window first."""
+    stmt = select(*assessment_cycles.c)
+    if status is not None:
+        stmt = stmt.where(assessment_cycles.c.status == status)
+    return stmt.order_by(
+        assessment_cycles.c.starts_on.desc(), assessment_cycles.c.name, assessment_cycles.c.id
+    )
+
+
+async def _by_id(db: Executor, table: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    rows = (await db.execute(select(*table.c).where(table.c.id.in_(set(ids))))).all()
+    found = {r.id: r for r in rows}
+    return [found.get(i) for i in ids]
+
+
+async def assessments_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, assessments, ids)
+
+
+async def cycles_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, assessment_cycles, ids)
+
+
+async def ratings_by_assessment(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Each assessment's ratings, by competency category and name."""
+    stmt = (
+        select(*ratings.c)
+        .join(competencies, competencies.c.id == ratings.c.competency_id)
+        .where(ratings.c.assessment_id.in_(set(ids)))
+        .order_by(
+            ratings.c.assessment_id,
+            competencies.c.category.asc().nulls_last(),
+            competencies.c.name,
+            competencies.c.id,
+        )
+    )
+    grouped: dict[uuid.UUID, list[Any]] = {}
+    for r in (await db.execute(stmt)).all():
+        grouped.setdefault(r.assessment_id, []).append(r)
+    return [grouped.get(i, []) for i in ids]
+
+
+async def ratings_by_key(
+    db: Executor, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> list[Any | None]:
+    """Ratings by (assessment, competency)."""
+    wanted = list(set(keys))
+    rows = (
+        await db.execute(
+            select(*ratings.c).where(
+                tuple_(ratings.c.assessment_id, ratings.c.competency_id).in_(wanted)
+            )
+        )
+    ).all()
+    found = {(r.assessment_id, r.competency_id): r for r in rows}
+    return [found.get(k) for k in keys]
+
+
+async def cycle_employees_by_cycle(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+    stmt = select(assessment_cycle_employees.c.cycle_id, assessment_cycle_employees.c.employee_id)
+    stmt = stmt.where(assessment_cycle_employees.c.cycle_id.in_(set(ids)))
+    grouped: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for r in (await db.execute(stmt)).all():
+        grouped.setdefault(r.cycle_id, []).append(r.employee_id)
+    return [grouped.get(i, []) for i in ids]
+
+
+# --- gap analysis -------------------------------------------------------------------------
+
+# The status of a cell, from its required level `x.required_level` and `cur.level`.
+STATUS_SQL = """
+    case when cur.level is null then 'UNASSESSED'
+         when cur.level < x.required_level then 'BELOW'
+         when cur.level >= x.required_level + 1 then 'EXCEEDS'
+         else 'MEETS' end
+"""
+# One term of readiness: weight × min(current / required, 1), unassessed counting 0.
+READINESS_TERM_SQL = (
+    "x.weight * least(coalesce(cast(cur.level as float8), 0) / x.required_level, 1)"
+)
+
+GAP_SQL = text(
+    f"""
+    select p.employee_id, p.role_id, x.competency_id, x.required_level, x.weight, x.core,
+           cast(cur.level as float8) as current_level, cur.source_kind, cur.as_of,
+           coalesce(cur.stale, false) as stale, cur.assessment_ids,
+           cast(x.required_level - cur.level as float8) as gap,
+           {STATUS_SQL} as status,
+           round(cast(sum({READINESS_TERM_SQL}) over w / sum(x.weight) over w as numeric), 4)
+               as readiness
+    from unnest(cast(:employees as uuid[]), cast(:roles as uuid[])) as p(employee_id, role_id)
+    join role_expectations x on x.role_id = p.role_id
+    join competencies c on c.id = x.competency_id
+    left join {resolved_lateral("p.employee_id", "x.competency_id")} cur on true
+    window w as (partition by p.employee_id, p.role_id)
+    order by p.employee_id, p.role_id, x.core desc, x.weight desc, c.name, c.id
+    """
+)
+
+
+async def gap_rows(
+    db: Executor, rules: Rules, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> list[list[Any]]:
+    """For each (employee, role): one row per expectation of the role with the employee's
+    current level, gap, status and the role's readiness; one statement for every pair."""
+    wanted = list(set(pairs))
+    if not wanted:
+        return []
+    params = {
+        "employees": [p[0] for p in wanted],
+        "roles": [p[1] for p in wanted],
+        **rules.params(),
+    }
+    grouped: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = {}
+    for r in (await db.execute(GAP_SQL, params)).all():
+        grouped.setdefault((r.employee_id, r.role_id), []).append(r)
+    return [grouped.get(p, []) for p in pairs]
+
+
+# --- moves ------------------------------------------------------------------------------
+
+# For each role of `{roles}` (SQL yielding role_id), its first next role: the lowest-level
+# active role it is promoted to (by an active track's order or an explicit promotion; an
+# explicit lateral transition between the same roles wins), then by title, as `nextRoles`.
+NEXT_ROLE_SQL = """
+    select distinct on (m.src) m.src as from_role_id, m.dst as role_id
+    from (
+        select t.from_role_id as src, t.to_role_id as dst, t.kind
+        from role_transitions t
+        where t.archived_at is null
+        union all
+        select s1.role_id, s2.role_id, 'PROMOTION'
+        from track_steps s1
+        join track_steps s2 on s2.org_id = s1.org_id and s2.track_id = s1.track_id
+             and s2.position = s1.position + 1
+        join tracks tr on tr.org_id = s1.org_id and tr.id = s1.track_id
+        where tr.archived_at is null
+          and not exists (
+              select 1 from role_transitions t2
+              where t2.archived_at is null and t2.from_role_id = s1.role_id
+                and t2.to_role_id = s2.role_id)
+    ) m
+    join roles nr on nr.id = m.dst and nr.archived_at is null
+    join levels nl on nl.id = nr.level_id
+    where m.kind = 'PROMOTION' and m.src in ({roles})
+    order by m.src, nl.rank, nr.title, nr.id
+"""
+
+
+# --- the team skills matrix ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamSelection:
+    """Whose rows a matrix has: a manager's direct reports or everyone below them, or an
+    org unit's people, directly or with its sub-units."""
+
+    manager_id: uuid.UUID | None = None
+    org_unit_id: uuid.UUID | None = None
+    all_levels: bool = False
+
+
+TEAM_SQL = {
+    ("manager", False): "select id from employees where manager_id = :anchor",
+    ("manager", True): """
+        select id from (
+            with recursive below(id) as (
+                select id from employees where manager_id = :anchor
+                union
+                select e.id from employees e join below b on e.manager_id = b.id
+            ) select id from below) t
+    """,
+    ("unit", False): "select id from employees where org_unit_id = :anchor",
+    ("unit", True): """
+        select id from employees where org_unit_id in (
+            with recursive units(id) as (
+                select id from org_units where id = :anchor
+                union
+                select u.id from org_units u join units on u.parent_id = units.id
+            ) select id from units)
+    """,
+}
+
+MATRIX_SQL = """
+    with team as (
+        select e.*, row_number() over (order by e.name, e.id) as _rn, count(*) over () as _total
+        from employees e
+        where e.id in ({team}) and e.status <> 'TERMINATED'
+    ),
+    targets as (
+        select t.id as employee_id, {target} as target_role_id
+        from team t {target_join}
+    ),
+    columns as (
+        select coalesce(array_agg(c.id order by c.category nulls last, c.name, c.id), '{{}}')
+               as ids
+        from competencies c
+        where c.id in (
+            select x.competency_id from targets g
+            join role_expectations x on x.role_id = g.target_role_id)
+    ),
+    page as (
+        select * from team where _rn > :offset and _rn <= :offset + :limit
+    ),
+    cells as (
+        select g.employee_id, x.competency_id, x.required_level, x.weight,
+               cast(cur.level as float8) as current_level, cur.source_kind,
+               coalesce(cur.stale, false) as stale,
+               cast(x.required_level - cur.level as float8) as gap,
+               {status} as status, {term} as term
+        from targets g
+        join role_expectations x on x.role_id = g.target_role_id
+        left join {lateral} cur on true
+        where g.employee_id in (select id from page)
+    ),
+    per_employee as (
+        select employee_id,
+               round(cast(sum(term) / sum(weight) as numeric), 4) as readiness,
+               json_agg(json_build_object(
+                   'competency_id', competency_id, 'required_level', required_level,
+                   'weight', weight, 'current_level', current_level,
+                   'source_kind', source_kind, 'stale', stale, 'gap', gap, 'status', status)
+               ) as cells
+        from cells group by employee_id
+    )
+    select page.*, g.target_role_id, pe.readiness, pe.cells, (select ids from columns) as _columns
+    from page
+    join targets g on g.employee_id = page.id
+    left join per_employee pe on pe.employee_id = page.id
+    order by page._rn
+"""
+
+TARGETS = {
+    "CURRENT_ROLE": ("t.role_id", ""),
+    "NEXT_ROLE": (
+        "nx.role_id",
+        "left join (" + NEXT_ROLE_SQL.format(roles="select role_id from team") + ") nx "
+        "on nx.from_role_id = t.role_id",
+    ),
+}
+
+
+@dataclass
+class MatrixPage:
+    rows: list[Any]
+    cells: dict[uuid.UUID, list[dict[str, Any]]]
+    columns: list[uuid.UUID]
+    total: int
+
+
+async def team_matrix(
+    db: Executor, rules: Rules, scope: TeamSelection, against: str, offset: int, limit: int
+) -> MatrixPage:
+    """One page of a team's skills matrix in one statement: the rows' employees, each with
+    their target role, readiness and one cell per expectation of that role; the columns
+    (every competency expected of anyone in the team) and the team's size ride along."""
+    kind = "unit" if scope.org_unit_id is not None else "manager"
+    anchor = scope.org_unit_id if scope.org_unit_id is not None else scope.manager_id
+    target, target_join = TARGETS[against]
+    sql = MATRIX_SQL.format(
+        team=TEAM_SQL[(kind, scope.all_levels)],
+        target=target,
+        target_join=target_join,
+        status=STATUS_SQL,
+        term=READINESS_TERM_SQL,
+        lateral=resolved_lateral("g.employee_id", "x.competency_id"),
+    )
+    params = {"anchor": anchor, "offset": offset, "limit": limit, **rules.params()}
+    rows = (await db.execute(text(sql), params)).all() if limit else []
+    cells: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for r in rows:
+        raw = r.cells
+        items = orjson.loads(raw) if isinstance(raw, (str, bytes)) else (raw or [])
+        for item in items:
+            item["competency_id"] = uuid.UUID(item["competency_id"])
+        cells[r.id] = items
+    columns = list(rows[0]._columns) if rows else []
+    total = rows[0]._total if rows else 0
+    return MatrixPage(rows=list(rows), cells=cells, columns=columns, total=total)
+
+
+COUNT_TEAM_SQL = """
+    select count(*) from employees e where e.id in ({team}) and e.status <> 'TERMINATED'
+"""
+
+
+async def team_size(db: Executor, scope: TeamSelection) -> int:
+    """How many rows the team's matrix has (for pages past the end)."""
+    kind = "unit" if scope.org_unit_id is not None else "manager"
+    anchor = scope.org_unit_id if scope.org_unit_id is not None else scope.manager_id
+    sql = COUNT_TEAM_SQL.format(team=TEAM_SQL[(kind, scope.all_levels)])
+    return int((await db.execute(text(sql), {"anchor": anchor})).scalar_one())
+
+
+# --- organization patterns ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryFilter:
+    org_unit_id: uuid.UUID | None = None  # with its sub-units
+    job_family_id: uuid.UUID | None = None
+    level_id: uuid.UUID | None = None
+    competency_id: uuid.UUID | None = None
+
+
+# group key, and how to name and order the groups
+GROUP_BY = {
+    "ORG_UNIT": ("p.org_unit_id", "left join org_units n on n.id = g.group_id", "n.name"),
+    "JOB_FAMILY": ("p.family_id", "left join job_families n on n.id = g.group_id", "n.name"),
+    "LEVEL": ("p.level_id", "left join levels n on n.id = g.group_id", "n.rank"),
+    "COMPETENCY": ("x.competency_id", "left join competencies n on n.id = g.group_id", "n.name"),
+}
+
+SUMMARY_SQL = """
+    with population as (
+        select e.id as employee_id, e.org_unit_id, r.id as role_id, r.family_id, r.level_id
+        from employees e
+        join roles r on r.id = e.role_id
+        where e.status <> 'TERMINATED' {filters}
+    ),
+    cells as (
+        select {group_key} as group_id, p.employee_id, x.competency_id, x.required_level,
+               cur.level as current_level
+        from population p
+        join role_expectations x on x.role_id = p.role_id
+        left join {lateral} cur on true
+        {competency_filter}
+    ),
+    groups as (
+        select group_id,
+               count(distinct employee_id) as headcount,
+               avg(case when current_level is null then 0.0 else 1.0 end) as assessed_share,
+               avg(greatest(required_level - current_level, 0))
+                   filter (where current_level is not null) as mean_gap,
+               avg(case when current_level >= required_level then 1.0 else 0.0 end)
+                   filter (where current_level is not null) as met_share
+        from cells group by group_id
+    ),
+    by_competency as (
+        select c.group_id, c.competency_id, k.name,
+               avg(greatest(c.required_level - c.current_level, 0))
+                   filter (where c.current_level is not null) as shortfall
+        from cells c join competencies k on k.id = c.competency_id
+        group by c.group_id, c.competency_id, k.name
+    ),
+    weakest as (
+        select group_id,
+               (array_agg(competency_id order by shortfall desc, name, competency_id)
+                   filter (where shortfall > 0))[1:3] as ids
+        from by_competency group by group_id
+    )
+    select g.group_id, g.headcount, g.headcount < :min_group as suppressed,
+           case when g.headcount >= :min_group then cast(g.assessed_share as float8) end
+               as assessed_share,
+           case when g.headcount >= :min_group then cast(round(g.mean_gap, 4) as float8) end
+               as mean_gap,
+           case when g.headcount >= :min_group then cast(g.met_share as float8) end
+               as met_share,
+           case when g.headcount >= :min_group then coalesce(w.ids, '{{}}') end
+               as weakest_ids
+    from groups g
+    left join weakest w on w.group_id is not distinct from g.group_id
+    {name_join}
+    order by {order} nulls last, g.group_id
+"""
+
+UNIT_SUBTREE_SQL = """
+    and e.org_unit_id in (
+        with recursive units(id) as (
+            select id from org_units where id = :org_unit_id
+            union
+            select u.id from org_units u join units on u.parent_id = units.id
+        ) select id from units)
+"""
+
+
+async def skill_gap_summary(
+    db: Executor, rules: Rules, group_by: str, f: SummaryFilter
+) -> list[Any]:
+    """Aggregates of the current-role gaps of every active employee with a role, grouped,
+    in one statement. Groups of fewer than ``rules.min_group_size`` people come back with
+    ``suppressed`` set and no figures."""
+    filters = []
+    params: dict[str, Any] = {"min_group": rules.min_group_size, **rules.params()}
+    if f.org_unit_id is not None:
+        filters.append(UNIT_SUBTREE_SQL)
+        params["org_unit_id"] = f.org_unit_id
+    if f.job_family_id is not None:
+        filters.append("and r.family_id = :job_family_id")
+        params["job_family_id"] = f.job_family_id
+    if f.level_id is not None:
+        filters.append("and r.level_id = :level_id")
+        params["level_id"] = f.level_id
+    competency_filter = ""
+    if f.competency_id is not None:
+        competency_filter = "where x.competency_id = :competency_id"
+        params["competency_id"] = f.competency_id
+    group_key, name_join, order = GROUP_BY[group_by]
+    sql = SUMMARY_SQL.format(
+        filters=" ".join(filters),
+        group_key=group_key,
+        lateral=resolved_lateral("p.employee_id", "x.competency_id"),
+        competency_filter=competency_filter,
+        name_join=name_join,
+        order=order,
+    )
+    return list((await db.execute(text(sql), params)).all())

@@ -1,0 +1,854 @@
+"""GraphQL types of assessments, current proficiencies, gap analysis, the team skills matrix
+and organization patterns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from service.assessments import queries
+from service.assessments.models import AssessmentCycleCoverage as AssessmentCycleCoverageValue
+from service.assessments.models import AssessmentCycleStatus as AssessmentCycleStatusValue
+from service.assessments.models import AssessmentKind as AssessmentKindValue
+from service.assessments.models import AssessmentSource as AssessmentSourceValue
+from service.assessments.models import AssessmentStatus as AssessmentStatusValue
+from service.auth import policies
+from service.errors import Forbidden, UserInputError
+from service.framework import queries as framework_queries
+from service.framework.types import Competency, JobFamily, Level, Role
+from service.graphql.enums import graphql_enum
+from service.graphql.pagination import Connection
+
+if TYPE_CHECKING:
+    from service.people.types import Employee, OrgUnit
+
+EmployeeRef = Annotated["Employee", strawberry.lazy("service.people.types")]
+OrgUnitRef = Annotated["OrgUnit", strawberry.lazy("service.people.types")]
+
+AssessmentKind = graphql_enum(
+    AssessmentKindValue,
+    "Who rates whom in an assessment.",
+    {
+        "SELF": "The employee rates themself.",
+        "MANAGER": "A manager above the employee rates them.",
+        "PEER": "A colleague, invited by the employee or their manager, rates them.",
+        "CALIBRATION": "HR records the calibrated outcome, e.g. after a calibration meeting.",
+    },
+)
+AssessmentStatus = graphql_enum(
+    AssessmentStatusValue,
+    "Where an assessment stands.",
+    {
+        "DRAFT": "Being written; only its assessor (and HR admins) see it.",
+        "SUBMITTED": "Final and immutable; a later assessment supersedes it.",
+    },
+)
+AssessmentSource = graphql_enum(
+    AssessmentSourceValue,
+    "How an assessment came into careerpath.",
+    {
+        "DIRECT": "Written in careerpath.",
+        "IMPORT": "Imported from a past review with `importRatings`.",
+    },
+)
+AssessmentCycleStatus = graphql_enum(
+    AssessmentCycleStatusValue,
+    "Where an assessment cycle stands.",
+    {
+        "DRAFT": "Being prepared; no assessments yet.",
+        "OPEN": "Assessments can be started and submitted.",
+        "CLOSED": "Over; drafts left in it can no longer be submitted.",
+    },
+)
+AssessmentCycleCoverage = graphql_enum(
+    AssessmentCycleCoverageValue,
+    "Whom an assessment cycle covers.",
+    {
+        "ALL": "Every employee.",
+        "ORG_UNIT": "The employees of an org unit and its sub-units.",
+        "EMPLOYEES": "A list of employees.",
+    },
+)
+
+
+class GapStatusValue(StrEnum):
+    MEETS = "MEETS"
+    BELOW = "BELOW"
+    EXCEEDS = "EXCEEDS"
+    UNASSESSED = "UNASSESSED"
+
+
+GapStatus = graphql_enum(
+    GapStatusValue,
+    "How a current level compares with a required level r.",
+    {
+        "MEETS": "At the required level: r ≤ current < r + 1.",
+        "BELOW": "Short of it: current < r.",
+        "EXCEEDS": "At least one level above it: current ≥ r + 1.",
+        "UNASSESSED": "No current level: never rated (or only by kinds the rule ignores).",
+    },
+)
+
+
+class GapRelationValue(StrEnum):
+    CURRENT_ROLE = "CURRENT_ROLE"
+    NEXT_ROLE = "NEXT_ROLE"
+    OTHER_ROLE = "OTHER_ROLE"
+
+
+GapRelation = graphql_enum(
+    GapRelationValue,
+    "How the role of a gap analysis relates to the employee.",
+    {
+        "CURRENT_ROLE": "The employee's current role.",
+        "NEXT_ROLE": "A role the current role is promoted to (one of `nextRoles`).",
+        "OTHER_ROLE": "Any other role, asked for by ID.",
+    },
+)
+
+
+class TeamScopeValue(StrEnum):
+    DIRECT = "DIRECT"
+    ALL = "ALL"
+
+
+TeamScope = graphql_enum(
+    TeamScopeValue,
+    "Which people of a team a matrix lists.",
+    {
+        "DIRECT": "Direct reports of the manager (people of the org unit itself).",
+        "ALL": "Everyone below the manager (people of the org unit and its sub-units).",
+    },
+)
+
+
+class RoleTargetValue(StrEnum):
+    CURRENT_ROLE = "CURRENT_ROLE"
+    NEXT_ROLE = "NEXT_ROLE"
+
+
+RoleTarget = graphql_enum(
+    RoleTargetValue,
+    "Which role's expectations people are compared with.",
+    {
+        "CURRENT_ROLE": "Each person's current role.",
+        "NEXT_ROLE": "Each person's next role: the first of their current role's `nextRoles` "
+        "(lowest level, then title); none at the top of a ladder.",
+    },
+)
+
+
+class SkillGapGroupByValue(StrEnum):
+    ORG_UNIT = "ORG_UNIT"
+    JOB_FAMILY = "JOB_FAMILY"
+    COMPETENCY = "COMPETENCY"
+    LEVEL = "LEVEL"
+
+
+SkillGapGroupBy = graphql_enum(
+    SkillGapGroupByValue,
+    "How `skillGapSummary` groups people and their expectations.",
+    {
+        "ORG_UNIT": "By each person's own org unit (not including sub-units).",
+        "JOB_FAMILY": "By the job family of each person's role.",
+        "COMPETENCY": "By competency: every expectation of that competency.",
+        "LEVEL": "By the level of each person's role, lowest rank first.",
+    },
+)
+
+
+def rules(info_or_ctx: Any) -> queries.Rules:
+    """The resolution rule's parameters from the request's settings."""
+    ctx = getattr(info_or_ctx, "context", info_or_ctx)
+    return queries.Rules.from_settings(ctx.settings.assessments)
+
+
+def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
+    out: list[uuid.UUID | None] = []
+    for n in node_ids:
+        try:
+            out.append(uuid.UUID(n))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+async def _rows(info: Info, batch: Any, node_ids: Iterable[str]) -> list[Any | None]:
+    ids = _uuids(node_ids)
+    found = iter(await info.context.loader(batch).load_many([i for i in ids if i is not None]))
+    return [next(found) if i is not None else None for i in ids]
+
+
+async def _employee(info: Info, employee_id: uuid.UUID | None) -> Employee | None:
+    """The employee if the caller may see their profile."""
+    from service.people.types import Employee, _employees_by_id
+
+    if employee_id is None:
+        return None
+    if not (await info.context.reach()).sees_profile(employee_id):
+        return None
+    row = await info.context.loader(_employees_by_id).load(employee_id)
+    return Employee.from_row(row) if row is not None else None
+
+
+async def _competency(info: Info, competency_id: uuid.UUID) -> Competency:
+    row = await info.context.loader(framework_queries.competencies_by_id).load(competency_id)
+    return Competency.from_row(row)
+
+
+async def _level_name(info: Info, competency_id: uuid.UUID, level: float | None) -> str | None:
+    if level is None:
+        return None
+    comp = await info.context.loader(framework_queries.competencies_by_id).load(competency_id)
+    steps = await info.context.loader(framework_queries.scale_levels_by_scale).load(comp.scale_id)
+    nearest = int(level + 0.5)  # peer means: the nearest step, halves up
+    return next((s.name for s in steps if s.value == nearest), None)
+
+
+async def can_see(info: Info, row: Any) -> bool:
+    """Whether the caller may see an assessment row (``policies.can_see_assessment``)."""
+    principal = await info.context.principal()
+    reach = await info.context.reach()
+    return policies.can_see_assessment(
+        principal,
+        reach,
+        subject_id=row.subject_id,
+        assessor_id=row.assessor_id,
+        submitted=row.status == AssessmentStatusValue.SUBMITTED,
+    )
+
+
+# --- cycles -------------------------------------------------------------------------------
+
+
+async def _cycle_employees(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+    return await queries.cycle_employees_by_cycle(ctx, ids)
+
+
+@strawberry.type(
+    description="A review period in which assessments are collected: a window, the kinds "
+    "of assessment it collects and whom it covers. DRAFT → OPEN → CLOSED."
+)
+class AssessmentCycle(relay.Node):
+    pk: strawberry.Private[uuid.UUID]
+    row: strawberry.Private[Any]
+    name: str = strawberry.field(description="Display name, e.g. 2026 mid-year review.")
+    description: str | None = strawberry.field(description="What the cycle is for.")
+    starts_on: dt.date = strawberry.field(description="First day of the window.")
+    ends_on: dt.date = strawberry.field(description="Last day of the window (the due date).")
+    status: AssessmentCycleStatus = strawberry.field(description="Where the cycle stands.")  # type: ignore[valid-type]
+    coverage: AssessmentCycleCoverage = strawberry.field(description="Whom the cycle covers.")  # type: ignore[valid-type]
+
+    @classmethod
+    def from_row(cls, row: Any) -> AssessmentCycle:
+        return cls(
+            pk=row.id,
+            row=row,
+            name=row.name,
+            description=row.description,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            status=AssessmentCycleStatus(row.status),
+            coverage=AssessmentCycleCoverage(row.coverage),
+        )
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[AssessmentCycle | None]:
+        if not policies.is_private_reader(await info.context.principal()):
+            return [None for _ in node_ids]
+        rows = await _rows(info, queries.cycles_by_id, node_ids)
+        return [cls.from_row(r) if r is not None else None for r in rows]
+
+    @strawberry.field(description="Kinds of assessment the cycle collects.")
+    def kinds(self) -> list[AssessmentKind]:  # type: ignore[valid-type]
+        return [AssessmentKind(k) for k in self.row.kinds]
+
+    @strawberry.field(description="With coverage ORG_UNIT: the unit (sub-units included).")
+    async def org_unit(self, info: Info) -> OrgUnitRef | None:
+        from service.people.types import _org_unit
+
+        return await _org_unit(info, self.row.org_unit_id)
+
+    @strawberry.field(
+        description="With coverage EMPLOYEES: the employees covered, those the caller may see."
+    )
+    async def employees(self, info: Info) -> list[EmployeeRef]:
+        ids = await info.context.loader(_cycle_employees).load(self.pk)
+        found = [await _employee(info, i) for i in ids]
+        return [e for e in found if e is not None]
+
+    @strawberry.field(description="When the cycle was opened.")
+    def opened_at(self) -> dt.datetime | None:
+        return self.row.opened_at
+
+    @strawberry.field(description="When the cycle was closed.")
+    def closed_at(self) -> dt.datetime | None:
+        return self.row.closed_at
+
+    @strawberry.field(
+        description="Incremented by every change; pass it to open and close mutations to "
+        "refuse a change based on stale data."
+    )
+    def version(self) -> int:
+        return int(self.row.version)
+
+    @strawberry.field(description="When the cycle was created.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
+
+
+# --- assessments and ratings --------------------------------------------------------------
+
+
+@strawberry.type(
+    description="Ratings of one employee (the subject) by one assessor. Visible to its "
+    "assessor (drafts too), HR admins, and once submitted to the subject and the managers "
+    "above them; a peer sees only what they wrote."
+)
+class Assessment(relay.Node):
+    pk: strawberry.Private[uuid.UUID]
+    row: strawberry.Private[Any]
+    kind: AssessmentKind = strawberry.field(description="Who rates whom.")  # type: ignore[valid-type]
+    status: AssessmentStatus = strawberry.field(description="Draft or submitted.")  # type: ignore[valid-type]
+    source: AssessmentSource = strawberry.field(description="Written here or imported.")  # type: ignore[valid-type]
+    submitted_at: dt.datetime | None = strawberry.field(
+        description="When it was submitted (for imports: the date rated); null while a draft."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> Assessment:
+        return cls(
+            pk=row.id,
+            row=row,
+            kind=AssessmentKind(row.kind),
+            status=AssessmentStatus(row.status),
+            source=AssessmentSource(row.source),
+            submitted_at=row.submitted_at,
+        )
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Assessment | None]:
+        rows = await _rows(info, queries.assessments_by_id, node_ids)
+        return [cls.from_row(r) if r is not None and await can_see(info, r) else None for r in rows]
+
+    @strawberry.field(description="The employee assessed.")
+    async def subject(self, info: Info) -> EmployeeRef | None:
+        return await _employee(info, self.row.subject_id)
+
+    @strawberry.field(
+        description="Who wrote it; null for imports without an assessor and for service "
+        "accounts. A PEER assessor is shown only to themself, the managers above the "
+        "subject and HR admins: peer feedback is anonymous to its subject."
+    )
+    async def assessor(self, info: Info) -> EmployeeRef | None:
+        principal = await info.context.principal()
+        reach = await info.context.reach()
+        if not policies.can_see_assessor(
+            principal,
+            reach,
+            kind=self.row.kind,
+            subject_id=self.row.subject_id,
+            assessor_id=self.row.assessor_id,
+        ):
+            return None
+        return await _employee(info, self.row.assessor_id)
+
+    @strawberry.field(description="For PEER assessments: who invited the peer.")
+    async def invited_by(self, info: Info) -> EmployeeRef | None:
+        return await _employee(info, self.row.invited_by_id)
+
+    @strawberry.field(description="The cycle it belongs to; null for ad-hoc assessments.")
+    async def cycle(self, info: Info) -> AssessmentCycle | None:
+        if self.row.cycle_id is None:
+            return None
+        row = await info.context.loader(queries.cycles_by_id).load(self.row.cycle_id)
+        return AssessmentCycle.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The ratings, by competency category and name.")
+    async def ratings(self, info: Info) -> list[Rating]:
+        rows = await info.context.loader(queries.ratings_by_assessment).load(self.pk)
+        return [Rating(row=r, assessment_row=self.row) for r in rows]
+
+    @strawberry.field(
+        description="Incremented by every change; pass it to `saveRatings` and "
+        "`submitAssessment` to refuse a change based on stale data."
+    )
+    def version(self) -> int:
+        return int(self.row.version)
+
+    @strawberry.field(description="When it was started.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="When it last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.row.updated_at
+
+
+@strawberry.type(description="A competency rated at a level of its scale, with the evidence.")
+class Rating:
+    row: strawberry.Private[Any]
+    assessment_row: strawberry.Private[Any]
+
+    @strawberry.field(description="The competency rated.")
+    async def competency(self, info: Info) -> Competency:
+        return await _competency(info, self.row.competency_id)
+
+    @strawberry.field(description="Level on the competency's scale, 1 = lowest.")
+    def level(self) -> int:
+        return int(self.row.level)
+
+    @strawberry.field(description="Name of the level on the competency's scale.")
+    async def level_name(self, info: Info) -> str | None:
+        return await _level_name(info, self.row.competency_id, self.row.level)
+
+    @strawberry.field(description="What the rating rests on (at most 4000 characters).")
+    def evidence(self) -> str | None:
+        return self.row.evidence  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The assessment the rating belongs to: its kind, assessor, date.")
+    def assessment(self) -> Assessment:
+        return Assessment.from_row(self.assessment_row)
+
+    @strawberry.field(description="When the rating was last changed.")
+    def updated_at(self) -> dt.datetime:
+        return self.row.updated_at  # type: ignore[no-any-return]
+
+
+async def _ratings_behind(
+    info: Info, competency_id: uuid.UUID, assessment_ids: Sequence[uuid.UUID] | None
+) -> list[Rating]:
+    """The ratings a current level rests on, newest first, those the caller may see."""
+    if not assessment_ids:
+        return []
+    ids = list(assessment_ids)
+    found = await info.context.loader(queries.ratings_by_key).load_many(
+        [(a, competency_id) for a in ids]
+    )
+    parents = await info.context.loader(queries.assessments_by_id).load_many(ids)
+    out = []
+    for rating, parent in zip(found, parents, strict=True):
+        if rating is not None and parent is not None and await can_see(info, parent):
+            out.append(Rating(row=rating, assessment_row=parent))
+    return out
+
+
+# --- current proficiency ------------------------------------------------------------------
+
+RESOLUTION = (
+    "Resolved from submitted ratings: of the kinds in the configured order (default "
+    "CALIBRATION, MANAGER, PEER, SELF) the first with a rating wins, preferring fresh "
+    "ratings to stale ones; for PEER, the mean of each peer's latest rating rounded to one "
+    "decimal (half away from zero); otherwise the latest rating of the kind."
+)
+
+
+@strawberry.type(description="An employee's current level of one competency. " + RESOLUTION)
+class CurrentProficiency:
+    row: strawberry.Private[Any]
+    level: float = strawberry.field(
+        description="Current level on the competency's scale; may have one decimal (peer mean)."
+    )
+    stale: bool = strawberry.field(
+        description="Every rating behind it is older than the configured age (default 365 days)."
+    )
+    as_of: dt.datetime = strawberry.field(description="When the newest rating behind it was given.")
+
+    @strawberry.field(description="The kind of rating the level comes from.")
+    def source(self) -> AssessmentKind:  # type: ignore[valid-type]
+        return AssessmentKind(self.row.source_kind)
+
+    @strawberry.field(description="The competency.")
+    async def competency(self, info: Info) -> Competency:
+        return await _competency(info, self.row.competency_id)
+
+    @strawberry.field(description="Name of the nearest level on the competency's scale.")
+    async def level_name(self, info: Info) -> str | None:
+        return await _level_name(info, self.row.competency_id, self.level)
+
+    @strawberry.field(
+        description="The ratings the level rests on (several for a peer mean), newest first."
+    )
+    async def ratings(self, info: Info) -> list[Rating]:
+        return await _ratings_behind(info, self.row.competency_id, self.row.assessment_ids)
+
+
+async def _current(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    return await queries.current_by_employee(ctx, rules(ctx), ids)
+
+
+async def current_proficiencies(info: Info, employee_id: uuid.UUID) -> list[CurrentProficiency]:
+    """``Employee.currentProficiencies``: private career data."""
+    if not policies.can_see_private(await info.context.reach(), employee_id):
+        raise Forbidden()
+    rows = await info.context.loader(_current).load(employee_id)
+    return [
+        CurrentProficiency(row=r, level=float(r.level), stale=r.stale, as_of=r.as_of) for r in rows
+    ]
+
+
+# --- gap analysis -------------------------------------------------------------------------
+
+GAP_DESC = (
+    "`requiredLevel − currentLevel`, signed: positive is the shortfall, zero or negative "
+    "means the requirement is met; null when unassessed."
+)
+READINESS_DESC = (
+    "How ready the employee is for the role, in [0, 1]: Σ wᵢ·min(cᵢ / rᵢ, 1) / Σ wᵢ over the "
+    "role's expectations, with weight wᵢ, required level rᵢ and current level cᵢ (an "
+    "unassessed expectation counts 0; exceeding one does not make up for another). Stale "
+    "ratings count like fresh ones (see `staleCount`). Rounded to 4 decimals; null for a "
+    "role without expectations."
+)
+
+
+@strawberry.type(description="One expectation of a role compared with the employee's current level.")
+class CompetencyGap:
+    row: strawberry.Private[Any]
+    required_level: int = strawberry.field(description="Level the role requires.")
+    current_level: float | None = strawberry.field(
+        description="The employee's current level; null when unassessed."
+    )
+    gap: float | None = strawberry.field(description=GAP_DESC)
+    status: GapStatus = strawberry.field(description="How the current level compares.")  # type: ignore[valid-type]
+    weight: float = strawberry.field(description="Weight of the expectation in readiness.")
+    core: bool = strawberry.field(description="A core competency of the role.")
+    stale: bool = strawberry.field(description="The current level rests on stale ratings only.")
+    as_of: dt.datetime | None = strawberry.field(
+        description="When the newest rating behind the current level was given."
+    )
+
+    @classmethod
+    def from_row(cls, r: Any) -> CompetencyGap:
+        return cls(
+            row=r,
+            required_level=r.required_level,
+            current_level=r.current_level,
+            gap=r.gap,
+            status=GapStatus(r.status),
+            weight=float(r.weight),
+            core=r.core,
+            stale=r.stale,
+            as_of=r.as_of,
+        )
+
+    @property
+    def weighted_gap(self) -> float:
+        return self.weight * (self.gap or 0.0)
+
+    @strawberry.field(description="The competency.")
+    async def competency(self, info: Info) -> Competency:
+        return await _competency(info, self.row.competency_id)
+
+    @strawberry.field(description="The kind of rating the current level comes from.")
+    def source(self) -> AssessmentKind | None:  # type: ignore[valid-type]
+        return AssessmentKind(self.row.source_kind) if self.row.source_kind else None
+
+    @strawberry.field(
+        description="The ratings behind the current level, newest first: who gave them and "
+        "when (a peer's name only where the caller may see it)."
+    )
+    async def ratings(self, info: Info) -> list[Rating]:
+        return await _ratings_behind(info, self.row.competency_id, self.row.assessment_ids)
+
+
+LIMIT_ARG = strawberry.argument(description="At most this many (1 to 20).")
+
+
+def _limit(n: int) -> int:
+    return max(1, min(n, 20))
+
+
+@strawberry.type(
+    description="An employee compared with a role's expectations: per expectation the "
+    "required and current level, gap and status, with the ratings behind it; overall "
+    "readiness, strengths and the top gaps."
+)
+class GapAnalysis:
+    role_row: strawberry.Private[Any]
+    rows: strawberry.Private[list[Any]]
+    relation: GapRelation = strawberry.field(description="How the role relates to the employee.")  # type: ignore[valid-type]
+
+    @strawberry.field(description="The role compared against.")
+    def role(self) -> Role:
+        return Role.from_row(self.role_row)
+
+    @strawberry.field(description=READINESS_DESC)
+    def readiness(self) -> float | None:
+        return float(self.rows[0].readiness) if self.rows else None
+
+    def _items(self) -> list[CompetencyGap]:
+        return [CompetencyGap.from_row(r) for r in self.rows]
+
+    @strawberry.field(
+        description="Every expectation of the role: core first, then by weight and name."
+    )
+    def expectations(self) -> list[CompetencyGap]:
+        return self._items()
+
+    @strawberry.field(
+        description="Expectations below the required level, largest weight × gap first "
+        "(ties: core first, then larger gap). Unassessed ones are not gaps (see "
+        "`unassessedCount`)."
+    )
+    def top_gaps(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[CompetencyGap]:
+        below = [g for g in self._items() if g.status == GapStatus.BELOW]
+        below.sort(key=lambda g: (-g.weighted_gap, not g.core, -(g.gap or 0)))
+        return below[: _limit(limit)]
+
+    @strawberry.field(
+        description="Expectations met or exceeded, furthest above the requirement first, "
+        "then by weight."
+    )
+    def strengths(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[CompetencyGap]:
+        met = [g for g in self._items() if g.status in (GapStatus.MEETS, GapStatus.EXCEEDS)]
+        met.sort(key=lambda g: (g.gap or 0.0, -g.weight))
+        return met[: _limit(limit)]
+
+    @strawberry.field(description="Expectations met (status MEETS).")
+    def meets_count(self) -> int:
+        return sum(1 for r in self.rows if r.status == GapStatusValue.MEETS)
+
+    @strawberry.field(description="Expectations exceeded (status EXCEEDS).")
+    def exceeds_count(self) -> int:
+        return sum(1 for r in self.rows if r.status == GapStatusValue.EXCEEDS)
+
+    @strawberry.field(description="Expectations below the required level (status BELOW).")
+    def below_count(self) -> int:
+        return sum(1 for r in self.rows if r.status == GapStatusValue.BELOW)
+
+    @strawberry.field(description="Expectations without a current level (status UNASSESSED).")
+    def unassessed_count(self) -> int:
+        return sum(1 for r in self.rows if r.status == GapStatusValue.UNASSESSED)
+
+    @strawberry.field(description="Expectations whose current level rests on stale ratings.")
+    def stale_count(self) -> int:
+        return sum(1 for r in self.rows if r.stale)
+
+
+async def _gaps(ctx: Any, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> list[list[Any]]:
+    return await queries.gap_rows(ctx, rules(ctx), keys)
+
+
+async def gap_analyses(
+    info: Info, employee_row: Any, role_id: uuid.UUID | None
+) -> list[GapAnalysis]:
+    """``Employee.gapAnalysis``: for ``role_id``, or the current role and each next role."""
+    if not policies.can_see_private(await info.context.reach(), employee_row.id):
+        raise Forbidden()
+    roles_loader = info.context.loader(framework_queries.roles_by_id)
+    targets: list[tuple[uuid.UUID, Any]] = []
+    if role_id is not None and await roles_loader.load(role_id) is None:
+        raise UserInputError.one("roleId", "no such role")
+    if role_id is not None:
+        relation = GapRelation.OTHER_ROLE
+        if role_id == employee_row.role_id:
+            relation = GapRelation.CURRENT_ROLE
+        elif employee_row.role_id is not None:
+            moves = await info.context.loader(framework_queries.moves_from).load(
+                employee_row.role_id
+            )
+            if any(m.to_role_id == role_id and m.kind == "PROMOTION" for m in moves):
+                relation = GapRelation.NEXT_ROLE
+        targets.append((role_id, relation))
+    elif employee_row.role_id is not None:
+        moves = await info.context.loader(framework_queries.moves_from).load(employee_row.role_id)
+        targets.append((employee_row.role_id, GapRelation.CURRENT_ROLE))
+        targets += [(m.to_role_id, GapRelation.NEXT_ROLE) for m in moves if m.kind == "PROMOTION"]
+    role_rows = await roles_loader.load_many([t[0] for t in targets])
+    found = await info.context.loader(_gaps).load_many([(employee_row.id, t[0]) for t in targets])
+    return [
+        GapAnalysis(role_row=role, rows=list(rows), relation=relation)
+        for (_, relation), role, rows in zip(targets, role_rows, found, strict=True)
+        if role is not None
+    ]
+
+
+# --- team skills matrix -------------------------------------------------------------------
+
+
+@strawberry.type(description="One cell of a skills matrix: a person and a competency.")
+class SkillCell:
+    data: strawberry.Private[dict[str, Any]]
+    required_level: int = strawberry.field(description="Level the person's target role requires.")
+    current_level: float | None = strawberry.field(
+        description="The person's current level; null when unassessed."
+    )
+    gap: float | None = strawberry.field(description=GAP_DESC)
+    status: GapStatus = strawberry.field(description="How the current level compares.")  # type: ignore[valid-type]
+    stale: bool = strawberry.field(description="The current level rests on stale ratings only.")
+    weight: float = strawberry.field(description="Weight of the expectation in the target role.")
+
+    @classmethod
+    def from_data(cls, d: dict[str, Any]) -> SkillCell:
+        return cls(
+            data=d,
+            required_level=int(d["required_level"]),
+            current_level=d["current_level"],
+            gap=d["gap"],
+            status=GapStatus(d["status"]),
+            stale=bool(d["stale"]),
+            weight=float(d["weight"]),
+        )
+
+    @strawberry.field(description="The competency (the column).")
+    async def competency(self, info: Info) -> Competency:
+        return await _competency(info, self.data["competency_id"])
+
+    @strawberry.field(description="The kind of rating the current level comes from.")
+    def source(self) -> AssessmentKind | None:  # type: ignore[valid-type]
+        kind = self.data.get("source_kind")
+        return AssessmentKind(kind) if kind else None
+
+
+@strawberry.type(description="One person of a skills matrix with a cell per expectation.")
+class TeamSkillsRow:
+    employee_row: strawberry.Private[Any]
+    target_role_id: strawberry.Private[uuid.UUID | None]
+    readiness: float | None = strawberry.field(description=READINESS_DESC)
+    cells: list[SkillCell] = strawberry.field(
+        description="One cell per expectation of the target role, in the order of the "
+        "matrix's `competencies`; competencies the role does not expect have no cell."
+    )
+
+    @strawberry.field(description="The person (the row).")
+    def employee(self) -> EmployeeRef:
+        from service.people.types import Employee
+
+        return Employee.from_row(self.employee_row)
+
+    @strawberry.field(
+        description="The role compared against; null without a role (or a next role)."
+    )
+    async def role(self, info: Info) -> Role | None:
+        if self.target_role_id is None:
+            return None
+        row = await info.context.loader(framework_queries.roles_by_id).load(self.target_role_id)
+        return Role.from_row(row) if row is not None else None
+
+
+@strawberry.type(
+    description="A team's people (rows, paginated) against the competencies their roles "
+    "expect (columns), with current level, required level, gap and status in each cell."
+)
+class TeamSkillsMatrix:
+    column_ids: strawberry.Private[list[uuid.UUID]]
+    rows: Connection[TeamSkillsRow] = strawberry.field(
+        description="The rows of this page, by name."
+    )
+
+    @strawberry.field(
+        description="The columns: every competency expected of anyone in the team (all "
+        "pages), by category and name."
+    )
+    async def competencies(self, info: Info) -> list[Competency]:
+        found = await info.context.loader(framework_queries.competencies_by_id).load_many(
+            self.column_ids
+        )
+        return [Competency.from_row(r) for r in found if r is not None]
+
+
+# --- organization patterns ----------------------------------------------------------------
+
+GROUP_TYPES = {
+    "ORG_UNIT": "org_unit",
+    "JOB_FAMILY": "job_family",
+    "LEVEL": "level",
+    "COMPETENCY": "competency",
+}
+
+
+@strawberry.type(
+    description="Aggregated gaps of one group of people. Figures are null when the group "
+    "is suppressed for being too small."
+)
+class SkillGapGroup:
+    group_by: strawberry.Private[str]
+    row: strawberry.Private[Any]
+    headcount: int = strawberry.field(
+        description="People in the group (active employees with a role)."
+    )
+    assessed_share: float | None = strawberry.field(
+        description="Share of the group's expectations (person × competency) with a current "
+        "level, in [0, 1]."
+    )
+    mean_gap: float | None = strawberry.field(
+        description="Mean shortfall over assessed expectations: mean of max(required − "
+        "current, 0), in scale levels."
+    )
+    met_share: float | None = strawberry.field(
+        description="Share of assessed expectations met or exceeded, in [0, 1]."
+    )
+
+    @strawberry.field(description="With groupBy ORG_UNIT: the unit; null for people without one.")
+    async def org_unit(self, info: Info) -> OrgUnitRef | None:
+        from service.people.types import _org_unit
+
+        return await _org_unit(info, self.row.group_id) if self.group_by == "ORG_UNIT" else None
+
+    @strawberry.field(description="With groupBy JOB_FAMILY: the family.")
+    async def job_family(self, info: Info) -> JobFamily | None:
+        if self.group_by != "JOB_FAMILY":
+            return None
+        row = await info.context.loader(framework_queries.job_families_by_id).load(
+            self.row.group_id
+        )
+        return JobFamily.from_row(row) if row is not None else None
+
+    @strawberry.field(description="With groupBy LEVEL: the level.")
+    async def level(self, info: Info) -> Level | None:
+        if self.group_by != "LEVEL":
+            return None
+        row = await info.context.loader(framework_queries.levels_by_id).load(self.row.group_id)
+        return Level.from_row(row) if row is not None else None
+
+    @strawberry.field(description="With groupBy COMPETENCY: the competency.")
+    async def competency(self, info: Info) -> Competency | None:
+        if self.group_by != "COMPETENCY":
+            return None
+        return await _competency(info, self.row.group_id)
+
+    @strawberry.field(
+        description="Up to 3 competencies with the largest mean shortfall in the group, "
+        "largest first; only those with a shortfall."
+    )
+    async def weakest_competencies(self, info: Info) -> list[Competency]:
+        found = await info.context.loader(framework_queries.competencies_by_id).load_many(
+            list(self.row.weakest_ids or [])
+        )
+        return [Competency.from_row(r) for r in found if r is not None]
+
+
+@strawberry.type(
+    description="Organization patterns: skill gaps aggregated by org unit, job family, "
+    "competency or level, against each person's current role."
+)
+class SkillGapSummary:
+    groups: list[SkillGapGroup] = strawberry.field(
+        description="Groups large enough to report, by name (levels by rank)."
+    )
+    suppressed_group_count: int = strawberry.field(
+        description="Groups left out for having fewer people than `minGroupSize`."
+    )
+    min_group_size: int = strawberry.field(
+        description="Smallest group reported (setting CAREERPATH_ASSESSMENTS__MIN_GROUP_SIZE)."
+    )

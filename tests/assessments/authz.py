@@ -1,0 +1,349 @@
+"""Authorization matrix entries of assessments (see tests/authz_matrix.py).
+
+The subject is Alice; Max manages her, Mia manages another team, Bob is her peer, Ada is
+an HR admin. Objects an operation needs are created in organization A while building it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from service.assessments import service as assessments
+from service.db import ConnectionExecutor
+from service.framework import transfer
+from service.framework.models import competencies
+from tests.assessments.conftest import principal_of
+from tests.authz_matrix import (
+    ADMIN_ONLY_WRITE,
+    FORBIDDEN,
+    HIDDEN,
+    UNAUTHENTICATED,
+    Entry,
+    Op,
+    Result,
+    Row,
+    World,
+    admin_only_read,
+    allowed,
+    shows_subject,
+)
+
+FRAMEWORK = """
+version: 1
+scales:
+  - key: three
+    name: Three steps
+    levels: [{value: 1, name: Low}, {value: 2, name: Mid}, {value: 3, name: High}]
+levels:
+  - {key: l1, name: Level 1, rank: 1}
+jobFamilies:
+  - {key: eng, name: Engineering}
+competencies:
+  - {key: coding, name: Coding, scale: three}
+roles:
+  - key: engineer
+    family: eng
+    level: l1
+    title: Engineer
+    expectations:
+      - {competency: coding, requiredLevel: 2}
+"""
+
+
+def _state(w: World) -> dict[str, Any]:
+    return w.__dict__.setdefault("_assessments", {})  # type: ignore[no-any-return]
+
+
+async def _as(w: World, key: str, fn: Any, *args: Any, scopes: str = "career:employee") -> Any:
+    async with w.org.runtime.db.transaction(w.org.id) as conn:
+        return await fn(ConnectionExecutor(conn), principal_of(w.org, key, scopes), *args)
+
+
+async def competency(w: World) -> Any:
+    """The world's competency, importing the small framework on first use."""
+    state = _state(w)
+    if "competency" not in state:
+        await w.org.run(transfer.import_framework, FRAMEWORK)
+        async with w.org.runtime.db.transaction(w.org.id) as conn:
+            state["competency"] = (await conn.execute(select(competencies))).one()
+    return state["competency"]
+
+
+async def new_cycle(w: World, *, open_it: bool = False) -> Any:
+    data = assessments.CycleInput(
+        name=f"Review {secrets.token_hex(3)}",
+        starts_on=dt.date(2026, 6, 1),
+        ends_on=dt.date(2026, 6, 30),
+        kinds=["SELF", "MANAGER", "PEER", "CALIBRATION"],
+    )
+    row = await w.org.run(assessments.create_cycle, data)
+    if open_it:
+        row = await w.org.run(assessments.open_cycle, row.id)
+    _state(w)["cycle"] = row
+    return row
+
+
+async def self_draft(w: World, *, rated: bool = False) -> Any:
+    """A draft SELF assessment of Alice, optionally with a rating."""
+    row = await _as(w, "alice", assessments.start_assessment, w.subject.id, "SELF")
+    if rated:
+        comp = await competency(w)
+        row = await _as(
+            w, "alice", assessments.save_ratings, row.id, [assessments.RatingInput(comp.id, 2)]
+        )
+    _state(w)["assessment"] = row
+    return row
+
+
+async def submitted_self(w: World) -> Any:
+    row = await self_draft(w, rated=True)
+    return await _as(w, "alice", assessments.submit_assessment, row.id)
+
+
+def cycle_markers(w: World) -> set[str]:
+    cycle = _state(w)["cycle"]
+    return {w.gid("AssessmentCycle", cycle), cycle.name}
+
+
+def assessment_markers(w: World) -> set[str]:
+    return w.subject_markers() | {w.gid("Assessment", _state(w)["assessment"])}
+
+
+def shows_cycle(result: Result) -> None:
+    assert result.world.gid("AssessmentCycle", _state(result.world)["cycle"]) in result.response.text
+
+
+def shows_assessment(result: Result) -> None:
+    gid = result.world.gid("Assessment", _state(result.world)["assessment"])
+    assert gid in result.response.text, result.body
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+async def assessment_cycles(w: World) -> Op:
+    await new_cycle(w)
+    return Op("{ assessmentCycles(first: 100) { nodes { id name status kinds } } }")
+
+
+async def assessments_list(w: World) -> Op:
+    await submitted_self(w)
+    return Op(
+        "{ assessments(first: 100) { nodes { id kind status subject { id email } "
+        "ratings { level evidence } } } }"
+    )
+
+
+async def team_skills_matrix(w: World) -> Op:
+    await competency(w)
+    return Op(
+        "query($m: ID) { teamSkillsMatrix(managerId: $m, scope: ALL, first: 50) { "
+        "competencies { key } rows { totalCount nodes { employee { id email } readiness "
+        "cells { status } } } } }",
+        {"m": w.gid("Employee", w.org.people["manager"])},
+    )
+
+
+async def skill_gap_summary(w: World) -> Op:
+    await competency(w)
+    return Op(
+        "{ skillGapSummary(groupBy: ORG_UNIT) { suppressedGroupCount minGroupSize "
+        "groups { headcount meanGap orgUnit { name } } } }"
+    )
+
+
+def summary_answers(result: Result) -> None:
+    assert result.value["minGroupSize"] == 5
+
+
+# --- mutations ----------------------------------------------------------------------------
+
+
+def create_cycle(w: World) -> Op:
+    return Op(
+        "mutation($i: CreateAssessmentCycleInput!) { createAssessmentCycle(input: $i) "
+        "{ cycle { id status } userErrors { field code } } }",
+        {
+            "i": {
+                "name": "2026 year-end review",
+                "startsOn": "2026-12-01",
+                "endsOn": "2026-12-31",
+                "kinds": ["SELF", "MANAGER"],
+            }
+        },
+    )
+
+
+async def open_cycle(w: World) -> Op:
+    cycle = await new_cycle(w)
+    return Op(
+        "mutation($i: AssessmentCycleTransitionInput!) { openAssessmentCycle(input: $i) "
+        "{ cycle { id status } userErrors { field code } } }",
+        {"i": {"id": w.gid("AssessmentCycle", cycle)}},
+    )
+
+
+async def close_cycle(w: World) -> Op:
+    cycle = await new_cycle(w, open_it=True)
+    return Op(
+        "mutation($i: AssessmentCycleTransitionInput!) { closeAssessmentCycle(input: $i) "
+        "{ cycle { id status } userErrors { field code } } }",
+        {"i": {"id": w.gid("AssessmentCycle", cycle)}},
+    )
+
+
+def start_assessment(w: World) -> Op:
+    return Op(
+        "mutation($i: StartAssessmentInput!) { startAssessment(input: $i) "
+        "{ assessment { id kind subject { id } } userErrors { field code } } }",
+        {"i": {"subjectId": w.gid("Employee", w.subject), "kind": "MANAGER"}},
+    )
+
+
+async def save_ratings(w: World) -> Op:
+    draft = await self_draft(w)
+    comp = await competency(w)
+    return Op(
+        "mutation($i: SaveRatingsInput!) { saveRatings(input: $i) "
+        "{ assessment { id ratings { level } } userErrors { field code } } }",
+        {
+            "i": {
+                "assessmentId": w.gid("Assessment", draft),
+                "ratings": [{"competencyId": w.gid("Competency", comp), "level": 3}],
+            }
+        },
+    )
+
+
+async def submit_assessment(w: World) -> Op:
+    draft = await self_draft(w, rated=True)
+    return Op(
+        "mutation($i: SubmitAssessmentInput!) { submitAssessment(input: $i) "
+        "{ assessment { id status } userErrors { field code } } }",
+        {"i": {"assessmentId": w.gid("Assessment", draft)}},
+    )
+
+
+def invite_peer(w: World) -> Op:
+    return Op(
+        "mutation($i: InvitePeerAssessorInput!) { invitePeerAssessor(input: $i) "
+        "{ assessment { id kind } userErrors { field code } } }",
+        {
+            "i": {
+                "subjectId": w.gid("Employee", w.subject),
+                "peerId": w.gid("Employee", w.org.people["carol"]),
+            }
+        },
+    )
+
+
+async def calibrate(w: World) -> Op:
+    comp = await competency(w)
+    return Op(
+        "mutation($i: CalibrateRatingsInput!) { calibrateRatings(input: $i) "
+        "{ assessment { id kind status } userErrors { field code } } }",
+        {
+            "i": {
+                "subjectId": w.gid("Employee", w.subject),
+                "ratings": [{"competencyId": w.gid("Competency", comp), "level": 2}],
+            }
+        },
+    )
+
+
+async def import_ratings(w: World) -> Op:
+    comp = await competency(w)
+    return Op(
+        "mutation($i: ImportRatingsInput!) { importRatings(input: $i) "
+        "{ importedCount userErrors { field code } } }",
+        {
+            "i": {
+                "ratings": [
+                    {
+                        "subjectId": w.gid("Employee", w.subject),
+                        "competencyId": w.gid("Competency", comp),
+                        "level": 2,
+                        "kind": "MANAGER",
+                        "ratedOn": "2025-06-30",
+                    }
+                ]
+            }
+        },
+    )
+
+
+#: Reads of private career data about the subject: self, their managers and admins.
+PRIVATE_READ = {
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: allowed(shows_assessment),
+    Row.OTHER_EMPLOYEE: HIDDEN,
+    Row.MANAGER_OF: allowed(shows_assessment),
+    Row.MANAGER_NOT_OF: HIDDEN,
+    Row.ADMIN: allowed(shows_assessment),
+    Row.SERVICE_ACCOUNT: FORBIDDEN,
+    Row.OTHER_ORG: HIDDEN,
+}
+#: Writes by one kind of caller only (everyone else FORBIDDEN; B's admin finds nothing).
+def only(*rows: Row) -> dict[Row, Any]:
+    out: dict[Row, Any] = {row: FORBIDDEN for row in Row}
+    out[Row.ANONYMOUS] = UNAUTHENTICATED
+    out[Row.OTHER_ORG] = HIDDEN
+    out.update({row: allowed() for row in rows})
+    return out
+
+
+AUTHZ = {
+    "Query.assessmentCycles": Entry(
+        assessment_cycles,
+        {
+            **{row: allowed(shows_cycle) for row in Row},
+            Row.ANONYMOUS: UNAUTHENTICATED,
+            Row.SERVICE_ACCOUNT: FORBIDDEN,
+            Row.OTHER_ORG: HIDDEN,
+        },
+        subject=cycle_markers,
+    ),
+    "Query.assessments": Entry(assessments_list, PRIVATE_READ, subject=assessment_markers),
+    "Query.teamSkillsMatrix": Entry(
+        team_skills_matrix,
+        {
+            Row.ANONYMOUS: UNAUTHENTICATED,
+            Row.SELF: FORBIDDEN,
+            Row.OTHER_EMPLOYEE: FORBIDDEN,
+            Row.MANAGER_OF: allowed(shows_subject),
+            Row.MANAGER_NOT_OF: FORBIDDEN,
+            Row.ADMIN: allowed(shows_subject),
+            Row.SERVICE_ACCOUNT: FORBIDDEN,
+            Row.OTHER_ORG: HIDDEN,
+        },
+    ),
+    "Query.skillGapSummary": Entry(skill_gap_summary, admin_only_read(summary_answers)),
+    "Mutation.createAssessmentCycle": Entry(create_cycle, ADMIN_ONLY_WRITE),
+    "Mutation.openAssessmentCycle": Entry(open_cycle, ADMIN_ONLY_WRITE, subject=cycle_markers),
+    "Mutation.closeAssessmentCycle": Entry(close_cycle, ADMIN_ONLY_WRITE, subject=cycle_markers),
+    "Mutation.startAssessment": Entry(start_assessment, only(Row.MANAGER_OF)),
+    "Mutation.saveRatings": Entry(save_ratings, only(Row.SELF), subject=assessment_markers),
+    "Mutation.submitAssessment": Entry(
+        submit_assessment, only(Row.SELF), subject=assessment_markers
+    ),
+    "Mutation.invitePeerAssessor": Entry(
+        invite_peer, only(Row.SELF, Row.MANAGER_OF, Row.ADMIN)
+    ),
+    "Mutation.calibrateRatings": Entry(calibrate, ADMIN_ONLY_WRITE),
+    "Mutation.importRatings": Entry(import_ratings, ADMIN_ONLY_WRITE),
+}
+
+
+async def _assessment_node(w: World) -> str:
+    return w.gid("Assessment", await submitted_self(w))
+
+
+async def _cycle_node(w: World) -> str:
+    return w.gid("AssessmentCycle", await new_cycle(w))
+
+
+NODES = {"Assessment": _assessment_node, "AssessmentCycle": _cycle_node}
