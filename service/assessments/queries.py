@@ -35,7 +35,6 @@ from service.assessments.models import (
     assessment_cycle_employees,
     assessment_cycles,
     assessments,
-    current_proficiencies,
     ratings,
 )
 from service.auth.policies import Reach
@@ -75,7 +74,8 @@ class Rules:
 def resolved_lateral(employee: str, competency: str) -> str:
     """SQL of a ``LATERAL`` subquery giving the current level of ``competency`` for
     ``employee`` (SQL expressions of the outer query) under the parameters of
-    ``Rules.params``: at most one row (level, source_kind, as_of, stale, assessment_ids)."""
+    ``Rules.params``: at most one row (level, source_kind, as_of, stale, assessment_ids).
+    The arguments are constant SQL of this module, never input; values are bound."""
     return f"""
         lateral (
             select cp.level, cp.source_kind, cp.as_of, cp.assessment_ids,
@@ -87,7 +87,7 @@ def resolved_lateral(employee: str, competency: str) -> str:
                      array_position(cast(:kind_order as text[]), cp.source_kind)
             limit 1
         )
-    """
+    """  # noqa: S608
 
 
 # --- the derived table --------------------------------------------------------------------
@@ -101,9 +101,7 @@ LOCK_SQL = text(
     order by id
     """
 )
-CLEAR_SQL = text(
-    "delete from current_proficiencies where employee_id = any(cast(:ids as uuid[]))"
-)
+CLEAR_SQL = text("delete from current_proficiencies where employee_id = any(cast(:ids as uuid[]))")
 # The latest submitted rating per employee, competency and kind (per peer for PEER), then
 # one row per kind: a peer mean rounds half away from zero (numeric `round`).
 REFRESH_SQL = text(
@@ -320,7 +318,7 @@ GAP_SQL = text(
     left join {resolved_lateral("p.employee_id", "x.competency_id")} cur on true
     window w as (partition by p.employee_id, p.role_id)
     order by p.employee_id, p.role_id, x.core desc, x.weight desc, c.name, c.id
-    """
+    """  # noqa: S608
 )
 
 
@@ -460,7 +458,9 @@ TARGETS = {
     "CURRENT_ROLE": ("t.role_id", ""),
     "NEXT_ROLE": (
         "nx.role_id",
-        "left join (" + NEXT_ROLE_SQL.format(roles="select role_id from team") + ") nx "
+        "left join ("  # noqa: S608 (constant fragments only)
+        + NEXT_ROLE_SQL.format(roles="select role_id from team")
+        + ") nx "
         "on nx.from_role_id = t.role_id",
     ),
 }

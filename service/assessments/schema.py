@@ -68,10 +68,8 @@ class AssessmentFilter:
         default=None, description="Written by this employee (your own ID: your to-do list)."
     )
     cycle_id: strawberry.ID | None = strawberry.field(default=None, description="In this cycle.")
-    kind: AssessmentKind | None = strawberry.field(default=None, description="Of this kind.")  # type: ignore[valid-type]
-    status: AssessmentStatus | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="In this status."
-    )
+    kind: AssessmentKind | None = strawberry.field(default=None, description="Of this kind.")
+    status: AssessmentStatus | None = strawberry.field(default=None, description="In this status.")
 
 
 @strawberry.input(description="Narrows `skillGapSummary` to some people or competencies.")
@@ -100,7 +98,7 @@ class AssessmentsQuery:
         self,
         info: Info,
         status: Annotated[
-            AssessmentCycleStatus | None,  # type: ignore[valid-type]
+            AssessmentCycleStatus | None,
             strawberry.argument(description="Only cycles in this status."),
         ] = None,
         first: int | None = None,
@@ -163,11 +161,11 @@ class AssessmentsQuery:
             strawberry.argument(description="Whose team; default the caller."),
         ] = None,
         scope: Annotated[
-            TeamScope,  # type: ignore[valid-type]
+            TeamScope,
             strawberry.argument(description="Direct reports only, or everyone below."),
         ] = TeamScope.DIRECT,
         against: Annotated[
-            RoleTarget,  # type: ignore[valid-type]
+            RoleTarget,
             strawberry.argument(description="Compare with the current or the next role."),
         ] = RoleTarget.CURRENT_ROLE,
         org_unit_id: Annotated[
@@ -227,7 +225,7 @@ class AssessmentsQuery:
         self,
         info: Info,
         group_by: Annotated[
-            SkillGapGroupBy,  # type: ignore[valid-type]
+            SkillGapGroupBy,
             strawberry.argument(description="How to group."),
         ],
         filter: Annotated[
@@ -241,9 +239,7 @@ class AssessmentsQuery:
         f = filter or SkillGapFilter()
         criteria = queries.SummaryFilter(
             org_unit_id=decode_optional(f.org_unit_id, "OrgUnit", ("filter", "orgUnitId")),
-            job_family_id=decode_optional(
-                f.job_family_id, "JobFamily", ("filter", "jobFamilyId")
-            ),
+            job_family_id=decode_optional(f.job_family_id, "JobFamily", ("filter", "jobFamilyId")),
             level_id=decode_optional(f.level_id, "Level", ("filter", "levelId")),
             competency_id=decode_optional(
                 f.competency_id, "Competency", ("filter", "competencyId")
@@ -289,7 +285,7 @@ class CreateAssessmentCycleInput:
     )
     starts_on: dt.date = strawberry.field(description="First day of the window.")
     ends_on: dt.date = strawberry.field(description="Last day of the window (the due date).")
-    kinds: list[AssessmentKind] = strawberry.field(  # type: ignore[valid-type]
+    kinds: list[AssessmentKind] = strawberry.field(
         description="Kinds of assessment the cycle collects (at least one)."
     )
     org_unit_id: strawberry.ID | None = strawberry.field(
@@ -321,7 +317,7 @@ class StartAssessmentInput:
     subject_id: strawberry.ID = strawberry.field(
         description="Whom to assess: yourself (SELF) or someone below you (MANAGER)."
     )
-    kind: AssessmentKind = strawberry.field(description="SELF or MANAGER.")  # type: ignore[valid-type]
+    kind: AssessmentKind = strawberry.field(description="SELF or MANAGER.")
     cycle_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="An open cycle that collects this kind and covers the subject; none "
@@ -384,8 +380,7 @@ class CalibrateRatingsInput:
     )
     cycle_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="The open or closed cycle calibrated, if any (it must collect "
-        "CALIBRATION).",
+        description="The open or closed cycle calibrated, if any (it must collect CALIBRATION).",
     )
 
 
@@ -394,7 +389,7 @@ class ImportedRatingInput:
     subject_id: strawberry.ID = strawberry.field(description="The employee rated.")
     competency_id: strawberry.ID = strawberry.field(description="The competency.")
     level: int = strawberry.field(description="A level of the competency's scale.")
-    kind: AssessmentKind = strawberry.field(description="Who rated.")  # type: ignore[valid-type]
+    kind: AssessmentKind = strawberry.field(description="Who rated.")
     assessor_id: strawberry.ID | None = strawberry.field(
         default=None, description="Who gave the rating, if known (SELF: the subject)."
     )
@@ -482,7 +477,7 @@ class AssessmentsMutation:
                 info.context, await info.context.principal(), data, d.errors
             )
 
-        return _cycle_payload(await run_mutation(info, act))
+        return _cycle_payload(await run_mutation(info, act, authorize=policies.require_admin))
 
     @strawberry.mutation(
         description="Open a DRAFT cycle: assessments can now be started and submitted in it."
@@ -497,7 +492,7 @@ class AssessmentsMutation:
                 info.context, await info.context.principal(), cycle_id, input.version
             )
 
-        return _cycle_payload(await run_mutation(info, act))
+        return _cycle_payload(await run_mutation(info, act, authorize=policies.require_admin))
 
     @strawberry.mutation(
         description="Close an OPEN cycle: drafts left in it can no longer be submitted." + ADMIN
@@ -511,7 +506,7 @@ class AssessmentsMutation:
                 info.context, await info.context.principal(), cycle_id, input.version
             )
 
-        return _cycle_payload(await run_mutation(info, act))
+        return _cycle_payload(await run_mutation(info, act, authorize=policies.require_admin))
 
     @strawberry.mutation(
         description="Start a draft assessment: SELF of yourself, or MANAGER of someone below "
@@ -535,7 +530,9 @@ class AssessmentsMutation:
                 d.errors,
             )
 
-        return _assessment_payload(await run_mutation(info, act))
+        return _assessment_payload(
+            await run_mutation(info, act, authorize=policies.require_private_reader)
+        )
 
     @strawberry.mutation(
         description="Add or replace ratings of your draft assessment (one per competency) "
@@ -564,7 +561,9 @@ class AssessmentsMutation:
                 input_errors=d.errors,
             )
 
-        return _assessment_payload(await run_mutation(info, act))
+        return _assessment_payload(
+            await run_mutation(info, act, authorize=policies.require_private_reader)
+        )
 
     @strawberry.mutation(
         description="Submit your draft assessment: it becomes immutable, visible to the "
@@ -579,7 +578,9 @@ class AssessmentsMutation:
                 info.context, await info.context.principal(), assessment_id, input.version
             )
 
-        return _assessment_payload(await run_mutation(info, act))
+        return _assessment_payload(
+            await run_mutation(info, act, authorize=policies.require_private_reader)
+        )
 
     @strawberry.mutation(
         description="Invite a colleague to assess someone as a peer: creates the peer's "
@@ -601,7 +602,9 @@ class AssessmentsMutation:
                 d.errors,
             )
 
-        return _assessment_payload(await run_mutation(info, act))
+        return _assessment_payload(
+            await run_mutation(info, act, authorize=policies.require_private_reader)
+        )
 
     @strawberry.mutation(
         description="Record a calibrated outcome for an employee as a submitted CALIBRATION "
@@ -622,7 +625,7 @@ class AssessmentsMutation:
                 d.errors,
             )
 
-        return _assessment_payload(await run_mutation(info, act))
+        return _assessment_payload(await run_mutation(info, act, authorize=policies.require_admin))
 
     @strawberry.mutation(
         description="Import ratings of past reviews: every row is checked, and either all "
@@ -659,7 +662,7 @@ class AssessmentsMutation:
                 input_errors=d.errors if len(input.ratings) <= limit else [],
             )
 
-        result, errors = await run_mutation(info, act)
+        result, errors = await run_mutation(info, act, authorize=policies.require_admin)
         return ImportRatingsPayload(
             imported_count=result.rating_count if result else 0,
             assessment_count=len(result.assessment_ids) if result else 0,

@@ -23,11 +23,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from service.assessments import events, queries
 from service.assessments.models import (
+    AssessmentCycleCoverage,
+    AssessmentCycleStatus,
     AssessmentKind,
     AssessmentSource,
     AssessmentStatus,
-    AssessmentCycleCoverage,
-    AssessmentCycleStatus,
     assessment_cycle_employees,
     assessment_cycles,
     assessments,
@@ -146,7 +146,7 @@ async def _load_assessment(
 async def _reach(db: Executor, principal: Principal) -> policies.Reach:
     cached = getattr(db, "reach", None)
     if cached is not None:  # the GraphQL context computes it once per request
-        return await cached()  # type: ignore[no-any-return]
+        return await cached()
     return await policies.compute_reach(db, principal)  # type: ignore[arg-type]
 
 
@@ -339,7 +339,9 @@ async def create_cycle(
     elif data.org_unit_id is not None:
         coverage = AssessmentCycleCoverage.ORG_UNIT
         if data.org_unit_id is not INVALID:
-            unit = await db.execute(select(org_units.c.id).where(org_units.c.id == data.org_unit_id))
+            unit = await db.execute(
+                select(org_units.c.id).where(org_units.c.id == data.org_unit_id)
+            )
             if unit.first() is None:
                 v.add(("input", "orgUnitId"), "no such org unit", ErrorCode.NOT_FOUND)
     elif data.employee_ids is not None:
@@ -380,7 +382,9 @@ async def create_cycle(
                 ends_on=data.ends_on,
                 kinds=kinds,
                 coverage=coverage.value,
-                org_unit_id=data.org_unit_id if coverage == AssessmentCycleCoverage.ORG_UNIT else None,
+                org_unit_id=data.org_unit_id
+                if coverage == AssessmentCycleCoverage.ORG_UNIT
+                else None,
             )
             .returning(*assessment_cycles.c)
         )
@@ -523,9 +527,7 @@ async def _authorize_kind(
 async def _insert_assessment(db: Executor, principal: Principal, **values: Any) -> Any:
     return (
         await db.execute(
-            insert(assessments)
-            .values(org_id=principal.org_id, **values)
-            .returning(*assessments.c)
+            insert(assessments).values(org_id=principal.org_id, **values).returning(*assessments.c)
         )
     ).one()
 

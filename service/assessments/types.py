@@ -423,7 +423,7 @@ class Rating:
 
     @strawberry.field(description="What the rating rests on (at most 4000 characters).")
     def evidence(self) -> str | None:
-        return self.row.evidence  # type: ignore[no-any-return]
+        return self.row.evidence
 
     @strawberry.field(description="The assessment the rating belongs to: its kind, assessor, date.")
     def assessment(self) -> Assessment:
@@ -431,7 +431,7 @@ class Rating:
 
     @strawberry.field(description="When the rating was last changed.")
     def updated_at(self) -> dt.datetime:
-        return self.row.updated_at  # type: ignore[no-any-return]
+        return self.row.updated_at
 
 
 async def _ratings_behind(
@@ -521,7 +521,9 @@ READINESS_DESC = (
 )
 
 
-@strawberry.type(description="One expectation of a role compared with the employee's current level.")
+@strawberry.type(
+    description="One expectation of a role compared with the employee's current level."
+)
 class CompetencyGap:
     row: strawberry.Private[Any]
     required_level: int = strawberry.field(description="Level the role requires.")

@@ -337,12 +337,9 @@ class Employee(relay.Node):
     @strawberry.field(
         description="The person's current level of every competency they have been rated "
         "on, by category and name. Private career data: visible to the person, the managers "
-        "above them and HR admins; FORBIDDEN for anyone else. "
-        + assessment_types.RESOLUTION
+        "above them and HR admins; FORBIDDEN for anyone else. " + assessment_types.RESOLUTION
     )
-    async def current_proficiencies(
-        self, info: Info
-    ) -> list[assessment_types.CurrentProficiency]:
+    async def current_proficiencies(self, info: Info) -> list[assessment_types.CurrentProficiency]:
         return await assessment_types.current_proficiencies(info, self.pk)
 
     @strawberry.field(

@@ -10,12 +10,9 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import select
-
 from service.assessments import service as assessments
 from service.db import ConnectionExecutor
-from service.framework import transfer
-from service.framework.models import competencies
+from service.framework import service as framework
 from tests.assessments.conftest import principal_of
 from tests.authz_matrix import (
     ADMIN_ONLY_WRITE,
@@ -32,27 +29,6 @@ from tests.authz_matrix import (
     shows_subject,
 )
 
-FRAMEWORK = """
-version: 1
-scales:
-  - key: three
-    name: Three steps
-    levels: [{value: 1, name: Low}, {value: 2, name: Mid}, {value: 3, name: High}]
-levels:
-  - {key: l1, name: Level 1, rank: 1}
-jobFamilies:
-  - {key: eng, name: Engineering}
-competencies:
-  - {key: coding, name: Coding, scale: three}
-roles:
-  - key: engineer
-    family: eng
-    level: l1
-    title: Engineer
-    expectations:
-      - {competency: coding, requiredLevel: 2}
-"""
-
 
 def _state(w: World) -> dict[str, Any]:
     return w.__dict__.setdefault("_assessments", {})  # type: ignore[no-any-return]
@@ -64,13 +40,23 @@ async def _as(w: World, key: str, fn: Any, *args: Any, scopes: str = "career:emp
 
 
 async def competency(w: World) -> Any:
-    """The world's competency, importing the small framework on first use."""
-    state = _state(w)
-    if "competency" not in state:
-        await w.org.run(transfer.import_framework, FRAMEWORK)
-        async with w.org.runtime.db.transaction(w.org.id) as conn:
-            state["competency"] = (await conn.execute(select(competencies))).one()
-    return state["competency"]
+    """A new competency on a new 3-step scale (other entries may rework the world's
+    framework, so each operation makes its own)."""
+    suffix = secrets.token_hex(4)
+    scale = await w.org.run(
+        framework.create_scale,
+        framework.ScaleInput(
+            key=f"scale-{suffix}",
+            name=f"Scale {suffix}",
+            levels=[framework.ScaleLevelInput(name) for name in ("Low", "Mid", "High")],
+        ),
+    )
+    return await w.org.run(
+        framework.create_competency,
+        framework.CompetencyInput(
+            key=f"coding-{suffix}", name=f"Coding {suffix}", scale_id=scale.id
+        ),
+    )
 
 
 async def new_cycle(w: World, *, open_it: bool = False) -> Any:
@@ -114,7 +100,9 @@ def assessment_markers(w: World) -> set[str]:
 
 
 def shows_cycle(result: Result) -> None:
-    assert result.world.gid("AssessmentCycle", _state(result.world)["cycle"]) in result.response.text
+    assert (
+        result.world.gid("AssessmentCycle", _state(result.world)["cycle"]) in result.response.text
+    )
 
 
 def shows_assessment(result: Result) -> None:
@@ -287,6 +275,8 @@ PRIVATE_READ = {
     Row.SERVICE_ACCOUNT: FORBIDDEN,
     Row.OTHER_ORG: HIDDEN,
 }
+
+
 #: Writes by one kind of caller only (everyone else FORBIDDEN; B's admin finds nothing).
 def only(*rows: Row) -> dict[Row, Any]:
     out: dict[Row, Any] = {row: FORBIDDEN for row in Row}
@@ -330,9 +320,7 @@ AUTHZ = {
     "Mutation.submitAssessment": Entry(
         submit_assessment, only(Row.SELF), subject=assessment_markers
     ),
-    "Mutation.invitePeerAssessor": Entry(
-        invite_peer, only(Row.SELF, Row.MANAGER_OF, Row.ADMIN)
-    ),
+    "Mutation.invitePeerAssessor": Entry(invite_peer, only(Row.SELF, Row.MANAGER_OF, Row.ADMIN)),
     "Mutation.calibrateRatings": Entry(calibrate, ADMIN_ONLY_WRITE),
     "Mutation.importRatings": Entry(import_ratings, ADMIN_ONLY_WRITE),
 }

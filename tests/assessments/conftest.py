@@ -160,9 +160,7 @@ async def rate(
     row = await act(
         org, assessor, assessments.start_assessment, org.people[subject].id, kind, cycle_id
     )
-    await act(
-        org, assessor, assessments.save_ratings, row.id, [r(c, v) for c, v in levels.items()]
-    )
+    await act(org, assessor, assessments.save_ratings, row.id, [r(c, v) for c, v in levels.items()])
     return await act(org, assessor, assessments.submit_assessment, row.id)
 
 
