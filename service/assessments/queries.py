@@ -25,6 +25,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -42,6 +43,36 @@ from service.auth.principal import Principal
 from service.config import AssessmentSettings
 from service.db import Executor
 from service.framework.models import competencies
+
+
+class GapStatus(StrEnum):
+    MEETS = "MEETS"
+    BELOW = "BELOW"
+    EXCEEDS = "EXCEEDS"
+    UNASSESSED = "UNASSESSED"
+
+
+class GapRelation(StrEnum):
+    CURRENT_ROLE = "CURRENT_ROLE"
+    NEXT_ROLE = "NEXT_ROLE"
+    OTHER_ROLE = "OTHER_ROLE"
+
+
+class TeamScope(StrEnum):
+    DIRECT = "DIRECT"
+    ALL = "ALL"
+
+
+class RoleTarget(StrEnum):
+    CURRENT_ROLE = "CURRENT_ROLE"
+    NEXT_ROLE = "NEXT_ROLE"
+
+
+class SkillGapGroupBy(StrEnum):
+    ORG_UNIT = "ORG_UNIT"
+    JOB_FAMILY = "JOB_FAMILY"
+    COMPETENCY = "COMPETENCY"
+    LEVEL = "LEVEL"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
@@ -19,6 +18,11 @@ from service.assessments.models import AssessmentCycleStatus as AssessmentCycleS
 from service.assessments.models import AssessmentKind as AssessmentKindValue
 from service.assessments.models import AssessmentSource as AssessmentSourceValue
 from service.assessments.models import AssessmentStatus as AssessmentStatusValue
+from service.assessments.queries import GapRelation as GapRelationValue
+from service.assessments.queries import GapStatus as GapStatusValue
+from service.assessments.queries import RoleTarget as RoleTargetValue
+from service.assessments.queries import SkillGapGroupBy as SkillGapGroupByValue
+from service.assessments.queries import TeamScope as TeamScopeValue
 from service.auth import policies
 from service.errors import Forbidden, UserInputError
 from service.framework import queries as framework_queries
@@ -78,13 +82,6 @@ AssessmentCycleCoverage = graphql_enum(
 )
 
 
-class GapStatusValue(StrEnum):
-    MEETS = "MEETS"
-    BELOW = "BELOW"
-    EXCEEDS = "EXCEEDS"
-    UNASSESSED = "UNASSESSED"
-
-
 GapStatus = graphql_enum(
     GapStatusValue,
     "How a current level compares with a required level r.",
@@ -95,12 +92,6 @@ GapStatus = graphql_enum(
         "UNASSESSED": "No current level: never rated (or only by kinds the rule ignores).",
     },
 )
-
-
-class GapRelationValue(StrEnum):
-    CURRENT_ROLE = "CURRENT_ROLE"
-    NEXT_ROLE = "NEXT_ROLE"
-    OTHER_ROLE = "OTHER_ROLE"
 
 
 GapRelation = graphql_enum(
@@ -114,11 +105,6 @@ GapRelation = graphql_enum(
 )
 
 
-class TeamScopeValue(StrEnum):
-    DIRECT = "DIRECT"
-    ALL = "ALL"
-
-
 TeamScope = graphql_enum(
     TeamScopeValue,
     "Which people of a team a matrix lists.",
@@ -127,11 +113,6 @@ TeamScope = graphql_enum(
         "ALL": "Everyone below the manager (people of the org unit and its sub-units).",
     },
 )
-
-
-class RoleTargetValue(StrEnum):
-    CURRENT_ROLE = "CURRENT_ROLE"
-    NEXT_ROLE = "NEXT_ROLE"
 
 
 RoleTarget = graphql_enum(
@@ -143,13 +124,6 @@ RoleTarget = graphql_enum(
         "(lowest level, then title); none at the top of a ladder.",
     },
 )
-
-
-class SkillGapGroupByValue(StrEnum):
-    ORG_UNIT = "ORG_UNIT"
-    JOB_FAMILY = "JOB_FAMILY"
-    COMPETENCY = "COMPETENCY"
-    LEVEL = "LEVEL"
 
 
 SkillGapGroupBy = graphql_enum(
