@@ -12,6 +12,7 @@ from sqlalchemy import select
 from service.auth.principal import system_principal
 from service.db import ConnectionExecutor, Database, Executor
 from service.demo.people import UNITS, people
+from service.demo.ratings import load_mid_year_review
 from service.framework import transfer
 from service.framework.models import roles
 from service.people import service as people_service
@@ -52,7 +53,8 @@ async def load_demo(db: Database) -> DemoOrg:
 
         await set_tenant(conn, org_id)
         role_ids = await _load_framework(ex, org_id)
-        await _load_people(ex, org_id, role_ids)
+        ids = await _load_people(ex, org_id, role_ids)
+        await load_mid_year_review(ex, org_id, people(), ids)
     return DemoOrg(org_id, DEMO_SLUG, created=True)
 
 
@@ -68,7 +70,10 @@ async def _load_framework(db: Executor, org_id: uuid.UUID) -> dict[str, uuid.UUI
     return {r.key: r.id for r in rows}
 
 
-async def _load_people(db: Executor, org_id: uuid.UUID, role_ids: dict[str, uuid.UUID]) -> None:
+async def _load_people(
+    db: Executor, org_id: uuid.UUID, role_ids: dict[str, uuid.UUID]
+) -> dict[str, uuid.UUID]:
+    """Create the org units and employees; returns employee key -> id."""
     principal = system_principal(org_id)
     unit_ids: dict[str, Any] = {}
     for unit in UNITS:
@@ -101,3 +106,4 @@ async def _load_people(db: Executor, org_id: uuid.UUID, role_ids: dict[str, uuid
             ),
         )
         ids[person.key] = row.id
+    return ids
