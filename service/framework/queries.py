@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +41,13 @@ from service.framework.models import (
 )
 
 MAX_PATH_STEPS = 6
+
+
+class RoleWarningCode(StrEnum):
+    """Ways a role departs from good framework practice."""
+
+    TOO_FEW_CORE_COMPETENCIES = "TOO_FEW_CORE_COMPETENCIES"
+    TOO_MANY_CORE_COMPETENCIES = "TOO_MANY_CORE_COMPETENCIES"
 
 
 def like_pattern(search: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from enum import StrEnum
 from typing import Annotated, Any
 
 import strawberry
@@ -19,6 +18,7 @@ from service.framework.models import (
     roles,
     tracks,
 )
+from service.framework.transfer import FrameworkFormat as FrameworkFormatValue
 from service.framework.types import (
     CareerPath,
     Competency,
@@ -42,11 +42,6 @@ MAX_SEARCH = 100
 MAX_PATHS = 20
 ID_ARG = strawberry.argument(description="The global ID; give this or `key`.")
 KEY_ARG = strawberry.argument(description="The stable key; give this or `id`.")
-
-
-class FrameworkFormatValue(StrEnum):
-    YAML = "yaml"
-    JSON = "json"
 
 
 FrameworkFormat = graphql_enum(
@@ -629,8 +624,17 @@ ARCHIVABLE = {
 }
 
 
-@strawberry.input(description="Which framework entity to archive or restore.")
+@strawberry.input(description="Which framework entity to archive.")
 class ArchiveFrameworkEntityInput:
+    id: strawberry.ID = strawberry.field(
+        description="Global ID of a scale, level, job family, role, track, transition or "
+        "competency."
+    )
+    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+
+
+@strawberry.input(description="Which archived framework entity to restore.")
+class UnarchiveFrameworkEntityInput:
     id: strawberry.ID = strawberry.field(
         description="Global ID of a scale, level, job family, role, track, transition or "
         "competency."
@@ -1144,7 +1148,7 @@ class FrameworkMutation:
         "is archived." + ADMIN
     )
     async def unarchive_framework_entity(
-        self, info: Info, input: Annotated[ArchiveFrameworkEntityInput, INPUT]
+        self, info: Info, input: Annotated[UnarchiveFrameworkEntityInput, INPUT]
     ) -> FrameworkEntityPayload:
         return await _set_archived(info, input, archived=False)
 
@@ -1174,7 +1178,10 @@ class FrameworkMutation:
 
 
 async def _set_archived(
-    info: Info, input: ArchiveFrameworkEntityInput, *, archived: bool
+    info: Info,
+    input: ArchiveFrameworkEntityInput | UnarchiveFrameworkEntityInput,
+    *,
+    archived: bool,
 ) -> FrameworkEntityPayload:
     async def act() -> Any:
         parsed = parse_global_id(input.id)

@@ -302,7 +302,9 @@ def _description(v: Validator, name: str, value: Any, limit: int = MAX_TEXT) -> 
     return v.text(name, value, max_length=limit) or None
 
 
-def _listing(keys: Sequence[str], limit: int = 10) -> str:
+def _listing(keys: Sequence[str], limit: int | None = 10) -> str:
+    """Keys for a message: all of them, or the first ``limit`` and how many more."""
+    limit = len(keys) if limit is None else limit
     shown = ", ".join(f'"{k}"' for k in keys[:limit])
     more = len(keys) - limit
     return shown + (f" and {more} more" if more > 0 else "")
@@ -385,7 +387,9 @@ def _scale_levels(v: Validator, items: Any) -> list[dict[str, Any]]:
         v.add(
             ("input", "levels"),
             f"a scale needs between 2 and {MAX_SCALE_LEVELS} levels",
-            ErrorCode.LIMIT_EXCEEDED if isinstance(items, list) and items else ErrorCode.INVALID,
+            ErrorCode.LIMIT_EXCEEDED
+            if isinstance(items, list) and len(items) > MAX_SCALE_LEVELS
+            else ErrorCode.INVALID,
         )
         return []
     out: list[dict[str, Any]] = []
@@ -1312,7 +1316,8 @@ async def _archive_blockers(db: Executor, entity: Entity, row: Any) -> list[str]
         expecting = await queries.active_roles_expecting(db, row.id)
         if expecting:
             return [
-                f"active roles expect this competency: {_listing([r.key for r in expecting])}; "
+                "active roles expect this competency: "
+                f"{_listing([r.key for r in expecting], None)}; "
                 "remove it from their expectations first"
             ]
     if entity is SCALE:

@@ -25,9 +25,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, literal_column, null, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from service.audit import service as audit
@@ -58,6 +59,14 @@ from service.framework.models import (
     track_steps,
     tracks,
 )
+
+
+class FrameworkFormat(StrEnum):
+    """Text formats of a framework document."""
+
+    YAML = "yaml"
+    JSON = "json"
+
 
 #: Entity sections of a document, in the order they are written; names as in the document.
 SECTIONS = ("scales", "levels", "jobFamilies", "competencies", "roles", "tracks", "transitions")
@@ -225,8 +234,10 @@ class _Importer:
                 index_elements=[table.c.org_id, table.c.key],
                 set_={
                     **{c: base.excluded[c] for c in columns},
-                    "archived_at": None,
-                    "version": table.c.version + 1,
+                    # literals, not parameters: a statement whose only parameters are its
+                    # VALUES runs as one multi-row INSERT for all its rows
+                    "archived_at": null(),
+                    "version": table.c.version + literal_column("1"),
                     "updated_at": func.now(),
                 },
             ).returning(table.c.id, table.c.key)
@@ -509,8 +520,8 @@ class _Importer:
                 set_={
                     "kind": base.excluded.kind,
                     "note": base.excluded.note,
-                    "archived_at": None,
-                    "version": role_transitions.c.version + 1,
+                    "archived_at": null(),
+                    "version": role_transitions.c.version + literal_column("1"),
                     "updated_at": func.now(),
                 },
             ).returning(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Any, Self
 
 import strawberry
@@ -39,13 +38,8 @@ TransitionKind = graphql_enum(
 )
 
 
-class RoleWarningCodeValue(StrEnum):
-    TOO_FEW_CORE_COMPETENCIES = "TOO_FEW_CORE_COMPETENCIES"
-    TOO_MANY_CORE_COMPETENCIES = "TOO_MANY_CORE_COMPETENCIES"
-
-
 RoleWarningCode = graphql_enum(
-    RoleWarningCodeValue,
+    queries.RoleWarningCode,
     "A way a role departs from good framework practice.",
     {
         "TOO_FEW_CORE_COMPETENCIES": "Fewer than 4 core competencies: the role is vague.",
@@ -91,8 +85,11 @@ async def _row(info: Info, batch: Any, row_id: uuid.UUID | None) -> Any | None:
 # --- shared fields ------------------------------------------------------------------------
 
 
-@strawberry.interface(description="An editable part of the framework.")
-class FrameworkEntity:
+@strawberry.interface(
+    description="An editable, archivable part of the framework (scale, level, job family, "
+    "role, track, transition or competency)."
+)
+class FrameworkEntity(relay.Node):
     row: strawberry.Private[Any]
 
     @strawberry.field(description="Archived entities are kept for history but not offered.")
@@ -132,7 +129,7 @@ class ScaleLevel:
 @strawberry.type(
     description="A named, ordered scale competencies are rated on (e.g. 1 Awareness … 5 Expert)."
 )
-class ProficiencyScale(FrameworkEntity, relay.Node):
+class ProficiencyScale(FrameworkEntity):
     pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among scales.")
     name: str = strawberry.field(description="Display name.")
@@ -165,7 +162,7 @@ class ProficiencyScale(FrameworkEntity, relay.Node):
     description="A step of the organization's leveling scale (e.g. Junior < Senior < "
     "Principal); its rank compares roles across job families."
 )
-class Level(FrameworkEntity, relay.Node):
+class Level(FrameworkEntity):
     pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among levels.")
     name: str = strawberry.field(description="Display name.")
@@ -197,7 +194,7 @@ class Level(FrameworkEntity, relay.Node):
 @strawberry.type(
     description="A group of roles sharing a function and skills, e.g. Marketing or Engineering."
 )
-class JobFamily(FrameworkEntity, relay.Node):
+class JobFamily(FrameworkEntity):
     pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among job families.")
     name: str = strawberry.field(description="Display name.")
@@ -327,7 +324,7 @@ class CareerMove:
     description="A position in a job family at a level, with the competencies it expects "
     "and the moves that lead to and from it."
 )
-class Role(FrameworkEntity, relay.Node):
+class Role(FrameworkEntity):
     pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among roles.")
     title: str = strawberry.field(description="Job title.")
@@ -440,7 +437,7 @@ class TrackStep:
     description="An ordered ladder of roles within a job family; each step up is a promotion. "
     "A role may sit on several tracks (e.g. the entry role of an IC and a management track)."
 )
-class Track(FrameworkEntity, relay.Node):
+class Track(FrameworkEntity):
     pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among tracks.")
     name: str = strawberry.field(description="Display name.")
@@ -482,7 +479,7 @@ class Track(FrameworkEntity, relay.Node):
     description="An explicit move between two roles beyond those implied by track order: a "
     "lateral move, or a promotion across tracks or families."
 )
-class RoleTransition(FrameworkEntity, relay.Node):
+class RoleTransition(FrameworkEntity):
     pk: strawberry.Private[uuid.UUID]
     kind: TransitionKind = strawberry.field(description="Promotion or lateral move.")  # type: ignore[valid-type]
     note: str | None = strawberry.field(description="Why or how people make this move.")
@@ -523,7 +520,7 @@ class CompetencyDescriptor:
 @strawberry.type(
     description="A skill or behaviour rated on a proficiency scale, described at each level."
 )
-class Competency(FrameworkEntity, relay.Node):
+class Competency(FrameworkEntity):
     pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among competencies.")
     name: str = strawberry.field(description="Display name.")

@@ -22,11 +22,14 @@ def node_types(info: Info) -> dict[str, Any]:
 
 @cache
 def _node_types(schema: Any) -> dict[str, Any]:
-    """Types implementing Node, by GraphQL name, read from the schema itself."""
+    """Object types implementing Node, by GraphQL name, read from the schema itself
+    (interfaces extending Node, like the Node interface itself, have no objects of their own)."""
     found: dict[str, Any] = {}
     for name, gql_type in schema._schema.type_map.items():
         definition = getattr(gql_type, "extensions", {}).get("strawberry-definition")
         origin = getattr(definition, "origin", None)
+        if getattr(definition, "is_interface", False):
+            continue
         if origin is not None and isinstance(origin, type) and issubclass(origin, relay.Node):
             found[name] = origin
     return found

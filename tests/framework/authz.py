@@ -393,7 +393,7 @@ async def unarchive_entity(w: World) -> Op:
 
     await w.org.run(archive)
     return Op(
-        "mutation($i: ArchiveFrameworkEntityInput!) { unarchiveFrameworkEntity(input: $i) "
+        "mutation($i: UnarchiveFrameworkEntityInput!) { unarchiveFrameworkEntity(input: $i) "
         f"{{ entity {{ archived }} {PAYLOAD} }} }}",
         {"i": {"id": ids["RoleTransition"]}},
     )

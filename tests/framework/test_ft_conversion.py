@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from service.framework.document import FrameworkDocument, dump_document, parse_document
+from tests.conftest import Org
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "ft_engineering_to_careerpath.py"
@@ -140,3 +141,63 @@ def test_command_line_prints_canonical_yaml() -> None:
     assert dump_document(doc, "yaml") == result.stdout
     assert doc.notice is not None
     assert "Permission is hereby granted" in doc.notice
+
+
+IMPORT = """
+mutation($i: ImportFrameworkInput!) {
+  importFramework(input: $i) {
+    summary { roles { created } competencies { created } transitions { created } }
+    userErrors { field message }
+  }
+}
+"""
+
+READ = """
+{
+  roles(first: 100) { totalCount nodes { key expectations { requiredLevelName note } } }
+  competencies(first: 100) { totalCount }
+  proficiencyScales { levels { value name } }
+  jobFamilies { key tracks { kind steps { role { key } } } }
+}
+"""
+
+
+async def test_converted_framework_imports_and_exports_unchanged(
+    team: Org, ft: dict[str, Any]
+) -> None:
+    licence = (FT_DIR / "LICENSE").read_text(encoding="utf-8")
+    converted = dump_document(parse_document(load_converter().convert(ft, license_text=licence)))
+    admin = {"as_": "admin", "scopes": "career:admin"}
+    body = await team.gql(IMPORT, {"i": {"document": converted}}, **admin)
+    result = body["data"]["importFramework"]
+    assert result["userErrors"] == []
+    assert result["summary"] == {
+        "roles": {"created": 8},
+        "competencies": {"created": 9},
+        "transitions": {"created": 4},
+    }
+
+    read = (await team.gql(READ, as_="alice"))["data"]
+    assert read["roles"]["totalCount"] == 8
+    assert read["competencies"]["totalCount"] == 9
+    expectations = [e for r in read["roles"]["nodes"] for e in r["expectations"]]
+    assert len(expectations) == 72
+    assert all(e["note"] for e in expectations)
+    [scale] = read["proficiencyScales"]
+    assert [lv["name"] for lv in scale["levels"]] == [
+        "Awareness",
+        "Foundational",
+        "Working knowledge",
+        "Practitioner",
+        "Expert",
+    ]
+    [family] = read["jobFamilies"]
+    ladders = {t["kind"]: [s["role"]["key"] for s in t["steps"]] for t in family["tracks"]}
+    assert set(ladders) == {"IC", "MANAGEMENT"}
+    assert ladders["IC"][:3] == ladders["MANAGEMENT"][:3] == ["junior", "engineer", "senior-1"]
+    assert ladders["IC"][3] != ladders["MANAGEMENT"][3]
+
+    exported = await team.gql("{ exportFramework }", **admin)
+    assert exported["data"]["exportFramework"] == converted
+    again = await team.gql(IMPORT, {"i": {"document": converted}}, **admin)
+    assert again["data"]["importFramework"]["summary"]["roles"] == {"created": 0}
