@@ -10,7 +10,8 @@ are ignored. A rating is *stale* when older than ``stale_after_days``; with
 ``prefer_fresh`` (the default) stale rows are considered only when the competency has no
 fresh one, so last month's manager rating beats a calibration from two years ago, and the
 current level is flagged stale only when every rating behind it is. The rule runs at read
-time on the derived table (``RESOLVED_LATERAL``), one index lookup per cell.
+time on the derived table: ``resolved_lateral`` looks up one cell (pages, single
+employees), ``RESOLVED_SQL`` resolves everyone at once (organization aggregates).
 
 **Gaps.** For an expectation with required level *r* and current level *c*: ``gap = r − c``
 (signed: positive means short of the requirement), status BELOW when c < r, MEETS when
@@ -119,6 +120,18 @@ def resolved_lateral(employee: str, competency: str) -> str:
             limit 1
         )
     """  # noqa: S608
+
+
+# The same rule for every employee at once: (employee_id, competency_id, level, ...).
+RESOLVED_SQL = """
+    select distinct on (cp.employee_id, cp.competency_id)
+           cp.employee_id, cp.competency_id, cp.level, cp.source_kind, cp.as_of
+    from current_proficiencies cp
+    where array_position(cast(:kind_order as text[]), cp.source_kind) is not null
+    order by cp.employee_id, cp.competency_id,
+             case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
+             array_position(cast(:kind_order as text[]), cp.source_kind)
+"""
 
 
 # --- the derived table --------------------------------------------------------------------
@@ -568,8 +581,11 @@ GROUP_BY = {
     "COMPETENCY": ("x.competency_id", "left join competencies n on n.id = g.group_id", "n.name"),
 }
 
+# Aggregates per group and competency first (a small hash aggregate), then per group; the
+# current levels of everyone at once by one DISTINCT ON over the derived table.
 SUMMARY_SQL = """
-    with population as (
+    with resolved as ({resolved}),
+    population as (
         select e.id as employee_id, e.org_unit_id, r.id as role_id, r.family_id, r.level_id
         from employees e
         join roles r on r.id = e.role_id
@@ -580,31 +596,33 @@ SUMMARY_SQL = """
                cur.level as current_level
         from population p
         join role_expectations x on x.role_id = p.role_id
-        left join {lateral} cur on true
+        left join resolved cur
+               on cur.employee_id = p.employee_id and cur.competency_id = x.competency_id
         {competency_filter}
     ),
-    groups as (
-        select group_id,
-               count(distinct employee_id) as headcount,
-               avg(case when current_level is null then 0.0 else 1.0 end) as assessed_share,
-               avg(greatest(required_level - current_level, 0))
-                   filter (where current_level is not null) as mean_gap,
-               avg(case when current_level >= required_level then 1.0 else 0.0 end)
-                   filter (where current_level is not null) as met_share
-        from cells group by group_id
-    ),
     by_competency as (
-        select c.group_id, c.competency_id, k.name,
-               avg(greatest(c.required_level - c.current_level, 0))
-                   filter (where c.current_level is not null) as shortfall
-        from cells c join competencies k on k.id = c.competency_id
-        group by c.group_id, c.competency_id, k.name
+        select group_id, competency_id,
+               count(*) as n, count(current_level) as assessed,
+               sum(greatest(required_level - current_level, 0)) as shortfall,
+               count(*) filter (where current_level >= required_level) as met
+        from cells group by group_id, competency_id
     ),
-    weakest as (
-        select group_id,
-               (array_agg(competency_id order by shortfall desc, name, competency_id)
-                   filter (where shortfall > 0))[1:3] as ids
-        from by_competency group by group_id
+    heads as (
+        select group_id, count(*) as headcount
+        from (select distinct group_id, employee_id from cells) d group by group_id
+    ),
+    groups as (
+        select b.group_id, h.headcount,
+               sum(b.assessed)::numeric / sum(b.n) as assessed_share,
+               sum(b.shortfall) / nullif(sum(b.assessed), 0) as mean_gap,
+               sum(b.met)::numeric / nullif(sum(b.assessed), 0) as met_share,
+               (array_agg(b.competency_id
+                          order by b.shortfall / nullif(b.assessed, 0) desc, k.name, b.competency_id)
+                   filter (where b.shortfall > 0))[1:3] as weakest
+        from by_competency b
+        join competencies k on k.id = b.competency_id
+        join heads h on h.group_id is not distinct from b.group_id
+        group by b.group_id, h.headcount
     )
     select g.group_id, g.headcount, g.headcount < :min_group as suppressed,
            case when g.headcount >= :min_group then cast(g.assessed_share as float8) end
@@ -613,10 +631,9 @@ SUMMARY_SQL = """
                as mean_gap,
            case when g.headcount >= :min_group then cast(g.met_share as float8) end
                as met_share,
-           case when g.headcount >= :min_group then coalesce(w.ids, '{{}}') end
+           case when g.headcount >= :min_group then coalesce(g.weakest, '{{}}') end
                as weakest_ids
     from groups g
-    left join weakest w on w.group_id is not distinct from g.group_id
     {name_join}
     order by {order} nulls last, g.group_id
 """
@@ -656,7 +673,7 @@ async def skill_gap_summary(
     sql = SUMMARY_SQL.format(
         filters=" ".join(filters),
         group_key=group_key,
-        lateral=resolved_lateral("p.employee_id", "x.competency_id"),
+        resolved=RESOLVED_SQL,
         competency_filter=competency_filter,
         name_join=name_join,
         order=order,
