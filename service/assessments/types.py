@@ -160,13 +160,17 @@ async def _rows(info: Info, batch: Any, node_ids: Iterable[str]) -> list[Any | N
     return [next(found) if i is not None else None for i in ids]
 
 
-async def _employee(info: Info, employee_id: uuid.UUID | None) -> Employee | None:
-    """The employee if the caller may see their profile."""
+async def _employee(
+    info: Info, employee_id: uuid.UUID | None, *, named: bool = False
+) -> Employee | None:
+    """The employee if the caller may see their profile, or regardless with ``named``: the
+    people of an assessment the caller may see (its subject, assessor, inviter) are shown
+    by name to everyone who sees it; their other data keeps its own rules."""
     from service.people.types import Employee, _employees_by_id
 
     if employee_id is None:
         return None
-    if not (await info.context.reach()).sees_profile(employee_id):
+    if not named and not (await info.context.reach()).sees_profile(employee_id):
         return None
     row = await info.context.loader(_employees_by_id).load(employee_id)
     return Employee.from_row(row) if row is not None else None
@@ -260,9 +264,16 @@ class AssessmentCycle(relay.Node):
         description="With coverage EMPLOYEES: the employees covered, those the caller may see."
     )
     async def employees(self, info: Info) -> list[EmployeeRef]:
-        ids = await info.context.loader(_cycle_employees).load(self.pk)
-        found = [await _employee(info, i) for i in ids]
-        return [e for e in found if e is not None]
+        from service.people.types import Employee, _employees_by_id
+
+        reach = await info.context.reach()
+        ids = [i for i in await info.context.loader(_cycle_employees).load(self.pk)]
+        rows = await info.context.loader(_employees_by_id).load_many(
+            [i for i in ids if reach.sees_profile(i)]
+        )
+        return sorted(
+            (Employee.from_row(r) for r in rows if r is not None), key=lambda e: (e.name, e.pk)
+        )
 
     @strawberry.field(description="When the cycle was opened.")
     def opened_at(self) -> dt.datetime | None:
@@ -326,7 +337,7 @@ class Assessment(relay.Node):
 
     @strawberry.field(description="The employee assessed.")
     async def subject(self, info: Info) -> EmployeeRef | None:
-        return await _employee(info, self.row.subject_id)
+        return await _employee(info, self.row.subject_id, named=True)
 
     @strawberry.field(
         description="Who wrote it; null for imports without an assessor and for service "
@@ -344,11 +355,11 @@ class Assessment(relay.Node):
             assessor_id=self.row.assessor_id,
         ):
             return None
-        return await _employee(info, self.row.assessor_id)
+        return await _employee(info, self.row.assessor_id, named=True)
 
     @strawberry.field(description="For PEER assessments: who invited the peer.")
     async def invited_by(self, info: Info) -> EmployeeRef | None:
-        return await _employee(info, self.row.invited_by_id)
+        return await _employee(info, self.row.invited_by_id, named=True)
 
     @strawberry.field(description="The cycle it belongs to; null for ad-hoc assessments.")
     async def cycle(self, info: Info) -> AssessmentCycle | None:

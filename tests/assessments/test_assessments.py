@@ -614,3 +614,32 @@ async def test_an_import_over_the_limit_is_refused(team: Org, fw: Framework) -> 
     assert await row_counts(team) == before
     body = await team.gql(IMPORT, {"i": {"ratings": rows[:1]}}, as_="manager", scopes=MANAGER)
     assert codes(body) == ["FORBIDDEN"]
+
+
+async def test_a_peer_sees_whom_they_assess_and_who_asked(team: Org, fw: Framework) -> None:
+    draft = await act(
+        team,
+        "manager",
+        assessments.invite_peer,
+        team.people["alice"].id,
+        team.people["carol"].id,
+    )
+    body = await team.gql(
+        "query($id: ID!) { node(id: $id) { ... on Assessment { kind subject { name } "
+        "invitedBy { name } assessor { name } } } }",
+        {"id": encode_id("Assessment", draft.id)},
+        as_="carol",
+    )
+    assert data(body)["node"] == {
+        "kind": "PEER",
+        "subject": {"name": "Alice Anders"},
+        "invitedBy": {"name": "Max Manager"},
+        "assessor": {"name": "Carol Chen"},
+    }
+    # Alice's other data stays out of Carol's reach.
+    body = await team.gql(
+        "query($id: ID!) { node(id: $id) { ... on Assessment { subject { hireDate } } } }",
+        {"id": encode_id("Assessment", draft.id)},
+        as_="carol",
+    )
+    assert codes(body) == ["FORBIDDEN"]
