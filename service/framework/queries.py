@@ -151,6 +151,16 @@ async def all_scales(db: Executor, *, include_archived: bool) -> list[Any]:
     return list((await db.execute(stmt)).all())
 
 
+async def role_level_ranks(db: Executor, role_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The rank of each role's level, by role ID."""
+    rows = await db.execute(
+        select(roles.c.id, levels.c.rank)
+        .join(levels, levels.c.id == roles.c.level_id)
+        .where(roles.c.id.in_(set(role_ids)))
+    )
+    return {r.id: r.rank for r in rows}
+
+
 async def one_by_key(db: Executor, table: Any, key: str) -> Any | None:
     return (await db.execute(select(table).where(table.c.key == key))).first()
 

@@ -17,6 +17,7 @@ from service.auth.principal import Principal
 from service.db import Executor
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.framework import service as framework_service
+from service.framework.queries import role_level_ranks
 from service.people.models import (
     EmployeeStatus,
     PositionChangeKind,
@@ -239,7 +240,7 @@ async def update_employee(
             .returning(*EMPLOYEE_COLUMNS)
         )
     ).one()
-    kind = _position_change_kind(values)
+    kind = await _position_change_kind(db, values, current.role_id)
     if kind is not None:
         await _record_position(db, principal, row, kind, effective or dt.date.today(), current)
     await audit.record(
@@ -253,15 +254,23 @@ async def update_employee(
     return row
 
 
-def _position_change_kind(values: dict[str, Any]) -> PositionChangeKind | None:
+async def _position_change_kind(
+    db: Executor, values: dict[str, Any], previous_role_id: uuid.UUID | None
+) -> PositionChangeKind | None:
+    """How an update is recorded in position history; a role change (e.g. from an HRIS
+    sync) is a promotion, demotion or lateral move by the ranks of the two roles' levels."""
+    if "role_id" in values and values["role_id"] is not None and previous_role_id is not None:
+        ranks = await role_level_ranks(db, [previous_role_id, values["role_id"]])
+        before, after = ranks.get(previous_role_id), ranks.get(values["role_id"])
+        if before is not None and after is not None and after != before:
+            return PositionChangeKind.PROMOTION if after > before else PositionChangeKind.DEMOTION
+        return PositionChangeKind.LATERAL_MOVE
+    if "role_id" in values:
+        return PositionChangeKind.LATERAL_MOVE
     if "org_unit_id" in values:
         return PositionChangeKind.TRANSFER
     if "manager_id" in values:
         return PositionChangeKind.MANAGER_CHANGE
-    if "role_id" in values:
-        # Role changes with their own meaning (promotions, moves) come from their domains;
-        # a plain HRIS update of the role is recorded as a lateral move.
-        return PositionChangeKind.LATERAL_MOVE
     return None
 
 

@@ -368,3 +368,23 @@ async def test_employee_role_and_next_roles(demo: Org) -> None:
     )
     assert by_role["employees"]["nodes"] == [{"name": "Alice Anders"}]
     assert gid("Employee", demo.people["alice"])
+
+
+async def test_a_role_change_is_recorded_by_level_rank(demo: Org) -> None:
+    from service.graphql.ids import parse_global_id
+
+    async def set_role(key: str) -> None:
+        parsed = parse_global_id(await role_id(demo, key))
+        assert parsed is not None
+        await demo.run(
+            people.update_employee, demo.people["alice"].id, people.EmployeeInput(role_id=parsed[1])
+        )
+
+    for key in ("software-engineer", "senior-software-engineer", "software-engineer"):
+        await set_role(key)
+    body = data(await demo.gql("{ me { positionHistory { kind role { key } } } }", **EMPLOYEE))
+    assert [(p["kind"], p["role"]["key"]) for p in body["me"]["positionHistory"][:3]] == [
+        ("DEMOTION", "software-engineer"),
+        ("PROMOTION", "senior-software-engineer"),
+        ("LATERAL_MOVE", "software-engineer"),
+    ]
