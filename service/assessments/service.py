@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 
 from service.assessments import events, queries
 from service.assessments.models import (
@@ -525,11 +526,24 @@ async def _authorize_kind(
 
 
 async def _insert_assessment(db: Executor, principal: Principal, **values: Any) -> Any:
-    return (
-        await db.execute(
-            insert(assessments).values(org_id=principal.org_id, **values).returning(*assessments.c)
-        )
-    ).one()
+    try:
+        return (
+            await db.execute(
+                insert(assessments)
+                .values(org_id=principal.org_id, **values)
+                .returning(*assessments.c)
+            )
+        ).one()
+    except IntegrityError as exc:
+        # A concurrent request created the same draft (or cycle assessment) first; the
+        # mutation's savepoint undoes this one.
+        if "uq_assessments_" not in str(exc.orig):
+            raise
+        raise UserInputError.one(
+            ("input", "subjectId"),
+            "the same assessment was just created by another request; reload",
+            ErrorCode.CONFLICT,
+        ) from None
 
 
 async def start_assessment(

@@ -643,3 +643,37 @@ async def test_a_peer_sees_whom_they_assess_and_who_asked(team: Org, fw: Framewo
         as_="carol",
     )
     assert codes(body) == ["FORBIDDEN"]
+
+
+async def test_submission_calls_the_event_hook_in_its_transaction(
+    team: Org, fw: Framework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.assessments import events
+
+    seen: list[dict[str, Any]] = []
+
+    async def record(db: Any, principal: Any, assessment: Any) -> None:
+        seen.append(events.assessment_submitted_data(assessment))
+
+    monkeypatch.setattr(events, "assessment_submitted", record)
+    submitted = await rate(team, "manager", "alice", "MANAGER", {fw.competency["coding"]: 3})
+    await team.run(assessments.calibrate, team.people["bob"].id, [r(fw.competency["coding"], 2)])
+    assert (seen[0]["assessment_id"], seen[0]["kind"]) == (str(submitted.id), "MANAGER")
+    assert [e["kind"] for e in seen] == ["MANAGER", "CALIBRATION"]
+    assert seen[0]["subject_id"] == str(team.people["alice"].id)
+    assert seen[0]["submitted_at"]
+
+
+async def test_a_concurrent_duplicate_draft_is_a_conflict_not_a_crash(
+    team: Org, fw: Framework
+) -> None:
+    import asyncio
+
+    results = await asyncio.gather(
+        *(start(team, "alice", "alice", "SELF") for _ in range(4)), return_exceptions=True
+    )
+    ids = {x["assessment"]["id"] for x in results if isinstance(x, dict) and x["assessment"]}
+    assert len(ids) == 1
+    for x in results:
+        assert isinstance(x, dict), x
+        assert x["assessment"] or [e["code"] for e in x["userErrors"]] == ["CONFLICT"]
