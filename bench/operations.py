@@ -139,12 +139,16 @@ def placeholders(n: int, start: int = 1) -> str:
 async def begin_request(db: FloorDb, facts: Facts, persona: str) -> asyncpg.Record:
     """What every authenticated query request runs first: the read-only transaction,
     the organization from the token's claim, the tenant, the caller's employee."""
-    await db.simple("BEGIN")
-    await db.simple("SET TRANSACTION READ ONLY")
-    org = (await db.fetch("select id from organizations where slug = $1", facts["org_slug"]))[0]
-    await db.fetch("select set_config('app.org_id', $1, true)", str(org["id"]))
+    await db.simple("BEGIN READ ONLY")
+    await db.fetch(
+        "select set_config('app.org_id', o.id::text, true) from "
+        "(select id from organizations where slug = $1 order by slug = $1 desc limit 1) o",
+        facts["org_slug"],
+    )
     subject = facts["personas"][persona]["subject"]
-    return (await db.fetch("select id, status from employees where auth_subject = $1", subject))[0]
+    return (
+        await db.fetch(f"select {EMPLOYEE_COLUMNS} from employees where auth_subject = $1", subject)
+    )[0]
 
 
 async def end_request(db: FloorDb) -> None:
@@ -178,8 +182,7 @@ def _check_small_me(data: dict[str, Any], facts: Facts, page: int) -> str | None
 
 
 async def _floor_small_me(db: FloorDb, facts: Facts, page: int) -> None:
-    me = await begin_request(db, facts, "employee")
-    await db.fetch(f"select {EMPLOYEE_COLUMNS} from employees where id = $1", me["id"])
+    await begin_request(db, facts, "employee")  # the caller's row is all `me` needs
     await end_request(db)
 
 
@@ -252,8 +255,8 @@ def _check_me_chain(data: dict[str, Any], facts: Facts, page: int) -> str | None
 
 
 async def _floor_me_chain(db: FloorDb, facts: Facts, page: int) -> None:
-    me = (await begin_request(db, facts, "manager"))["id"]
-    row = (await db.fetch(f"select {EMPLOYEE_COLUMNS} from employees where id = $1", me))[0]
+    row = await begin_request(db, facts, "manager")
+    me = row["id"]
     below, _ = await reach(db, me, below=True)
     private = [me, *below]
     # directReports: one page per parent, in one statement.
