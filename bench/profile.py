@@ -24,11 +24,20 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from bench import generate, operations, pg, run
 from bench.issuer import Issuer
 
-IDLE_FRAMES = ("select (selectors.py", "run_forever", "_run_once (asyncio", "uvloop")
+# With uvloop the event loop is C code: an idle worker's top Python frame is Runner.run.
+IDLE_FRAMES = (
+    "select (selectors.py",
+    "run_forever",
+    "_run_once (asyncio",
+    "Runner.run (asyncio/runners.py",
+    "epoll_wait (",
+    "epoll_pwait (",
+)
 FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>.*?)(?::(?P<line>\d+))?\)$")
 
 
@@ -45,9 +54,62 @@ def short(frame: str) -> str:
     return f"{match['func']} ({'/'.join(parts[-2:])})"
 
 
+_EXECUTE_FRAMES = (
+    "Connection.execute (sqlalchemy/engine/base.py",
+    "AsyncConnection.execute (sqlalchemy/ext/asyncio/engine.py",
+    "greenlet_spawn",
+    "AsyncTransaction",
+    "AsyncConnection.start",
+    "Engine.connect",
+    "Connection.close",
+    "AsyncConnection.close",
+    "_connection_for_bind",
+)
+SYSCALLS = ("write (", "read (", "sendto (", "recvfrom (", "send (", "recv (", "writev (")
+
+CATEGORIES: list[tuple[str, Any]] = [
+    (
+        "socket syscalls (with --native; includes waiting for a core while PostgreSQL runs)",
+        lambda fs: fs[-1].startswith(SYSCALLS) and "libc" in fs[-1],
+    ),
+    ("Python garbage collection (with --native)", lambda fs: any("gc_collect" in f for f in fs)),
+    (
+        "GraphQL validation (graphql-core rules)",
+        lambda fs: any("validation/validate.py" in f for f in fs),
+    ),
+    ("GraphQL parsing", lambda fs: any("language/parser.py" in f for f in fs)),
+    (
+        "bearer token check (JWT signature, claims)",
+        lambda fs: any("TokenValidator" in f for f in fs),
+    ),
+    ("asyncpg driver (protocol, encode/decode)", lambda fs: any("asyncpg/" in f for f in fs)),
+    (
+        "SQLAlchemy execute path (cache key, compiled cache, params, result rows)",
+        lambda fs: (
+            any("sqlalchemy/" in f for f in fs) and any(m in f for f in fs for m in _EXECUTE_FRAMES)
+        ),
+    ),
+    (
+        "SQLAlchemy expression building in service code",
+        lambda fs: any("sqlalchemy/" in f for f in fs),
+    ),
+    ("response JSON encoding", lambda fs: any("orjson" in f or "encode_json" in f for f in fs)),
+    (
+        "GraphQL execution (strawberry, graphql-core)",
+        lambda fs: any(
+            "graphql/execution" in f or "strawberry/" in f or "graphql/" in f for f in fs
+        ),
+    ),
+    ("HTTP and ASGI (uvicorn, starlette, FastAPI)", lambda fs: True),
+]
+
+
 def summarize(collapsed: str, top: int = 25) -> str:
-    """Top inclusive and self frames of py-spy's raw output, as % of busy samples."""
-    inclusive: Counter[str] = Counter()
+    """Where the worker's CPU went, from py-spy's raw output, as % of busy samples: by
+    category (each sample counted once, first matching category), the service's own
+    functions inclusive, and the hottest functions by self time."""
+    by_category: Counter[str] = Counter()
+    service_inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     busy = idle = 0
     for line in collapsed.splitlines():
@@ -55,24 +117,35 @@ def summarize(collapsed: str, top: int = 25) -> str:
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = [f for f in stack.split(";") if f and not f.startswith("process ")]
-        frames = [f for f in frames if not f.startswith("thread ")]
+        frames = [f for f in stack.split(";") if f and not f.startswith(("process ", "thread "))]
         if not frames or any(marker in frames[-1] for marker in IDLE_FRAMES):
             idle += count
             continue
         busy += count
-        for name in {short(f) for f in frames}:
-            inclusive[name] += count
+        for name, matches in CATEGORIES:
+            if matches(frames):
+                by_category[name] += count
+                break
+        for name in {short(f) for f in frames if "(service/" in f or "/service/" in f}:
+            service_inclusive[name] += count
         own[short(frames[-1])] += count
     total = busy + idle
+
+    def pct(c: int) -> str:
+        return f"{100 * c / max(busy, 1):5.1f}%"
+
     lines = [
-        f"samples: {total}, busy {busy} ({100 * busy / max(total, 1):.0f}%), idle in the event loop {idle}",
+        f"samples: {total}, busy {busy}, idle in the event loop {idle}",
         "",
-        "inclusive (% of busy samples):",
+        "by category (% of busy samples):",
+        *(f"  {pct(c)}  {name}" for name, c in by_category.most_common()),
+        "",
+        "service functions, inclusive:",
+        *(f"  {pct(c)}  {name}" for name, c in service_inclusive.most_common(top)),
+        "",
+        "hottest functions, self:",
+        *(f"  {pct(c)}  {name}" for name, c in own.most_common(top)),
     ]
-    lines += [f"  {100 * c / max(busy, 1):5.1f}%  {name}" for name, c in inclusive.most_common(top)]
-    lines += ["", "self (% of busy samples):"]
-    lines += [f"  {100 * c / max(busy, 1):5.1f}%  {name}" for name, c in own.most_common(top)]
     return "\n".join(lines)
 
 
@@ -87,9 +160,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--native",
+        action="store_true",
+        help="also sample C frames (pauses the worker at each sample: slower, more detail)",
+    )
     args = parser.parse_args(argv)
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     op = operations.by_name([args.operation])[0]
+    native = ["--native"] if args.native else ["--nonblocking"]
     server = pg.start_server(args.data_dir, args.database_url)
     gen = generate.ensure(server, args.employees, args.seed)
     facts = asyncio.run(generate.facts(gen))
@@ -119,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
                     [
                         spy,
                         *("record", "-p", str(proc.proc.pid), "-d", str(args.seconds)),
-                        *("-r", str(args.rate), "-f", "raw", "-o", str(out), "--nonblocking"),
+                        *("-r", str(args.rate), "-f", "raw", "-o", str(out), *native),
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,

@@ -138,7 +138,8 @@ def render(results: dict[str, Any]) -> str:
         f"Run {results['started']} → {results.get('finished', '?')}; "
         f"{machine['nproc']} cores ({machine['cpu']}), {machine['memory_gib']} GiB, "
         f"Python {machine['python']}, PostgreSQL {machine['postgres']}"
-        f"{' (embedded)' if settings.get('embedded_postgres') else ''}.",
+        f"{' (embedded)' if settings.get('embedded_postgres') else ''}; "
+        f"service on Python {settings.get('server_python', '?')}.",
         f"One client: ≤ {settings['requests']} requests or {settings['seconds']:g} s after "
         f"{settings['warmup']} warm-up requests; {settings['clients']} clients: "
         f"{settings['throughput_seconds']:g} s.",

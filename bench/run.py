@@ -73,6 +73,7 @@ class Options:
     out: Path
     bare: bool
     quick: bool = False
+    server_python: str = sys.executable
 
 
 def machine_info() -> dict[str, Any]:
@@ -91,6 +92,16 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+
+
+def server_python_version(python: str) -> str:
+    done = subprocess.run(
+        [python, "-c", "import sys, sysconfig; print(sys.version.split()[0], sys.executable)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
 
 
 def load_average() -> list[float]:
@@ -221,10 +232,14 @@ def service_env(db: pg.BenchDatabase, issuer_url: str, port: int, workdir: Path)
 
 @contextmanager
 def service(
-    db: pg.BenchDatabase, issuer_url: str, workers: int, workdir: Path
+    db: pg.BenchDatabase,
+    issuer_url: str,
+    workers: int,
+    workdir: Path,
+    python: str = sys.executable,
 ) -> Iterator[tuple[Process, RssMonitor]]:
     port = free_port()
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--host", HOST, "--port", str(port)]
+    cmd = [python, "-m", "service.cli", "serve", "--host", HOST, "--port", str(port)]
     cmd += ["--workers", str(workers)]
     proc = Process(
         f"careerpath serve ({workers} worker{'s' if workers > 1 else ''})",
@@ -569,7 +584,10 @@ def run_size(
     print("  checking responses, counting statements", flush=True)
     with (
         StatementCounter(gen.database) as counter,  # before the service: it sets a role option
-        service(gen.database, issuer.url, opts.workers[0], workdir) as (proc, monitor),
+        service(gen.database, issuer.url, opts.workers[0], workdir, opts.server_python) as (
+            proc,
+            monitor,
+        ),
         httpx.Client(base_url=proc.base, timeout=60) as client,
     ):
         op_results, responses = probe(client, counter, ops, facts, tokens, opts.statement_samples)
@@ -581,7 +599,10 @@ def run_size(
             for op in ops:
                 op_results[op.name]["workers"][str(opts.workers[0])] = measured[op.name]
     for workers in opts.workers if not opts.quick else []:
-        with service(gen.database, issuer.url, workers, workdir) as (proc, monitor):
+        with service(gen.database, issuer.url, workers, workdir, opts.server_python) as (
+            proc,
+            monitor,
+        ):
             measured = load(proc)
             result["rss"][str(workers)] = monitor.stop()
         for op in ops:
@@ -643,6 +664,12 @@ def parse_args(argv: list[str] | None) -> Options:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-ASGI floor")
     parser.add_argument(
+        "--server-python",
+        default=sys.executable,
+        help="interpreter of another environment with the project installed, to serve with "
+        "(e.g. to compare Python builds); default: this one",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="a few requests per operation and one worker (smoke test)",
@@ -665,6 +692,7 @@ def parse_args(argv: list[str] | None) -> Options:
         force=args.force,
         out=args.out,
         bare=not args.no_bare,
+        server_python=args.server_python,
     )
     if args.quick:
         opts.quick = True
@@ -690,6 +718,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "postgres": asyncio.run(pg.server_version(server.admin_url)),
             }
             results["settings"] = {
+                "server_python": server_python_version(opts.server_python),
                 "workers": opts.workers,
                 "clients": opts.clients,
                 "requests": opts.requests,
