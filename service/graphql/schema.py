@@ -8,12 +8,13 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -66,8 +67,16 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         TransactionExtension,
         partial(ErrorCodeExtension, mask_internal=settings.is_production),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        # The depth and alias rules are built once: the validation cache is keyed by the rule
+        # classes, and the stock limiters make a new class per instance (so every request
+        # would miss the cache).
+        partial(
+            AddValidationRules,
+            [
+                depth_limit_rule(settings.max_query_depth, None, None),
+                alias_limit_rule(settings.max_aliases),
+            ],
+        ),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(CostLimitExtension, max_cost=settings.max_query_cost),
         partial(SafeParserCache, maxsize=1024),
