@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from service.errors import UserInputError
 
@@ -116,13 +117,22 @@ async def paginate(
     args: PageArgs,
     to_node: Callable[[Any], T],
 ) -> Connection[T]:
-    """Run ``statement`` (ordered, unpaged) for one page; one statement in the usual case."""
+    """Run ``statement`` (ordered, unpaged) for one page; one statement in the usual case.
+
+    ``totalCount`` rides on the page as a window count only when it is selected: counting
+    the whole list turns an index scan of one page into a scan of the whole list.
+    """
     ctx = info.context
     total: int | None = None
     if args.needs_total_first:
         count = select(func.count()).select_from(statement.order_by(None).subquery())
         total = (await ctx.execute(count)).scalar_one()
     offset, limit = args.window(total)
+    if total is None and not _selects(info, "totalCount"):
+        # One row more than the page tells whether another page follows.
+        rows = (await ctx.execute(statement.offset(offset).limit(limit + 1))).all() if limit else []
+        known = offset + len(rows)
+        return make_connection([to_node(r) for r in rows[:limit]], offset, limit, known)
     paged = statement.add_columns(func.count().over().label("_total")).offset(offset).limit(limit)
     rows = (await ctx.execute(paged)).all() if limit else []
     if total is None:
@@ -132,6 +142,21 @@ async def paginate(
             count = select(func.count()).select_from(statement.order_by(None).subquery())
             total = (await ctx.execute(count)).scalar_one()
     return make_connection([to_node(r) for r in rows], offset, limit, total)
+
+
+def _selects(info: Info, name: str) -> bool:
+    """Whether the current field selects ``name`` directly or through a fragment."""
+
+    def walk(selections: Sequence[Any]) -> bool:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if selection.name == name:
+                    return True
+            elif walk(selection.selections):  # inline fragment or fragment spread
+                return True
+        return False
+
+    return any(walk(field.selections) for field in info.selected_fields)
 
 
 async def paginate_partitions(

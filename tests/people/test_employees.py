@@ -239,3 +239,29 @@ async def test_small_me_is_two_statements(team: Org, count_statements: Any) -> N
     assert body["data"]["me"]["name"] == "Alice Anders"
     # the organization (setting the tenant) and the caller's employee row
     assert counter.count == 2, counter.statements
+
+
+async def test_pages_count_the_whole_list_only_when_total_count_is_asked(
+    team: Org, count_statements: Any
+) -> None:
+    admin = {"as_": "admin", "scopes": "career:admin"}
+    with count_statements() as counter:
+        body = await team.gql(
+            "{ employees(first: 3) { pageInfo { hasNextPage } nodes { name } } }", **admin
+        )
+    assert body["data"]["employees"]["pageInfo"] == {"hasNextPage": True}
+    assert len(body["data"]["employees"]["nodes"]) == 3
+    assert not any("count(*) OVER" in s for s in counter.statements), counter.statements
+    from service.graphql.pagination import encode_cursor
+
+    # 7 people: after the second, five more make the end of the list.
+    body = await team.gql(
+        "query($a: String) { employees(first: 5, after: $a) { pageInfo { hasNextPage } } }",
+        {"a": encode_cursor(1)},
+        **admin,
+    )
+    assert body["data"]["employees"]["pageInfo"] == {"hasNextPage": False}
+    body = await team.gql(
+        "{ employees(first: 3) { ...T } } fragment T on EmployeeConnection { totalCount }", **admin
+    )
+    assert body["data"]["employees"]["totalCount"] == 7
