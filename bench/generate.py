@@ -26,17 +26,17 @@ from typing import Any
 import asyncpg
 
 from bench import pg
+from bench.stages.assessments import AssessmentsStage
 from bench.stages.base import Stage, World
+from bench.stages.framework import FrameworkStage
 from bench.stages.people import PeopleStage
 from service.db import asyncpg_dsn, head_revision, migrate
 
 GENERATOR_VERSION = 1
 ORG_SLUG = "bench"
 
-#: Generator stages, in load order. Later stages (framework, assessments) go here.
-STAGES: list[Stage] = [PeopleStage()]
-
-ANALYZED_TABLES = ("organizations", "org_units", "employees", "position_history")
+#: Generator stages, in load order; each may use what the ones before left in the World.
+STAGES: list[Stage] = [PeopleStage(), FrameworkStage(), AssessmentsStage()]
 
 
 @dataclass
@@ -133,7 +133,7 @@ async def _load(
                     loaded = ", ".join(f"{v} {k}" for k, v in counts.items())
                     print(f"  {stage.name}: {loaded} in {stage_seconds[stage.name]:.1f} s")
         t = time.perf_counter()
-        await conn.execute("vacuum (analyze) " + ", ".join(ANALYZED_TABLES))
+        await conn.execute("vacuum (analyze)")
         stage_seconds["vacuum_analyze"] = round(time.perf_counter() - t, 3)
     finally:
         await conn.close()

@@ -4,21 +4,30 @@ Each ``Operation`` names the persona whose token it uses, the GraphQL document, 
 for its variables (given the generated organization's facts and a page size), a check of
 the response, and ``floor``: the same SQL statements the service runs for that request,
 executed directly through asyncpg, one after the other on one connection. The overhead
-ratio is the GraphQL request's p50 over the floor's p50.
+ratio is the GraphQL request's p50 over the floor's p50. An operation without a
+hand-written ``floor`` is *replayed*: the runner captures the statements one request
+ran, with their parameters, from the server log, and runs exactly those again.
 
 Operations whose feature has not landed carry ``pending`` and are listed, not measured.
-To make one measurable: fill in ``query``, ``variables``, ``check`` and ``floor``, and
-drop ``pending`` (the generator stage it needs goes in ``bench.generate.STAGES``).
+To make one measurable: fill in ``query``, ``variables`` and ``check`` (``floor`` if you
+want the SQL written out), and drop ``pending`` (the generator stage it needs goes in
+``bench.generate.STAGES``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import asyncpg
+
+from bench.pg import LoggedStatement
 
 Facts = dict[str, Any]
 Kind = Literal["light", "heavy"]
@@ -191,7 +200,7 @@ async def _floor_small_me(db: FloorDb, facts: Facts, page: int) -> None:
 EMPLOYEES_PAGE = """
 query EmployeesPage($first: Int!) {
   employees(first: $first) {
-    nodes { name manager { name } orgUnit { name } }
+    nodes { name manager { name } orgUnit { name } role { title } }
   }
 }
 """
@@ -203,6 +212,8 @@ def _check_employees_page(data: dict[str, Any], facts: Facts, page: int) -> str 
         return f"{len(nodes)} nodes on a page of {page}"
     if not any(n["manager"] for n in nodes) or not all(n["orgUnit"] for n in nodes):
         return "managers or org units missing"
+    if not all(n["role"] for n in nodes):
+        return "roles missing"
     return None
 
 
@@ -216,6 +227,7 @@ async def _floor_employees_page(db: FloorDb, facts: Facts, page: int) -> None:
     )
     managers = [r["manager_id"] for r in rows if r["manager_id"] is not None]
     units = list(dict.fromkeys(r["org_unit_id"] for r in rows if r["org_unit_id"] is not None))
+    roles = list(dict.fromkeys(r["role_id"] for r in rows if r["role_id"] is not None))
     if managers:
         await employees_by_id(db, managers)
     if units:
@@ -223,6 +235,8 @@ async def _floor_employees_page(db: FloorDb, facts: Facts, page: int) -> None:
             f"select {ORG_UNIT_COLUMNS} from org_units where id in ({placeholders(len(units))})",
             *units,
         )
+    if roles:
+        await db.fetch(f"select * from roles where id in ({placeholders(len(roles))})", *roles)
     await end_request(db)
 
 
@@ -282,6 +296,131 @@ async def _floor_me_chain(db: FloorDb, facts: Facts, page: int) -> None:
     await end_request(db)
 
 
+# --- career data: gaps, matrix, summary, paths, framework ---------------------------------
+
+
+def global_id(type_name: str, value: str) -> str:
+    from service.graphql.ids import encode_id
+
+    return encode_id(type_name, uuid.UUID(value))
+
+
+ME_HOME = """
+query MeHome {
+  me {
+    id name
+    role { id title level { name } family { name } }
+    nextRoles { id title level { name } }
+    gapAnalysis {
+      relation readiness meetsCount belowCount exceedsCount unassessedCount
+      role { title }
+      topGaps(limit: 3) { requiredLevel currentLevel gap status competency { name } }
+      expectations { requiredLevel currentLevel gap status core competency { name } }
+    }
+  }
+}
+"""
+
+
+def _check_me_home(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    me = data["me"]
+    if me["role"] is None or not me["gapAnalysis"]:
+        return "no role or no gap analysis"
+    if me["gapAnalysis"][0]["relation"] != "CURRENT_ROLE":
+        return "the first gap analysis is not the current role's"
+    if len(me["gapAnalysis"]) != 1 + len(me["nextRoles"]):
+        return "not one gap analysis per current and next role"
+    if not any(e["currentLevel"] is not None for e in me["gapAnalysis"][0]["expectations"]):
+        return "nothing assessed"
+    return None
+
+
+TEAM_MATRIX = """
+query TeamMatrix($manager: ID!, $first: Int!) {
+  teamSkillsMatrix(managerId: $manager, scope: ALL, against: CURRENT_ROLE, first: $first) {
+    competencies { id name }
+    rows {
+      totalCount
+      nodes {
+        readiness employee { name } role { title }
+        cells { requiredLevel currentLevel gap status competency { id } }
+      }
+    }
+  }
+}
+"""
+
+
+def _check_team_matrix(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    rows = data["teamSkillsMatrix"]["rows"]
+    if rows["totalCount"] < 10:
+        return f"a team of {rows['totalCount']}"
+    if len(rows["nodes"]) != min(page, rows["totalCount"]):
+        return f"{len(rows['nodes'])} rows on a page of {page}"
+    if not any(c["currentLevel"] is not None for r in rows["nodes"] for c in r["cells"]):
+        return "no current levels"
+    return None
+
+
+ORG_SUMMARY = """
+query OrgSummary {
+  byUnit: skillGapSummary(groupBy: ORG_UNIT) {
+    suppressedGroupCount
+    groups { headcount assessedShare meanGap metShare orgUnit { name } weakestCompetencies { name } }
+  }
+  byCompetency: skillGapSummary(groupBy: COMPETENCY) {
+    groups { headcount assessedShare meanGap metShare competency { name } }
+  }
+}
+"""
+
+
+def _check_org_summary(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    if not data["byUnit"]["groups"] or not data["byCompetency"]["groups"]:
+        return "no groups"
+    return None
+
+
+CAREER_PATHS = """
+query CareerPaths($from: ID!, $to: ID!) {
+  careerPaths(fromRoleId: $from, toRoleId: $to, maxSteps: 4) {
+    stepCount totalUplift
+    roles { title }
+    steps { kind uplift toRole { title } growth { fromLevel toLevel competency { name } } }
+  }
+}
+"""
+
+
+def _check_career_paths(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    paths = data["careerPaths"]
+    if not paths or paths[0]["stepCount"] != 4:
+        return f"expected a path of four steps, got {[p['stepCount'] for p in paths]}"
+    return None
+
+
+FRAMEWORK_PAGE = """
+query FrameworkPage($first: Int!) {
+  roles(first: $first) {
+    nodes {
+      title level { name } family { name }
+      expectations { requiredLevel core competency { name } }
+      nextRoles { title }
+    }
+  }
+}
+"""
+
+
+def _check_framework_page(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    nodes = data["roles"]["nodes"]
+    if len(nodes) != page:
+        return f"{len(nodes)} roles on a page of {page}"
+    if not all(n["expectations"] for n in nodes):
+        return "roles without expectations"
+    return None
+
+
 # --- the registry -------------------------------------------------------------------------
 
 OPERATIONS: list[Operation] = [
@@ -297,7 +436,7 @@ OPERATIONS: list[Operation] = [
     ),
     Operation(
         name="employees_page",
-        description="`employees(first: 100)` with manager and org unit, as an HR admin",
+        description="`employees(first: 100)` with manager, org unit and role, as an HR admin",
         kind="heavy",
         persona="admin",
         target=Target(p50_ms=40),
@@ -306,7 +445,6 @@ OPERATIONS: list[Operation] = [
         check=_check_employees_page,
         floor=_floor_employees_page,
         page_sizes=(10, 100),
-        notes=("add `role { title }` to the nodes when Employee.role lands",),
     ),
     Operation(
         name="me_chain",
@@ -327,40 +465,56 @@ OPERATIONS: list[Operation] = [
         kind="light",
         persona="employee",
         target=Target(p50_ms=15),
-        pending="needs the framework (Employee.role, Role.nextRoles) and gapAnalysis",
+        query=ME_HOME,
+        check=_check_me_home,
     ),
     Operation(
         name="team_matrix",
-        description="team matrix for a manager with about 50 reports (all levels), "
-        "against the current role",
+        description="`teamSkillsMatrix(scope: ALL, against: CURRENT_ROLE, first: 50)` for a "
+        "manager of about 50 people",
         kind="heavy",
         persona="manager",
         target=Target(p50_ms=25),
-        pending="needs assessments and the team matrix",
+        query=TEAM_MATRIX,
+        variables=lambda facts, page: {
+            "manager": global_id("Employee", facts["personas"]["manager"]["id"]),
+            "first": page,
+        },
+        check=_check_team_matrix,
+        page_sizes=(10, 50),
     ),
     Operation(
         name="org_summary",
-        description="skillGapSummary by org unit and by competency over all employees",
+        description="`skillGapSummary` by org unit and by competency over everyone, as an HR admin",
         kind="heavy",
         persona="admin",
         target=Target(p50_ms=150),
-        pending="needs assessments and skillGapSummary",
+        query=ORG_SUMMARY,
+        check=_check_org_summary,
     ),
     Operation(
         name="career_paths",
-        description="careerPaths between two roles four steps apart",
+        description="`careerPaths` between two roles four steps apart",
         kind="light",
         persona="employee",
         target=Target(p50_ms=20),
-        pending="needs the framework (roles, tracks, careerPaths)",
+        query=CAREER_PATHS,
+        variables=lambda facts, page: {
+            "from": global_id("Role", facts["career_path"]["from"]),
+            "to": global_id("Role", facts["career_path"]["to"]),
+        },
+        check=_check_career_paths,
     ),
     Operation(
         name="framework_page",
-        description="`roles(first: 100)` with expectations and next roles",
+        description="`roles(first: 100)` with level, family, expectations and next roles",
         kind="heavy",
         persona="employee",
         target=Target(p50_ms=40),
-        pending="needs the framework (roles, expectations, Role.nextRoles)",
+        query=FRAMEWORK_PAGE,
+        variables=lambda facts, page: {"first": page},
+        check=_check_framework_page,
+        page_sizes=(10, 100),
     ),
 ]
 
@@ -404,5 +558,98 @@ async def time_floor(
     while len(latencies) < max_runs and time.perf_counter() < deadline:
         t = time.perf_counter_ns()
         await op.floor(db, facts, op.page)
+        latencies.append(time.perf_counter_ns() - t)
+    return latencies, db.statements / max(1, len(latencies))
+
+
+# --- replayed floors ----------------------------------------------------------------------
+
+ARRAY_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"|([^,{}]+)')
+
+
+def from_text(value: str | None, type_name: str) -> Any:
+    """A parameter as PostgreSQL printed it in the log, as the Python value asyncpg's
+    binary codec for ``type_name`` expects."""
+    if value is None:
+        return None
+    if type_name.endswith("[]"):
+        element = type_name[:-2]
+        items = []
+        for m in ARRAY_ITEM.finditer(value.strip()[1:-1]):
+            if m[1] is not None:
+                items.append(from_text(re.sub(r"\\(.)", r"\1", m[1]), element))
+            else:
+                raw = m[2].strip()
+                items.append(None if raw == "NULL" else from_text(raw, element))
+        return items
+    if type_name == "uuid":
+        return uuid.UUID(value)
+    if type_name in ("int2", "int4", "int8"):
+        return int(value)
+    if type_name in ("float4", "float8"):
+        return float(value)
+    if type_name == "numeric":
+        return decimal.Decimal(value)
+    if type_name == "bool":
+        return value in ("t", "true", "on", "1")
+    if type_name == "date":
+        return dt.date.fromisoformat(value)
+    if type_name in ("timestamptz", "timestamp"):
+        if re.search(r"[+-]\d\d$", value):
+            value += ":00"
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+class Replay:
+    """The statements one request ran (from the server log), prepared to run again."""
+
+    def __init__(self, statements: Sequence[LoggedStatement]) -> None:
+        self.statements = list(statements)
+        self._prepared: list[tuple[Any, list[Any]] | str] = []
+
+    async def prepare(self, conn: asyncpg.Connection) -> None:
+        """Prepare every statement and convert its logged parameters, outside the timing.
+        Runs them once inside a transaction that is rolled back (a prepared statement's
+        parameter types need the tenant's tables, not its data)."""
+        self._prepared = []
+        for statement in self.statements:
+            if statement.simple:
+                self._prepared.append(statement.sql)
+                continue
+            prepared = await conn.prepare(statement.sql)
+            types = [t.name for t in prepared.get_parameters()]
+            args = [from_text(v, t) for v, t in zip(statement.params, types, strict=True)]
+            self._prepared.append((prepared, args))
+
+    async def run(self, db: FloorDb, facts: Facts, page: int) -> None:
+        for item in self._prepared:
+            db.statements += 1
+            if isinstance(item, str):
+                await db.conn.execute(item)
+            else:
+                prepared, args = item
+                await prepared.fetch(*args)
+
+
+async def time_replay(
+    conn: asyncpg.Connection,
+    replay: Replay,
+    *,
+    warmup: int,
+    max_runs: int,
+    max_seconds: float,
+) -> tuple[list[int], float]:
+    """Latencies (ns) of a replayed floor, and statements per run."""
+    await replay.prepare(conn)
+    db = FloorDb(conn)
+    for _ in range(warmup):
+        await replay.run(db, {}, 0)
+    db.statements = 0
+    latencies: list[int] = []
+    deadline = time.perf_counter() + max_seconds
+    while len(latencies) < max_runs and time.perf_counter() < deadline:
+        t = time.perf_counter_ns()
+        await replay.run(db, {}, 0)
         latencies.append(time.perf_counter_ns() - t)
     return latencies, db.statements / max(1, len(latencies))

@@ -8,6 +8,7 @@ it only when the size, seed, generator stages and schema revision all still matc
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,36 +152,57 @@ class StatementLog:
         assert self.path is not None
         return self.path.stat().st_size
 
-    def read_since(self, mark: int) -> list[tuple[str, int]]:
-        """(statement, times) logged since ``mark``, most frequent first."""
+    def sequence_since(self, mark: int) -> list[LoggedStatement]:
+        """The statements logged since ``mark``, in order, with their parameters."""
         assert self.path is not None
         with self.path.open("rb") as f:
             f.seek(mark)
             text = f.read().decode(errors="replace")
-        counts: dict[str, int] = {}
-        current: list[str] | None = None
-
-        def flush() -> None:
-            if current:
-                statement = " ".join(" ".join(current).split())
-                counts[statement] = counts.get(statement, 0) + 1
-
+        found: list[LoggedStatement] = []
+        current: LoggedStatement | None = None
         for line in text.splitlines():
             if line.startswith("\t") and current is not None:
-                current.append(line)
+                current.sql += "\n" + line[1:]
                 continue
-            flush()
+            at = line.find("DETAIL:  Parameters: ")
+            if at >= 0 and current is not None and not current.simple:
+                values = line[at + len("DETAIL:  Parameters: ") :]
+                current.params = [
+                    None if m["null"] else m["text"].replace("''", "'")
+                    for m in PARAMETER.finditer(values)
+                ]
+                continue
             current = None
-            for marker in ("LOG:  statement: ", "LOG:  execute "):
+            for marker, simple in (("LOG:  statement: ", True), ("LOG:  execute ", False)):
                 at = line.find(marker)
                 if at >= 0:
                     rest = line[at + len(marker) :]
-                    if marker.endswith("execute "):
+                    if not simple:
                         rest = rest.split(": ", 1)[1] if ": " in rest else rest
-                    current = [rest]
+                    current = LoggedStatement(rest, simple, [])
+                    found.append(current)
                     break
-        flush()
+        return found
+
+    def read_since(self, mark: int) -> list[tuple[str, int]]:
+        """(statement, times) logged since ``mark``, most frequent first."""
+        counts: dict[str, int] = {}
+        for statement in self.sequence_since(mark):
+            text = " ".join(statement.sql.split())
+            counts[text] = counts.get(text, 0) + 1
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+PARAMETER = re.compile(r"\$\d+ = (?:(?P<null>NULL)|'(?P<text>(?:[^']|'')*)')")
+
+
+@dataclass
+class LoggedStatement:
+    """A statement as the server received it: SQL, protocol, parameters as text."""
+
+    sql: str
+    simple: bool  # simple query protocol (no parameters)
+    params: list[str | None]
 
 
 class StatementStats:

@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -416,6 +416,15 @@ class StatementCounter:
         if self.method.startswith("server log"):
             asyncio.run(self.log.disable())
 
+    def capture(self, send: Any) -> list[pg.LoggedStatement] | None:
+        """The statements of one request, with their parameters (server log only)."""
+        if not self.method.startswith("server log"):
+            return None
+        mark = self.log.mark()
+        send()
+        time.sleep(0.05)
+        return self.log.sequence_since(mark)
+
     def count(self, send: Any, samples: int) -> tuple[float, list[tuple[str, float]]]:
         if self.method.startswith("server log"):
             mark = self.log.mark()
@@ -464,11 +473,16 @@ def probe(
             )
             if page == op.page:
                 texts = listed
+        replay = None
+        if op.floor is None:
+            body = graphql_body(op, facts, op.page)
+            replay = counter.capture(lambda body=body, token=token: post(client, body, token))
         found[op.name] = {
             "statements": per_page,
             "statement_texts": texts,
             "response_bytes": len(raw),
             "workers": {},
+            "replay": [asdict(s) for s in replay] if replay is not None else None,
         }
     return found, responses
 
@@ -514,23 +528,32 @@ def drive(
 
 
 def measure_floor(
-    db: pg.BenchDatabase, ops: list[operations.Operation], facts: dict[str, Any], opts: Options
+    db: pg.BenchDatabase,
+    ops: list[operations.Operation],
+    facts: dict[str, Any],
+    opts: Options,
+    replays: dict[str, list[pg.LoggedStatement]],
 ) -> dict[str, dict[str, Any]]:
     async def run() -> dict[str, dict[str, Any]]:
         conn = await asyncpg.connect(asyncpg_dsn(db.app_url))
         out = {}
         try:
             for op in ops:
-                if op.floor is None:
+                warmup, runs, seconds = opts.warmup, opts.requests, opts.seconds
+                if op.floor is not None:
+                    latencies, statements = await operations.time_floor(
+                        conn, op, facts, warmup=warmup, max_runs=runs, max_seconds=seconds
+                    )
+                elif op.name in replays:
+                    latencies, statements = await operations.time_replay(
+                        conn,
+                        operations.Replay(replays[op.name]),
+                        warmup=warmup,
+                        max_runs=runs,
+                        max_seconds=seconds,
+                    )
+                else:
                     continue
-                latencies, statements = await operations.time_floor(
-                    conn,
-                    op,
-                    facts,
-                    warmup=opts.warmup,
-                    max_runs=opts.requests,
-                    max_seconds=opts.seconds,
-                )
                 ordered = sorted(latencies)
                 out[op.name] = {
                     "count": len(ordered),
@@ -538,6 +561,7 @@ def measure_floor(
                     "p95_ms": percentile(ordered, 0.95),
                     "p99_ms": percentile(ordered, 0.99),
                     "statements": statements,
+                    "replayed": op.floor is None,
                 }
         finally:
             await conn.close()
@@ -610,7 +634,12 @@ def run_size(
     with bare_server(responses, workdir) if opts.bare else nullcontext() as bare:
         # The bare app starts while the SQL floor runs; idle, it costs nothing.
         print("  SQL floor", flush=True)
-        floors = measure_floor(gen.database, ops, facts, opts)
+        replays = {
+            name: [pg.LoggedStatement(**s) for s in found["replay"]]
+            for name, found in op_results.items()
+            if found.get("replay")
+        }
+        floors = measure_floor(gen.database, ops, facts, opts, replays)
         for name, floor in floors.items():
             op_results[name]["floor"] = floor
         if bare is not None:
@@ -697,9 +726,9 @@ def parse_args(argv: list[str] | None) -> Options:
     if args.quick:
         opts.quick = True
         opts.workers = opts.workers[:1]
-        opts.clients, opts.warmup, opts.requests, opts.seconds = 4, 1, 5, 1.0
-        opts.throughput_seconds, opts.throughput_requests = 0.5, 100
-        opts.statement_samples = 2
+        opts.clients, opts.warmup, opts.requests, opts.seconds = 2, 0, 2, 0.2
+        opts.throughput_seconds, opts.throughput_requests = 0.2, 20
+        opts.statement_samples = 1
     return opts
 
 

@@ -52,7 +52,7 @@ class Stage(Protocol):
 async def insert_rows(
     conn: asyncpg.Connection,
     table: str,
-    columns: list[tuple[str, str]],
+    columns: list[tuple[str, str]] | str,
     rows: list[tuple[Any, ...]],
     *,
     batch: int = 20_000,
@@ -60,8 +60,11 @@ async def insert_rows(
     """Insert ``rows`` with one ``insert … select from unnest(…)`` per batch.
 
     Set-based like COPY, and unlike COPY it works under Row Level Security when the
-    loading role does not bypass it. ``columns`` are (name, SQL type) pairs.
+    loading role does not bypass it. ``columns`` are (name, SQL type) pairs, or the same
+    as text: ``"id uuid, name text"``.
     """
+    if isinstance(columns, str):
+        columns = [(c.split()[0], c.split()[1]) for c in columns.split(",")]
     names = ", ".join(name for name, _ in columns)
     arrays = ", ".join(f"${i + 1}::{sql_type}[]" for i, (_, sql_type) in enumerate(columns))
     statement = f"insert into {table} ({names}) select * from unnest({arrays})"

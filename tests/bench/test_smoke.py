@@ -37,7 +37,10 @@ def test_benchmark_runs_at_tiny_size_with_figures_for_every_operation(tmp_path: 
 
     results = json.loads(next(out.glob("*.json")).read_text())
     size = results["sizes"]["200"]
-    assert size["generation"]["rows"]["employees"] == 200
+    rows = size["generation"]["rows"]
+    assert rows["employees"] == 200
+    assert rows["roles"] == 300
+    assert rows["ratings"] > 0
     assert figure(size["rss"]["1"]["worker_peak_mb"])
     measured = operations.measurable()
     assert {op.name for op in measured} == set(size["operations"])
@@ -49,7 +52,8 @@ def test_benchmark_runs_at_tiny_size_with_figures_for_every_operation(tmp_path: 
             for column in ("p50_ms", "p95_ms", "p99_ms", "rps"):
                 assert figure(run[column]), (op.name, mode, column, run)
             assert figure(found["bare"][mode]["p50_ms"]), found["bare"]
-        assert figure(found["floor"]["p50_ms"]), found["floor"]
+        if op.floor is not None or not admin_url:  # replaying needs the server's log
+            assert figure(found["floor"]["p50_ms"]), found.get("floor")
         if not admin_url:  # the embedded server's log counts every statement
             assert set(found["statements"]) == {str(p) for p in op.page_sizes}
             assert all(figure(n) for n in found["statements"].values()), found["statements"]
