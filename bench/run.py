@@ -422,15 +422,26 @@ class StatementCounter:
             return None
         mark = self.log.mark()
         send()
-        time.sleep(0.05)
+        self._settle()
         return self.log.sequence_since(mark)
+
+    def _settle(self) -> None:
+        """Wait until the log stops growing (backends write before they answer; this only
+        guards against a slow disk)."""
+        size, deadline = -1, time.monotonic() + 2
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            now = self.log.mark()
+            if now == size:
+                return
+            size = now
 
     def count(self, send: Any, samples: int) -> tuple[float, list[tuple[str, float]]]:
         if self.method.startswith("server log"):
             mark = self.log.mark()
             for _ in range(samples):
                 send()
-            time.sleep(0.05)  # backends write their log lines before answering; be safe
+            self._settle()
             found = self.log.read_since(mark)
         elif self.method == "pg_stat_statements":
             asyncio.run(self.stats.reset())
