@@ -581,6 +581,10 @@ GROUP_BY = {
     "COMPETENCY": ("x.competency_id", "left join competencies n on n.id = g.group_id", "n.name"),
 }
 
+# People without the group key (no org unit) form one group, keyed by this stand-in so
+# groups join on plain equality (hash joins) rather than IS NOT DISTINCT FROM.
+NO_GROUP = uuid.UUID(int=0)
+
 # Aggregates per group and competency first (a small hash aggregate), then per group; the
 # current levels of everyone at once by one DISTINCT ON over the derived table.
 SUMMARY_SQL = """
@@ -592,7 +596,8 @@ SUMMARY_SQL = """
         where e.status <> 'TERMINATED' {filters}
     ),
     cells as (
-        select {group_key} as group_id, p.employee_id, x.competency_id, x.required_level,
+        select coalesce({group_key}, :no_group) as group_id, p.employee_id, x.competency_id,
+               x.required_level,
                cur.level as current_level
         from population p
         join role_expectations x on x.role_id = p.role_id
@@ -621,10 +626,11 @@ SUMMARY_SQL = """
                    filter (where b.shortfall > 0))[1:3] as weakest
         from by_competency b
         join competencies k on k.id = b.competency_id
-        join heads h on h.group_id is not distinct from b.group_id
+        join heads h on h.group_id = b.group_id
         group by b.group_id, h.headcount
     )
-    select g.group_id, g.headcount, g.headcount < :min_group as suppressed,
+    select nullif(g.group_id, :no_group) as group_id, g.headcount,
+           g.headcount < :min_group as suppressed,
            case when g.headcount >= :min_group then cast(g.assessed_share as float8) end
                as assessed_share,
            case when g.headcount >= :min_group then cast(round(g.mean_gap, 4) as float8) end
@@ -655,7 +661,11 @@ async def skill_gap_summary(
     in one statement. Groups of fewer than ``rules.min_group_size`` people come back with
     ``suppressed`` set and no figures."""
     filters = []
-    params: dict[str, Any] = {"min_group": rules.min_group_size, **rules.params()}
+    params: dict[str, Any] = {
+        "min_group": rules.min_group_size,
+        "no_group": NO_GROUP,
+        **rules.params(),
+    }
     if f.org_unit_id is not None:
         filters.append(UNIT_SUBTREE_SQL)
         params["org_unit_id"] = f.org_unit_id

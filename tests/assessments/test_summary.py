@@ -72,6 +72,18 @@ async def test_by_org_unit_with_a_small_unit_suppressed(org: Org) -> None:
     assert "Unit B" not in str(result)
 
 
+async def test_people_without_an_org_unit_form_one_group(org: Org) -> None:
+    fw = await load_framework(org)
+    await build(org, fw)
+    for i in range(5):
+        await org.employee(f"n{i}", manager="lead", role_id=fw.role["engineer"])
+    result = await summary(org, "ORG_UNIT")
+    assert result["suppressedGroupCount"] == 1  # Unit B
+    groups = [(g["orgUnit"], g["headcount"], g["assessedShare"]) for g in result["groups"]]
+    # Named units first, the group without a unit last.
+    assert groups == [({"name": "Unit A"}, 6, 0.5), (None, 5, 0.0)]
+
+
 async def test_other_groupings_and_filters(org: Org) -> None:
     fw = await load_framework(org)
     await build(org, fw)

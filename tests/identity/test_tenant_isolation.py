@@ -62,6 +62,28 @@ async def test_every_tenant_table_is_under_forced_row_level_security(runtime: Ru
     assert (role.rolsuper, role.rolbypassrls) == (False, False)
 
 
+async def test_tenant_policies_read_the_organization_once_per_statement(runtime: Runtime) -> None:
+    """The policy's tenant is a sub-select (one InitPlan per statement, usable in index
+    conditions), so a scan does not call ``current_setting`` for every row."""
+    async with runtime.db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "select tablename, qual, with_check from pg_policies "
+                    "where policyname = 'tenant_isolation' order by tablename"
+                )
+            )
+        ).all()
+        await conn.execute(text("select set_config('app.org_id', gen_random_uuid()::text, true)"))
+        plan = (
+            await conn.execute(text("explain (format json) select id from employees"))
+        ).scalar_one()
+    assert rows
+    per_row = [r.tablename for r in rows if "SELECT" not in r.qual or "SELECT" not in r.with_check]
+    assert per_row == [], f"policies evaluated per row: {per_row}"
+    assert "InitPlan" in str(plan)
+
+
 async def test_unfiltered_queries_see_only_the_current_tenant(world: World) -> None:
     runtime = world.org.runtime
     tables = await tenant_tables(runtime)
