@@ -117,8 +117,7 @@ def size_table(
             f"| {ms(throughput.get('p99_ms'))} "
             f"| {ms(latency.get('api_cpu_ms'))} + {ms(latency.get('postgres_cpu_ms'))} "
             f"| {statements(op)}{floor_mismatch(op)} "
-            f"| {ms((op.get('floor') or {}).get('p50_ms'))}"
-            f"{' ʳ' if (op.get('floor') or {}).get('replayed') else ''} "
+            f"| {ms((op.get('floor') or {}).get('p50_ms'))} "
             f"| {f'{ratio:.1f}' if ratio is not None else '–'} "
             f"| {ms(bare.get('latency', {}).get('p50_ms'))} | {num(bare.get('throughput', {}).get('rps'))} "
             f"| {verdict_text(verdicts(spec, op, size['rss'], workers))} |"
@@ -166,10 +165,10 @@ def render(results: dict[str, Any]) -> str:
             pending = results.get("pending", {}) if workers == "1" else {}
             lines += size_table(size, pending, workers, settings["clients"])
             lines.append("")
-        if any((op.get("floor") or {}).get("replayed") for op in size["operations"].values()):
+        if any(op.get("floor") for op in size["operations"].values()):
             lines.append(
-                "ʳ SQL floor replayed: the statements one request ran, with their parameters, "
-                "captured from the server log and run again through asyncpg."
+                "SQL floor: the statements one request ran, with their parameters, captured "
+                "from the server log and run again through asyncpg."
             )
             lines.append("")
     if len(sizes) > 1:

@@ -484,10 +484,8 @@ def probe(
             )
             if page == op.page:
                 texts = listed
-        replay = None
-        if op.floor is None:
-            body = graphql_body(op, facts, op.page)
-            replay = counter.capture(lambda body=body, token=token: post(client, body, token))
+        body = graphql_body(op, facts, op.page)
+        replay = counter.capture(lambda body=body, token=token: post(client, body, token))
         found[op.name] = {
             "statements": per_page,
             "statement_texts": texts,
@@ -541,7 +539,6 @@ def drive(
 def measure_floor(
     db: pg.BenchDatabase,
     ops: list[operations.Operation],
-    facts: dict[str, Any],
     opts: Options,
     replays: dict[str, list[pg.LoggedStatement]],
 ) -> dict[str, dict[str, Any]]:
@@ -551,11 +548,7 @@ def measure_floor(
         try:
             for op in ops:
                 warmup, runs, seconds = opts.warmup, opts.requests, opts.seconds
-                if op.floor is not None:
-                    latencies, statements = await operations.time_floor(
-                        conn, op, facts, warmup=warmup, max_runs=runs, max_seconds=seconds
-                    )
-                elif op.name in replays:
+                if op.name in replays:
                     latencies, statements = await operations.time_replay(
                         conn,
                         operations.Replay(replays[op.name]),
@@ -572,7 +565,6 @@ def measure_floor(
                     "p95_ms": percentile(ordered, 0.95),
                     "p99_ms": percentile(ordered, 0.99),
                     "statements": statements,
-                    "replayed": op.floor is None,
                 }
         finally:
             await conn.close()
@@ -650,7 +642,7 @@ def run_size(
             for name, found in op_results.items()
             if found.get("replay")
         }
-        floors = measure_floor(gen.database, ops, facts, opts, replays)
+        floors = measure_floor(gen.database, ops, opts, replays)
         for name, floor in floors.items():
             op_results[name]["floor"] = floor
         if bare is not None:

@@ -70,3 +70,16 @@ async def test_database_down_gives_503_ready_and_a_masked_error(
     assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert "127.0.0.1" not in response.text
     assert "Traceback" not in response.text
+
+
+def test_a_refused_statement_is_an_internal_error_and_a_dropped_connection_an_outage() -> None:
+    from sqlalchemy.exc import InterfaceError
+
+    from service.graphql.extensions import _is_unavailable
+
+    refused = InterfaceError("select …", None, Exception("too many arguments"))
+    dropped = InterfaceError("select …", None, Exception("connection is closed"))
+    dropped.connection_invalidated = True
+    assert not _is_unavailable(refused)
+    assert _is_unavailable(dropped)
+    assert _is_unavailable(ConnectionRefusedError())

@@ -19,7 +19,7 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
 )
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -75,7 +75,10 @@ class SafeParserCache(ParserCache):
 
 
 def _is_unavailable(exc: BaseException | None) -> bool:
-    return isinstance(exc, (OSError, OperationalError, InterfaceError, ConnectionError)) or (
+    """Whether the database could not be reached or dropped the connection. A driver's
+    interface error (a statement it refuses, say) is a bug of ours, not an outage: it counts
+    only when SQLAlchemy found the connection closed (``connection_invalidated``)."""
+    return isinstance(exc, (OSError, OperationalError, ConnectionError)) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
 

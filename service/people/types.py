@@ -194,7 +194,12 @@ async def _visible_employee(info: Info, employee_id: uuid.UUID | None) -> Employ
     reach = await info.context.reach()
     if not reach.sees_profile(employee_id):
         return None
-    row = await info.context.loader(_employees_by_id).load(employee_id)
+    loader = info.context.loader(_employees_by_id)
+    if employee_id in reach.profile:
+        # Someone in the caller's management chain: load the whole chain in one batch, so
+        # walking `manager { manager { … } }` up costs one statement, not one per level.
+        await loader.load_many(list(reach.profile))
+    row = await loader.load(employee_id)
     return Employee.from_row(row) if row is not None else None
 
 

@@ -265,3 +265,28 @@ async def test_pages_count_the_whole_list_only_when_total_count_is_asked(
         "{ employees(first: 3) { ...T } } fragment T on EmployeeConnection { totalCount }", **admin
     )
     assert body["data"]["employees"]["totalCount"] == 7
+
+
+CHAIN_QUERY = """
+{ me { manager { name manager { name manager { name manager { name manager { name } } } } } } }
+"""
+
+
+async def test_walking_the_management_chain_up_is_one_statement(
+    org: Org, count_statements: Any
+) -> None:
+    # A line of six: l0 at the top, l5 at the bottom.
+    await org.employee("l0")
+    for i in range(1, 6):
+        await org.employee(f"l{i}", manager=f"l{i - 1}")
+    counts = {}
+    for key in ("l2", "l5"):
+        with count_statements() as counter:
+            body = await org.gql(CHAIN_QUERY, as_=key)
+        chain, node = [], body["data"]["me"]["manager"]
+        while node is not None:
+            chain, node = [*chain, node["name"]], node.get("manager")
+        assert chain == [f"L{i}" for i in range(int(key[1]) - 1, -1, -1)]
+        counts[key] = counter.count
+    # tenant, caller, reach and the chain, whatever the chain's length
+    assert counts["l2"] == counts["l5"] == 4, counts
