@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import (
     Select,
     and_,
+    any_,
+    bindparam,
     func,
     literal,
     null,
@@ -21,7 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
 from service.db import Executor
@@ -58,6 +60,18 @@ def like_pattern(search: str) -> str:
 
 def active(table: Any) -> ColumnElement[bool]:
     return table.c.archived_at.is_(None)
+
+
+def uuid_array(name: str = "ids") -> BindParameter[Any]:
+    """A bind parameter holding a list of UUIDs, one array whatever its length: statements
+    built with it once stay the same object, so SQLAlchemy's compiled cache and asyncpg's
+    prepared statements are reused however many IDs a request asks for."""
+    return bindparam(name, type_=ARRAY(UUID(as_uuid=True)))
+
+
+def in_ids(column: Any, name: str = "ids") -> ColumnElement[bool]:
+    """``column = any(:ids)``."""
+    return column == any_(uuid_array(name))
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -151,13 +165,16 @@ async def all_scales(db: Executor, *, include_archived: bool) -> list[Any]:
     return list((await db.execute(stmt)).all())
 
 
+_ROLE_LEVEL_RANKS = (
+    select(roles.c.id, levels.c.rank)
+    .join(levels, levels.c.id == roles.c.level_id)
+    .where(in_ids(roles.c.id))
+)
+
+
 async def role_level_ranks(db: Executor, role_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
     """The rank of each role's level, by role ID."""
-    rows = await db.execute(
-        select(roles.c.id, levels.c.rank)
-        .join(levels, levels.c.id == roles.c.level_id)
-        .where(roles.c.id.in_(set(role_ids)))
-    )
+    rows = await db.execute(_ROLE_LEVEL_RANKS, {"ids": list(set(role_ids))})
     return {r.id: r.rank for r in rows}
 
 
@@ -176,8 +193,23 @@ async def framework_notice(db: Executor) -> str | None:
 # --- batch functions ---------------------------------------------------------------------
 
 
+# Batch statements are built once, with the keys as one array parameter.
+_BY_ID = {
+    table: select(table).where(in_ids(table.c.id))
+    for table in (
+        roles,
+        levels,
+        job_families,
+        competencies,
+        proficiency_scales,
+        tracks,
+        role_transitions,
+    )
+}
+
+
 async def _by_id(db: Executor, table: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(select(table).where(table.c.id.in_(set(ids))))).all()
+    rows = (await db.execute(_BY_ID[table], {"ids": list(set(ids))})).all()
     found = {r.id: r for r in rows}
     return [found.get(i) for i in ids]
 
@@ -217,71 +249,93 @@ def _grouped(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[list[A
     return [groups.get(k, []) for k in keys]
 
 
+_SCALE_LEVELS_BY_SCALE = (
+    select(scale_levels)
+    .where(in_ids(scale_levels.c.scale_id))
+    .order_by(scale_levels.c.scale_id, scale_levels.c.value)
+)
+
+
+async def _grouped_by(
+    db: Executor, stmt: Any, attr: str, ids: Sequence[uuid.UUID]
+) -> list[list[Any]]:
+    return _grouped((await db.execute(stmt, {"ids": list(set(ids))})).all(), attr, ids)
+
+
 async def scale_levels_by_scale(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    stmt = (
-        select(scale_levels)
-        .where(scale_levels.c.scale_id.in_(set(ids)))
-        .order_by(scale_levels.c.scale_id, scale_levels.c.value)
-    )
-    return _grouped((await db.execute(stmt)).all(), "scale_id", ids)
+    return await _grouped_by(db, _SCALE_LEVELS_BY_SCALE, "scale_id", ids)
+
+
+_DESCRIPTORS_BY_COMPETENCY = (
+    select(competency_descriptors)
+    .where(in_ids(competency_descriptors.c.competency_id))
+    .order_by(competency_descriptors.c.competency_id, competency_descriptors.c.level)
+)
 
 
 async def descriptors_by_competency(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    stmt = (
-        select(competency_descriptors)
-        .where(competency_descriptors.c.competency_id.in_(set(ids)))
-        .order_by(competency_descriptors.c.competency_id, competency_descriptors.c.level)
+    return await _grouped_by(db, _DESCRIPTORS_BY_COMPETENCY, "competency_id", ids)
+
+
+_EXPECTATIONS_BY_ROLE = (
+    select(role_expectations)
+    .join(competencies, competencies.c.id == role_expectations.c.competency_id)
+    .where(in_ids(role_expectations.c.role_id))
+    .order_by(
+        role_expectations.c.core.desc(),
+        role_expectations.c.weight.desc(),
+        competencies.c.name,
+        competencies.c.id,
     )
-    return _grouped((await db.execute(stmt)).all(), "competency_id", ids)
+)
 
 
 async def expectations_by_role(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Each role's expectations: core ones first, then by weight and competency name."""
-    stmt = (
-        select(role_expectations)
-        .join(competencies, competencies.c.id == role_expectations.c.competency_id)
-        .where(role_expectations.c.role_id.in_(set(ids)))
-        .order_by(
-            role_expectations.c.core.desc(),
-            role_expectations.c.weight.desc(),
-            competencies.c.name,
-            competencies.c.id,
-        )
-    )
-    return _grouped((await db.execute(stmt)).all(), "role_id", ids)
+    return await _grouped_by(db, _EXPECTATIONS_BY_ROLE, "role_id", ids)
+
+
+_STEPS_BY_TRACK = (
+    select(track_steps)
+    .where(in_ids(track_steps.c.track_id))
+    .order_by(track_steps.c.track_id, track_steps.c.position)
+)
 
 
 async def steps_by_track(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    stmt = (
-        select(track_steps)
-        .where(track_steps.c.track_id.in_(set(ids)))
-        .order_by(track_steps.c.track_id, track_steps.c.position)
+    return await _grouped_by(db, _STEPS_BY_TRACK, "track_id", ids)
+
+
+_TRACKS_BY_FAMILY = (
+    select(tracks)
+    .where(in_ids(tracks.c.family_id), active(tracks))
+    .order_by(
+        tracks.c.family_id,
+        func.array_position(
+            literal(["IC", "MANAGEMENT", "OTHER"], ARRAY(tracks.c.kind.type)), tracks.c.kind
+        ),
+        tracks.c.name,
+        tracks.c.id,
     )
-    return _grouped((await db.execute(stmt)).all(), "track_id", ids)
+)
 
 
 async def tracks_by_family(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Each family's active tracks: IC first, then management, then others, by name."""
-    kind_order = func.array_position(
-        literal(["IC", "MANAGEMENT", "OTHER"], ARRAY(tracks.c.kind.type)), tracks.c.kind
-    )
-    stmt = (
-        select(tracks)
-        .where(tracks.c.family_id.in_(set(ids)), active(tracks))
-        .order_by(tracks.c.family_id, kind_order, tracks.c.name, tracks.c.id)
-    )
-    return _grouped((await db.execute(stmt)).all(), "family_id", ids)
+    return await _grouped_by(db, _TRACKS_BY_FAMILY, "family_id", ids)
+
+
+_TRACKS_BY_ROLE = (
+    select(*tracks.c, track_steps.c.role_id.label("step_role_id"), track_steps.c.position)
+    .join(track_steps, track_steps.c.track_id == tracks.c.id)
+    .where(in_ids(track_steps.c.role_id), active(tracks))
+    .order_by(track_steps.c.role_id, tracks.c.name, tracks.c.id)
+)
 
 
 async def tracks_by_role(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """The active tracks each role sits on, with the role's position on each."""
-    stmt = (
-        select(*tracks.c, track_steps.c.role_id.label("step_role_id"), track_steps.c.position)
-        .join(track_steps, track_steps.c.track_id == tracks.c.id)
-        .where(track_steps.c.role_id.in_(set(ids)), active(tracks))
-        .order_by(track_steps.c.role_id, tracks.c.name, tracks.c.id)
-    )
-    return _grouped((await db.execute(stmt)).all(), "step_role_id", ids)
+    return await _grouped_by(db, _TRACKS_BY_ROLE, "step_role_id", ids)
 
 
 # --- the graph of moves ------------------------------------------------------------------
@@ -349,20 +403,26 @@ def _moves(rows: Sequence[Any]) -> list[Move]:
     return list(by_pair.values())
 
 
-async def _edges(db: Executor, column: str, ids: Sequence[uuid.UUID]) -> list[list[Move]]:
+def _edges_statement(column: str) -> Select[Any]:
     edges = edges_select()
     other = "to_role_id" if column == "from_role_id" else "from_role_id"
     target = roles.alias("target")
     levels_t = levels.alias("target_level")
-    stmt = (
+    return (
         select(edges)
         .join(target, target.c.id == edges.c[other])
         .join(levels_t, levels_t.c.id == target.c.level_id)
-        .where(edges.c[column].in_(set(ids)), active(target))
+        .where(in_ids(edges.c[column]), active(target))
         .order_by(edges.c[column], levels_t.c.rank, target.c.title, target.c.id, edges.c.track_id)
     )
-    moves = _moves((await db.execute(stmt)).all())
-    return _grouped(moves, column, ids)
+
+
+_EDGES = {column: _edges_statement(column) for column in ("from_role_id", "to_role_id")}
+
+
+async def _edges(db: Executor, column: str, ids: Sequence[uuid.UUID]) -> list[list[Move]]:
+    rows = (await db.execute(_EDGES[column], {"ids": list(set(ids))})).all()
+    return _grouped(_moves(rows), column, ids)
 
 
 async def moves_from(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Move]]:
@@ -390,36 +450,28 @@ class Growth:
         return self.to_level - (self.from_level or 0)
 
 
-async def growth_by_move(
-    db: Executor, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
-) -> list[list[Growth]]:
-    """For each (from role, to role): the to-role's expectations above the from-role's level
-    (a competency the from-role does not expect starts at 0), core first, largest first."""
+def _growth_statement() -> Select[Any]:
     to_e, from_e = role_expectations.alias("to_e"), role_expectations.alias("from_e")
-    wanted = list(set(pairs))
-    if not wanted:
-        return []
-    pairs_sql = select(
-        func.unnest(literal([p[0] for p in wanted], ARRAY(UUID(as_uuid=True)))).label("src"),
-        func.unnest(literal([p[1] for p in wanted], ARRAY(UUID(as_uuid=True)))).label("dst"),
+    pairs = select(
+        func.unnest(uuid_array("src")).label("src"), func.unnest(uuid_array("dst")).label("dst")
     ).subquery("pairs")
-    stmt = (
+    return (
         select(
-            pairs_sql.c.src,
-            pairs_sql.c.dst,
+            pairs.c.src,
+            pairs.c.dst,
             to_e.c.competency_id,
             from_e.c.required_level.label("from_level"),
             to_e.c.required_level.label("to_level"),
             to_e.c.weight,
             to_e.c.core,
         )
-        .select_from(pairs_sql)
-        .join(to_e, to_e.c.role_id == pairs_sql.c.dst)
+        .select_from(pairs)
+        .join(to_e, to_e.c.role_id == pairs.c.dst)
         .join(competencies, competencies.c.id == to_e.c.competency_id)
         .outerjoin(
             from_e,
             and_(
-                from_e.c.role_id == pairs_sql.c.src,
+                from_e.c.role_id == pairs.c.src,
                 from_e.c.competency_id == to_e.c.competency_id,
             ),
         )
@@ -430,8 +482,22 @@ async def growth_by_move(
             competencies.c.name,
         )
     )
+
+
+_GROWTH = _growth_statement()
+
+
+async def growth_by_move(
+    db: Executor, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> list[list[Growth]]:
+    """For each (from role, to role): the to-role's expectations above the from-role's level
+    (a competency the from-role does not expect starts at 0), core first, largest first."""
+    wanted = list(set(pairs))
+    if not wanted:
+        return []
+    params = {"src": [p[0] for p in wanted], "dst": [p[1] for p in wanted]}
     found: dict[tuple[uuid.UUID, uuid.UUID], list[Growth]] = {}
-    for r in (await db.execute(stmt)).all():
+    for r in (await db.execute(_GROWTH, params)).all():
         found.setdefault((r.src, r.dst), []).append(
             Growth(r.competency_id, r.from_level, r.to_level, r.weight, r.core)
         )

@@ -31,7 +31,11 @@ from service.framework.types import (
     Track,
     TrackKind,
     TransitionKind,
+    connection_nodes,
+    prefetch_paths,
+    prefetch_roles,
     require_reader,
+    selected_below,
 )
 from service.graphql.enums import graphql_enum
 from service.graphql.errors import UserError, run_mutation
@@ -194,12 +198,14 @@ class FrameworkQuery:
             include_archived=f.include_archived,
         )
         v.raise_if_any()
-        return await paginate(
+        page = await paginate(
             info,
             queries.roles_select(criteria),
             PageArgs(first, after, last, before),
             Role.from_row,
         )
+        await prefetch_roles(info, page.nodes, connection_nodes(info))
+        return page
 
     @strawberry.field(description="One role by ID or key; null when there is none.")
     async def role(
@@ -301,10 +307,9 @@ class FrameworkQuery:
         assert start is not None
         assert end is not None
         found = await queries.career_paths(info.context, start, end, max_steps, limit)
-        return [
-            CareerPath(role_ids=p.role_ids, step_count=p.steps, total_uplift=p.uplift)
-            for p in found
-        ]
+        paths = [CareerPath.from_found(p) for p in found]
+        await prefetch_paths(info, paths, selected_below(info))
+        return paths
 
     @strawberry.field(
         description="The active framework as a canonical framework document "

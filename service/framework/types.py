@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
-from typing import Any, Self
+from collections.abc import Awaitable, Iterable, Sequence
+from itertools import pairwise
+from typing import Any, Self, TypeVar, cast
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from service.auth import policies
 from service.errors import Forbidden
@@ -80,6 +82,65 @@ async def _row(info: Info, batch: Any, row_id: uuid.UUID | None) -> Any | None:
     if row_id is None:
         return None
     return await info.context.loader(batch).load(row_id)
+
+
+async def _objects(
+    info: Info, batch: Any, ids: Iterable[uuid.UUID], make: Any
+) -> dict[uuid.UUID, Any]:
+    """One object per distinct ID found, by ID, through the request's loader."""
+    rows = await info.context.loader(batch).load_many(list(set(ids)))
+    return {r.id: make(r) for r in rows if r is not None}
+
+
+T = TypeVar("T")
+
+
+def _later(result: Awaitable[T]) -> T:
+    """Return an awaitable from a synchronous resolver: graphql-core awaits it. A field
+    whose value a list has loaded in advance then costs no coroutine, and still loads on
+    its own when it was not."""
+    return cast(T, result)
+
+
+# --- look-ahead ---------------------------------------------------------------------------
+
+
+def _children(fields: Iterable[Any]) -> list[SelectedField]:
+    """The fields selected directly below ``fields``, through fragments."""
+    out: list[SelectedField] = []
+
+    def walk(selections: Iterable[Any]) -> None:
+        for s in selections:
+            if isinstance(s, SelectedField):
+                out.append(s)
+            else:  # inline fragment or fragment spread
+                walk(s.selections)
+
+    for f in fields:
+        walk(f.selections)
+    return out
+
+
+def _named(fields: Iterable[SelectedField], *names: str) -> list[SelectedField]:
+    return [f for f in fields if f.name in names]
+
+
+def _current(info: Info) -> list[SelectedField]:
+    """The field being resolved, as selected (with what is selected below it)."""
+    return [f for f in info.selected_fields if isinstance(f, SelectedField)]
+
+
+def selected_below(info: Info) -> list[SelectedField]:
+    """The fields selected on the value of the field being resolved."""
+    return _children(info.selected_fields)
+
+
+def connection_nodes(info: Info) -> list[SelectedField]:
+    """The fields selected on the nodes of the connection being resolved (``nodes`` and
+    ``edges { node }``)."""
+    top = _children(info.selected_fields)
+    nodes = _named(top, "nodes") + _named(_children(_named(top, "edges")), "node")
+    return _children(nodes)
 
 
 # --- shared fields ------------------------------------------------------------------------
@@ -251,26 +312,24 @@ class RoleExpectation:
         description="A core competency of the role (the guidance is 4–6 per role)."
     )
     note: str | None = strawberry.field(description="What the expectation means for this role.")
+    # Loaded with the expectations (they are rarely read without it).
+    competency: Competency = strawberry.field(description="The competency expected.")
 
     @classmethod
-    def from_row(cls, row: Any) -> RoleExpectation:
+    def from_row(cls, row: Any, competency: Competency) -> RoleExpectation:
         return cls(
             row=row,
             required_level=row.required_level,
             weight=float(row.weight),
             core=row.core,
             note=row.note,
+            competency=competency,
         )
-
-    @strawberry.field(description="The competency expected.")
-    async def competency(self, info: Info) -> Competency:
-        row = await _row(info, queries.competencies_by_id, self.row.competency_id)
-        return Competency.from_row(row)
 
     @strawberry.field(description="Name of the required level on the competency's scale.")
     async def required_level_name(self, info: Info) -> str | None:
-        comp: Any = await _row(info, queries.competencies_by_id, self.row.competency_id)
-        steps = await info.context.loader(queries.scale_levels_by_scale).load(comp.scale_id)
+        scale_id = self.competency.row.scale_id
+        steps = await info.context.loader(queries.scale_levels_by_scale).load(scale_id)
         return next((s.name for s in steps if s.value == self.row.required_level), None)
 
     @strawberry.field(
@@ -329,10 +388,22 @@ class Role(FrameworkEntity):
     key: str = strawberry.field(description="Stable key, unique among roles.")
     title: str = strawberry.field(description="Job title.")
     description: str | None = strawberry.field(description="What the role is about.")
+    # Filled by `prefetch_roles` for a whole list at once when the query selects them; the
+    # fields then answer synchronously. None: not loaded (the field loads it itself).
+    known_level: strawberry.Private[Level | None] = None
+    known_family: strawberry.Private[JobFamily | None] = None
+    known_expectations: strawberry.Private[list[RoleExpectation] | None] = None
+    known_next_roles: strawberry.Private[list[Role] | None] = None
+    known_lateral_moves: strawberry.Private[list[Role] | None] = None
 
     @classmethod
     def from_row(cls, row: Any) -> Role:
         return cls(pk=row.id, row=row, key=row.key, title=row.title, description=row.description)
+
+    async def _load(self, info: Info, attr: str) -> Any:
+        """The current field for this role alone (the loaders batch it with its siblings)."""
+        await prefetch_roles(info, [self], _current(info))
+        return getattr(self, attr)
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
@@ -345,12 +416,16 @@ class Role(FrameworkEntity):
         return await _nodes(info, queries.roles_by_id, node_ids, cls.from_row)
 
     @strawberry.field(description="The job family the role belongs to.")
-    async def family(self, info: Info) -> JobFamily:
-        return JobFamily.from_row(await _row(info, queries.job_families_by_id, self.row.family_id))
+    def family(self, info: Info) -> JobFamily:
+        if self.known_family is not None:
+            return self.known_family
+        return _later(self._load(info, "known_family"))
 
     @strawberry.field(description="The role's level.")
-    async def level(self, info: Info) -> Level:
-        return Level.from_row(await _row(info, queries.levels_by_id, self.row.level_id))
+    def level(self, info: Info) -> Level:
+        if self.known_level is not None:
+            return self.known_level
+        return _later(self._load(info, "known_level"))
 
     @strawberry.field(description="Pay range. Visible to HR admins only; FORBIDDEN for others.")
     async def pay_band(self, info: Info) -> PayBand | None:
@@ -364,9 +439,10 @@ class Role(FrameworkEntity):
     @strawberry.field(
         description="Competencies the role expects: core first, then by weight and name."
     )
-    async def expectations(self, info: Info) -> list[RoleExpectation]:
-        rows = await info.context.loader(queries.expectations_by_role).load(self.pk)
-        return [RoleExpectation.from_row(r) for r in rows]
+    def expectations(self, info: Info) -> list[RoleExpectation]:
+        if self.known_expectations is not None:
+            return self.known_expectations
+        return _later(self._load(info, "known_expectations"))
 
     @strawberry.field(
         description="Departures from good practice, e.g. fewer than 4 or more than 6 core "
@@ -403,14 +479,16 @@ class Role(FrameworkEntity):
         description="Roles this one is promoted to: the next step on its tracks and explicit "
         "promotions."
     )
-    async def next_roles(self, info: Info) -> list[Role]:
-        found = await info.context.loader(queries.moves_from).load(self.pk)
-        return await _roles(info, [m.to_role_id for m in found if m.kind == "PROMOTION"])
+    def next_roles(self, info: Info) -> list[Role]:
+        if self.known_next_roles is not None:
+            return self.known_next_roles
+        return _later(self._load(info, "known_next_roles"))
 
     @strawberry.field(description="Roles one can move to sideways (explicit lateral moves).")
-    async def lateral_moves(self, info: Info) -> list[Role]:
-        found = await info.context.loader(queries.moves_from).load(self.pk)
-        return await _roles(info, [m.to_role_id for m in found if m.kind == "LATERAL"])
+    def lateral_moves(self, info: Info) -> list[Role]:
+        if self.known_lateral_moves is not None:
+            return self.known_lateral_moves
+        return _later(self._load(info, "known_lateral_moves"))
 
     @strawberry.field(description="Roles promoted into this one.")
     async def previous_roles(self, info: Info) -> list[Role]:
@@ -421,6 +499,67 @@ class Role(FrameworkEntity):
     async def tracks(self, info: Info) -> list[Track]:
         rows = await info.context.loader(queries.tracks_by_role).load(self.pk)
         return [Track.from_row(r) for r in rows]
+
+
+# Lists of roles reached by the moves out of a role, by field: the kind of move they follow.
+_MOVE_LISTS = {"nextRoles": "PROMOTION", "lateralMoves": "LATERAL"}
+
+
+async def prefetch_roles(info: Info, roles: Sequence[Role], selected: list[SelectedField]) -> None:
+    """Load, for all ``roles`` at once, what ``selected`` (the fields selected on each of
+    them) needs: level, family, expectations with their competencies, next and lateral
+    roles (and, below those, what is selected on them). One batched load per kind, so a
+    page of roles costs the same statements as one role, and the fields answer from
+    memory instead of awaiting a loader per role and field."""
+    names = {f.name for f in selected}
+    if "level" in names:
+        found = await _objects(
+            info, queries.levels_by_id, (r.row.level_id for r in roles), Level.from_row
+        )
+        for role in roles:
+            role.known_level = found[role.row.level_id]
+    if "family" in names:
+        found = await _objects(
+            info, queries.job_families_by_id, (r.row.family_id for r in roles), JobFamily.from_row
+        )
+        for role in roles:
+            role.known_family = found[role.row.family_id]
+    if "expectations" in names:
+        lists = await info.context.loader(queries.expectations_by_role).load_many(
+            [r.pk for r in roles]
+        )
+        comps = await _objects(
+            info,
+            queries.competencies_by_id,
+            (e.competency_id for rows in lists for e in rows),
+            Competency.from_row,
+        )
+        for role, rows in zip(roles, lists, strict=True):
+            role.known_expectations = [
+                RoleExpectation.from_row(e, comps[e.competency_id]) for e in rows
+            ]
+    wanted = _named(selected, *_MOVE_LISTS)
+    if wanted:
+        kinds = {_MOVE_LISTS[f.name] for f in wanted}
+        moves = await info.context.loader(queries.moves_from).load_many([r.pk for r in roles])
+        targets = await _objects(
+            info,
+            queries.roles_by_id,
+            (m.to_role_id for found in moves for m in found if m.kind in kinds),
+            Role.from_row,
+        )
+        await prefetch_roles(info, list(targets.values()), _children(wanted))
+
+        def reached(found: list[queries.Move], kind: str) -> list[Role]:
+            return [
+                targets[m.to_role_id] for m in found if m.kind == kind and m.to_role_id in targets
+            ]
+
+        for role, found in zip(roles, moves, strict=True):
+            if "nextRoles" in names:
+                role.known_next_roles = reached(found, "PROMOTION")
+            if "lateralMoves" in names:
+                role.known_lateral_moves = reached(found, "LATERAL")
 
 
 @strawberry.type(description="A role at a position of a track.")
@@ -582,9 +721,11 @@ class CompetencyGrowth:
     )
     core: bool = strawberry.field(description="Core competency of the next role.")
     weight: float = strawberry.field(description="Weight in the next role.")
+    # Loaded with the growth (it is rarely read without it).
+    competency: Competency = strawberry.field(description="The competency.")
 
     @classmethod
-    def from_growth(cls, g: queries.Growth) -> CompetencyGrowth:
+    def from_growth(cls, g: queries.Growth, competency: Competency) -> CompetencyGrowth:
         return cls(
             growth=g,
             from_level=g.from_level,
@@ -592,12 +733,7 @@ class CompetencyGrowth:
             increase=g.increase,
             core=g.core,
             weight=g.weight,
-        )
-
-    @strawberry.field(description="The competency.")
-    async def competency(self, info: Info) -> Competency:
-        return Competency.from_row(
-            await _row(info, queries.competencies_by_id, self.growth.competency_id)
+            competency=competency,
         )
 
 
@@ -605,13 +741,32 @@ class CompetencyGrowth:
 class CareerPathStep:
     from_role_id: strawberry.Private[uuid.UUID]
     to_role_id: strawberry.Private[uuid.UUID]
+    # Filled by `prefetch_steps` for all steps at once when the query selects them.
+    known_move: strawberry.Private[queries.Move | None] = None
+    known_uplift: strawberry.Private[int | None] = None
+    known_growth: strawberry.Private[list[CompetencyGrowth] | None] = None
+    known_from_role: strawberry.Private[Role | None] = None
+    known_to_role: strawberry.Private[Role | None] = None
+
+    async def _load(self, info: Info, attr: str) -> Any:
+        """The current field for this step alone (the loaders batch it with its siblings)."""
+        await prefetch_steps(info, [self], _current(info))
+        return getattr(self, attr)
 
     async def _move(self, info: Info) -> queries.Move:
-        found = await info.context.loader(queries.moves_from).load(self.from_role_id)
-        return next(m for m in found if m.to_role_id == self.to_role_id)
+        """The move, loaded for a field that needs it (``kind``, ``note``, ``tracks``)."""
+        if self.known_move is None:
+            await prefetch_steps(info, [self], _current(info))
+        assert self.known_move is not None
+        return self.known_move
 
     @strawberry.field(description="Promotion or lateral move.")
-    async def kind(self, info: Info) -> TransitionKind:  # type: ignore[valid-type]
+    def kind(self, info: Info) -> TransitionKind:  # type: ignore[valid-type]
+        if self.known_move is None:
+            return _later(self._kind(info))
+        return TransitionKind(self.known_move.kind)
+
+    async def _kind(self, info: Info) -> TransitionKind:  # type: ignore[valid-type]
         return TransitionKind((await self._move(info)).kind)
 
     @strawberry.field(description="Note of the explicit transition, if any.")
@@ -625,46 +780,127 @@ class CareerPathStep:
         return [Track.from_row(r) for r in rows if r is not None]
 
     @strawberry.field(description="The role before the move.")
-    async def from_role(self, info: Info) -> Role:
-        return Role.from_row(await _row(info, queries.roles_by_id, self.from_role_id))
+    def from_role(self, info: Info) -> Role:
+        if self.known_from_role is not None:
+            return self.known_from_role
+        return _later(self._load(info, "known_from_role"))
 
     @strawberry.field(description="The role after the move.")
-    async def to_role(self, info: Info) -> Role:
-        return Role.from_row(await _row(info, queries.roles_by_id, self.to_role_id))
+    def to_role(self, info: Info) -> Role:
+        if self.known_to_role is not None:
+            return self.known_to_role
+        return _later(self._load(info, "known_to_role"))
 
     @strawberry.field(
         description="Competencies the next role requires at a higher level than the current "
         "one: core first, largest growth first."
     )
-    async def growth(self, info: Info) -> list[CompetencyGrowth]:
-        found = await info.context.loader(queries.growth_by_move).load(
-            (self.from_role_id, self.to_role_id)
-        )
-        return [CompetencyGrowth.from_growth(g) for g in found]
+    def growth(self, info: Info) -> list[CompetencyGrowth]:
+        if self.known_growth is not None:
+            return self.known_growth
+        return _later(self._load(info, "known_growth"))
 
     @strawberry.field(description="Sum of the growth of this move, in scale levels.")
-    async def uplift(self, info: Info) -> int:
-        found = await info.context.loader(queries.growth_by_move).load(
-            (self.from_role_id, self.to_role_id)
+    def uplift(self, info: Info) -> int:
+        if self.known_uplift is not None:
+            return self.known_uplift
+        return _later(self._load(info, "known_uplift"))
+
+
+async def prefetch_steps(
+    info: Info, steps: Sequence[CareerPathStep], selected: list[SelectedField]
+) -> None:
+    """Load, for all ``steps`` at once, what ``selected`` (the fields selected on each of
+    them) needs: the move, the growth with its competencies, the roles at either end."""
+    names = {f.name for f in selected}
+    if names & {"kind", "note", "tracks"}:
+        moves = await info.context.loader(queries.moves_from).load_many(
+            [s.from_role_id for s in steps]
         )
-        return sum(g.increase for g in found)
+        for step, found in zip(steps, moves, strict=True):
+            step.known_move = next(m for m in found if m.to_role_id == step.to_role_id)
+    if names & {"growth", "uplift"}:
+        lists = await info.context.loader(queries.growth_by_move).load_many(
+            [(s.from_role_id, s.to_role_id) for s in steps]
+        )
+        comps = {}
+        if "growth" in names:
+            comps = await _objects(
+                info,
+                queries.competencies_by_id,
+                (g.competency_id for found in lists for g in found),
+                Competency.from_row,
+            )
+        for step, found in zip(steps, lists, strict=True):
+            step.known_uplift = sum(g.increase for g in found)
+            if "growth" in names:
+                step.known_growth = [
+                    CompetencyGrowth.from_growth(g, comps[g.competency_id]) for g in found
+                ]
+    ends = _named(selected, "fromRole", "toRole")
+    if ends:
+        roles = await _objects(
+            info,
+            queries.roles_by_id,
+            [i for s in steps for i in (s.from_role_id, s.to_role_id)],
+            Role.from_row,
+        )
+        await prefetch_roles(info, list(roles.values()), _children(ends))
+        for step in steps:
+            step.known_from_role = roles[step.from_role_id]
+            step.known_to_role = roles[step.to_role_id]
 
 
 @strawberry.type(description="A way from one role to another through the framework's moves.")
 class CareerPath:
     role_ids: strawberry.Private[list[uuid.UUID]]
+    path_steps: strawberry.Private[list[CareerPathStep]]
     step_count: int = strawberry.field(description="Number of moves.")
     total_uplift: int = strawberry.field(
         description="Competency levels to grow over the whole path (sum of the steps' uplift)."
     )
+    # Filled by `prefetch_paths` for all paths at once when the query selects them.
+    known_roles: strawberry.Private[list[Role] | None] = None
+
+    @classmethod
+    def from_found(cls, found: queries.FoundPath) -> CareerPath:
+        ids = found.role_ids
+        return cls(
+            role_ids=ids,
+            path_steps=[CareerPathStep(from_role_id=a, to_role_id=b) for a, b in pairwise(ids)],
+            step_count=found.steps,
+            total_uplift=found.uplift,
+        )
 
     @strawberry.field(description="The moves, in order.")
     def steps(self) -> list[CareerPathStep]:
-        return [
-            CareerPathStep(from_role_id=a, to_role_id=b)
-            for a, b in zip(self.role_ids, self.role_ids[1:], strict=False)
-        ]
+        return self.path_steps
 
     @strawberry.field(description="Every role on the path, the starting role first.")
-    async def roles(self, info: Info) -> list[Role]:
-        return await _roles(info, self.role_ids)
+    def roles(self, info: Info) -> list[Role]:
+        if self.known_roles is not None:
+            return self.known_roles
+        return _later(self._roles(info))
+
+    async def _roles(self, info: Info) -> list[Role]:
+        await prefetch_paths(info, [self], _current(info))
+        assert self.known_roles is not None
+        return self.known_roles
+
+
+async def prefetch_paths(
+    info: Info, paths: Sequence[CareerPath], selected: list[SelectedField]
+) -> None:
+    """Load, for all ``paths`` at once, what ``selected`` (the fields selected on each of
+    them) needs: their roles and what their steps need."""
+    on_roles = _named(selected, "roles")
+    if on_roles:
+        roles = await _objects(
+            info, queries.roles_by_id, (i for p in paths for i in p.role_ids), Role.from_row
+        )
+        await prefetch_roles(info, list(roles.values()), _children(on_roles))
+        for path in paths:
+            path.known_roles = [roles[i] for i in path.role_ids if i in roles]
+    on_steps = _children(_named(selected, "steps"))
+    if on_steps:
+        await prefetch_steps(info, [s for p in paths for s in p.path_steps], on_steps)

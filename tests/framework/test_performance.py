@@ -79,3 +79,44 @@ async def test_family_ladders_read_in_constant_statements(org: Org, count_statem
     assert len(families) == 10
     assert sum(len(f["tracks"]) for f in families) == 50
     assert counter.count <= 10, counter.statements
+
+
+PARTS = """
+fragment Parts on Role {
+  key
+  level { key } family { key }
+  expectations { competency { key } requiredLevel requiredLevelName }
+  nextRoles { key level { rank } expectations { competency { key } } nextRoles { key } }
+  lateralMoves { key family { key } }
+}
+"""
+ROLES_DEEP = (
+    """
+query($first: Int!) { roles(first: $first) { edges { node { ...Parts } } nodes { key } } }
+"""
+    + PARTS
+)
+ROLE_DEEP = "query($key: String!) { role(key: $key) { ... on Role { ...Parts } } }" + PARTS
+
+
+async def test_role_lists_load_nested_fields_for_the_whole_list(
+    org: Org, count_statements: Any
+) -> None:
+    """A page loads what its roles' selection needs (through fragments and edges, and
+    below next roles) in the same statements for 10 roles as for 100, and answers as
+    the roles read one by one do."""
+    await org.employee("admin")
+    await org.run(transfer.import_framework, generated_framework(roles=300, competencies=60))
+    token = org.token("admin", "career:employee")
+    counts, pages = {}, {}
+    for first in (10, 100):
+        with count_statements() as counter:
+            pages[first] = data(await org.gql(ROLES_DEEP, {"first": first}, token=token))
+        counts[first] = counter.count
+    assert counts[10] == counts[100], counts
+    nodes = [e["node"] for e in pages[100]["roles"]["edges"]]
+    assert [n["key"] for n in nodes] == [n["key"] for n in pages[100]["roles"]["nodes"]]
+    assert any(n["nextRoles"] and n["nextRoles"][0]["nextRoles"] for n in nodes)
+    for node in nodes[::25]:
+        alone = data(await org.gql(ROLE_DEEP, {"key": node["key"]}, token=token))["role"]
+        assert alone == node
