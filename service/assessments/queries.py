@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -43,7 +45,7 @@ from service.auth.policies import Reach
 from service.auth.principal import Principal
 from service.config import AssessmentSettings
 from service.db import Executor
-from service.framework.models import competencies
+from service.framework.models import competencies, roles
 
 
 class GapStatus(StrEnum):
@@ -132,6 +134,28 @@ RESOLVED_SQL = """
              case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
              array_position(cast(:kind_order as text[]), cp.source_kind)
 """
+
+
+class Embedded:
+    """The columns of ``table`` (SQL alias ``alias``) selected next to a statement's own
+    under ``prefix``, and rebuilt from result rows as rows of the table: named tuples with
+    the table's column names, like the rows of ``select(table)``."""
+
+    def __init__(self, table: Any, alias: str, prefix: str) -> None:
+        names = [c.name for c in table.c]
+        self.sql = ", ".join(f"{alias}.{n} as {prefix}{n}" for n in names)
+        self._keys = [prefix + n for n in names]
+        row_type: Any = namedtuple(f"{table.name}_row", names)  # type: ignore[misc]
+        self._make = row_type._make
+
+    def rows(self, found: Sequence[Any]) -> list[Any | None]:
+        """The embedded row of each result row; None where an outer join found none."""
+        if not found:
+            return []
+        fields = list(found[0]._fields)
+        at = [fields.index(k) for k in self._keys]
+        values, key = itemgetter(*at), at[0]  # the first column is the table's id
+        return [self._make(values(r)) if r[key] is not None else None for r in found]
 
 
 # --- the derived table --------------------------------------------------------------------
@@ -347,6 +371,8 @@ READINESS_TERM_SQL = (
     "x.weight * least(coalesce(cast(cur.level as float8), 0) / x.required_level, 1)"
 )
 
+GAP_COMPETENCY = Embedded(competencies, "c", "competency__")
+
 GAP_SQL = text(
     f"""
     select p.employee_id, p.role_id, x.competency_id, x.required_level, x.weight, x.core,
@@ -355,7 +381,8 @@ GAP_SQL = text(
            cast(x.required_level - cur.level as float8) as gap,
            {STATUS_SQL} as status,
            round(cast(sum({READINESS_TERM_SQL}) over w / sum(x.weight) over w as numeric), 4)
-               as readiness
+               as readiness,
+           {GAP_COMPETENCY.sql}
     from unnest(cast(:employees as uuid[]), cast(:roles as uuid[])) as p(employee_id, role_id)
     join role_expectations x on x.role_id = p.role_id
     join competencies c on c.id = x.competency_id
@@ -368,9 +395,10 @@ GAP_SQL = text(
 
 async def gap_rows(
     db: Executor, rules: Rules, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
-) -> list[list[Any]]:
-    """For each (employee, role): one row per expectation of the role with the employee's
-    current level, gap, status and the role's readiness; one statement for every pair."""
+) -> list[list[tuple[Any, Any]]]:
+    """For each (employee, role): per expectation of the role, a row with the employee's
+    current level, gap, status and the role's readiness, paired with the competency's row;
+    one statement for every pair."""
     wanted = list(set(pairs))
     if not wanted:
         return []
@@ -379,9 +407,10 @@ async def gap_rows(
         "roles": [p[1] for p in wanted],
         **rules.params(),
     }
-    grouped: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = {}
-    for r in (await db.execute(GAP_SQL, params)).all():
-        grouped.setdefault((r.employee_id, r.role_id), []).append(r)
+    found = (await db.execute(GAP_SQL, params)).all()
+    grouped: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[Any, Any]]] = {}
+    for r, competency in zip(found, GAP_COMPETENCY.rows(found), strict=True):
+        grouped.setdefault((r.employee_id, r.role_id), []).append((r, competency))
     return [grouped.get(p, []) for p in pairs]
 
 
@@ -449,6 +478,9 @@ TEAM_SQL = {
     """,
 }
 
+TARGET_ROLE = Embedded(roles, "r", "role__")
+
+# The cells of a row come in the order of the columns: competency category, name, id.
 MATRIX_SQL = """
     with team as (
         select e.*, row_number() over (order by e.name, e.id) as _rn, count(*) over () as _total
@@ -463,9 +495,9 @@ MATRIX_SQL = """
         select coalesce(array_agg(c.id order by c.category nulls last, c.name, c.id), '{{}}')
                as ids
         from competencies c
-        where c.id in (
-            select x.competency_id from targets g
-            join role_expectations x on x.role_id = g.target_role_id)
+        join (select distinct x.competency_id
+              from targets g join role_expectations x on x.role_id = g.target_role_id) used
+          on used.competency_id = c.id
     ),
     page as (
         select * from team where _rn > :offset and _rn <= :offset + :limit
@@ -475,9 +507,11 @@ MATRIX_SQL = """
                cast(cur.level as float8) as current_level, cur.source_kind,
                coalesce(cur.stale, false) as stale,
                cast(x.required_level - cur.level as float8) as gap,
-               {status} as status, {term} as term
+               {status} as status, {term} as term,
+               c.category, c.name
         from targets g
         join role_expectations x on x.role_id = g.target_role_id
+        join competencies c on c.id = x.competency_id
         left join {lateral} cur on true
         where g.employee_id in (select id from page)
     ),
@@ -488,12 +522,15 @@ MATRIX_SQL = """
                    'competency_id', competency_id, 'required_level', required_level,
                    'weight', weight, 'current_level', current_level,
                    'source_kind', source_kind, 'stale', stale, 'gap', gap, 'status', status)
+                   order by category nulls last, name, competency_id
                ) as cells
         from cells group by employee_id
     )
-    select page.*, g.target_role_id, pe.readiness, pe.cells, (select ids from columns) as _columns
+    select page.*, g.target_role_id, pe.readiness, cast(pe.cells as text) as cells,
+           (select ids from columns) as _columns, {role_columns}
     from page
     join targets g on g.employee_id = page.id
+    left join roles r on r.id = g.target_role_id
     left join per_employee pe on pe.employee_id = page.id
     order by page._rn
 """
@@ -509,13 +546,48 @@ TARGETS = {
     ),
 }
 
+# Every variant built once, so SQLAlchemy compiles each once.
+MATRIX_STATEMENTS = {
+    (kind, all_levels, against): text(
+        MATRIX_SQL.format(
+            team=TEAM_SQL[(kind, all_levels)],
+            target=target,
+            target_join=target_join,
+            status=STATUS_SQL,
+            term=READINESS_TERM_SQL,
+            lateral=resolved_lateral("g.employee_id", "x.competency_id"),
+            role_columns=TARGET_ROLE.sql,
+        )
+    )
+    for (kind, all_levels) in TEAM_SQL
+    for against, (target, target_join) in TARGETS.items()
+}
+
+
+@dataclass
+class MatrixRow:
+    """One person of a matrix page: their employee row, target role (row) and readiness,
+    and one cell per expectation of the role in column order (dicts: ``competency_id`` as
+    a string, ``required_level``, ``weight``, ``current_level``, ``source_kind``,
+    ``stale``, ``gap``, ``status``)."""
+
+    employee: Any
+    role: Any | None
+    readiness: float | None
+    cells: list[dict[str, Any]]
+
 
 @dataclass
 class MatrixPage:
-    rows: list[Any]
-    cells: dict[uuid.UUID, list[dict[str, Any]]]
+    rows: list[MatrixRow]
     columns: list[uuid.UUID]
     total: int
+
+
+def _team(scope: TeamSelection) -> tuple[str, uuid.UUID | None]:
+    if scope.org_unit_id is not None:
+        return "unit", scope.org_unit_id
+    return "manager", scope.manager_id
 
 
 async def team_matrix(
@@ -524,29 +596,24 @@ async def team_matrix(
     """One page of a team's skills matrix in one statement: the rows' employees, each with
     their target role, readiness and one cell per expectation of that role; the columns
     (every competency expected of anyone in the team) and the team's size ride along."""
-    kind = "unit" if scope.org_unit_id is not None else "manager"
-    anchor = scope.org_unit_id if scope.org_unit_id is not None else scope.manager_id
-    target, target_join = TARGETS[against]
-    sql = MATRIX_SQL.format(
-        team=TEAM_SQL[(kind, scope.all_levels)],
-        target=target,
-        target_join=target_join,
-        status=STATUS_SQL,
-        term=READINESS_TERM_SQL,
-        lateral=resolved_lateral("g.employee_id", "x.competency_id"),
-    )
+    if not limit:
+        return MatrixPage(rows=[], columns=[], total=0)
+    kind, anchor = _team(scope)
+    statement = MATRIX_STATEMENTS[(kind, scope.all_levels, against)]
     params = {"anchor": anchor, "offset": offset, "limit": limit, **rules.params()}
-    rows = (await db.execute(text(sql), params)).all() if limit else []
-    cells: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    for r in rows:
-        raw = r.cells
-        items = orjson.loads(raw) if isinstance(raw, (str, bytes)) else (raw or [])
-        for item in items:
-            item["competency_id"] = uuid.UUID(item["competency_id"])
-        cells[r.id] = items
-    columns = list(rows[0]._columns) if rows else []
-    total = rows[0]._total if rows else 0
-    return MatrixPage(rows=list(rows), cells=cells, columns=columns, total=total)
+    found = (await db.execute(statement, params)).all()
+    if not found:
+        return MatrixPage(rows=[], columns=[], total=0)
+    rows = [
+        MatrixRow(
+            employee=r,
+            role=role,
+            readiness=float(r.readiness) if r.readiness is not None else None,
+            cells=orjson.loads(r.cells) if r.cells is not None else [],
+        )
+        for r, role in zip(found, TARGET_ROLE.rows(found), strict=True)
+    ]
+    return MatrixPage(rows=rows, columns=list(found[0]._columns), total=found[0]._total)
 
 
 COUNT_TEAM_SQL = """
@@ -556,8 +623,7 @@ COUNT_TEAM_SQL = """
 
 async def team_size(db: Executor, scope: TeamSelection) -> int:
     """How many rows the team's matrix has (for pages past the end)."""
-    kind = "unit" if scope.org_unit_id is not None else "manager"
-    anchor = scope.org_unit_id if scope.org_unit_id is not None else scope.manager_id
+    kind, anchor = _team(scope)
     sql = COUNT_TEAM_SQL.format(team=TEAM_SQL[(kind, scope.all_levels)])
     return int((await db.execute(text(sql), {"anchor": anchor})).scalar_one())
 

@@ -18,21 +18,20 @@ from service.assessments.types import (
     AssessmentStatus,
     RoleTarget,
     RoleTargetValue,
-    SkillCell,
     SkillGapGroup,
     SkillGapGroupBy,
     SkillGapSummary,
     TeamScope,
     TeamScopeValue,
     TeamSkillsMatrix,
-    TeamSkillsRow,
     rules,
+    team_skills_matrix,
 )
 from service.auth import policies
 from service.errors import Forbidden, UserInputError, Validator
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id, decode_optional
-from service.graphql.pagination import Connection, PageArgs, make_connection, paginate
+from service.graphql.pagination import Connection, PageArgs, paginate
 
 INPUT = strawberry.argument(description="The change to make.")
 VERSION_DESC = "The `version` you read; the change is refused if it changed since."
@@ -203,18 +202,7 @@ class AssessmentsQuery:
             ctx, rules(ctx), selection, RoleTargetValue(against.value).value, offset, limit
         )
         total = page.total if page.rows else await queries.team_size(ctx, selection)
-        rows = [
-            TeamSkillsRow(
-                employee_row=r,
-                target_role_id=r.target_role_id,
-                readiness=float(r.readiness) if r.readiness is not None else None,
-                cells=[SkillCell.from_data(d) for d in _ordered(page.cells.get(r.id, []), page)],
-            )
-            for r in page.rows
-        ]
-        return TeamSkillsMatrix(
-            column_ids=page.columns, rows=make_connection(rows, offset, limit, total)
-        )
+        return await team_skills_matrix(info, page, offset, limit, total)
 
     @strawberry.field(
         description="Organization patterns (admins): skill gaps of every active employee "
@@ -267,11 +255,6 @@ class AssessmentsQuery:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
-
-
-def _ordered(cells: list[dict[str, Any]], page: queries.MatrixPage) -> list[dict[str, Any]]:
-    position = {c: i for i, c in enumerate(page.columns)}
-    return sorted(cells, key=lambda d: position.get(d["competency_id"], len(position)))
 
 
 # --- mutations ----------------------------------------------------------------------------

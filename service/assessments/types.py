@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -28,7 +29,7 @@ from service.errors import Forbidden, UserInputError
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Level, Role
 from service.graphql.enums import graphql_enum
-from service.graphql.pagination import Connection
+from service.graphql.pagination import Connection, make_connection
 
 if TYPE_CHECKING:
     from service.people.types import Employee, OrgUnit
@@ -523,32 +524,31 @@ class CompetencyGap:
     as_of: dt.datetime | None = strawberry.field(
         description="When the newest rating behind the current level was given."
     )
+    competency: Competency = strawberry.field(description="The competency.")
+    source: AssessmentKind | None = strawberry.field(  # type: ignore[valid-type]
+        description="The kind of rating the current level comes from."
+    )
 
     @classmethod
-    def from_row(cls, r: Any) -> CompetencyGap:
+    def from_row(cls, r: Any, competency_row: Any) -> CompetencyGap:
+        """From a row of ``queries.gap_rows`` and its competency's row."""
         return cls(
             row=r,
             required_level=r.required_level,
             current_level=r.current_level,
             gap=r.gap,
-            status=GapStatus(r.status),
+            status=_STATUS[r.status],
             weight=float(r.weight),
             core=r.core,
             stale=r.stale,
             as_of=r.as_of,
+            competency=Competency.from_row(competency_row),
+            source=_KIND[r.source_kind] if r.source_kind else None,
         )
 
     @property
     def weighted_gap(self) -> float:
         return self.weight * (self.gap or 0.0)
-
-    @strawberry.field(description="The competency.")
-    async def competency(self, info: Info) -> Competency:
-        return await _competency(info, self.row.competency_id)
-
-    @strawberry.field(description="The kind of rating the current level comes from.")
-    def source(self) -> AssessmentKind | None:  # type: ignore[valid-type]
-        return AssessmentKind(self.row.source_kind) if self.row.source_kind else None
 
     @strawberry.field(
         description="The ratings behind the current level, newest first: who gave them and "
@@ -557,6 +557,9 @@ class CompetencyGap:
     async def ratings(self, info: Info) -> list[Rating]:
         return await _ratings_behind(info, self.row.competency_id, self.row.assessment_ids)
 
+
+_STATUS = {m.value: m for m in GapStatus}
+_KIND = {m.value: m for m in AssessmentKind}
 
 LIMIT_ARG = strawberry.argument(description="At most this many (1 to 20).")
 
@@ -571,26 +574,13 @@ def _limit(n: int) -> int:
     "readiness, strengths and the top gaps."
 )
 class GapAnalysis:
-    role_row: strawberry.Private[Any]
-    rows: strawberry.Private[list[Any]]
+    counts: strawberry.Private[Counter[str]]  # expectations by status
     relation: GapRelation = strawberry.field(description="How the role relates to the employee.")  # type: ignore[valid-type]
-
-    @strawberry.field(description="The role compared against.")
-    def role(self) -> Role:
-        return Role.from_row(self.role_row)
-
-    @strawberry.field(description=READINESS_DESC)
-    def readiness(self) -> float | None:
-        return float(self.rows[0].readiness) if self.rows else None
-
-    def _items(self) -> list[CompetencyGap]:
-        return [CompetencyGap.from_row(r) for r in self.rows]
-
-    @strawberry.field(
+    role: Role = strawberry.field(description="The role compared against.")
+    readiness: float | None = strawberry.field(description=READINESS_DESC)
+    expectations: list[CompetencyGap] = strawberry.field(
         description="Every expectation of the role: core first, then by weight and name."
     )
-    def expectations(self) -> list[CompetencyGap]:
-        return self._items()
 
     @strawberry.field(
         description="Expectations below the required level, largest weight × gap first "
@@ -598,7 +588,7 @@ class GapAnalysis:
         "`unassessedCount`)."
     )
     def top_gaps(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[CompetencyGap]:
-        below = [g for g in self._items() if g.status == GapStatus.BELOW]
+        below = [g for g in self.expectations if g.status == GapStatus.BELOW]
         below.sort(key=lambda g: (-g.weighted_gap, not g.core, -(g.gap or 0)))
         return below[: _limit(limit)]
 
@@ -607,32 +597,45 @@ class GapAnalysis:
         "then by weight."
     )
     def strengths(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[CompetencyGap]:
-        met = [g for g in self._items() if g.status in (GapStatus.MEETS, GapStatus.EXCEEDS)]
+        met = [g for g in self.expectations if g.status in (GapStatus.MEETS, GapStatus.EXCEEDS)]
         met.sort(key=lambda g: (g.gap or 0.0, -g.weight))
         return met[: _limit(limit)]
 
     @strawberry.field(description="Expectations met (status MEETS).")
     def meets_count(self) -> int:
-        return sum(1 for r in self.rows if r.status == GapStatusValue.MEETS)
+        return self.counts[GapStatusValue.MEETS]
 
     @strawberry.field(description="Expectations exceeded (status EXCEEDS).")
     def exceeds_count(self) -> int:
-        return sum(1 for r in self.rows if r.status == GapStatusValue.EXCEEDS)
+        return self.counts[GapStatusValue.EXCEEDS]
 
     @strawberry.field(description="Expectations below the required level (status BELOW).")
     def below_count(self) -> int:
-        return sum(1 for r in self.rows if r.status == GapStatusValue.BELOW)
+        return self.counts[GapStatusValue.BELOW]
 
     @strawberry.field(description="Expectations without a current level (status UNASSESSED).")
     def unassessed_count(self) -> int:
-        return sum(1 for r in self.rows if r.status == GapStatusValue.UNASSESSED)
+        return self.counts[GapStatusValue.UNASSESSED]
 
     @strawberry.field(description="Expectations whose current level rests on stale ratings.")
     def stale_count(self) -> int:
-        return sum(1 for r in self.rows if r.stale)
+        return sum(1 for g in self.expectations if g.stale)
+
+    @classmethod
+    def build(cls, relation: Any, role_row: Any, rows: Sequence[tuple[Any, Any]]) -> GapAnalysis:
+        """From the role's row and what ``queries.gap_rows`` gives for one employee."""
+        return cls(
+            counts=Counter(r.status for r, _ in rows),
+            relation=relation,
+            role=Role.from_row(role_row),
+            readiness=float(rows[0][0].readiness) if rows else None,
+            expectations=[CompetencyGap.from_row(r, c) for r, c in rows],
+        )
 
 
-async def _gaps(ctx: Any, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> list[list[Any]]:
+async def _gaps(
+    ctx: Any, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> list[list[tuple[Any, Any]]]:
     return await queries.gap_rows(ctx, rules(ctx), keys)
 
 
@@ -664,7 +667,7 @@ async def gap_analyses(
     role_rows = await roles_loader.load_many([t[0] for t in targets])
     found = await info.context.loader(_gaps).load_many([(employee_row.id, t[0]) for t in targets])
     return [
-        GapAnalysis(role_row=role, rows=list(rows), relation=relation)
+        GapAnalysis.build(relation, role, rows)
         for (_, relation), role, rows in zip(targets, role_rows, found, strict=True)
         if role is not None
     ]
@@ -675,7 +678,6 @@ async def gap_analyses(
 
 @strawberry.type(description="One cell of a skills matrix: a person and a competency.")
 class SkillCell:
-    data: strawberry.Private[dict[str, Any]]
     required_level: int = strawberry.field(description="Level the person's target role requires.")
     current_level: float | None = strawberry.field(
         description="The person's current level; null when unassessed."
@@ -684,53 +686,23 @@ class SkillCell:
     status: GapStatus = strawberry.field(description="How the current level compares.")  # type: ignore[valid-type]
     stale: bool = strawberry.field(description="The current level rests on stale ratings only.")
     weight: float = strawberry.field(description="Weight of the expectation in the target role.")
-
-    @classmethod
-    def from_data(cls, d: dict[str, Any]) -> SkillCell:
-        return cls(
-            data=d,
-            required_level=int(d["required_level"]),
-            current_level=d["current_level"],
-            gap=d["gap"],
-            status=GapStatus(d["status"]),
-            stale=bool(d["stale"]),
-            weight=float(d["weight"]),
-        )
-
-    @strawberry.field(description="The competency (the column).")
-    async def competency(self, info: Info) -> Competency:
-        return await _competency(info, self.data["competency_id"])
-
-    @strawberry.field(description="The kind of rating the current level comes from.")
-    def source(self) -> AssessmentKind | None:  # type: ignore[valid-type]
-        kind = self.data.get("source_kind")
-        return AssessmentKind(kind) if kind else None
+    competency: Competency = strawberry.field(description="The competency (the column).")
+    source: AssessmentKind | None = strawberry.field(  # type: ignore[valid-type]
+        description="The kind of rating the current level comes from."
+    )
 
 
 @strawberry.type(description="One person of a skills matrix with a cell per expectation.")
 class TeamSkillsRow:
-    employee_row: strawberry.Private[Any]
-    target_role_id: strawberry.Private[uuid.UUID | None]
     readiness: float | None = strawberry.field(description=READINESS_DESC)
     cells: list[SkillCell] = strawberry.field(
         description="One cell per expectation of the target role, in the order of the "
         "matrix's `competencies`; competencies the role does not expect have no cell."
     )
-
-    @strawberry.field(description="The person (the row).")
-    def employee(self) -> EmployeeRef:
-        from service.people.types import Employee
-
-        return Employee.from_row(self.employee_row)
-
-    @strawberry.field(
+    employee: EmployeeRef = strawberry.field(description="The person (the row).")
+    role: Role | None = strawberry.field(
         description="The role compared against; null without a role (or a next role)."
     )
-    async def role(self, info: Info) -> Role | None:
-        if self.target_role_id is None:
-            return None
-        row = await info.context.loader(framework_queries.roles_by_id).load(self.target_role_id)
-        return Role.from_row(row) if row is not None else None
 
 
 @strawberry.type(
@@ -738,20 +710,54 @@ class TeamSkillsRow:
     "expect (columns), with current level, required level, gap and status in each cell."
 )
 class TeamSkillsMatrix:
-    column_ids: strawberry.Private[list[uuid.UUID]]
     rows: Connection[TeamSkillsRow] = strawberry.field(
         description="The rows of this page, by name."
     )
-
-    @strawberry.field(
+    competencies: list[Competency] = strawberry.field(
         description="The columns: every competency expected of anyone in the team (all "
         "pages), by category and name."
     )
-    async def competencies(self, info: Info) -> list[Competency]:
-        found = await info.context.loader(framework_queries.competencies_by_id).load_many(
-            self.column_ids
+
+
+async def team_skills_matrix(
+    info: Info, page: queries.MatrixPage, offset: int, limit: int, total: int
+) -> TeamSkillsMatrix:
+    """The matrix of a page: its objects built from the page's rows once, one per
+    competency and role, so nothing below needs to be loaded (one more statement: the
+    columns' competencies)."""
+    from service.people.types import Employee
+
+    found = await info.context.loader(framework_queries.competencies_by_id).load_many(page.columns)
+    columns = [Competency.from_row(r) for r in found if r is not None]
+    by_key = {str(c.pk): c for c in columns}  # cells name their competency as a string
+    roles: dict[uuid.UUID, Role] = {}
+    rows = []
+    for r in page.rows:
+        role = None
+        if r.role is not None:
+            role = roles.get(r.role.id) or roles.setdefault(r.role.id, Role.from_row(r.role))
+        cells = [
+            SkillCell(
+                required_level=d["required_level"],
+                current_level=d["current_level"],
+                gap=d["gap"],
+                status=_STATUS[d["status"]],
+                stale=d["stale"],
+                weight=float(d["weight"]),
+                competency=by_key[d["competency_id"]],
+                source=_KIND[d["source_kind"]] if d["source_kind"] else None,
+            )
+            for d in r.cells
+        ]
+        rows.append(
+            TeamSkillsRow(
+                readiness=r.readiness,
+                cells=cells,
+                employee=Employee.from_row(r.employee),
+                role=role,
+            )
         )
-        return [Competency.from_row(r) for r in found if r is not None]
+    return TeamSkillsMatrix(rows=make_connection(rows, offset, limit, total), competencies=columns)
 
 
 # --- organization patterns ----------------------------------------------------------------
