@@ -31,7 +31,6 @@ from enum import StrEnum
 from operator import itemgetter
 from typing import Any
 
-import orjson
 from sqlalchemy import Select, and_, false, or_, select, text, true, tuple_
 
 from service.assessments.models import (
@@ -480,7 +479,17 @@ TEAM_SQL = {
 
 TARGET_ROLE = Embedded(roles, "r", "role__")
 
-# The cells of a row come in the order of the columns: competency category, name, id.
+# A cell of the matrix (its competency, its expectation and the current level).
+Cell = namedtuple(
+    "Cell",
+    "competency_id required_level weight current_level source_kind stale gap status",
+)
+# Each row's cells, one array per field of `Cell`, in the order of the columns.
+CELL_ARRAYS = ",\n".join(
+    f"array_agg({f} order by category nulls last, name, competency_id) as cell_{f}"
+    for f in Cell._fields
+)
+
 MATRIX_SQL = """
     with team as (
         select e.*, row_number() over (order by e.name, e.id) as _rn, count(*) over () as _total
@@ -495,9 +504,9 @@ MATRIX_SQL = """
         select coalesce(array_agg(c.id order by c.category nulls last, c.name, c.id), '{{}}')
                as ids
         from competencies c
-        join (select distinct x.competency_id
-              from targets g join role_expectations x on x.role_id = g.target_role_id) used
-          on used.competency_id = c.id
+        where c.id in (
+            select x.competency_id from role_expectations x
+            where x.role_id = any(array(select target_role_id from targets)))
     ),
     page as (
         select * from team where _rn > :offset and _rn <= :offset + :limit
@@ -516,18 +525,12 @@ MATRIX_SQL = """
         where g.employee_id in (select id from page)
     ),
     per_employee as (
-        select employee_id,
-               round(cast(sum(term) / sum(weight) as numeric), 4) as readiness,
-               json_agg(json_build_object(
-                   'competency_id', competency_id, 'required_level', required_level,
-                   'weight', weight, 'current_level', current_level,
-                   'source_kind', source_kind, 'stale', stale, 'gap', gap, 'status', status)
-                   order by category nulls last, name, competency_id
-               ) as cells
+        select employee_id, round(cast(sum(term) / sum(weight) as numeric), 4) as readiness,
+               {cell_arrays}
         from cells group by employee_id
     )
-    select page.*, g.target_role_id, pe.readiness, cast(pe.cells as text) as cells,
-           (select ids from columns) as _columns, {role_columns}
+    select page.*, g.target_role_id, pe.*, (select ids from columns) as _columns,
+           {role_columns}
     from page
     join targets g on g.employee_id = page.id
     left join roles r on r.id = g.target_role_id
@@ -557,6 +560,7 @@ MATRIX_STATEMENTS = {
             term=READINESS_TERM_SQL,
             lateral=resolved_lateral("g.employee_id", "x.competency_id"),
             role_columns=TARGET_ROLE.sql,
+            cell_arrays=CELL_ARRAYS,
         )
     )
     for (kind, all_levels) in TEAM_SQL
@@ -566,15 +570,13 @@ MATRIX_STATEMENTS = {
 
 @dataclass
 class MatrixRow:
-    """One person of a matrix page: their employee row, target role (row) and readiness,
-    and one cell per expectation of the role in column order (dicts: ``competency_id`` as
-    a string, ``required_level``, ``weight``, ``current_level``, ``source_kind``,
-    ``stale``, ``gap``, ``status``)."""
+    """One person of a matrix page: their employee row, target role (row), readiness and
+    one cell per expectation of the role, in the order of the columns."""
 
     employee: Any
     role: Any | None
     readiness: float | None
-    cells: list[dict[str, Any]]
+    cells: list[Cell]
 
 
 @dataclass
@@ -604,12 +606,15 @@ async def team_matrix(
     found = (await db.execute(statement, params)).all()
     if not found:
         return MatrixPage(rows=[], columns=[], total=0)
+    cell_arrays = itemgetter(*(f"cell_{f}" for f in Cell._fields))
     rows = [
         MatrixRow(
             employee=r,
             role=role,
             readiness=float(r.readiness) if r.readiness is not None else None,
-            cells=orjson.loads(r.cells) if r.cells is not None else [],
+            cells=[Cell._make(c) for c in zip(*cell_arrays(r._mapping), strict=True)]
+            if r.cell_status is not None
+            else [],
         )
         for r, role in zip(found, TARGET_ROLE.rows(found), strict=True)
     ]

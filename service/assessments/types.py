@@ -729,7 +729,7 @@ async def team_skills_matrix(
 
     found = await info.context.loader(framework_queries.competencies_by_id).load_many(page.columns)
     columns = [Competency.from_row(r) for r in found if r is not None]
-    by_key = {str(c.pk): c for c in columns}  # cells name their competency as a string
+    by_id = {c.pk: c for c in columns}
     roles: dict[uuid.UUID, Role] = {}
     rows = []
     for r in page.rows:
@@ -738,16 +738,16 @@ async def team_skills_matrix(
             role = roles.get(r.role.id) or roles.setdefault(r.role.id, Role.from_row(r.role))
         cells = [
             SkillCell(
-                required_level=d["required_level"],
-                current_level=d["current_level"],
-                gap=d["gap"],
-                status=_STATUS[d["status"]],
-                stale=d["stale"],
-                weight=float(d["weight"]),
-                competency=by_key[d["competency_id"]],
-                source=_KIND[d["source_kind"]] if d["source_kind"] else None,
+                required_level=c.required_level,
+                current_level=c.current_level,
+                gap=c.gap,
+                status=_STATUS[c.status],
+                stale=c.stale,
+                weight=c.weight,
+                competency=by_id[c.competency_id],
+                source=_KIND[c.source_kind] if c.source_kind else None,
             )
-            for d in r.cells
+            for c in r.cells
         ]
         rows.append(
             TeamSkillsRow(
