@@ -191,6 +191,15 @@ async def _level_name(info: Info, competency_id: uuid.UUID, level: float | None)
     return next((s.name for s in steps if s.value == nearest), None)
 
 
+async def _require_private(info: Info, employee_id: uuid.UUID) -> None:
+    """Raise ``Forbidden`` unless the caller may see the employee's private career data;
+    their own without computing reach (one statement less on "my" pages)."""
+    if policies.can_see_own_private(await info.context.principal(), employee_id):
+        return
+    if not policies.can_see_private(await info.context.reach(), employee_id):
+        raise Forbidden()
+
+
 async def can_see(info: Info, row: Any) -> bool:
     """Whether the caller may see an assessment row (``policies.can_see_assessment``)."""
     principal = await info.context.principal()
@@ -484,8 +493,7 @@ async def _current(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
 
 async def current_proficiencies(info: Info, employee_id: uuid.UUID) -> list[CurrentProficiency]:
     """``Employee.currentProficiencies``: private career data."""
-    if not policies.can_see_private(await info.context.reach(), employee_id):
-        raise Forbidden()
+    await _require_private(info, employee_id)
     rows = await info.context.loader(_current).load(employee_id)
     return [
         CurrentProficiency(row=r, level=float(r.level), stale=r.stale, as_of=r.as_of) for r in rows
@@ -643,8 +651,7 @@ async def gap_analyses(
     info: Info, employee_row: Any, role_id: uuid.UUID | None
 ) -> list[GapAnalysis]:
     """``Employee.gapAnalysis``: for ``role_id``, or the current role and each next role."""
-    if not policies.can_see_private(await info.context.reach(), employee_row.id):
-        raise Forbidden()
+    await _require_private(info, employee_row.id)
     roles_loader = info.context.loader(framework_queries.roles_by_id)
     targets: list[tuple[uuid.UUID, Any]] = []
     if role_id is not None and await roles_loader.load(role_id) is None:

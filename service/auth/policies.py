@@ -151,6 +151,20 @@ def can_see_private(reach: Reach, employee_id: uuid.UUID) -> bool:
     return reach.admin or employee_id in reach.private
 
 
+def can_see_own_private(principal: Principal, employee_id: uuid.UUID) -> bool:
+    """Whether ``employee_id`` is the caller's own employee and ``can_see_private`` holds
+    for it, known without computing reach (``compute_reach`` puts the caller's own
+    employee in ``private`` for the employee and manager scopes, except for HRIS callers;
+    admins see everyone's). False means: ask ``can_see_private``."""
+    if employee_id != principal.employee_id:
+        return False
+    if is_admin(principal):
+        return True
+    return not principal.has(Scope.HRIS) and (
+        principal.has(Scope.EMPLOYEE) or principal.has(Scope.MANAGER)
+    )
+
+
 def can_see_termination_reason(reach: Reach) -> bool:
     """Only HR admins see why someone's employment ended."""
     return reach.admin

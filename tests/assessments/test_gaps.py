@@ -3,10 +3,14 @@ the roles analysed, visibility, and batching."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
 
+from service.auth import policies
+from service.auth.principal import ActorType, Principal
+from service.auth.scopes import Scope
 from service.graphql.ids import encode_id
 from service.people import service as people
 from tests.assessments.conftest import ADMIN, Framework, codes, data, peer_rate, rate
@@ -209,3 +213,31 @@ async def test_a_role_change_changes_the_analysis(rated: Org, fw: Framework) -> 
     assert current["role"]["key"] == "senior"
     assert staff["role"]["key"] == "staff"
     assert current["readiness"] == pytest.approx(0.5667)
+
+
+async def test_the_own_data_shortcut_agrees_with_reach(team: Org) -> None:
+    """``can_see_own_private`` (which spares "my" pages the reach statement) never allows
+    what ``can_see_private`` over the computed reach would refuse, for any scopes."""
+    me = team.people["alice"].id
+    other = team.people["bob"].id
+    every = [s.value for s in Scope]
+
+    async def check(db: Any, _: Any) -> None:
+        for n in range(len(every) + 1):
+            for scopes in itertools.combinations(every, n):
+                principal = Principal(
+                    org_id=team.id,
+                    subject="alice",
+                    scopes=frozenset(scopes),
+                    actor_type=ActorType.EMPLOYEE,
+                    employee_id=me,
+                )
+                reach = await policies.compute_reach(db.conn, principal)
+                for employee_id in (me, other):
+                    if policies.can_see_own_private(principal, employee_id):
+                        assert policies.can_see_private(reach, employee_id), scopes
+                assert policies.can_see_own_private(principal, me) == policies.can_see_private(
+                    reach, me
+                ), scopes
+
+    await team.run(check)
