@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Executable, Result, Text, cast, func, or_, select
+from sqlalchemy import Executable, Result, Text, Uuid, bindparam, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -142,6 +142,30 @@ class Context(BaseContext):
         return found
 
 
+# Statements of every request, built once: only their parameters change per request.
+#
+# The organization named by the token's claim, made the transaction's tenant in one round
+# trip. The claim holds a slug or an organization's UUID; a slug may itself look like a
+# UUID (an identity provider's tenant ID used as the slug), so a slug match comes first.
+# The subquery picks one row first, so set_config runs exactly once.
+_chosen_org = (
+    select(organizations.c.id)
+    .where(
+        or_(
+            organizations.c.slug == bindparam("org_key"),
+            organizations.c.id == bindparam("org_uuid", type_=Uuid()),
+        )
+    )
+    .order_by((organizations.c.slug == bindparam("org_key")).desc())
+    .limit(1)
+    .subquery()
+)
+SET_TENANT = select(func.set_config("app.org_id", cast(_chosen_org.c.id, Text), True)).select_from(
+    _chosen_org
+)
+EMPLOYEE_BY_SUBJECT = select(*employees.c).where(employees.c.auth_subject == bindparam("subject"))
+
+
 async def resolve_principal(
     conn: AsyncConnection, claims: TokenClaims, settings: Any
 ) -> tuple[Principal, Any | None]:
@@ -150,34 +174,17 @@ async def resolve_principal(
     org_key = claims.org or settings.auth.default_org
     if not org_key:
         raise Unauthenticated("The token names no organization.")
-    # The claim holds a slug or an organization's UUID. A slug may itself look like a UUID
-    # (an identity provider's tenant ID used as the slug), so a slug match comes first.
-    org_filter = organizations.c.slug == org_key
+    org_uuid: uuid.UUID | None = None
     with contextlib.suppress(ValueError):
-        org_filter = or_(org_filter, organizations.c.id == uuid.UUID(org_key))
-    chosen = (
-        select(organizations.c.id)
-        .where(org_filter)
-        .order_by((organizations.c.slug == org_key).desc())
-        .limit(1)
-        .subquery()
-    )
-    # Find the organization and make it the transaction's tenant in one round trip; the
-    # subquery picks one row first, so set_config runs exactly once.
-    tenant = (
-        await conn.execute(
-            select(func.set_config("app.org_id", cast(chosen.c.id, Text), True)).select_from(chosen)
-        )
-    ).scalar()
+        org_uuid = uuid.UUID(org_key)
+    tenant = (await conn.execute(SET_TENANT, {"org_key": org_key, "org_uuid": org_uuid})).scalar()
     if tenant is None:
         raise Unauthenticated("The token's organization is unknown.")
     org_id = uuid.UUID(tenant)
 
     if claims.is_client_credentials:
         return await _service_account_principal(conn, claims, org_id), None
-    row = (
-        await conn.execute(select(*employees.c).where(employees.c.auth_subject == claims.subject))
-    ).first()
+    row = (await conn.execute(EMPLOYEE_BY_SUBJECT, {"subject": claims.subject})).first()
     if row is None and settings.auth.email_fallback and claims.email and claims.email_verified:
         row = (
             await conn.execute(

@@ -54,14 +54,29 @@ def employees_select(reach: Reach, f: EmployeeFilter) -> Select[Any]:
     return stmt.order_by(employees.c.name, employees.c.id)
 
 
+def _ids() -> Any:
+    """One array parameter ``ids`` for a batch of keys: the statement is the same whatever
+    the batch's size, so it is compiled and prepared once."""
+    return any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
+
+
+EMPLOYEES_BY_ID = select(*EMPLOYEE_COLUMNS).where(employees.c.id == _ids())
+ORG_UNITS_BY_ID = select(org_units).where(org_units.c.id == _ids())
+POSITION_HISTORY_BY_EMPLOYEE = (
+    select(position_history)
+    .where(position_history.c.employee_id == _ids())
+    .order_by(position_history.c.effective_date.desc(), position_history.c.created_at.desc())
+)
+
+
 async def employees_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(select(*EMPLOYEE_COLUMNS).where(employees.c.id.in_(set(ids))))).all()
+    rows = (await db.execute(EMPLOYEES_BY_ID, {"ids": list(set(ids))})).all()
     found = {r.id: r for r in rows}
     return [found.get(i) for i in ids]
 
 
 async def org_units_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(select(org_units).where(org_units.c.id.in_(set(ids))))).all()
+    rows = (await db.execute(ORG_UNITS_BY_ID, {"ids": list(set(ids))})).all()
     found = {r.id: r for r in rows}
     return [found.get(i) for i in ids]
 
@@ -69,15 +84,7 @@ async def org_units_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | 
 async def position_history_by_employee(
     db: Executor, employee_ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
-    rows = (
-        await db.execute(
-            select(position_history)
-            .where(position_history.c.employee_id.in_(set(employee_ids)))
-            .order_by(
-                position_history.c.effective_date.desc(), position_history.c.created_at.desc()
-            )
-        )
-    ).all()
+    rows = (await db.execute(POSITION_HISTORY_BY_EMPLOYEE, {"ids": list(set(employee_ids))})).all()
     grouped: dict[uuid.UUID, list[Any]] = {}
     for r in rows:
         grouped.setdefault(r.employee_id, []).append(r)
