@@ -31,15 +31,14 @@ from service.framework.types import (
     Track,
     TrackKind,
     TransitionKind,
-    connection_nodes,
     prefetch_paths,
     prefetch_roles,
     require_reader,
-    selected_below,
 )
 from service.graphql.enums import graphql_enum
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id, parse_global_id
+from service.graphql.lookahead import connection_nodes, selected_below
 from service.graphql.pagination import Connection, PageArgs, paginate
 
 MAX_SEARCH = 100

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self
 
 import strawberry
 from strawberry import relay
@@ -20,6 +20,7 @@ from service.framework import service as framework
 from service.framework.models import TrackKind as TrackKindValue
 from service.framework.models import TransitionKind as TransitionKindValue
 from service.graphql.enums import graphql_enum
+from service.graphql.lookahead import children, current, later, named
 
 TrackKind = graphql_enum(
     TrackKindValue,
@@ -90,57 +91,6 @@ async def _objects(
     """One object per distinct ID found, by ID, through the request's loader."""
     rows = await info.context.loader(batch).load_many(list(set(ids)))
     return {r.id: make(r) for r in rows if r is not None}
-
-
-T = TypeVar("T")
-
-
-def _later(result: Awaitable[T]) -> T:
-    """Return an awaitable from a synchronous resolver: graphql-core awaits it. A field
-    whose value a list has loaded in advance then costs no coroutine, and still loads on
-    its own when it was not."""
-    return cast(T, result)
-
-
-# --- look-ahead ---------------------------------------------------------------------------
-
-
-def _children(fields: Iterable[Any]) -> list[SelectedField]:
-    """The fields selected directly below ``fields``, through fragments."""
-    out: list[SelectedField] = []
-
-    def walk(selections: Iterable[Any]) -> None:
-        for s in selections:
-            if isinstance(s, SelectedField):
-                out.append(s)
-            else:  # inline fragment or fragment spread
-                walk(s.selections)
-
-    for f in fields:
-        walk(f.selections)
-    return out
-
-
-def _named(fields: Iterable[SelectedField], *names: str) -> list[SelectedField]:
-    return [f for f in fields if f.name in names]
-
-
-def _current(info: Info) -> list[SelectedField]:
-    """The field being resolved, as selected (with what is selected below it)."""
-    return [f for f in info.selected_fields if isinstance(f, SelectedField)]
-
-
-def selected_below(info: Info) -> list[SelectedField]:
-    """The fields selected on the value of the field being resolved."""
-    return _children(info.selected_fields)
-
-
-def connection_nodes(info: Info) -> list[SelectedField]:
-    """The fields selected on the nodes of the connection being resolved (``nodes`` and
-    ``edges { node }``)."""
-    top = _children(info.selected_fields)
-    nodes = _named(top, "nodes") + _named(_children(_named(top, "edges")), "node")
-    return _children(nodes)
 
 
 # --- shared fields ------------------------------------------------------------------------
@@ -402,7 +352,7 @@ class Role(FrameworkEntity):
 
     async def _load(self, info: Info, attr: str) -> Any:
         """The current field for this role alone (the loaders batch it with its siblings)."""
-        await prefetch_roles(info, [self], _current(info))
+        await prefetch_roles(info, [self], current(info))
         return getattr(self, attr)
 
     @classmethod
@@ -419,13 +369,13 @@ class Role(FrameworkEntity):
     def family(self, info: Info) -> JobFamily:
         if self.known_family is not None:
             return self.known_family
-        return _later(self._load(info, "known_family"))
+        return later(self._load(info, "known_family"))
 
     @strawberry.field(description="The role's level.")
     def level(self, info: Info) -> Level:
         if self.known_level is not None:
             return self.known_level
-        return _later(self._load(info, "known_level"))
+        return later(self._load(info, "known_level"))
 
     @strawberry.field(description="Pay range. Visible to HR admins only; FORBIDDEN for others.")
     async def pay_band(self, info: Info) -> PayBand | None:
@@ -442,7 +392,7 @@ class Role(FrameworkEntity):
     def expectations(self, info: Info) -> list[RoleExpectation]:
         if self.known_expectations is not None:
             return self.known_expectations
-        return _later(self._load(info, "known_expectations"))
+        return later(self._load(info, "known_expectations"))
 
     @strawberry.field(
         description="Departures from good practice, e.g. fewer than 4 or more than 6 core "
@@ -482,13 +432,13 @@ class Role(FrameworkEntity):
     def next_roles(self, info: Info) -> list[Role]:
         if self.known_next_roles is not None:
             return self.known_next_roles
-        return _later(self._load(info, "known_next_roles"))
+        return later(self._load(info, "known_next_roles"))
 
     @strawberry.field(description="Roles one can move to sideways (explicit lateral moves).")
     def lateral_moves(self, info: Info) -> list[Role]:
         if self.known_lateral_moves is not None:
             return self.known_lateral_moves
-        return _later(self._load(info, "known_lateral_moves"))
+        return later(self._load(info, "known_lateral_moves"))
 
     @strawberry.field(description="Roles promoted into this one.")
     async def previous_roles(self, info: Info) -> list[Role]:
@@ -538,7 +488,7 @@ async def prefetch_roles(info: Info, roles: Sequence[Role], selected: list[Selec
             role.known_expectations = [
                 RoleExpectation.from_row(e, comps[e.competency_id]) for e in rows
             ]
-    wanted = _named(selected, *_MOVE_LISTS)
+    wanted = named(selected, *_MOVE_LISTS)
     if wanted:
         kinds = {_MOVE_LISTS[f.name] for f in wanted}
         moves = await info.context.loader(queries.moves_from).load_many([r.pk for r in roles])
@@ -548,7 +498,7 @@ async def prefetch_roles(info: Info, roles: Sequence[Role], selected: list[Selec
             (m.to_role_id for found in moves for m in found if m.kind in kinds),
             Role.from_row,
         )
-        await prefetch_roles(info, list(targets.values()), _children(wanted))
+        await prefetch_roles(info, list(targets.values()), children(wanted))
 
         def reached(found: list[queries.Move], kind: str) -> list[Role]:
             return [
@@ -750,20 +700,20 @@ class CareerPathStep:
 
     async def _load(self, info: Info, attr: str) -> Any:
         """The current field for this step alone (the loaders batch it with its siblings)."""
-        await prefetch_steps(info, [self], _current(info))
+        await prefetch_steps(info, [self], current(info))
         return getattr(self, attr)
 
     async def _move(self, info: Info) -> queries.Move:
         """The move, loaded for a field that needs it (``kind``, ``note``, ``tracks``)."""
         if self.known_move is None:
-            await prefetch_steps(info, [self], _current(info))
+            await prefetch_steps(info, [self], current(info))
         assert self.known_move is not None
         return self.known_move
 
     @strawberry.field(description="Promotion or lateral move.")
     def kind(self, info: Info) -> TransitionKind:  # type: ignore[valid-type]
         if self.known_move is None:
-            return _later(self._kind(info))
+            return later(self._kind(info))
         return TransitionKind(self.known_move.kind)
 
     async def _kind(self, info: Info) -> TransitionKind:  # type: ignore[valid-type]
@@ -783,13 +733,13 @@ class CareerPathStep:
     def from_role(self, info: Info) -> Role:
         if self.known_from_role is not None:
             return self.known_from_role
-        return _later(self._load(info, "known_from_role"))
+        return later(self._load(info, "known_from_role"))
 
     @strawberry.field(description="The role after the move.")
     def to_role(self, info: Info) -> Role:
         if self.known_to_role is not None:
             return self.known_to_role
-        return _later(self._load(info, "known_to_role"))
+        return later(self._load(info, "known_to_role"))
 
     @strawberry.field(
         description="Competencies the next role requires at a higher level than the current "
@@ -798,13 +748,13 @@ class CareerPathStep:
     def growth(self, info: Info) -> list[CompetencyGrowth]:
         if self.known_growth is not None:
             return self.known_growth
-        return _later(self._load(info, "known_growth"))
+        return later(self._load(info, "known_growth"))
 
     @strawberry.field(description="Sum of the growth of this move, in scale levels.")
     def uplift(self, info: Info) -> int:
         if self.known_uplift is not None:
             return self.known_uplift
-        return _later(self._load(info, "known_uplift"))
+        return later(self._load(info, "known_uplift"))
 
 
 async def prefetch_steps(
@@ -837,7 +787,7 @@ async def prefetch_steps(
                 step.known_growth = [
                     CompetencyGrowth.from_growth(g, comps[g.competency_id]) for g in found
                 ]
-    ends = _named(selected, "fromRole", "toRole")
+    ends = named(selected, "fromRole", "toRole")
     if ends:
         roles = await _objects(
             info,
@@ -845,7 +795,7 @@ async def prefetch_steps(
             [i for s in steps for i in (s.from_role_id, s.to_role_id)],
             Role.from_row,
         )
-        await prefetch_roles(info, list(roles.values()), _children(ends))
+        await prefetch_roles(info, list(roles.values()), children(ends))
         for step in steps:
             step.known_from_role = roles[step.from_role_id]
             step.known_to_role = roles[step.to_role_id]
@@ -880,10 +830,10 @@ class CareerPath:
     def roles(self, info: Info) -> list[Role]:
         if self.known_roles is not None:
             return self.known_roles
-        return _later(self._roles(info))
+        return later(self._roles(info))
 
     async def _roles(self, info: Info) -> list[Role]:
-        await prefetch_paths(info, [self], _current(info))
+        await prefetch_paths(info, [self], current(info))
         assert self.known_roles is not None
         return self.known_roles
 
@@ -893,14 +843,14 @@ async def prefetch_paths(
 ) -> None:
     """Load, for all ``paths`` at once, what ``selected`` (the fields selected on each of
     them) needs: their roles and what their steps need."""
-    on_roles = _named(selected, "roles")
+    on_roles = named(selected, "roles")
     if on_roles:
         roles = await _objects(
             info, queries.roles_by_id, (i for p in paths for i in p.role_ids), Role.from_row
         )
-        await prefetch_roles(info, list(roles.values()), _children(on_roles))
+        await prefetch_roles(info, list(roles.values()), children(on_roles))
         for path in paths:
             path.known_roles = [roles[i] for i in path.role_ids if i in roles]
-    on_steps = _children(_named(selected, "steps"))
+    on_steps = children(named(selected, "steps"))
     if on_steps:
         await prefetch_steps(info, [s for p in paths for s in p.path_steps], on_steps)

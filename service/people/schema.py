@@ -12,11 +12,18 @@ from service.auth import policies
 from service.errors import Forbidden, UserInputError, Validator
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id, decode_optional
+from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paginate
 from service.people import queries
 from service.people import service as people
 from service.people.models import EmployeeStatus as EmployeeStatusValue
-from service.people.types import Employee, EmployeeFilter, EmployeeStatus, OrgUnit
+from service.people.types import (
+    Employee,
+    EmployeeFilter,
+    EmployeeStatus,
+    OrgUnit,
+    prefetch_employees,
+)
 
 MAX_SEARCH = 100
 
@@ -82,12 +89,14 @@ class PeopleQuery:
             role_id=decode_optional(f.role_id, "Role", ("filter", "roleId")),
         )
         reach = await info.context.reach()
-        return await paginate(
+        page = await paginate(
             info,
             queries.employees_select(reach, criteria),
             PageArgs(first, after, last, before),
             Employee.from_row,
         )
+        await prefetch_employees(info, page.nodes, connection_nodes(info))
+        return page
 
     @strawberry.field(description="The organization's units, by name.")
     async def org_units(

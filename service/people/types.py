@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
@@ -15,9 +16,10 @@ from service.assessments import types as assessment_types
 from service.auth import policies
 from service.errors import Forbidden
 from service.framework import queries as framework_queries
-from service.framework.types import Role
+from service.framework.types import Role, prefetch_roles
 from service.graphql.enums import graphql_enum
 from service.graphql.ids import decode_optional
+from service.graphql.lookahead import children, current, later, named
 from service.graphql.pagination import Connection, PageArgs, paginate_partitions
 from service.people import queries
 from service.people.models import EmployeeStatus as EmployeeStatusValue
@@ -194,13 +196,44 @@ async def _visible_employee(info: Info, employee_id: uuid.UUID | None) -> Employ
     reach = await info.context.reach()
     if not reach.sees_profile(employee_id):
         return None
-    loader = info.context.loader(_employees_by_id)
-    if employee_id in reach.profile:
-        # Someone in the caller's management chain: load the whole chain in one batch, so
-        # walking `manager { manager { … } }` up costs one statement, not one per level.
-        await loader.load_many(list(reach.profile))
-    row = await loader.load(employee_id)
+    row = await info.context.loader(_employees_by_id).load(employee_id)
     return Employee.from_row(row) if row is not None else None
+
+
+async def prefetch_employees(info: Info, people: Sequence[Employee], selected: list[Any]) -> None:
+    """Load, for all ``people`` at once, what ``selected`` (the fields selected on each of
+    them) needs: managers (those the caller may see, with what is selected on them), org
+    units and roles. One batched load per kind, so a page of people costs the same
+    statements as one person, and the fields answer from memory."""
+    wanted = named(selected, "manager")
+    if wanted:
+        reach = await info.context.reach()
+        ids = {p.row.manager_id for p in people if p.row.manager_id is not None}
+        visible = {i for i in ids if reach.sees_profile(i)}
+        keys = set(visible)
+        if not reach.profile.isdisjoint(visible):
+            # Someone in the caller's management chain: load the whole chain in the same
+            # batch, so walking `manager { manager { … } }` up costs one statement.
+            keys |= reach.profile
+        rows = await info.context.loader(_employees_by_id).load_many(list(keys))
+        managers = {r.id: Employee.from_row(r) for r in rows if r is not None and r.id in visible}
+        await prefetch_employees(info, list(managers.values()), children(wanted))
+        for p in people:
+            p.known["manager"] = managers.get(p.row.manager_id)
+    if named(selected, "orgUnit"):
+        unit_ids = {p.row.org_unit_id for p in people if p.row.org_unit_id is not None}
+        rows = await info.context.loader(_org_units_by_id).load_many(list(unit_ids))
+        units = {r.id: OrgUnit.from_row(r) for r in rows if r is not None}
+        for p in people:
+            p.known["orgUnit"] = units.get(p.row.org_unit_id)
+    wanted = named(selected, "role")
+    if wanted:
+        role_ids = {p.row.role_id for p in people if p.row.role_id is not None}
+        rows = await info.context.loader(framework_queries.roles_by_id).load_many(list(role_ids))
+        roles = {r.id: Role.from_row(r) for r in rows if r is not None}
+        await prefetch_roles(info, list(roles.values()), children(wanted))
+        for p in people:
+            p.known["role"] = roles.get(p.row.role_id)
 
 
 async def _require_record(info: Info, employee_id: uuid.UUID) -> None:
@@ -223,6 +256,9 @@ class Employee(relay.Node):
     title: str | None = strawberry.field(description="Job title as shown in the HRIS.")
     status: EmployeeStatus = strawberry.field(description="Employment status.")  # type: ignore[valid-type]
     location: str | None = strawberry.field(description="Work location.")
+    # Filled by `prefetch_employees` for a whole list at once, by field name ("manager",
+    # "orgUnit", "role"); a field found here answers without awaiting anything.
+    known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: Any) -> Employee:
@@ -294,16 +330,27 @@ class Employee(relay.Node):
         return self.row.updated_at
 
     @strawberry.field(description="The org unit the person belongs to.")
-    async def org_unit(self, info: Info) -> OrgUnit | None:
-        return await _org_unit(info, self.row.org_unit_id)
+    def org_unit(self, info: Info) -> OrgUnit | None:
+        if "orgUnit" in self.known:
+            return self.known["orgUnit"]
+        return later(_org_unit(info, self.row.org_unit_id))
 
     @strawberry.field(description="The person's manager, if the caller may see them.")
-    async def manager(self, info: Info) -> Employee | None:
-        return await _visible_employee(info, self.row.manager_id)
+    def manager(self, info: Info) -> Employee | None:
+        if "manager" in self.known:
+            return self.known["manager"]
+        return later(self._load(info, "manager"))
 
     @strawberry.field(description="The person's current role in the career framework.")
-    async def role(self, info: Info) -> Role | None:
-        return await _role(info, self.row.role_id)
+    def role(self, info: Info) -> Role | None:
+        if "role" in self.known:
+            return self.known["role"]
+        return later(self._load(info, "role"))
+
+    async def _load(self, info: Info, name: str) -> Any:
+        """The current field for this person alone (the loaders batch it with siblings)."""
+        await prefetch_employees(info, [self], current(info))
+        return self.known[name]
 
     @strawberry.field(
         description="Roles the person can be promoted to from their current role: the next "
