@@ -458,12 +458,16 @@ class TeamSelection:
 
 TEAM_SQL = {
     ("manager", False): "select id from employees where manager_id = :anchor",
+    # Each level's reports by an index lookup per manager: the planner expects the
+    # recursion to grow tenfold per level and would otherwise scan every employee at each
+    # level (`offset 0` keeps the lateral subquery from being turned back into a join).
     ("manager", True): """
         select id from (
             with recursive below(id) as (
                 select id from employees where manager_id = :anchor
                 union
-                select e.id from employees e join below b on e.manager_id = b.id
+                select e.id from below b cross join lateral (
+                    select id from employees where manager_id = b.id offset 0) e
             ) select id from below) t
     """,
     ("unit", False): "select id from employees where org_unit_id = :anchor",
