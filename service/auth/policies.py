@@ -287,16 +287,21 @@ async def manages(db: Any, principal: Principal, employee_id: uuid.UUID) -> bool
     return bool(result.scalar())
 
 
+# Each level of the recursion is an index lookup per person (a lateral subquery; `offset 0`
+# keeps the planner from turning it back into a join): the planner cannot know how many
+# people a level holds, and joining would scan every employee at each level.
 REACH_SQL = text(
     """
     with recursive below as (
         select id from employees where manager_id = :me
         union
-        select e.id from employees e join below b on e.manager_id = b.id
+        select e.id from below b cross join lateral (
+            select id from employees where manager_id = b.id offset 0) e
     ), above as (
         select manager_id as id from employees where id = :me and manager_id is not null
         union
-        select e.manager_id from employees e join above a on e.id = a.id
+        select e.manager_id from above a cross join lateral (
+            select manager_id from employees where id = a.id offset 0) e
         where e.manager_id is not null
     )
     select 'below' as side, id from below where :include_below
