@@ -152,6 +152,25 @@ class StatementLog:
         assert self.path is not None
         return self.path.stat().st_size
 
+    async def write_marker(self) -> str:
+        """Log a marker statement and return its text. Every backend writes to the log
+        through one pipe in order, so once the marker is in the file, so is everything
+        logged before it was sent: a request's statements, once its response has come."""
+        token = f"{MARKER}{secrets.token_hex(8)}"
+        conn = await asyncpg.connect(asyncpg_dsn(self.db.server.admin_url))
+        try:
+            await conn.execute("set log_statement = 'all'")
+            await conn.execute(f"select '{token}'")
+        finally:
+            await conn.close()
+        return token
+
+    def contains(self, mark: int, token: str) -> bool:
+        assert self.path is not None
+        with self.path.open("rb") as f:
+            f.seek(mark)
+            return token.encode() in f.read()
+
     def sequence_since(self, mark: int) -> list[LoggedStatement]:
         """The statements logged since ``mark``, in order, with their parameters."""
         assert self.path is not None
@@ -161,6 +180,8 @@ class StatementLog:
         found: list[LoggedStatement] = []
         current: LoggedStatement | None = None
         for line in text.splitlines():
+            if MARKER in line:  # the end of what was asked for (see `write_marker`)
+                break
             if line.startswith("\t") and current is not None:
                 current.sql += "\n" + line[1:]
                 continue
@@ -193,6 +214,7 @@ class StatementLog:
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+MARKER = "careerpath-bench-marker-"
 PARAMETER = re.compile(r"\$\d+ = (?:(?P<null>NULL)|'(?P<text>(?:[^']|'')*)')")
 
 

@@ -422,26 +422,25 @@ class StatementCounter:
             return None
         mark = self.log.mark()
         send()
-        self._settle()
+        self._settle(mark)
         return self.log.sequence_since(mark)
 
-    def _settle(self) -> None:
-        """Wait until the log stops growing (backends write before they answer; this only
-        guards against a slow disk)."""
-        size, deadline = -1, time.monotonic() + 2
-        while time.monotonic() < deadline:
-            time.sleep(0.02)
-            now = self.log.mark()
-            if now == size:
-                return
-            size = now
+    def _settle(self, mark: int) -> None:
+        """Wait until everything logged so far is in the log file (a marker statement
+        written after the requests has arrived); the log is read up to the marker."""
+        token = asyncio.run(self.log.write_marker())
+        deadline = time.monotonic() + 10
+        while not self.log.contains(mark, token):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server log did not catch up within 10 s")
+            time.sleep(0.01)
 
     def count(self, send: Any, samples: int) -> tuple[float, list[tuple[str, float]]]:
         if self.method.startswith("server log"):
             mark = self.log.mark()
             for _ in range(samples):
                 send()
-            self._settle()
+            self._settle(mark)
             found = self.log.read_since(mark)
         elif self.method == "pg_stat_statements":
             asyncio.run(self.stats.reset())
