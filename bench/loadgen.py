@@ -6,7 +6,8 @@ Each input line is a spec, answered by one output line with its results as soon 
 jobs are done (so one process serves a whole run, and the runner can read the server's
 CPU time between specs). A spec names a host and port on 127.0.0.1 and a list of jobs; each job sends one
 pre-encoded request (method, headers and body, bytes ready to write) over ``clients``
-keep-alive connections, first ``warmup`` times per client unrecorded, then until
+keep-alive connections, first ``warmup`` times per client unrecorded (for at most
+``max_seconds``), then until
 ``max_requests`` are done or ``max_seconds`` have passed, whichever comes first. Every
 response is checked: status 200 and no ``"errors"`` member in the body.
 
@@ -45,6 +46,7 @@ class Outcome:
     latencies_ns: list[int] = field(default_factory=list)
     errors: int = 0
     first_error: str | None = None
+    warmed: int = 0  # warm-up requests sent (fewer than asked when they are slow)
 
 
 class ProtocolError(Exception):
@@ -101,9 +103,13 @@ async def client(
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
+        warm_until = time.perf_counter() + job.max_seconds
         for _ in range(job.warmup):
+            if time.perf_counter() > warm_until:  # slow requests: enough warming
+                break
             writer.write(job.request)
             status, body = await read_response(reader)
+            outcome.warmed += 1
             problem = check(status, body)
             if problem is not None and outcome.first_error is None:
                 outcome.first_error = problem
@@ -169,6 +175,7 @@ async def run_job(host: str, port: int, job: Job) -> dict[str, Any]:
         clients=job.clients,
         errors=outcome.errors,
         first_error=outcome.first_error,
+        warmed=outcome.warmed,
         client_cpu_seconds=(cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime),
     )
     return result

@@ -293,13 +293,15 @@ class LoadGenerator:
         assert self.proc.stdout is not None
         self.proc.stdin.write(json.dumps({"host": HOST, "port": port, "jobs": jobs}) + "\n")
         self.proc.stdin.flush()
-        budget = sum(float(j["max_seconds"]) + 60 for j in jobs)
+        # Warm-up and measurement are each bounded by max_seconds (plus one slow request).
+        budget = sum(2 * float(j["max_seconds"]) + 60 for j in jobs)
         ready, _, _ = select.select([self.proc.stdout], [], [], budget)
         line = self.proc.stdout.readline() if ready else ""
         if not line:
-            self.close()
+            self.proc.kill()
             stderr = self.proc.stderr.read() if self.proc.stderr else ""
-            raise RuntimeError(f"load generator failed:\n{stderr[-3000:]}")
+            self.close()
+            raise RuntimeError(f"load generator failed or timed out:\n{stderr[-3000:]}")
         results: list[dict[str, Any]] = json.loads(line)
         return results
 
@@ -525,7 +527,7 @@ def drive(
         api0, pg0 = tree_cpu(api_pid), tree_cpu(postgres_pid)
         result = loadgen(port, [job])[0]
         api1, pg1 = tree_cpu(api_pid), tree_cpu(postgres_pid)
-        count = max(1, result["count"] + job["warmup"] * job["clients"])
+        count = max(1, result["count"] + result["warmed"])
         result["api_cpu_ms"] = (api1 - api0) / count * 1000
         result["postgres_cpu_ms"] = (pg1 - pg0) / count * 1000
         result["client_cpu_ms"] = result["client_cpu_seconds"] / count * 1000
@@ -769,19 +771,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             }
             for size in opts.sizes:
                 results["sizes"][str(size)] = run_size(server, issuer, size, opts, workdir)
+                save(results, opts.out, started)  # a later size failing keeps this one
         finally:
             issuer.stop()
             close_loadgen()
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    opts.out.mkdir(parents=True, exist_ok=True)
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    (opts.out / f"{stamp}.json").write_text(json.dumps(results, indent=2))
-    markdown = report.render(results)
-    (opts.out / f"{stamp}.md").write_text(markdown)
+    stamp = save(results, opts.out, started)
     print()
-    print(markdown)
+    print(report.render(results))
     print(f"results: {opts.out / stamp}.json / .md")
     return results
+
+
+def save(results: dict[str, Any], out: Path, started: dt.datetime) -> str:
+    """Write the results so far (JSON and the tables); returns the file stem."""
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    (out / f"{stamp}.json").write_text(json.dumps(results, indent=2))
+    (out / f"{stamp}.md").write_text(report.render(results))
+    return stamp
 
 
 if __name__ == "__main__":
