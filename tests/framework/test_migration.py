@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-
 import asyncpg
-from sqlalchemy.engine import make_url
 
-from service.db import asyncpg_dsn, drop_database, migrate, provision
+from service.db import asyncpg_dsn
+from tests.migrations import round_trip
 
 REVISION, BEFORE = "0003_framework", "0002_service_accounts"
 TABLES = {
@@ -53,16 +50,6 @@ async def _state(url: str) -> tuple[str, set[str], set[str]]:
 def test_downgrade_removes_the_framework_and_upgrade_restores_it(
     database_urls: tuple[str, str],
 ) -> None:
-    admin_url = make_url(database_urls[0]).set(database="postgres").render_as_string(False)
-    suffix = secrets.token_hex(4)
-    database, role = f"careerpath_mig_{suffix}", f"careerpath_mig_app_{suffix}"
-    provisioned = asyncio.run(provision(admin_url, database, role, secrets.token_urlsafe(12)))
-    try:
-        migrate(provisioned.owner_url, REVISION, app_role=role)
-        assert asyncio.run(_state(provisioned.owner_url)) == (REVISION, TABLES, FOREIGN_KEYS)
-        migrate(provisioned.owner_url, "-1", app_role=role)
-        assert asyncio.run(_state(provisioned.owner_url)) == (BEFORE, set(), set())
-        migrate(provisioned.owner_url, REVISION, app_role=role)
-        assert asyncio.run(_state(provisioned.owner_url)) == (REVISION, TABLES, FOREIGN_KEYS)
-    finally:
-        asyncio.run(drop_database(admin_url, database, role))
+    up, down, up_again = round_trip(database_urls, REVISION, _state)
+    assert up == up_again == (REVISION, TABLES, FOREIGN_KEYS)
+    assert down == (BEFORE, set(), set())
