@@ -54,14 +54,6 @@ class Target:
         return ", ".join(parts) or "—"
 
 
-class FloorDb:
-    """An asyncpg connection that counts the statements a floor runs."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
-        self.statements = 0
-
-
 VariablesFn = Callable[[Facts, int], dict[str, Any]]
 CheckFn = Callable[[dict[str, Any], Facts, int], str | None]
 
@@ -445,9 +437,7 @@ class Replay:
         self._prepared: list[tuple[Any, list[Any]] | str] = []
 
     async def prepare(self, conn: asyncpg.Connection) -> None:
-        """Prepare every statement and convert its logged parameters, outside the timing.
-        Runs them once inside a transaction that is rolled back (a prepared statement's
-        parameter types need the tenant's tables, not its data)."""
+        """Prepare every statement and convert its logged parameters, outside the timing."""
         self._prepared = []
         for statement in self.statements:
             if statement.simple:
@@ -458,11 +448,10 @@ class Replay:
             args = [from_text(v, t) for v, t in zip(statement.params, types, strict=True)]
             self._prepared.append((prepared, args))
 
-    async def run(self, db: FloorDb, facts: Facts, page: int) -> None:
+    async def run(self, conn: asyncpg.Connection) -> None:
         for item in self._prepared:
-            db.statements += 1
             if isinstance(item, str):
-                await db.conn.execute(item)
+                await conn.execute(item)
             else:
                 prepared, args = item
                 await prepared.fetch(*args)
@@ -478,17 +467,15 @@ async def time_replay(
 ) -> tuple[list[int], float]:
     """Latencies (ns) of a replayed floor, and statements per run."""
     await replay.prepare(conn)
-    db = FloorDb(conn)
     warm_until = time.perf_counter() + max_seconds
     for _ in range(warmup):
         if time.perf_counter() > warm_until:  # slow statements: enough warming
             break
-        await replay.run(db, {}, 0)
-    db.statements = 0
+        await replay.run(conn)
     latencies: list[int] = []
     deadline = time.perf_counter() + max_seconds
     while len(latencies) < max_runs and time.perf_counter() < deadline:
         t = time.perf_counter_ns()
-        await replay.run(db, {}, 0)
+        await replay.run(conn)
         latencies.append(time.perf_counter_ns() - t)
-    return latencies, db.statements / max(1, len(latencies))
+    return latencies, float(len(replay.statements))
