@@ -769,13 +769,6 @@ async def team_skills_matrix(
 
 # --- organization patterns ----------------------------------------------------------------
 
-GROUP_TYPES = {
-    "ORG_UNIT": "org_unit",
-    "JOB_FAMILY": "job_family",
-    "LEVEL": "level",
-    "COMPETENCY": "competency",
-}
-
 
 @strawberry.type(
     description="Aggregated gaps of one group of people. Figures are null when the group "
