@@ -919,7 +919,7 @@ async def import_ratings(
     Rows with the same subject, kind, assessor and date form one submitted assessment
     (source IMPORT, submitted at that date); a competency appears once per such group.
     Imported ratings count towards current proficiencies like any other (the newest of a
-    kind wins), but send no events. Admins only.
+    kind wins); the import sends one ``assessment.imported`` event. Admins only.
     """
     if not policies.can_calibrate(principal):
         raise Forbidden()
@@ -1031,6 +1031,9 @@ async def import_ratings(
     await db.execute(insert(ratings), new_ratings)
     subjects = sorted({a["subject_id"] for a in new_assessments})
     await queries.refresh_current(db, subjects)
+    await events.assessments_imported(
+        db, principal, new_assessments, len(new_ratings), cycle.id if cycle else None
+    )
     await audit.record(
         db,
         principal,

@@ -17,6 +17,7 @@ from tests.assessments.conftest import (
     act,
     codes,
     data,
+    past,
     r,
     rate,
     row_counts,
@@ -645,23 +646,39 @@ async def test_a_peer_sees_whom_they_assess_and_who_asked(team: Org, fw: Framewo
     assert codes(body) == ["FORBIDDEN"]
 
 
-async def test_submission_calls_the_event_hook_in_its_transaction(
-    team: Org, fw: Framework, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from service.assessments import events
+async def test_submission_and_import_write_outbox_events(team: Org, fw: Framework) -> None:
+    from sqlalchemy import select
 
-    seen: list[dict[str, Any]] = []
+    from service.webhooks.models import webhook_events
 
-    async def record(db: Any, principal: Any, assessment: Any) -> None:
-        seen.append(events.assessment_submitted_data(assessment))
-
-    monkeypatch.setattr(events, "assessment_submitted", record)
     submitted = await rate(team, "manager", "alice", "MANAGER", {fw.competency["coding"]: 3})
     await team.run(assessments.calibrate, team.people["bob"].id, [r(fw.competency["coding"], 2)])
-    assert (seen[0]["assessment_id"], seen[0]["kind"]) == (str(submitted.id), "MANAGER")
-    assert [e["kind"] for e in seen] == ["MANAGER", "CALIBRATION"]
-    assert seen[0]["subject_id"] == str(team.people["alice"].id)
-    assert seen[0]["submitted_at"]
+    imported = await past(team, "bob", "SELF", {fw.competency["coding"]: 1}, dt.date(2025, 1, 2))
+    async with team.runtime.db.transaction(team.id) as conn:
+        seen = (
+            await conn.execute(
+                select(webhook_events.c.type, webhook_events.c.data).order_by(
+                    webhook_events.c.occurred_at
+                )
+            )
+        ).all()
+    assert [e.type for e in seen] == [
+        "assessment.submitted",
+        "assessment.submitted",
+        "assessment.imported",
+    ]
+    first = seen[0].data
+    assert (first["assessment_id"], first["kind"]) == (str(submitted.id), "MANAGER")
+    assert first["subject_id"] == str(team.people["alice"].id)
+    assert first["assessor_id"] == str(team.people["manager"].id)
+    assert first["submitted_at"]
+    assert seen[1].data["kind"] == "CALIBRATION"
+    assert seen[2].data == {
+        "assessment_ids": [str(i) for i in imported.assessment_ids],
+        "subject_ids": [str(team.people["bob"].id)],
+        "rating_count": 1,
+        "cycle_id": None,
+    }
 
 
 async def test_a_concurrent_duplicate_draft_is_a_conflict_not_a_crash(
