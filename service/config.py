@@ -59,12 +59,27 @@ class AuthSettings(BaseModel):
         default=None,
         description="Slug of the organization to use when tokens carry no org claim (single-tenant).",
     )
+    admin_claim: str | None = Field(
+        default=None,
+        description="Claim naming the people who are HR admins besides those granted in "
+        "careerpath, e.g. `groups` or `roles`; a `career:admin` token acts as admin only when "
+        "this claim holds one of `admin_claim_values` or the employee has the in-app grant.",
+    )
+    admin_claim_values: list[str] = Field(
+        default_factory=list,
+        description="Values of `admin_claim` (a string or a list in the token) that make an HR "
+        'admin, e.g. `["careerpath-hr-admins"]`.',
+    )
 
     @model_validator(mode="after")
     def _issuer_with_jwks_url(self) -> AuthSettings:
         # Tokens are checked against the issuer; a JWKS URL alone cannot say whose tokens to trust.
         if self.jwks_url and not self.issuer:
             raise ValueError("CAREERPATH_AUTH__JWKS_URL needs CAREERPATH_AUTH__ISSUER as well")
+        if bool(self.admin_claim) != bool(self.admin_claim_values):
+            raise ValueError(
+                "CAREERPATH_AUTH__ADMIN_CLAIM and CAREERPATH_AUTH__ADMIN_CLAIM_VALUES go together"
+            )
         return self
 
 

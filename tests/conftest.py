@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import event
 
 from service.app import Runtime, build_runtime, create_app
+from service.auth import service as accounts
 from service.auth.principal import system_principal
 from service.config import AuthSettings, Environment, Settings
 from service.db import (
@@ -124,7 +125,17 @@ class Org:
         async with self.runtime.db.transaction(self.id) as conn:
             return await fn(ConnectionExecutor(conn), system_principal(self.id), *args, **kwargs)
 
-    async def employee(self, key: str, *, manager: str | None = None, **fields: Any) -> Any:
+    async def employee(
+        self,
+        key: str,
+        *,
+        manager: str | None = None,
+        hr_admin: bool | None = None,
+        **fields: Any,
+    ) -> Any:
+        """Add an employee under ``key``. The person keyed ``admin`` is named an HR admin
+        (the in-app grant, without which ``career:admin`` tokens do not act as admin);
+        ``hr_admin`` says otherwise for anyone."""
         data = people.EmployeeInput(
             email=fields.pop("email", f"{key}@{self.slug}.example"),
             name=fields.pop("name", key.replace("_", " ").title()),
@@ -134,6 +145,8 @@ class Org:
         )
         row = await self.run(people.create_employee, data)
         self.people[key] = row
+        if key == "admin" if hr_admin is None else hr_admin:
+            await self.run(accounts.grant_hr_admin, row.id)
         return row
 
     def token(self, key: str, scopes: str = "career:employee", **kwargs: Any) -> str:
@@ -175,7 +188,7 @@ async def org(runtime: Runtime, client: httpx.AsyncClient) -> Org:
 
 @pytest.fixture
 async def team(org: Org) -> Org:
-    """admin; boss → manager → (alice, bob); manager2 → carol; an org unit for each team."""
+    """admin (an HR admin); boss → manager → (alice, bob); manager2 → carol."""
     await org.employee("admin", name="Ada Admin")
     await org.employee("boss", name="Bea Boss")
     await org.employee("manager", manager="boss", name="Max Manager")

@@ -1,8 +1,21 @@
-"""Tables of identity and access: the service accounts behind client-credentials tokens."""
+"""Tables of identity and access: the service accounts behind client-credentials tokens,
+and the employees named HR admins."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Integer, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from service.db import metadata
@@ -21,4 +34,21 @@ service_accounts = Table(
     *timestamps(),
     UniqueConstraint("org_id", "id"),
     UniqueConstraint("org_id", "client_id"),
+)
+
+#: Employees careerpath names HR admins: a ``career:admin`` token acts as admin only for
+#: them (or for people the configured admin claim names). Revoking deletes the row; the
+#: audit log keeps the history.
+hr_admins = Table(
+    "hr_admins",
+    metadata,
+    org_fk(),
+    Column("employee_id", Uuid, nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("org_id", "employee_id", name="pk_hr_admins"),
+    ForeignKeyConstraint(
+        ["org_id", "employee_id"],
+        ["employees.org_id", "employees.id"],
+        name="fk_hr_admins_employee",
+    ),
 )

@@ -1,7 +1,10 @@
 """Authorization rules, in one place, for every service to call.
 
 A scope is necessary, never sufficient: a manager token reaches the people below that
-manager in the org chart, an employee token reaches its own employee. Services call these
+manager in the org chart, an employee token reaches its own employee, and an employee's
+``career:admin`` counts only for people careerpath names HR admins (the in-app grant or the
+configured admin claim; ``callers.employee_scopes`` drops it for anyone else, so every
+admin rule below sees it only then). Services call these
 functions before they read or write; GraphQL types call them for field-level rules. The
 rules:
 

@@ -1,4 +1,4 @@
-"""Read side of identity and access: service account lookups."""
+"""Read side of identity and access: service accounts and HR admins."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from service.auth.models import service_accounts
+from service.auth.models import hr_admins, service_accounts
 from service.db import Executor
+from service.people.models import employees
 
 
 async def active_service_account(db: Executor, client_id: str) -> Any | None:
@@ -37,3 +38,16 @@ def service_accounts_select(active: bool | None = None) -> Select[Any]:
     if active is not None:
         stmt = stmt.where(service_accounts.c.active.is_(active))
     return stmt.order_by(service_accounts.c.name, service_accounts.c.id)
+
+
+def hr_admins_select() -> Select[Any]:
+    """The employees named HR admins (whatever their status), by name."""
+    return (
+        select(*employees.c)
+        .join(
+            hr_admins,
+            (hr_admins.c.org_id == employees.c.org_id)
+            & (hr_admins.c.employee_id == employees.c.id),
+        )
+        .order_by(employees.c.name, employees.c.id)
+    )

@@ -1,7 +1,9 @@
-"""Query and Mutation fields of identity and access: service accounts (HR admins only)."""
+"""Query and Mutation fields of identity and access (HR admins only): service accounts and
+the employees careerpath names HR admins."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -12,7 +14,9 @@ from service.auth import service as accounts
 from service.auth.types import Scope, ServiceAccount
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id
+from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paginate
+from service.people.types import Employee, prefetch_employees
 
 
 @strawberry.type
@@ -39,6 +43,29 @@ class IdentityQuery:
             PageArgs(first, after, last, before),
             ServiceAccount.from_row,
         )
+
+    @strawberry.field(
+        description="The employees careerpath names HR admins, by name: a `career:admin` token "
+        "acts as admin only for them (or for people the identity provider's configured admin "
+        "claim names). Requires `career:admin`."
+    )
+    async def hr_admins(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Employee]:
+        policies.require_admin(await info.context.principal())
+        page = await paginate(
+            info,
+            queries.hr_admins_select(),
+            PageArgs(first, after, last, before),
+            Employee.from_row,
+        )
+        await prefetch_employees(info, page.nodes, connection_nodes(info))
+        return page
 
 
 @strawberry.input(description="Registers an OAuth client as a service account.")
@@ -77,6 +104,26 @@ class DeactivateServiceAccountInput:
 class ServiceAccountPayload:
     service_account: ServiceAccount | None = strawberry.field(
         description="The service account after the change; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.input(description="Names an employee an HR admin.")
+class GrantHrAdminInput:
+    employee_id: strawberry.ID = strawberry.field(
+        description="The employee (active) to name an HR admin."
+    )
+
+
+@strawberry.input(description="Stops naming an employee an HR admin.")
+class RevokeHrAdminInput:
+    employee_id: strawberry.ID = strawberry.field(description="The employee to stop naming.")
+
+
+@strawberry.type(description="Result of granting or revoking HR admin powers.")
+class HrAdminPayload:
+    employee: Employee | None = strawberry.field(
+        description="The employee concerned; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
@@ -153,3 +200,40 @@ class IdentityMutation:
         return ServiceAccountPayload(
             service_account=ServiceAccount.from_row(row) if row else None, user_errors=errors
         )
+
+    @strawberry.mutation(
+        description="Name an employee an HR admin: their `career:admin` tokens act as admin "
+        "from their next request on. Granting again changes nothing. Recorded in the audit "
+        "log. Requires `career:admin`."
+    )
+    async def grant_hr_admin(
+        self,
+        info: Info,
+        input: Annotated[GrantHrAdminInput, strawberry.argument(description="The change to make.")],
+    ) -> HrAdminPayload:
+        return await _hr_admin_change(info, input.employee_id, accounts.grant_hr_admin)
+
+    @strawberry.mutation(
+        description="Stop naming an employee an HR admin: their `career:admin` tokens act as a "
+        "plain employee's from their next request on. Revoking someone not named changes "
+        "nothing. Recorded in the audit log. Requires `career:admin`."
+    )
+    async def revoke_hr_admin(
+        self,
+        info: Info,
+        input: Annotated[
+            RevokeHrAdminInput, strawberry.argument(description="The change to make.")
+        ],
+    ) -> HrAdminPayload:
+        return await _hr_admin_change(info, input.employee_id, accounts.revoke_hr_admin)
+
+
+async def _hr_admin_change(
+    info: Info, employee_id: strawberry.ID, change: Callable[..., Awaitable[Any]]
+) -> HrAdminPayload:
+    async def act() -> Any:
+        decoded = decode_id(employee_id, "Employee", ("input", "employeeId"))
+        return await change(info.context, await info.context.principal(), decoded)
+
+    row, errors = await run_mutation(info, act, authorize=policies.require_admin)
+    return HrAdminPayload(employee=Employee.from_row(row) if row else None, user_errors=errors)

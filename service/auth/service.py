@@ -1,9 +1,14 @@
-"""Use cases of identity and access: registering the service accounts of integrations.
+"""Use cases of identity and access: the service accounts of integrations, and the
+employees careerpath names HR admins.
 
 A service account stands for an OAuth client (an HRIS sync job, a webhook consumer's
 setup script) that calls careerpath with client-credentials tokens. An admin registers
 its client ID and the scopes it may use; a token's effective scopes are the scopes it
 carries that the account also allows.
+
+An employee's ``career:admin`` scope counts only if careerpath names them an HR admin
+(``grant_hr_admin``; or the identity provider's admin claim, see ``callers``): many
+identity providers let any user ask for any scope, so the scope alone proves nothing.
 """
 
 from __future__ import annotations
@@ -13,14 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from service.audit import service as audit
 from service.auth import policies
-from service.auth.models import service_accounts
+from service.auth.models import hr_admins, service_accounts
 from service.auth.principal import Principal
 from service.db import Executor
 from service.errors import ErrorCode, UserInputError, Validator
+from service.people import service as people
 
 MAX_CLIENT_ID = 255
 
@@ -150,3 +157,64 @@ async def deactivate_service_account(
         ServiceAccountInput(active=False),
         action="service_account.deactivate",
     )
+
+
+# --- HR admins --------------------------------------------------------------------------
+
+
+async def _grantee(db: Executor, employee_id: uuid.UUID) -> Any:
+    row = await people.get_employee(db, employee_id)
+    if row is None:
+        raise UserInputError.one(("input", "employeeId"), "no such employee", ErrorCode.NOT_FOUND)
+    return row
+
+
+async def grant_hr_admin(db: Executor, principal: Principal, employee_id: uuid.UUID) -> Any:
+    """Name an active employee an HR admin: their ``career:admin`` tokens act as admin from
+    their next request on. Idempotent (granting again changes and records nothing). Admins
+    (and the CLI) only."""
+    policies.require_admin(principal)
+    employee = await _grantee(db, employee_id)
+    if employee.status == "TERMINATED":
+        raise UserInputError.one(
+            ("input", "employeeId"), "has left the organization; an HR admin must be active"
+        )
+    # A concurrent grant of the same employee waits on the key and then inserts nothing,
+    # so exactly one grant is recorded.
+    granted = (
+        await db.execute(
+            pg_insert(hr_admins)
+            .values(org_id=principal.org_id, employee_id=employee_id)
+            .on_conflict_do_nothing()
+            .returning(hr_admins.c.employee_id)
+        )
+    ).first()
+    if granted is not None:
+        await _record_admin_change(db, principal, employee_id, granted=True)
+    return employee
+
+
+async def revoke_hr_admin(db: Executor, principal: Principal, employee_id: uuid.UUID) -> Any:
+    """Stop naming an employee an HR admin: their ``career:admin`` tokens act as a plain
+    employee's from their next request on. Idempotent. Admins (and the CLI) only. Revoking
+    the last HR admin is allowed; ``careerpath admin grant`` names one again."""
+    policies.require_admin(principal)
+    employee = await _grantee(db, employee_id)
+    revoked = (
+        await db.execute(
+            delete(hr_admins)
+            .where(hr_admins.c.employee_id == employee_id)
+            .returning(hr_admins.c.employee_id)
+        )
+    ).first()
+    if revoked is not None:
+        await _record_admin_change(db, principal, employee_id, granted=False)
+    return employee
+
+
+async def _record_admin_change(
+    db: Executor, principal: Principal, employee_id: uuid.UUID, *, granted: bool
+) -> None:
+    action = "hr_admin.grant" if granted else "hr_admin.revoke"
+    changes = audit.diff({"hr_admin": not granted}, {"hr_admin": granted})
+    await audit.record(db, principal, action, "Employee", employee_id, changes)

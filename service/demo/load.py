@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from service.auth import service as accounts
 from service.auth.principal import system_principal
 from service.db import ConnectionExecutor, Database, Executor
-from service.demo.people import UNITS, people
+from service.demo.people import PERSONAS, UNITS, people
 from service.demo.ratings import load_mid_year_review
 from service.framework import transfer
 from service.framework.models import roles
@@ -54,6 +55,8 @@ async def load_demo(db: Database) -> DemoOrg:
         await set_tenant(conn, org_id)
         role_ids = await _load_framework(ex, org_id)
         ids = await _load_people(ex, org_id, role_ids)
+        # The admin persona is named an HR admin, so its `career:admin` token acts as one.
+        await accounts.grant_hr_admin(ex, system_principal(org_id), ids[PERSONAS["admin"][0]])
         await load_mid_year_review(ex, org_id, people(), ids)
     return DemoOrg(org_id, DEMO_SLUG, created=True)
 

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Executable, Result, Text, Uuid, bindparam, cast, func, or_, select
+from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from service.auth.callers import resolve_caller
 from service.auth.policies import Reach, compute_reach
-from service.auth.principal import ActorType, Principal
-from service.auth.queries import active_service_account
+from service.auth.principal import Principal
 from service.db import ConnectionExecutor
 from service.errors import Unauthenticated
-from service.people.models import employees, organizations
 
 if TYPE_CHECKING:
     from service.app import Runtime
@@ -102,11 +99,13 @@ class Context(BaseContext):
             if self._principal is None and self._principal_error is None:
                 conn = await self.connection()
                 try:
-                    self._principal, self.caller_row = await resolve_principal(
-                        conn, self.claims, self.settings
+                    caller = await resolve_caller(
+                        ConnectionExecutor(conn), self.claims, self.settings.auth
                     )
                 except Unauthenticated as exc:
                     self._principal_error = exc
+                else:
+                    self._principal, self.caller_row = caller.principal, caller.employee
             if self._principal_error is not None:
                 raise self._principal_error
             assert self._principal is not None
@@ -140,84 +139,3 @@ class Context(BaseContext):
             found = DataLoader(load_fn=load)
             self._loaders[batch] = found
         return found
-
-
-# Statements of every request, built once: only their parameters change per request.
-#
-# The organization named by the token's claim, made the transaction's tenant in one round
-# trip. The claim holds a slug or an organization's UUID; a slug may itself look like a
-# UUID (an identity provider's tenant ID used as the slug), so a slug match comes first.
-# The subquery picks one row first, so set_config runs exactly once.
-_chosen_org = (
-    select(organizations.c.id)
-    .where(
-        or_(
-            organizations.c.slug == bindparam("org_key"),
-            organizations.c.id == bindparam("org_uuid", type_=Uuid()),
-        )
-    )
-    .order_by((organizations.c.slug == bindparam("org_key")).desc())
-    .limit(1)
-    .subquery()
-)
-SET_TENANT = select(func.set_config("app.org_id", cast(_chosen_org.c.id, Text), True)).select_from(
-    _chosen_org
-)
-EMPLOYEE_BY_SUBJECT = select(*employees.c).where(employees.c.auth_subject == bindparam("subject"))
-
-
-async def resolve_principal(
-    conn: AsyncConnection, claims: TokenClaims, settings: Any
-) -> tuple[Principal, Any | None]:
-    """Map validated token claims to an organization and an employee (whose row is returned
-    too, so ``me`` needs no second read), and set the tenant."""
-    org_key = claims.org or settings.auth.default_org
-    if not org_key:
-        raise Unauthenticated("The token names no organization.")
-    org_uuid: uuid.UUID | None = None
-    with contextlib.suppress(ValueError):
-        org_uuid = uuid.UUID(org_key)
-    tenant = (await conn.execute(SET_TENANT, {"org_key": org_key, "org_uuid": org_uuid})).scalar()
-    if tenant is None:
-        raise Unauthenticated("The token's organization is unknown.")
-    org_id = uuid.UUID(tenant)
-
-    if claims.is_client_credentials:
-        return await _service_account_principal(conn, claims, org_id), None
-    row = (await conn.execute(EMPLOYEE_BY_SUBJECT, {"subject": claims.subject})).first()
-    if row is None and settings.auth.email_fallback and claims.email and claims.email_verified:
-        row = (
-            await conn.execute(
-                select(*employees.c).where(
-                    employees.c.email.ilike(claims.email.replace("%", r"\%").replace("_", r"\_"))
-                )
-            )
-        ).first()
-    if row is None or row.status == "TERMINATED":
-        raise Unauthenticated("The token's subject is not an active employee.")
-    principal = Principal(
-        org_id=org_id,
-        subject=claims.subject,
-        scopes=claims.scopes,
-        actor_type=ActorType.EMPLOYEE,
-        employee_id=row.id,
-    )
-    return principal, row
-
-
-async def _service_account_principal(
-    conn: AsyncConnection, claims: TokenClaims, org_id: uuid.UUID
-) -> Principal:
-    """The active service account registered for the token's client, with the scopes both allow."""
-    client_id = claims.client_id or claims.subject.removesuffix("@clients")
-    account = await active_service_account(ConnectionExecutor(conn), client_id)
-    if account is None:
-        raise Unauthenticated("The token's client is not an active service account.")
-    return Principal(
-        org_id=org_id,
-        subject=claims.subject,
-        scopes=claims.scopes & frozenset(account.scopes),
-        actor_type=ActorType.SERVICE_ACCOUNT,
-        service_account_id=account.id,
-        extra={"client_id": client_id},
-    )

@@ -31,7 +31,8 @@ MAX_SEARCH = 100
 @strawberry.type
 class PeopleQuery:
     @strawberry.field(
-        description="The signed-in employee. Service accounts have none and get a FORBIDDEN error."
+        description="The signed-in employee. Requires `career:employee`, `career:manager` or "
+        "`career:admin`; service accounts have none and get a FORBIDDEN error."
     )
     async def me(self, info: Info) -> Employee:
         principal = await info.context.principal()
@@ -39,6 +40,8 @@ class PeopleQuery:
             raise Forbidden(
                 "`me` is the signed-in employee; this token belongs to a service account."
             )
+        # A token must carry a careerpath scope to read even its own employee.
+        policies.require_private_reader(principal)
         row = info.context.caller_row or await people.get_employee(
             info.context, principal.employee_id
         )

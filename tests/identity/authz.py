@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from service.audit.models import audit_events as audit_events_table
+from service.auth import service as accounts
 from service.graphql.ids import encode_id
 from tests.authz_matrix import ADMIN_ONLY_WRITE, Entry, Op, Result, World, admin_only_read
 
@@ -59,7 +60,40 @@ def deactivate_service_account(w: World) -> Op:
     )
 
 
+def admin_markers(w: World) -> set[str]:
+    return w.markers("Employee", w.org.people["admin"])
+
+
+def hr_admins(w: World) -> Op:
+    return Op("{ hrAdmins(first: 100) { nodes { id name } } }")
+
+
+def lists_ada(result: Result) -> None:
+    ids = [n["id"] for n in result.value["nodes"]]
+    assert ids == [result.world.gid("Employee", result.world.org.people["admin"])]
+
+
+def grant_hr_admin(w: World) -> Op:
+    return Op(
+        "mutation($i: GrantHrAdminInput!) { grantHrAdmin(input: $i) "
+        "{ employee { id } userErrors { field code } } }",
+        {"i": {"employeeId": w.gid("Employee", w.subject)}},
+    )
+
+
+async def revoke_hr_admin(w: World) -> Op:
+    await w.org.run(accounts.grant_hr_admin, w.subject.id)
+    return Op(
+        "mutation($i: RevokeHrAdminInput!) { revokeHrAdmin(input: $i) "
+        "{ employee { id } userErrors { field code } } }",
+        {"i": {"employeeId": w.gid("Employee", w.subject)}},
+    )
+
+
 AUTHZ = {
+    "Query.hrAdmins": Entry(hr_admins, admin_only_read(lists_ada), subject=admin_markers),
+    "Mutation.grantHrAdmin": Entry(grant_hr_admin, ADMIN_ONLY_WRITE),
+    "Mutation.revokeHrAdmin": Entry(revoke_hr_admin, ADMIN_ONLY_WRITE),
     "Query.serviceAccounts": Entry(
         service_accounts, admin_only_read(lists_the_account), subject=account_markers
     ),

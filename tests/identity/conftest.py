@@ -95,6 +95,7 @@ async def build_world(runtime: Runtime, client: httpx.AsyncClient) -> World:
                     org_unit_id=unit.id if key == "alice" else None,
                 ),
             )
+        await accounts.grant_hr_admin(db, system, a.people["admin"].id)
         account = await accounts.create_service_account(
             db,
             system,
@@ -115,6 +116,7 @@ async def build_world(runtime: Runtime, client: httpx.AsyncClient) -> World:
                 auth_subject=f"sub-admin-{b.slug}",
             ),
         )
+        await accounts.grant_hr_admin(db, system_principal(b.id), b.people["admin"].id)
     return World(org=a, other=b, unit=unit, service_account=account)
 
 

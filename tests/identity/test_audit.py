@@ -103,7 +103,8 @@ async def test_newest_first_with_paging_and_filters(team: Org) -> None:
     bob = gid("Employee", team.people["bob"])
     titles = [e["changes"]["title"]["to"] for e in await events(team, action="employee.update")]
     assert titles == ["Three", "Two", "One"]
-    assert len(await events(team, entityType="Employee")) == 7 + 3
+    # Seven people created, Ada named an HR admin, three updates.
+    assert len(await events(team, entityType="Employee")) == 7 + 1 + 3
     assert len(await events(team, entityType="OrgUnit")) == 0
     assert len(await events(team, entityId=bob, since=start.isoformat())) == 3
     assert await events(team, until=start.isoformat(), action="employee.update") == []

@@ -122,6 +122,8 @@ async def test_user_token_is_never_taken_for_a_service_account(team: Org) -> Non
     token = team.token("alice", "career:employee career:admin", extra={"azp": "web-app"})
     body = await team.gql("{ me { name } }", token=token)
     assert body["data"]["me"]["name"] == "Alice Anders"
+    # Nor does the account's career:admin make her an admin: careerpath never named her one.
+    assert codes(await team.gql(ACCOUNTS, token=token)) == ["FORBIDDEN"]
 
 
 async def test_create_lists_and_audits(team: Org) -> None:

@@ -1,0 +1,142 @@
+"""Who is calling: validated token claims → organization → employee or service account.
+
+Every surface (GraphQL today; REST, SCIM or a webhook receiver tomorrow) calls
+``resolve_caller`` once per request, on the request's connection: it makes the token's
+organization the transaction's tenant and returns the ``Principal`` every policy works on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Text, Uuid, bindparam, cast, exists, func, or_, select
+
+from service.auth.models import hr_admins
+from service.auth.principal import ActorType, Principal
+from service.auth.queries import active_service_account
+from service.auth.scopes import Scope
+from service.errors import Unauthenticated
+from service.people.models import employees, organizations
+
+if TYPE_CHECKING:
+    from service.auth.tokens import TokenClaims
+    from service.config import AuthSettings
+    from service.db import Executor
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The resolved caller: the principal, and the employee's row when the caller is one
+    (so ``me`` needs no second read)."""
+
+    principal: Principal
+    employee: Any | None = None
+
+
+# Statements of every request, built once: only their parameters change per request.
+#
+# The organization named by the token's claim, made the transaction's tenant in one round
+# trip. The claim holds a slug or an organization's UUID; a slug may itself look like a
+# UUID (an identity provider's tenant ID used as the slug), so a slug match comes first.
+# The subquery picks one row first, so set_config runs exactly once.
+_chosen_org = (
+    select(organizations.c.id)
+    .where(
+        or_(
+            organizations.c.slug == bindparam("org_key"),
+            organizations.c.id == bindparam("org_uuid", type_=Uuid()),
+        )
+    )
+    .order_by((organizations.c.slug == bindparam("org_key")).desc())
+    .limit(1)
+    .subquery()
+)
+SET_TENANT = select(func.set_config("app.org_id", cast(_chosen_org.c.id, Text), True)).select_from(
+    _chosen_org
+)
+# The caller's employee row, and whether careerpath names them an HR admin (an index
+# lookup riding on the same statement).
+_EMPLOYEE_AND_GRANT = select(
+    *employees.c,
+    exists()
+    .where(hr_admins.c.org_id == employees.c.org_id, hr_admins.c.employee_id == employees.c.id)
+    .label("hr_admin"),
+)
+EMPLOYEE_BY_SUBJECT = _EMPLOYEE_AND_GRANT.where(employees.c.auth_subject == bindparam("subject"))
+EMPLOYEE_BY_EMAIL = _EMPLOYEE_AND_GRANT.where(employees.c.email.ilike(bindparam("email")))
+
+
+async def resolve_caller(db: Executor, claims: TokenClaims, auth: AuthSettings) -> Caller:
+    """Map validated token claims to an organization and an employee (or a service
+    account), and set the tenant. Raises ``Unauthenticated`` when the token names no known
+    organization, no active employee and no active service account."""
+    org_key = claims.org or auth.default_org
+    if not org_key:
+        raise Unauthenticated("The token names no organization.")
+    org_uuid: uuid.UUID | None = None
+    with contextlib.suppress(ValueError):
+        org_uuid = uuid.UUID(org_key)
+    tenant = (await db.execute(SET_TENANT, {"org_key": org_key, "org_uuid": org_uuid})).scalar()
+    if tenant is None:
+        raise Unauthenticated("The token's organization is unknown.")
+    org_id = uuid.UUID(tenant)
+
+    if claims.is_client_credentials:
+        return Caller(await _service_account_principal(db, claims, org_id))
+    row = (await db.execute(EMPLOYEE_BY_SUBJECT, {"subject": claims.subject})).first()
+    if row is None and auth.email_fallback and claims.email and claims.email_verified:
+        pattern = re.sub(r"([\\%_])", r"\\\1", claims.email)
+        row = (await db.execute(EMPLOYEE_BY_EMAIL, {"email": pattern})).first()
+    if row is None or row.status == "TERMINATED":
+        raise Unauthenticated("The token's subject is not an active employee.")
+    principal = Principal(
+        org_id=org_id,
+        subject=claims.subject,
+        scopes=employee_scopes(claims, auth, hr_admin=row.hr_admin),
+        actor_type=ActorType.EMPLOYEE,
+        employee_id=row.id,
+    )
+    return Caller(principal, row)
+
+
+def named_admin_by_claim(claims: TokenClaims, auth: AuthSettings) -> bool:
+    """Whether the configured admin claim (``CAREERPATH_AUTH__ADMIN_CLAIM``) holds one of
+    the configured values: a string equal to one, or a list containing one."""
+    if not auth.admin_claim:
+        return False
+    value = claims.raw.get(auth.admin_claim)
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return any(isinstance(v, str) and v in auth.admin_claim_values for v in values)
+
+
+def employee_scopes(claims: TokenClaims, auth: AuthSettings, *, hr_admin: bool) -> frozenset[str]:
+    """The scopes an employee's token acts with. ``career:admin`` is necessary, never
+    sufficient: it counts only for employees careerpath names HR admins (``hr_admin``, the
+    in-app grant) or whom the configured admin claim names. For anyone else it is dropped,
+    and the token acts with its other scopes, as a plain employee for admin purposes."""
+    scopes = claims.scopes
+    if Scope.ADMIN in scopes and not (hr_admin or named_admin_by_claim(claims, auth)):
+        return scopes - {Scope.ADMIN.value}
+    return scopes
+
+
+async def _service_account_principal(
+    db: Executor, claims: TokenClaims, org_id: uuid.UUID
+) -> Principal:
+    """The active service account registered for the token's client, with the scopes both allow."""
+    client_id = claims.client_id or claims.subject.removesuffix("@clients")
+    account = await active_service_account(db, client_id)
+    if account is None:
+        raise Unauthenticated("The token's client is not an active service account.")
+    return Principal(
+        org_id=org_id,
+        subject=claims.subject,
+        scopes=claims.scopes & frozenset(account.scopes),
+        actor_type=ActorType.SERVICE_ACCOUNT,
+        service_account_id=account.id,
+        extra={"client_id": client_id},
+    )
