@@ -278,9 +278,37 @@ def plan_people(world: World) -> tuple[list[Person], list[Unit]]:
     return people, units
 
 
+def choose_personas(
+    rows: list[Any],
+) -> tuple[Any, Any, Any, dict[Any, list[Any]], dict[Any, int], dict[Any, int]]:
+    """(employee, manager, admin) among ``rows`` (id, manager_id, status, external_id; in
+    external ID order), with each person's children, count below and depth."""
+    children: dict[Any, list[Any]] = {}
+    for r in rows:
+        children.setdefault(r["manager_id"], []).append(r["id"])
+    below: dict[Any, int] = {}
+    for r in reversed(rows):  # breadth-first order reversed: reports before managers
+        below[r["id"]] = sum(1 + below[c] for c in children.get(r["id"], []))
+    depth: dict[Any, int] = {}
+    for r in rows:
+        depth[r["id"]] = 0 if r["manager_id"] is None else depth[r["manager_id"]] + 1
+    active = [r for r in rows if r["status"] == "ACTIVE"]
+    leaves = [r for r in active if not children.get(r["id"])]
+    deepest = max(depth[r["id"]] for r in leaves)
+    leaves = [r for r in leaves if depth[r["id"]] == deepest]
+    managers = [r for r in active if children.get(r["id"]) and r["manager_id"] is not None]
+    manager = min(
+        managers or active,
+        key=lambda r: (abs(below[r["id"]] - TEAM_SIZE_TARGET), r["external_id"]),
+    )
+    employee = leaves[len(leaves) // 2]
+    admin = leaves[len(leaves) // 3]
+    return employee, manager, admin, children, below, depth
+
+
 class PeopleStage:
     name = "people"
-    version = 1
+    version = 2
 
     async def load(self, conn: asyncpg.Connection, world: World) -> dict[str, int]:
         people, units = plan_people(world)
@@ -349,6 +377,20 @@ class PeopleStage:
                 for p in people
             ],
         )
+        # The admin persona is named an HR admin, so its career:admin token acts as one.
+        plan = [
+            {
+                "id": p.id,
+                "manager_id": people[p.manager].id if p.manager is not None else None,
+                "status": p.status,
+                "external_id": f"E{p.index:06d}",
+            }
+            for p in sorted(people, key=lambda p: p.index)
+        ]
+        admin = choose_personas(plan)[2]
+        counts["hr_admins"] = await insert_rows(
+            conn, "hr_admins", "org_id uuid, employee_id uuid", [(org, admin["id"])]
+        )
         counts["position_history"] = await insert_rows(
             conn,
             "position_history",
@@ -415,26 +457,7 @@ class PeopleStage:
             " where org_id = $1 order by external_id",
             org_id,
         )
-        children: dict[Any, list[Any]] = {}
-        for r in rows:
-            children.setdefault(r["manager_id"], []).append(r["id"])
-        below: dict[Any, int] = {}
-        for r in reversed(rows):  # breadth-first order reversed: reports before managers
-            below[r["id"]] = sum(1 + below[c] for c in children.get(r["id"], []))
-        depth: dict[Any, int] = {}
-        for r in rows:
-            depth[r["id"]] = 0 if r["manager_id"] is None else depth[r["manager_id"]] + 1
-        active = [r for r in rows if r["status"] == "ACTIVE"]
-        leaves = [r for r in active if not children.get(r["id"])]
-        deepest = max(depth[r["id"]] for r in leaves)
-        leaves = [r for r in leaves if depth[r["id"]] == deepest]
-        managers = [r for r in active if children.get(r["id"]) and r["manager_id"] is not None]
-        manager = min(
-            managers or active,
-            key=lambda r: (abs(below[r["id"]] - TEAM_SIZE_TARGET), r["external_id"]),
-        )
-        employee = leaves[len(leaves) // 2]
-        admin = leaves[len(leaves) // 3]
+        employee, manager, admin, children, below, depth = choose_personas(rows)
 
         def persona(r: Any, scopes: str) -> dict[str, Any]:
             return {
