@@ -9,14 +9,19 @@ import re
 import signal
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from service.config import Environment, Settings, get_settings
+
+if TYPE_CHECKING:
+    from service.auth.dev_issuer import DevIssuer
+    from service.errors import UserInputError
 
 app = typer.Typer(
     help="careerpath: a headless career-pathing service (GraphQL API, CLI and webhooks).",
@@ -24,6 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+T = TypeVar("T")
 SERVED_URL_FILE = "public-url"
 
 
@@ -188,18 +194,50 @@ def _load_demo_and_print_tokens(settings: Settings, target: DatabaseTarget) -> N
     sys.stdout.flush()
 
 
-@app.command()
+# `-1` is a revision, not an option.
+@app.command(context_settings={"ignore_unknown_options": True})
 def migrate(
     revision: Annotated[
         str, typer.Argument(help="Target revision: head, base, or -1 to step back.")
     ] = "head",
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm `base`, which drops every table and its data.")
+    ] = False,
 ) -> None:
     """Bring the database schema to a revision (runs as the owner role)."""
-    target = database_target(get_settings())
+    if revision.startswith("-") and not re.fullmatch(r"-\d+", revision):
+        raise fail(f"no such option: {revision}")
+    if revision == "base" and not yes:
+        raise fail("`migrate base` drops every table and all their data; add --yes to do it")
+    from alembic.util import CommandError
+
     from service.db import migrate as run
 
-    run(target.owner_url, revision, app_role=_app_role(target.app_url))
-    console.print(f"Database at {revision}.")
+    target = database_target(get_settings())
+    try:
+        run(target.owner_url, revision, app_role=_app_role(target.app_url))
+    except CommandError as exc:
+        raise fail(str(exc)) from None
+    reached = asyncio.run(_revision(target.owner_url))
+    print(f"Database at {reached or 'base (empty)'}.")
+
+
+async def _revision(url: str) -> str | None:
+    """The schema revision the database is at; None at base."""
+    from sqlalchemy import text
+
+    from service.db import Database
+
+    db = Database(url, pool_size=1)
+    try:
+        async with db.engine.connect() as conn:
+            exists = await conn.execute(text("select to_regclass('alembic_version')"))
+            if exists.scalar() is None:
+                return None
+            found = await conn.execute(text("select version_num from alembic_version"))
+            return found.scalar()
+    finally:
+        await db.dispose()
 
 
 @app.command()
@@ -223,25 +261,31 @@ def token(
     ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 30m, 1h, 7d.")] = "1h",
 ) -> None:
     """Print a token from the dev issuer for an employee (dev mode only)."""
-    from service.auth.dev_issuer import DevIssuer
-
     settings = get_settings()
-    if settings.is_production or settings.auth.issuer is not None:
+    issuer = _dev_issuer(settings)
+    if issuer is None:
         raise fail("the dev issuer is off: tokens come from your identity provider")
-    served = settings.data_dir / SERVED_URL_FILE
-    if "CAREERPATH_PUBLIC_URL" not in os.environ and served.exists():
-        settings = settings.model_copy(update={"public_url": served.read_text().strip()})
     lifetime = parse_ttl(ttl)
     target = database_target(settings)
     run_migrations(target)
     subject, slug = asyncio.run(_find_subject(target.owner_url, employee, org))
-    issuer = DevIssuer.load_or_create(
-        settings.data_dir,
-        settings.public_url,
-        settings.auth.audience,
-        org_claim=settings.auth.org_claim,
-    )
     print(issuer.mint(subject, org=slug, scopes=scope.split(), ttl=lifetime))
+
+
+def _dev_issuer(settings: Settings) -> DevIssuer | None:
+    """The dev issuer, for the URL the server last announced; None when tokens come from an
+    identity provider (production, or ``CAREERPATH_AUTH__ISSUER`` set)."""
+    from service.auth.dev_issuer import DevIssuer
+
+    if settings.is_production or settings.auth.issuer is not None:
+        return None
+    served = settings.data_dir / SERVED_URL_FILE
+    public_url = settings.public_url
+    if "CAREERPATH_PUBLIC_URL" not in os.environ and served.exists():
+        public_url = served.read_text().strip()
+    return DevIssuer.load_or_create(
+        settings.data_dir, public_url, settings.auth.audience, org_claim=settings.auth.org_claim
+    )
 
 
 async def _find_subject(url: str, email: str, org: str | None) -> tuple[str, str]:
@@ -291,28 +335,308 @@ app.add_typer(org_app, name="org")
 def org_create(
     slug: Annotated[str, typer.Argument(help="Short name used in tokens' org claim, e.g. acme.")],
     name: Annotated[str, typer.Argument(help="Display name.")],
+    admin_email: Annotated[
+        str | None,
+        typer.Option(help="Work email of the first HR admin, created as its first employee."),
+    ] = None,
+    admin_name: Annotated[
+        str | None,
+        typer.Option(help="The first HR admin's full name (default: from the email)."),
+    ] = None,
+    admin_subject: Annotated[
+        str | None,
+        typer.Option(
+            help="The first HR admin's subject at your identity provider (their tokens' `sub`, "
+            "stored as authSubject)."
+        ),
+    ] = None,
 ) -> None:
-    """Register an organization."""
-    from service.db import ConnectionExecutor, Database
+    """Register an organization and, with --admin-email, its first employee, named an HR
+    admin: one transaction, all or nothing."""
+    from service.auth.principal import system_principal
+    from service.db import ConnectionExecutor, Database, set_tenant
     from service.errors import UserInputError
-    from service.people.service import create_organization
+    from service.people.service import EmployeeInput, create_organization
 
+    if admin_email is None and (admin_name or admin_subject):
+        raise fail("--admin-name and --admin-subject need --admin-email")
     target = database_target(get_settings())
     run_migrations(target)
 
-    async def create() -> object:
+    async def create() -> tuple[Any, Any]:
         db = Database(target.owner_url, pool_size=1)
         try:
             async with db.transaction(None) as conn:
-                return await create_organization(ConnectionExecutor(conn), slug, name)
+                executor = ConnectionExecutor(conn)
+                org_id = await create_organization(executor, slug, name)
+                if admin_email is None:
+                    return org_id, None
+                await set_tenant(conn, org_id)
+                data = EmployeeInput(
+                    email=admin_email,
+                    name=admin_name if admin_name is not None else _name_from(admin_email),
+                    auth_subject=admin_subject,
+                )
+                admin = await _add_employee(executor, system_principal(org_id), data, True)
+                return org_id, admin
         finally:
             await db.dispose()
 
     try:
-        org_id = asyncio.run(create())
+        org_id, admin = asyncio.run(create())
     except UserInputError as exc:
-        raise fail(str(exc)) from None
-    console.print(f"Organization {slug} created: {org_id}")
+        raise _input_failure(exc, ADMIN_OPTIONS) from None
+    print(f"Organization {slug} created: {org_id}")
+    if admin is not None:
+        _print_employee(admin, slug)
+
+
+#: Command-line names of employee fields, for error messages.
+EMPLOYEE_OPTIONS = {
+    "slug": "SLUG",
+    "email": "EMAIL",
+    "name": "NAME",
+    "authSubject": "--subject",
+    "title": "--title",
+    "managerId": "--manager-email",
+}
+ADMIN_OPTIONS = {
+    **EMPLOYEE_OPTIONS,
+    "email": "--admin-email",
+    "name": "--admin-name",
+    "authSubject": "--admin-subject",
+}
+
+
+def _input_failure(exc: UserInputError, options: dict[str, str]) -> typer.Exit:
+    """Print each problem on a line of its own, naming the argument or option at fault."""
+    for e in exc.errors:
+        where = options.get(e.field[-1], e.field[-1]) if e.field else None
+        print(f"error: {where}: {e.message}" if where else f"error: {e.message}", file=sys.stderr)
+    return typer.Exit(1)
+
+
+def _name_from(email: str) -> str:
+    """A display name from an email's local part: ``jane.doe@…`` → ``Jane Doe``."""
+    local = email.partition("@")[0]
+    return " ".join(w.capitalize() for w in re.split(r"[._+-]+", local) if w) or local
+
+
+async def _add_employee(db: Any, principal: Any, data: Any, hr_admin: bool) -> Any:
+    """Create an employee as the system and, with ``hr_admin``, name them an HR admin."""
+    from service.auth import service as accounts
+    from service.people.service import create_employee
+
+    row = await create_employee(db, principal, data)
+    if hr_admin:
+        await accounts.grant_hr_admin(db, principal, row.id)
+    return row
+
+
+def _print_employee(row: Any, slug: str, *, hr_admin: bool = True) -> None:
+    role = "HR admin" if hr_admin else "Employee"
+    print(f"{role} {row.name} <{row.email}> created in {slug}: {row.id}")
+    if row.auth_subject:
+        print(f"Their tokens' subject (authSubject): {row.auth_subject}")
+    else:
+        print(
+            "They have no authSubject yet: set it with updateEmployee (their identity "
+            "provider's `sub`), or turn on CAREERPATH_AUTH__EMAIL_FALLBACK."
+        )
+
+
+employee_app = typer.Typer(
+    help="Add employees by hand (a first setup; an HRIS sync keeps them up to date after).",
+    no_args_is_help=True,
+)
+app.add_typer(employee_app, name="employee")
+
+
+@employee_app.command("create")
+def employee_create(
+    email: Annotated[str, typer.Argument(help="Work email, unique in the organization.")],
+    name: Annotated[str, typer.Argument(help="Full name.")],
+    subject: Annotated[
+        str | None,
+        typer.Option(help="Subject at your identity provider (tokens' `sub`), as authSubject."),
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Job title.")] = None,
+    manager_email: Annotated[
+        str | None, typer.Option(help="Email of their manager, an existing employee.")
+    ] = None,
+    hr_admin: Annotated[
+        bool, typer.Option("--hr-admin", help="Name them an HR admin as well.")
+    ] = False,
+    org: Annotated[
+        str | None, typer.Option(help="Organization slug (default: the only one).")
+    ] = None,
+) -> None:
+    """Add an employee to an organization (recorded in the audit log as the system)."""
+    from service.errors import UserInputError
+    from service.people.service import EmployeeInput
+
+    target = database_target(get_settings())
+    run_migrations(target)
+
+    async def work(db: Any, principal: Any) -> tuple[Any, str]:
+        manager_id = None
+        if manager_email is not None:
+            manager_id = (await _employee_by_email(db, manager_email)).id
+        data = EmployeeInput(
+            email=email, name=name, auth_subject=subject, title=title, manager_id=manager_id
+        )
+        return await _add_employee(db, principal, data, hr_admin), await _slug(db, principal)
+
+    try:
+        row, slug = asyncio.run(_in_org(target.app_url, org, work))
+    except UserInputError as exc:
+        raise _input_failure(exc, EMPLOYEE_OPTIONS) from None
+    _print_employee(row, slug, hr_admin=hr_admin)
+
+
+async def _employee_by_email(db: Any, email: str) -> Any:
+    from sqlalchemy import func, select
+
+    from service.people.models import employees
+
+    found = await db.execute(
+        select(employees.c.id, employees.c.name, employees.c.email).where(
+            func.lower(employees.c.email) == email.strip().lower()
+        )
+    )
+    row = found.first()
+    if row is None:
+        raise fail(f"no employee with email {email!r}")
+    return row
+
+
+async def _slug(db: Any, principal: Any) -> str:
+    from sqlalchemy import select
+
+    from service.people.models import organizations
+
+    found = await db.execute(
+        select(organizations.c.slug).where(organizations.c.id == principal.org_id)
+    )
+    return str(found.scalar_one())
+
+
+admin_app = typer.Typer(
+    help="Name HR admins: an employee's career:admin tokens act as admin only for them.",
+    no_args_is_help=True,
+)
+app.add_typer(admin_app, name="admin")
+
+
+def _change_admin(email: str, org: str | None, *, grant: bool) -> None:
+    from service.auth import service as accounts
+
+    target = database_target(get_settings())
+    run_migrations(target)
+    change = accounts.grant_hr_admin if grant else accounts.revoke_hr_admin
+
+    async def work(db: Any, principal: Any) -> Any:
+        employee = await _employee_by_email(db, email)
+        return await change(db, principal, employee.id)
+
+    from service.errors import UserInputError
+
+    try:
+        row = asyncio.run(_in_org(target.app_url, org, work))
+    except UserInputError as exc:
+        raise _input_failure(exc, {"employeeId": "EMAIL"}) from None
+    state = "is an HR admin" if grant else "is not an HR admin"
+    print(f"{row.name} <{row.email}> {state}.")
+
+
+@admin_app.command("grant")
+def admin_grant(
+    email: Annotated[str, typer.Argument(help="Email of the employee to name an HR admin.")],
+    org: Annotated[
+        str | None, typer.Option(help="Organization slug (default: the only one).")
+    ] = None,
+) -> None:
+    """Name an employee an HR admin (audited; granting again changes nothing)."""
+    _change_admin(email, org, grant=True)
+
+
+@admin_app.command("revoke")
+def admin_revoke(
+    email: Annotated[str, typer.Argument(help="Email of the employee to stop naming.")],
+    org: Annotated[
+        str | None, typer.Option(help="Organization slug (default: the only one).")
+    ] = None,
+) -> None:
+    """Stop naming an employee an HR admin (audited; effective from their next request)."""
+    _change_admin(email, org, grant=False)
+
+
+service_account_app = typer.Typer(
+    help="Register integrations that call careerpath with client-credentials tokens.",
+    no_args_is_help=True,
+)
+app.add_typer(service_account_app, name="service-account")
+
+
+@service_account_app.command("create")
+def service_account_create(
+    client_id: Annotated[
+        str, typer.Argument(help="The OAuth client ID your identity provider issues tokens to.")
+    ],
+    name: Annotated[str, typer.Argument(help="What the integration is, e.g. 'Workday sync'.")],
+    scope: Annotated[
+        list[str],
+        typer.Option(
+            help="A scope its tokens may use: career:hris, career:webhooks or career:admin "
+            "(repeat, or separate with spaces)."
+        ),
+    ],
+    org: Annotated[
+        str | None, typer.Option(help="Organization slug (default: the only one).")
+    ] = None,
+    ttl: Annotated[str, typer.Option(help="Lifetime of the dev token printed, e.g. 1h.")] = "1h",
+) -> None:
+    """Register an OAuth client as a service account. In dev mode, also print a
+    client-credentials token for it from the dev issuer."""
+    from service.auth import service as accounts
+    from service.errors import UserInputError
+
+    settings = get_settings()
+    lifetime = parse_ttl(ttl)
+    scopes = [s for value in scope for s in value.split()]
+    target = database_target(settings)
+    run_migrations(target)
+
+    async def work(db: Any, principal: Any) -> tuple[Any, str]:
+        data = accounts.ServiceAccountInput(client_id=client_id, name=name, scopes=scopes)
+        row = await accounts.create_service_account(db, principal, data)
+        return row, await _slug(db, principal)
+
+    try:
+        row, slug = asyncio.run(_in_org(target.app_url, org, work))
+    except UserInputError as exc:
+        options = {"clientId": "CLIENT_ID", "name": "NAME", "scopes": "--scope"}
+        raise _input_failure(exc, options) from None
+    print(
+        f"Service account {row.name} created in {slug} for client ID {row.client_id}, "
+        f"scopes {' '.join(row.scopes)}: {row.id}"
+    )
+    issuer = _dev_issuer(settings)
+    if issuer is None:
+        print(
+            f"Its tokens come from your identity provider: client-credentials tokens issued to "
+            f"{row.client_id} with the organization claim {slug!r} "
+            "(see docs/identity-providers.md)."
+        )
+        return
+    token = issuer.mint(
+        row.client_id,
+        org=slug,
+        scopes=row.scopes,
+        ttl=lifetime,
+        extra={"client_id": row.client_id},
+    )
+    print(f"dev token ({' '.join(row.scopes)}): {token}")
 
 
 framework_app = typer.Typer(
@@ -323,7 +647,7 @@ framework_app = typer.Typer(
 app.add_typer(framework_app, name="framework")
 
 
-async def _in_org(url: str, org: str | None, work: object) -> object:
+async def _in_org(url: str, org: str | None, work: Callable[[Any, Any], Awaitable[T]]) -> T:
     """Run ``work(executor, principal)`` in one transaction of the organization ``org``
     (or the only one), as the system acting as an HR admin."""
     from sqlalchemy import select
@@ -346,7 +670,7 @@ async def _in_org(url: str, org: str | None, work: object) -> object:
             if len(chosen) > 1:
                 raise fail("several organizations exist; name one with --org")
             await set_tenant(conn, chosen[0].id)
-            return await work(ConnectionExecutor(conn), system_principal(chosen[0].id))  # type: ignore[operator]
+            return await work(ConnectionExecutor(conn), system_principal(chosen[0].id))
     finally:
         await db.dispose()
 
