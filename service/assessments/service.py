@@ -37,6 +37,7 @@ from service.assessments.models import (
 from service.audit import service as audit
 from service.auth import policies
 from service.auth.principal import Principal
+from service.promotions import service as promotions
 from service.db import Executor
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework.models import competencies, scale_levels
@@ -830,6 +831,7 @@ async def submit_assessment(
         )
     ).one()
     await queries.refresh_current(db, [row.subject_id])
+    await promotions.record_readiness(db, [row.subject_id])
     await events.assessment_submitted(db, principal, submitted)
     await audit.record(
         db,
@@ -880,6 +882,7 @@ async def calibrate(
         [{"org_id": principal.org_id, "assessment_id": row.id, **r} for r in rows],
     )
     await queries.refresh_current(db, [subject_id])
+    await promotions.record_readiness(db, [subject_id])
     await events.assessment_submitted(db, principal, row)
     await audit.record(
         db,
@@ -1031,6 +1034,7 @@ async def import_ratings(
     await db.execute(insert(ratings), new_ratings)
     subjects = sorted({a["subject_id"] for a in new_assessments})
     await queries.refresh_current(db, subjects)
+    await promotions.record_readiness(db, subjects)
     await events.assessments_imported(
         db, principal, new_assessments, len(new_ratings), cycle.id if cycle else None
     )

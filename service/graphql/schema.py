@@ -31,6 +31,7 @@ from service.graphql.extensions import (
 )
 from service.graphql.node import NodeQuery
 from service.people.schema import PeopleMutation, PeopleQuery
+from service.promotions.schema import PromotionsMutation, PromotionsQuery
 
 QUERIES: tuple[type, ...] = (
     NodeQuery,
@@ -39,12 +40,14 @@ QUERIES: tuple[type, ...] = (
     AuditQuery,
     FrameworkQuery,
     AssessmentsQuery,
+    PromotionsQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     PeopleMutation,
     IdentityMutation,
     FrameworkMutation,
     AssessmentsMutation,
+    PromotionsMutation,
 )
 
 Query: Any = merge_types("Query", QUERIES)

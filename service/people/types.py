@@ -25,6 +25,7 @@ from service.people import queries
 from service.people.models import EmployeeStatus as EmployeeStatusValue
 from service.people.models import PositionChangeKind as PositionChangeKindValue
 from service.people.models import employees
+from service.promotions import types as promotion_types
 
 EmployeeStatus = graphql_enum(
     EmployeeStatusValue,
@@ -409,6 +410,29 @@ class Employee(relay.Node):
     ) -> list[assessment_types.GapAnalysis]:
         role = decode_optional(role_id, "Role", "roleId")
         return await assessment_types.gap_analyses(info, self.row, role)
+
+    @strawberry.field(
+        description="The person's promotion cases the caller may see, newest first: HR "
+        "admins and HRIS integrations see all, managers above them and proposers see theirs, "
+        "the person sees decided cases (and open ones when the organization's setting says so)."
+    )
+    async def promotions(self, info: Info) -> list[promotion_types.Promotion]:
+        return await promotion_types.employee_promotions(info, self.pk)
+
+    @strawberry.field(description="How long the person has held their current role. HR record.")
+    async def time_in_role(self, info: Info) -> promotion_types.TimeInRole | None:
+        await _require_record(info, self.pk)
+        return await promotion_types.time_in_role(info, self.pk)
+
+    @strawberry.field(
+        description="The person's readiness for their next role over time in the current "
+        "role, oldest first: recorded whenever their ratings or role change. Private career "
+        "data, like `currentProficiencies`."
+    )
+    async def readiness_history(self, info: Info) -> list[promotion_types.ReadinessPoint]:
+        if not policies.can_see_private(await info.context.reach(), self.pk):
+            raise Forbidden()
+        return await promotion_types.readiness_history(info, self.pk)
 
 
 @strawberry.input(description="Narrows the `employees` list; all given conditions must hold.")
