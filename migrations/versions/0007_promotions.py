@@ -1,15 +1,15 @@
 """Promotions: cases, settings, readiness history, succession plans and successors.
 
-Revision ID: 0006_promotions
-Revises: 0005_tenant_policy_once
+Revision ID: 0007_promotions
+Revises: 0006_webhooks
 """
 
 from alembic import op
 
 from service.db import tenant_table_sql
 
-revision = "0006_promotions"
-down_revision = "0005_tenant_policy_once"
+revision = "0007_promotions"
+down_revision = "0006_webhooks"
 branch_labels = None
 depends_on = None
 
