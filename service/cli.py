@@ -782,6 +782,42 @@ def framework_export(
         console.print(f"Framework written to {file}.", highlight=False)
 
 
+promotions_app = typer.Typer(help="Promotion cases.", no_args_is_help=True)
+app.add_typer(promotions_app, name="promotions")
+
+
+@promotions_app.command("apply-due")
+def promotions_apply_due(
+    on: Annotated[
+        str | None,
+        typer.Option(
+            help="Apply cases due on or before this date, YYYY-MM-DD (default today, UTC)."
+        ),
+    ] = None,
+) -> None:
+    """Make approved promotions whose effective date has come effective, in every
+    organization. Safe to run often and from several hosts at once (e.g. from cron)."""
+    from service.db import Database
+    from service.promotions import service as promotions
+
+    try:
+        day = dt.date.fromisoformat(on) if on else promotions.today()
+    except ValueError:
+        raise fail(f"not a date: {on!r}") from None
+    target = database_target(get_settings())
+    run_migrations(target)
+
+    async def work() -> int:
+        db = Database(target.app_url, pool_size=1)
+        try:
+            return await promotions.apply_due_everywhere(db, day)
+        finally:
+            await db.dispose()
+
+    count = asyncio.run(work())
+    console.print(f"{count} promotion(s) took effect (due on or before {day.isoformat()}).")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -37,11 +37,11 @@ from service.assessments.models import (
 from service.audit import service as audit
 from service.auth import policies
 from service.auth.principal import Principal
-from service.promotions import service as promotions
 from service.db import Executor
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework.models import competencies, scale_levels
 from service.people.models import EmployeeStatus, employees, org_units
+from service.promotions import service as promotions
 
 INVALID: Any = object()  # a reference the caller gave malformed; already reported
 

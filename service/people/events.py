@@ -12,11 +12,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-EMPLOYEE_ROLE_CHANGED = "employee.role_changed"
-DESCRIPTION = (
-    "An employee's role in the career framework changed: by a promotion becoming "
-    "effective, by `updateEmployee` or an HRIS sync, or by a mobility move."
-)
+from service.webhooks.outbox import emit, register_event_type
+
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["employee_id", "role_id", "previous_role_id", "kind", "effective_date"],
@@ -36,8 +33,24 @@ SCHEMA: dict[str, Any] = {
         },
         "source_id": {"type": ["string", "null"], "format": "uuid"},
     },
-    "additionalProperties": False,
+    "additionalProperties": True,
 }
+
+EMPLOYEE_ROLE_CHANGED = register_event_type(
+    "employee.role_changed",
+    "An employee's role in the career framework changed: by a promotion becoming "
+    "effective, by `updateEmployee` or an HRIS sync, or by a mobility move.",
+    SCHEMA,
+    example={
+        "employee_id": "9e2b1a7c-4f3d-4b8e-8c1a-3d5e7f9a1b2c",
+        "role_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+        "previous_role_id": "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b",
+        "kind": "PROMOTION",
+        "effective_date": "2026-04-01",
+        "source_type": "Promotion",
+        "source_id": "5d1c3f4e-8a3b-4d9e-9a54-2a7c6f1e0b21",
+    },
+).name
 
 
 def role_changed_data(
@@ -64,4 +77,4 @@ def role_changed_data(
 async def employee_role_changed(db: Any, principal: Any, data: dict[str, Any]) -> None:
     """Report a role change (``data`` from ``role_changed_data``) in the caller's
     transaction."""
-    return None
+    await emit(db, principal, EMPLOYEE_ROLE_CHANGED, data)

@@ -18,6 +18,7 @@ from service.db import Executor
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.framework import service as framework_service
 from service.framework.queries import role_level_ranks
+from service.people import events as people_events
 from service.people.models import (
     EmployeeStatus,
     PositionChangeKind,
@@ -243,6 +244,14 @@ async def update_employee(
     kind = await _position_change_kind(db, values, current.role_id)
     if kind is not None:
         await _record_position(db, principal, row, kind, effective or dt.date.today(), current)
+    if kind is not None and "role_id" in values:
+        await people_events.employee_role_changed(
+            db,
+            principal,
+            people_events.role_changed_data(
+                row.id, row.role_id, current.role_id, kind.value, effective or dt.date.today()
+            ),
+        )
     await audit.record(
         db,
         principal,

@@ -8,20 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-PROMOTION_PROPOSED = "promotion.proposed"
-PROMOTION_APPROVED = "promotion.approved"
-PROMOTION_REJECTED = "promotion.rejected"
-PROMOTION_CANCELLED = "promotion.cancelled"
-PROMOTION_EFFECTIVE = "promotion.effective"
-
-DESCRIPTIONS = {
-    PROMOTION_PROPOSED: "A promotion was proposed for an employee (status PROPOSED).",
-    PROMOTION_APPROVED: "An HR admin approved a promotion; it becomes effective on its date.",
-    PROMOTION_REJECTED: "An HR admin rejected a promotion, with a note.",
-    PROMOTION_CANCELLED: "A promotion was withdrawn before it became effective.",
-    PROMOTION_EFFECTIVE: "A promotion took effect: the employee now holds the new role "
-    "(an `employee.role_changed` event follows in the same transaction).",
-}
+from service.webhooks.outbox import register_event_type
 
 _ID = {"type": "string", "format": "uuid"}
 _OPTIONAL_ID = {"type": ["string", "null"], "format": "uuid"}
@@ -60,8 +47,54 @@ SCHEMA: dict[str, Any] = {
         },
         "version": {"type": "integer", "description": "The case's version after the change."},
     },
-    "additionalProperties": False,
+    "additionalProperties": True,
 }
+
+EXAMPLE = {
+    "promotion_id": "5d1c3f4e-8a3b-4d9e-9a54-2a7c6f1e0b21",
+    "employee_id": "9e2b1a7c-4f3d-4b8e-8c1a-3d5e7f9a1b2c",
+    "from_role_id": "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b",
+    "to_role_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+    "status": "APPROVED",
+    "effective_date": "2026-04-01",
+    "proposer_id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+    "decider_id": "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a",
+    "version": 2,
+}
+
+
+def _register(name: str, description: str, status: str) -> str:
+    return register_event_type(
+        name, description, SCHEMA, example={**EXAMPLE, "status": status}
+    ).name
+
+
+PROMOTION_PROPOSED = _register(
+    "promotion.proposed",
+    "A promotion was proposed for an employee (status PROPOSED).",
+    "PROPOSED",
+)
+PROMOTION_APPROVED = _register(
+    "promotion.approved",
+    "An HR admin approved a promotion; it takes effect on its date (at once when the date "
+    "has come: a `promotion.effective` event follows in the same transaction).",
+    "APPROVED",
+)
+PROMOTION_REJECTED = _register(
+    "promotion.rejected", "An HR admin rejected a promotion, with a note.", "REJECTED"
+)
+PROMOTION_CANCELLED = _register(
+    "promotion.cancelled",
+    "A promotion was withdrawn before it took effect (by its proposer or an HR admin, or "
+    "because the employee left).",
+    "CANCELLED",
+)
+PROMOTION_EFFECTIVE = _register(
+    "promotion.effective",
+    "A promotion took effect: the employee now holds the new role (an "
+    "`employee.role_changed` event is written in the same transaction).",
+    "EFFECTIVE",
+)
 
 
 def promotion_data(row: Any) -> dict[str, Any]:

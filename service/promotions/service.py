@@ -62,6 +62,7 @@ from service.promotions.models import (
     succession_plans,
     successors,
 )
+from service.webhooks import outbox
 
 MAX_JUSTIFICATION = 4000
 MAX_NOTE = 4000
@@ -78,11 +79,10 @@ def today() -> dt.date:
 
 
 async def _emit(db: Executor, principal: Principal, type: str, data: dict[str, Any]) -> None:
-    """Report a change of this domain, in the transaction of the change: every state change
-    of a case goes through here (``events`` documents the payloads)."""
-    if type == people_events.EMPLOYEE_ROLE_CHANGED:
-        await people_events.employee_role_changed(db, principal, data)
-    return None
+    """Report a change of this domain through the webhooks outbox, in the transaction of
+    the change: every state change of a case goes through here (``events`` documents the
+    payloads)."""
+    await outbox.emit(db, principal, type, data)
 
 
 def _rules(db: Executor) -> assessment_queries.Rules:

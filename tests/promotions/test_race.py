@@ -76,9 +76,7 @@ async def test_two_scheduler_runs_at_once_apply_a_due_promotion_once(
     assert status == "EFFECTIVE"
 
 
-async def test_the_scheduler_runs_over_every_organization(
-    team: Org, fw: Framework
-) -> None:
+async def test_the_scheduler_runs_over_every_organization(team: Org, fw: Framework) -> None:
     due = TODAY + dt.timedelta(days=3)
     case = (await propose(team, fw, effective=due))["promotion"]
     await decide(team, "approvePromotion", case["id"])

@@ -110,7 +110,9 @@ async def test_passed_over_lists_people_ready_for_long_without_a_promotion(
     assert entry["timeInRole"] == {"since": dt.date.today().isoformat(), "months": 0}
 
     # A dip below the threshold restarts the clock.
-    await past(team, "alice", "MANAGER", {fw.competency["coding"]: 1}, dt.date(2025, 2, 1), "manager")
+    await past(
+        team, "alice", "MANAGER", {fw.competency["coding"]: 1}, dt.date(2025, 2, 1), "manager"
+    )
     await past(team, "alice", "MANAGER", all_at(fw, 4), dt.date(2025, 3, 1), "manager")
     body = await team.gql(
         PASSED_OVER, {"f": {"minReadiness": 0.8, "minMonths": 6}}, as_="admin", scopes=ADMIN_SCOPES
