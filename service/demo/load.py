@@ -13,6 +13,7 @@ from service.auth import service as accounts
 from service.auth.principal import system_principal
 from service.db import ConnectionExecutor, Database, Executor
 from service.demo.people import PERSONAS, UNITS, people
+from service.demo.promotions import load_promotions
 from service.demo.ratings import load_mid_year_review
 from service.framework import transfer
 from service.framework.models import roles
@@ -58,6 +59,7 @@ async def load_demo(db: Database) -> DemoOrg:
         # The admin persona is named an HR admin, so its `career:admin` token acts as one.
         await accounts.grant_hr_admin(ex, system_principal(org_id), ids[PERSONAS["admin"][0]])
         await load_mid_year_review(ex, org_id, people(), ids)
+        await load_promotions(ex, org_id, ids, role_ids)
     return DemoOrg(org_id, DEMO_SLUG, created=True)
 
 
