@@ -90,6 +90,7 @@ def upgrade() -> None:
         "create index ix_promotions_employee on promotions (org_id, employee_id, created_at)"
     )
     op.execute("create index ix_promotions_status on promotions (org_id, status, created_at)")
+    op.execute("create index ix_promotions_created on promotions (org_id, created_at)")
     op.execute(
         "create index ix_promotions_due on promotions (org_id, effective_date) "
         "where status = 'APPROVED'"

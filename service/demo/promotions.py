@@ -1,6 +1,6 @@
-"""The demo organization's promotions: readiness history from its reviews, a decided and
-an open case, one engineer who has been ready for a long time without a promotion, and
-two succession plans."""
+"""The demo organization's promotions: readiness history from its reviews, a decided
+(rejected) and an open case, one marketer who has been ready for a long time without a
+promotion, and two succession plans."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ from service.promotions.models import readiness_snapshots
 MID_YEAR = dt.datetime(2026, 6, 30, 18, tzinfo=dt.UTC)
 LAST_YEAR_END = dt.datetime(2025, 12, 12, 18, tzinfo=dt.UTC)
 
-# (employee, proposer, target role, effective date, decided by HR)
-DECIDED = ("apps-swe-1", "apps-manager", "senior-software-engineer", dt.date(2026, 7, 1))
-OPEN = ("mkt-specialist-1", "mkt-manager", "senior-marketing-specialist", dt.date(2027, 1, 1))
-# Ready for principal marketing specialist since last year's review, without a promotion.
+# Ready for principal marketing specialist since last year's review, without a promotion:
+# his case was rejected in the July committee.
 PASSED_OVER = "mkt-senior-2"
+# (employee, proposer, target role, effective date)
+DECIDED = (PASSED_OVER, "mkt-senior-manager", "principal-marketing-specialist", dt.date(2026, 8, 1))
+REJECTION = "Budget freeze for senior roles this half; to be revisited in January."
+OPEN = ("mkt-specialist-1", "mkt-manager", "senior-marketing-specialist", dt.date(2027, 1, 1))
 # (incumbent, criticality, note, [(successor, readiness)])
 PLANS = [
     (
@@ -94,9 +96,7 @@ async def load_promotions(
             ),
         )
         if (employee, proposer, role, effective) == DECIDED:
-            await promotions.approve_promotion(
-                db, hr, case.id, note="Approved in the July promotion committee."
-            )
+            await promotions.reject_promotion(db, hr, case.id, REJECTION)
     for incumbent, criticality, note, successors in PLANS:
         plan = await promotions.create_succession_plan(
             db,

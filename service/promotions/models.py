@@ -118,6 +118,7 @@ promotions = Table(
     ),
     Index("ix_promotions_employee", "org_id", "employee_id", "created_at"),
     Index("ix_promotions_status", "org_id", "status", "created_at"),
+    Index("ix_promotions_created", "org_id", "created_at"),
     Index(
         "ix_promotions_due",
         "org_id",

@@ -1,21 +1,22 @@
 """Authorization matrix entries of promotions and succession (see tests/authz_matrix.py).
 
 The subject is Alice; Max manages her, Mia manages another team, Bob is her peer, Ada is
-an HR admin. Each operation sets up what it needs in organization A: two roles joined by
-an explicit transition (Alice holds the first), and a case or plan of its own.
+an HR admin. Each operation sets up what it needs in organization A: the framework tests' small
+framework with Alice a designer (the next step is senior designer), and a case or plan of
+its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
 from service.auth.principal import ActorType, Principal
 from service.db import ConnectionExecutor
-from service.framework.models import job_families, levels, role_transitions, roles
+from service.framework.models import roles
+from service.graphql.ids import parse_global_id
 from service.people.models import employees
 from service.promotions import service as promotions
 from service.promotions.models import OPEN_STATUSES, readiness_snapshots
@@ -34,6 +35,7 @@ from tests.authz_matrix import (
     allowed,
     shows_subject,
 )
+from tests.framework.authz import framework
 
 PAYLOAD = "promotion { id status employee { id } } userErrors { field code }"
 PLAN_PAYLOAD = "successionPlan { id criticality successors { readiness } } userErrors { code }"
@@ -44,54 +46,25 @@ def _state(w: World) -> dict[str, Any]:
 
 
 async def _roles(w: World) -> tuple[Any, Any]:
-    """Two roles of A, the first leading to the second; Alice holds the first."""
-    state = _state(w)
-    if "roles" in state:
-        return state["roles"]  # type: ignore[no-any-return]
-    suffix = secrets.token_hex(4)
+    """The framework tests' small framework (designer → senior designer on a track) in A,
+    with Alice a designer."""
+    ids = await framework(w)
+    designer, senior = (
+        parse_global_id(ids[f"Role:{key}"]) for key in ("designer", "senior-designer")
+    )
+    assert designer is not None
+    assert senior is not None
     async with w.org.runtime.db.transaction(w.org.id) as conn:
-        rank = (await conn.execute(select(func.coalesce(func.max(levels.c.rank), 0)))).scalar()
-        level = (
-            await conn.execute(
-                insert(levels)
-                .values(org_id=w.org.id, key=f"lvl-{suffix}", name="Level", rank=rank + 1)
-                .returning(levels.c.id)
-            )
-        ).scalar_one()
-        family = (
-            await conn.execute(
-                insert(job_families)
-                .values(org_id=w.org.id, key=f"fam-{suffix}", name=f"Family {suffix}")
-                .returning(job_families.c.id)
-            )
-        ).scalar_one()
-        made = []
-        for name in ("analyst", "lead"):
-            made.append(
-                (
-                    await conn.execute(
-                        insert(roles)
-                        .values(
-                            org_id=w.org.id,
-                            key=f"{name}-{suffix}",
-                            family_id=family,
-                            level_id=level,
-                            title=f"{name.title()} {suffix}",
-                        )
-                        .returning(*roles.c)
-                    )
-                ).one()
-            )
         await conn.execute(
-            insert(role_transitions).values(
-                org_id=w.org.id, from_role_id=made[0].id, to_role_id=made[1].id, kind="LATERAL"
-            )
+            update(employees).where(employees.c.id == w.subject.id).values(role_id=designer[1])
         )
-        await conn.execute(
-            update(employees).where(employees.c.id == w.subject.id).values(role_id=made[0].id)
-        )
-    state["roles"] = (made[0], made[1])
-    return state["roles"]  # type: ignore[no-any-return]
+        found = {
+            r.id: r
+            for r in (
+                await conn.execute(select(roles).where(roles.c.id.in_([designer[1], senior[1]])))
+            ).all()
+        }
+    return found[designer[1]], found[senior[1]]
 
 
 def _principal(w: World, key: str, scopes: str) -> Principal:

@@ -45,9 +45,9 @@ async def test_the_demo_has_a_decided_and_an_open_case(
         "fromRole { key } toRole { key } evidence { readiness } } } }",
     )
     cases = {n["employee"]["name"]: n for n in found["promotions"]["nodes"]}
-    assert cases["Oskar Nilsson"]["status"] == "EFFECTIVE"
-    assert cases["Oskar Nilsson"]["employee"]["role"]["key"] == "senior-software-engineer"
-    assert cases["Oskar Nilsson"]["fromRole"] == {"key": "software-engineer"}
+    assert cases["Kwame Mensah"]["status"] == "REJECTED"
+    assert cases["Kwame Mensah"]["employee"]["role"]["key"] == "senior-marketing-specialist"
+    assert cases["Kwame Mensah"]["toRole"] == {"key": "principal-marketing-specialist"}
     assert cases["Amara Nwosu"]["status"] == "PROPOSED"
     assert cases["Amara Nwosu"]["toRole"] == {"key": "senior-marketing-specialist"}
     assert cases["Amara Nwosu"]["evidence"]["readiness"] is not None
@@ -75,7 +75,8 @@ async def test_the_demo_has_someone_passed_over_and_two_succession_plans(
         "hr-director",
         ADMIN,
         "{ passedOver(filter: {minReadiness: 0.8, minMonths: 6}) { nodes { readiness "
-        "readySince employee { name } targetRole { key } readinessHistory { readiness } } } "
+        "readySince employee { name } targetRole { key } readinessHistory { readiness } "
+        "promotions { status decisionNote } } } "
         "successionPlans { nodes { criticality incumbent { name } "
         "benchStrength { readyNow total } successors { readiness gapAnalysis { readiness } } } } }",
     )
@@ -84,6 +85,8 @@ async def test_the_demo_has_someone_passed_over_and_two_succession_plans(
     assert entry["targetRole"] == {"key": "principal-marketing-specialist"}
     assert entry["readySince"] == "2025-12-12"
     assert len(entry["readinessHistory"]) == 2
+    assert [p["status"] for p in entry["promotions"]] == ["REJECTED"]
+    assert entry["promotions"][0]["decisionNote"].startswith("Budget freeze")
     plans = found["successionPlans"]["nodes"]
     assert [(p["criticality"], p["incumbent"]["name"]) for p in plans] == [
         ("CRITICAL", "Marcus Feld"),
