@@ -253,7 +253,7 @@ async def test_approving_your_own_proposal_when_a_second_approver_is_required(
         SETTINGS, {"i": {"requireSecondApprover": True}}, as_="admin", scopes=ADMIN_SCOPES
     )
     assert data(body)["updatePromotionSettings"]["settings"]["requireSecondApprover"] is True
-    await team.employee("admin2", name="Ari Admin")
+    await team.employee("admin2", name="Ari Admin", hr_admin=True)
     body = await team.gql(PROPOSE, proposal(team, fw), as_="admin", scopes=ADMIN_SCOPES)
     case = data(body)["proposePromotion"]["promotion"]
     before = await counts(team)

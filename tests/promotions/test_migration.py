@@ -7,7 +7,7 @@ import asyncpg
 from service.db import asyncpg_dsn
 from tests.migrations import round_trip
 
-REVISION = "0007_promotions"
+REVISION = "0008_promotions"
 TABLES = {
     "promotion_settings",
     "promotions",

@@ -31,7 +31,7 @@ async def _promotion_entries(org: Org) -> int:
 
 
 async def test_two_concurrent_approvals_apply_the_promotion_once(team: Org, fw: Framework) -> None:
-    await team.employee("admin2", name="Ari Admin")
+    await team.employee("admin2", name="Ari Admin", hr_admin=True)
     case = (await propose(team, fw))["promotion"]
     scopes = "career:employee career:admin"
     bodies = await asyncio.gather(

@@ -1,15 +1,15 @@
 """Promotions: cases, settings, readiness history, succession plans and successors.
 
-Revision ID: 0007_promotions
-Revises: 0006_webhooks
+Revision ID: 0008_promotions
+Revises: 0007_hr_admins
 """
 
 from alembic import op
 
 from service.db import tenant_table_sql
 
-revision = "0007_promotions"
-down_revision = "0006_webhooks"
+revision = "0008_promotions"
+down_revision = "0007_hr_admins"
 branch_labels = None
 depends_on = None
 
