@@ -29,8 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP, UUID
 
-from service.db import metadata
-from service.people.models import org_fk, timestamps, uuid_pk
+from service.db import metadata, org_fk, timestamps, uuid_pk, version_column
 
 
 class AssessmentKind(StrEnum):
@@ -77,7 +76,7 @@ assessment_cycles = Table(
     Column("org_unit_id", UUID(as_uuid=True)),
     Column("opened_at", TIMESTAMP(timezone=True)),
     Column("closed_at", TIMESTAMP(timezone=True)),
-    Column("version", Integer, nullable=False, server_default="1"),
+    version_column(),
     *timestamps(),
     UniqueConstraint("org_id", "id"),
     ForeignKeyConstraint(["org_id"], ["organizations.id"]),
@@ -114,7 +113,7 @@ assessments = Table(
     Column("source", Text, nullable=False, server_default=AssessmentSource.DIRECT.value),
     Column("invited_by_id", UUID(as_uuid=True)),
     Column("submitted_at", TIMESTAMP(timezone=True)),
-    Column("version", Integer, nullable=False, server_default="1"),
+    version_column(),
     *timestamps(),
     UniqueConstraint("org_id", "id"),
     ForeignKeyConstraint(["org_id"], ["organizations.id"]),

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -40,10 +40,9 @@ from service.auth.principal import Principal
 from service.db import Executor
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework.models import competencies, scale_levels
+from service.kit import INVALID, check_version, update_versioned
 from service.people.models import EmployeeStatus, employees, org_units
 from service.promotions import service as promotions
-
-INVALID: Any = object()  # a reference the caller gave malformed; already reported
 
 MAX_NAME = 200
 MAX_TEXT = 4000
@@ -150,16 +149,6 @@ async def _reach(db: Executor, principal: Principal) -> policies.Reach:
     if cached is not None:  # the GraphQL context computes it once per request
         return await cached()
     return await policies.compute_reach(db, principal)  # type: ignore[arg-type]
-
-
-def _check_version(row: Any, expected: int | None, what: str) -> None:
-    if expected is not None and expected != row.version:
-        raise UserInputError.one(
-            ("input", "version"),
-            f"the {what} was changed by someone else (version {row.version}, not {expected}); "
-            "reload and try again",
-            ErrorCode.STALE_VERSION,
-        )
 
 
 async def _cycle(db: Executor, cycle_id: uuid.UUID, *, lock: bool = False) -> Any | None:
@@ -434,7 +423,7 @@ async def _move_cycle(
     cycle = await _cycle(db, cycle_id, lock=True)
     if cycle is None:
         raise UserInputError.one(("input", "id"), "no such assessment cycle", ErrorCode.NOT_FOUND)
-    _check_version(cycle, expected_version, "cycle")
+    check_version(cycle, expected_version, "cycle")
     if cycle.status != source:
         raise UserInputError.one(
             ("input", "id"),
@@ -443,18 +432,15 @@ async def _move_cycle(
             ErrorCode.INVALID_STATE,
         )
     row = (
-        await db.execute(
-            update(assessment_cycles)
-            .where(assessment_cycles.c.id == cycle_id)
-            .values(
-                status=target.value,
-                version=assessment_cycles.c.version + 1,
-                updated_at=func.now(),
-                **{stamp: func.now()},
-            )
-            .returning(*assessment_cycles.c)
+        await update_versioned(
+            db,
+            assessment_cycles,
+            cycle_id,
+            {"status": target.value, stamp: func.now()},
+            expected_version=cycle.version,
+            what="cycle",
         )
-    ).one()
+    ).after
     await audit.record(
         db,
         principal,
@@ -705,7 +691,7 @@ async def _editable(
             "the assessment is submitted and cannot change; start a new one",
             ErrorCode.INVALID_STATE,
         )
-    _check_version(row, expected_version, "assessment")
+    check_version(row, expected_version, "assessment")
     return row
 
 
@@ -759,13 +745,10 @@ async def save_ratings(
             [{"org_id": principal.org_id, "assessment_id": assessment_id, **r} for r in rows],
         )
     updated = (
-        await db.execute(
-            update(assessments)
-            .where(assessments.c.id == assessment_id)
-            .values(version=assessments.c.version + 1, updated_at=func.now())
-            .returning(*assessments.c)
+        await update_versioned(
+            db, assessments, assessment_id, {}, expected_version=row.version, what="assessment"
         )
-    ).one()
+    ).after
     await audit.record(
         db,
         principal,
@@ -818,18 +801,15 @@ async def submit_assessment(
             )
     v.raise_if_any()
     submitted = (
-        await db.execute(
-            update(assessments)
-            .where(assessments.c.id == assessment_id)
-            .values(
-                status=AssessmentStatus.SUBMITTED.value,
-                submitted_at=func.now(),
-                version=assessments.c.version + 1,
-                updated_at=func.now(),
-            )
-            .returning(*assessments.c)
+        await update_versioned(
+            db,
+            assessments,
+            assessment_id,
+            {"status": AssessmentStatus.SUBMITTED.value, "submitted_at": func.now()},
+            expected_version=row.version,
+            what="assessment",
         )
-    ).one()
+    ).after
     await queries.refresh_current(db, [row.subject_id])
     await promotions.record_readiness(db, [row.subject_id])
     await events.assessment_submitted(db, principal, submitted)

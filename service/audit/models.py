@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Identity, Index, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
 
-from service.db import metadata
-from service.people.models import org_fk, uuid_pk
+from service.db import metadata, org_fk, uuid_pk
 
 audit_events = Table(
     "audit_events",

@@ -8,7 +8,6 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKeyConstraint,
-    Integer,
     PrimaryKeyConstraint,
     Table,
     Text,
@@ -18,8 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from service.db import metadata
-from service.people.models import org_fk, timestamps, uuid_pk
+from service.db import metadata, org_fk, timestamps, uuid_pk, version_column
 
 service_accounts = Table(
     "service_accounts",
@@ -30,7 +28,7 @@ service_accounts = Table(
     Column("name", Text, nullable=False),
     Column("scopes", ARRAY(Text), nullable=False, server_default="{}"),
     Column("active", Boolean, nullable=False, server_default="true"),
-    Column("version", Integer, nullable=False, server_default="1"),
+    version_column(),
     *timestamps(),
     UniqueConstraint("org_id", "id"),
     UniqueConstraint("org_id", "client_id"),

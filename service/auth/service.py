@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from service.audit import service as audit
@@ -27,6 +27,7 @@ from service.auth.models import hr_admins, service_accounts
 from service.auth.principal import Principal
 from service.db import Executor
 from service.errors import ErrorCode, UserInputError, Validator
+from service.kit import check_version, update_versioned
 from service.people import service as people
 
 MAX_CLIENT_ID = 255
@@ -112,13 +113,7 @@ async def update_service_account(
     """Rename a service account, change its allowed scopes, or (de)activate it. Admins only."""
     policies.require_admin(principal)
     current = await _get(db, account_id)
-    if expected_version is not None and expected_version != current.version:
-        raise UserInputError.one(
-            ("input", "version"),
-            f"the service account was changed by someone else (version {current.version}, "
-            f"not {expected_version}); reload and try again",
-            ErrorCode.STALE_VERSION,
-        )
+    check_version(current, expected_version, "service account")
     v = Validator()
     changes: dict[str, Any] = {}
     if data.name is not None:
@@ -132,18 +127,23 @@ async def update_service_account(
     changes = {k: value for k, value in changes.items() if getattr(current, k) != value}
     if not changes:
         return current
-    row = (
-        await db.execute(
-            update(service_accounts)
-            .where(service_accounts.c.id == account_id)
-            .values(**changes, version=service_accounts.c.version + 1, updated_at=func.now())
-            .returning(*service_accounts.c)
-        )
-    ).one()
-    await audit.record(
-        db, principal, action, "ServiceAccount", account_id, audit.diff(current._mapping, changes)
+    written = await update_versioned(
+        db,
+        service_accounts,
+        account_id,
+        changes,
+        expected_version=expected_version,
+        what="service account",
     )
-    return row
+    await audit.record(
+        db,
+        principal,
+        action,
+        "ServiceAccount",
+        account_id,
+        audit.diff(written.before, written.changed(changes)),
+    )
+    return written.after
 
 
 async def deactivate_service_account(

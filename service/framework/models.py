@@ -32,8 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
 
-from service.db import metadata
-from service.people.models import org_fk, timestamps, uuid_pk
+from service.db import metadata, org_fk, timestamps, uuid_pk, version_column
 
 
 class TrackKind(StrEnum):
@@ -55,7 +54,7 @@ def _aggregate() -> list[Column]:
     """Columns every editable aggregate has: archive mark, version and timestamps."""
     return [
         Column("archived_at", TIMESTAMP(timezone=True)),
-        Column("version", Integer, nullable=False, server_default="1"),
+        version_column(),
         *timestamps(),
     ]
 

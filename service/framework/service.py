@@ -51,9 +51,9 @@ from service.framework.models import (
     track_steps,
     tracks,
 )
+from service.kit import INVALID, NOT_GIVEN, check_version, update_versioned
 
-UNSET: Any = object()  # "not given" in partial updates, distinct from an explicit null
-INVALID: Any = object()  # a reference the caller gave malformed; already reported
+UNSET = NOT_GIVEN  # the kit's "not given" marker, under the name this module uses
 
 KEY_RE = re.compile(SLUG_PATTERN)
 CURRENCY_RE = re.compile(CURRENCY_PATTERN)
@@ -246,13 +246,7 @@ async def _load(
 
 
 def _check_version(entity: Entity, row: Any, expected: int | None) -> None:
-    if expected is not None and expected != row.version:
-        raise UserInputError.one(
-            ("input", "version"),
-            f"the {entity.label} was changed by someone else (version {row.version}, not "
-            f"{expected}); reload and try again",
-            ErrorCode.STALE_VERSION,
-        )
+    check_version(row, expected, entity.label)
 
 
 async def _key(
@@ -365,18 +359,15 @@ async def _update(
         changes.update(extra_changes)
     if not changes:
         return before
-    row = (
-        await db.execute(
-            update(entity.table)
-            .where(entity.table.c.id == before.id)
-            .values(**values, version=entity.table.c.version + 1, updated_at=func.now())
-            .returning(*entity.table.c)
-        )
-    ).one()
+    # Framework changes are serialized (``lock_framework``) and ``before`` was read under
+    # that lock, so its version is the one to hold; the predicate makes it so regardless.
+    written = await update_versioned(
+        db, entity.table, before.id, values, expected_version=before.version, what=entity.label
+    )
     await audit.record(
         db, principal, f"{entity.action}.{action}", entity.type_name, before.id, changes
     )
-    return row
+    return written.after
 
 
 # --- proficiency scales --------------------------------------------------------------------

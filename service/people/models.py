@@ -9,7 +9,6 @@ from sqlalchemy import (
     Date,
     ForeignKeyConstraint,
     Index,
-    Integer,
     Table,
     Text,
     UniqueConstraint,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
 
-from service.db import metadata
+from service.db import metadata, org_fk, timestamps, uuid_pk, version_column
 
 
 class EmployeeStatus(StrEnum):
@@ -35,23 +34,6 @@ class PositionChangeKind(StrEnum):
     TRANSFER = "TRANSFER"
     MANAGER_CHANGE = "MANAGER_CHANGE"
     TERMINATION = "TERMINATION"
-
-
-def uuid_pk() -> Column:
-    return Column(
-        "id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
-    )
-
-
-def org_fk() -> Column:
-    return Column("org_id", UUID(as_uuid=True), nullable=False)
-
-
-def timestamps() -> list[Column]:
-    return [
-        Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
-        Column("updated_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
-    ]
 
 
 # The tenant registry: not itself a tenant table (a token's org claim is resolved here
@@ -98,7 +80,7 @@ employees = Table(
     Column("status", Text, nullable=False, server_default=EmployeeStatus.ACTIVE.value),
     Column("termination_date", Date),
     Column("termination_reason", Text),
-    Column("version", Integer, nullable=False, server_default="1"),
+    version_column(),
     *timestamps(),
     UniqueConstraint("org_id", "id"),
     UniqueConstraint("org_id", "external_id"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
@@ -9,11 +10,12 @@ import strawberry
 from strawberry.types import Info
 
 from service.auth import policies
-from service.errors import Forbidden, UserInputError, Validator
-from service.graphql.errors import UserError, run_mutation
+from service.errors import Forbidden, UserInputError
 from service.graphql.ids import decode_id, decode_optional
+from service.graphql.kit import Call, Payload, id_input, mutation
 from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paginate
+from service.kit import NOT_GIVEN
 from service.people import queries
 from service.people import service as people
 from service.people.models import EmployeeStatus as EmployeeStatusValue
@@ -125,31 +127,33 @@ class CreateOrgUnitInput:
     external_id: str | None = strawberry.field(
         default=None, description="The unit's ID in the HRIS."
     )
-    parent_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The unit above; none for a top unit."
+    parent_id: strawberry.ID | None = id_input(
+        "OrgUnit", "The unit above; none for a top unit.", default=None
     )
 
 
 @strawberry.type(description="Result of `createOrgUnit`.")
-class CreateOrgUnitPayload:
-    org_unit: OrgUnit | None = strawberry.field(description="The new unit; null when refused.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+class CreateOrgUnitPayload(Payload):
+    org_unit: OrgUnit | None = strawberry.field(
+        default=None, description="The new unit; null when refused."
+    )
 
 
 @strawberry.input(description="Changes to an org unit; omitted fields stay as they are.")
 class UpdateOrgUnitInput:
-    id: strawberry.ID = strawberry.field(description="The unit to change.")
+    id: strawberry.ID = id_input("OrgUnit", "The unit to change.", target=True)
     name: str | None = strawberry.field(default=None, description="New name.")
     external_id: str | None = strawberry.field(default=None, description="New HRIS ID.")
-    parent_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="New parent; null makes it a top unit."
+    parent_id: strawberry.ID | None = id_input(
+        "OrgUnit", "New parent; null makes it a top unit.", default=strawberry.UNSET
     )
 
 
 @strawberry.type(description="Result of `updateOrgUnit`.")
-class UpdateOrgUnitPayload:
-    org_unit: OrgUnit | None = strawberry.field(description="The unit after the change.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+class UpdateOrgUnitPayload(Payload):
+    org_unit: OrgUnit | None = strawberry.field(
+        default=None, description="The unit after the change."
+    )
 
 
 @strawberry.input(description="A new employee. Writes a HIRE entry to their position history.")
@@ -161,10 +165,10 @@ class CreateEmployeeInput:
     auth_subject: str | None = strawberry.field(
         default=None, description="Identity provider subject (`sub`) that signs in as this person."
     )
-    org_unit_id: strawberry.ID | None = strawberry.field(default=None, description="Org unit.")
-    manager_id: strawberry.ID | None = strawberry.field(default=None, description="Manager.")
-    role_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Current role in the career framework (an active role)."
+    org_unit_id: strawberry.ID | None = id_input("OrgUnit", "Org unit.", default=None)
+    manager_id: strawberry.ID | None = id_input("Employee", "Manager.", default=None)
+    role_id: strawberry.ID | None = id_input(
+        "Role", "Current role in the career framework (an active role).", default=None
     )
     location: str | None = strawberry.field(default=None, description="Work location.")
     hire_date: dt.date | None = strawberry.field(
@@ -179,7 +183,7 @@ class CreateEmployeeInput:
     description="Changes to an employee; omitted fields stay as they are, null clears."
 )
 class UpdateEmployeeInput:
-    id: strawberry.ID = strawberry.field(description="The employee to change.")
+    id: strawberry.ID = id_input("Employee", "The employee to change.", target=True)
     version: int | None = strawberry.field(
         default=None,
         description="The `version` you read; the update is refused if it changed since.",
@@ -193,15 +197,15 @@ class UpdateEmployeeInput:
     auth_subject: str | None = strawberry.field(
         default=strawberry.UNSET, description="Identity provider subject."
     )
-    org_unit_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="Org unit; a change is recorded as a TRANSFER."
+    org_unit_id: strawberry.ID | None = id_input(
+        "OrgUnit", "Org unit; a change is recorded as a TRANSFER."
     )
-    manager_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="Manager; a change is recorded as a MANAGER_CHANGE."
+    manager_id: strawberry.ID | None = id_input(
+        "Employee", "Manager; a change is recorded as a MANAGER_CHANGE."
     )
-    role_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Role in the career framework (an active role); a change is recorded in "
+    role_id: strawberry.ID | None = id_input(
+        "Role",
+        "Role in the career framework (an active role); a change is recorded in "
         "the position history.",
     )
     location: str | None = strawberry.field(default=strawberry.UNSET, description="Work location.")
@@ -217,171 +221,107 @@ class UpdateEmployeeInput:
 
 @strawberry.input(description="Ends someone's employment. Their record and history are kept.")
 class TerminateEmployeeInput:
-    id: strawberry.ID = strawberry.field(description="The employee leaving.")
+    id: strawberry.ID = id_input("Employee", "The employee leaving.", target=True)
     termination_date: dt.date = strawberry.field(description="Last day of employment.")
     reason: str | None = strawberry.field(default=None, description="Why (admins only see it).")
-    new_manager_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Move the leaver's direct reports to this manager."
+    new_manager_id: strawberry.ID | None = id_input(
+        "Employee", "Move the leaver's direct reports to this manager.", default=None
     )
 
 
 @strawberry.type(description="Result of an employee mutation.")
-class EmployeePayload:
+class EmployeePayload(Payload):
     employee: Employee | None = strawberry.field(
-        description="The employee after the change; null when refused."
+        default=None, description="The employee after the change; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
-def _employee_input(data: Any, v: Validator) -> people.EmployeeInput:
-    out = people.EmployeeInput()
-    for attr in ("email", "name", "title", "external_id", "auth_subject", "location", "hire_date"):
-        value = getattr(data, attr)
-        if value is not strawberry.UNSET:
-            setattr(out, attr, value)
-    for attr, gql, type_name in (
-        ("org_unit_id", "orgUnitId", "OrgUnit"),
-        ("manager_id", "managerId", "Employee"),
-        ("role_id", "roleId", "Role"),
-    ):
-        value = getattr(data, attr)
-        if value is strawberry.UNSET:
-            continue
-        try:
-            setattr(out, attr, decode_optional(value, type_name, ("input", gql)))
-        except UserInputError as exc:
-            v.errors.extend(exc.errors)
-    status = data.status
-    if status is not strawberry.UNSET and status is not None:
-        out.status = EmployeeStatusValue(status.value).value
-    return out
+EMPLOYEE_FIELDS = [f.name for f in dataclasses.fields(people.EmployeeInput) if f.name != "extra"]
+
+
+def _employee_input(data: Any) -> people.EmployeeInput:
+    values = {k: getattr(data, k) for k in EMPLOYEE_FIELDS}
+    if values["status"] is None:
+        values["status"] = NOT_GIVEN
+    return people.EmployeeInput(**values)
+
+
+async def _create_org_unit(c: Call) -> Any:
+    data = people.OrgUnitInput(c.input.name, c.input.external_id, c.input.parent_id)
+    return await people.create_org_unit(c.db, c.principal, data)
+
+
+async def _update_org_unit(c: Call) -> Any:
+    parent = c.input.parent_id
+    data = people.OrgUnitInput(c.input.name, c.input.external_id, parent or None)
+    return await people.update_org_unit(
+        c.db, c.principal, c.input.id, data, set_parent=parent is not NOT_GIVEN
+    )
+
+
+async def _create_employee(c: Call) -> Any:
+    data = _employee_input(c.input)
+    if data.status is NOT_GIVEN:
+        data.status = EmployeeStatusValue.ACTIVE.value
+    return await people.create_employee(c.db, c.principal, data, input_errors=c.errors)
+
+
+async def _update_employee(c: Call) -> Any:
+    return await people.update_employee(
+        c.db,
+        c.principal,
+        c.input.id,
+        _employee_input(c.input),
+        expected_version=c.input.version,
+        effective=c.input.effective_date,
+        input_errors=c.errors,
+    )
+
+
+async def _terminate_employee(c: Call) -> Any:
+    i = c.input
+    return await people.terminate_employee(
+        c.db, c.principal, i.id, i.termination_date, i.reason, i.new_manager_id
+    )
+
+
+WRITERS = " Requires `career:admin` or `career:hris`."
 
 
 @strawberry.type
 class PeopleMutation:
-    @strawberry.mutation(
-        description="Create an org unit. Requires `career:admin` or `career:hris`."
+    create_org_unit = mutation(
+        "Create an org unit." + WRITERS,
+        CreateOrgUnitInput,
+        CreateOrgUnitPayload,
+        permission=policies.require_people_writer,
+        call=_create_org_unit,
     )
-    async def create_org_unit(
-        self,
-        info: Info,
-        input: Annotated[
-            CreateOrgUnitInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> CreateOrgUnitPayload:
-        async def act() -> Any:
-            parent = decode_optional(input.parent_id, "OrgUnit", ("input", "parentId"))
-            data = people.OrgUnitInput(
-                name=input.name, external_id=input.external_id, parent_id=parent
-            )
-            return await people.create_org_unit(info.context, await info.context.principal(), data)
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
-        return CreateOrgUnitPayload(
-            org_unit=OrgUnit.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(
-        description="Rename or move an org unit. Requires `career:admin` or `career:hris`."
+    update_org_unit = mutation(
+        "Rename or move an org unit." + WRITERS,
+        UpdateOrgUnitInput,
+        UpdateOrgUnitPayload,
+        permission=policies.require_people_writer,
+        call=_update_org_unit,
     )
-    async def update_org_unit(
-        self,
-        info: Info,
-        input: Annotated[
-            UpdateOrgUnitInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> UpdateOrgUnitPayload:
-        async def act() -> Any:
-            unit_id = decode_id(input.id, "OrgUnit", ("input", "id"))
-            set_parent = input.parent_id is not strawberry.UNSET
-            parent = (
-                decode_optional(input.parent_id, "OrgUnit", ("input", "parentId"))
-                if set_parent
-                else None
-            )
-            data = people.OrgUnitInput(
-                name=input.name, external_id=input.external_id, parent_id=parent
-            )
-            return await people.update_org_unit(
-                info.context, await info.context.principal(), unit_id, data, set_parent=set_parent
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
-        return UpdateOrgUnitPayload(
-            org_unit=OrgUnit.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(description="Add an employee. Requires `career:admin` or `career:hris`.")
-    async def create_employee(
-        self,
-        info: Info,
-        input: Annotated[
-            CreateEmployeeInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> EmployeePayload:
-        async def act() -> Any:
-            v = Validator()
-            data = _employee_input(input, v)
-            if data.status is people.UNSET:
-                data.status = EmployeeStatusValue.ACTIVE.value
-            return await people.create_employee(
-                info.context, await info.context.principal(), data, input_errors=v.errors
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
-        return EmployeePayload(employee=Employee.from_row(row) if row else None, user_errors=errors)
-
-    @strawberry.mutation(
-        description="Change an employee. Requires `career:admin` or `career:hris`."
+    create_employee = mutation(
+        "Add an employee." + WRITERS,
+        CreateEmployeeInput,
+        EmployeePayload,
+        permission=policies.require_people_writer,
+        call=_create_employee,
     )
-    async def update_employee(
-        self,
-        info: Info,
-        input: Annotated[
-            UpdateEmployeeInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> EmployeePayload:
-        async def act() -> Any:
-            v = Validator()
-            employee_id = decode_id(input.id, "Employee", ("input", "id"))
-            data = _employee_input(input, v)
-            return await people.update_employee(
-                info.context,
-                await info.context.principal(),
-                employee_id,
-                data,
-                expected_version=input.version,
-                effective=input.effective_date,
-                input_errors=v.errors,
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
-        return EmployeePayload(employee=Employee.from_row(row) if row else None, user_errors=errors)
-
-    @strawberry.mutation(
-        description="Terminate an employee (status TERMINATED, history kept). Requires "
-        "`career:admin` or `career:hris`."
+    update_employee = mutation(
+        "Change an employee." + WRITERS,
+        UpdateEmployeeInput,
+        EmployeePayload,
+        permission=policies.require_people_writer,
+        call=_update_employee,
     )
-    async def terminate_employee(
-        self,
-        info: Info,
-        input: Annotated[
-            TerminateEmployeeInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> EmployeePayload:
-        async def act() -> Any:
-            employee_id = decode_id(input.id, "Employee", ("input", "id"))
-            new_manager = decode_optional(
-                input.new_manager_id, "Employee", ("input", "newManagerId")
-            )
-            return await people.terminate_employee(
-                info.context,
-                await info.context.principal(),
-                employee_id,
-                input.termination_date,
-                input.reason,
-                new_manager,
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_people_writer)
-        return EmployeePayload(employee=Employee.from_row(row) if row else None, user_errors=errors)
+    terminate_employee = mutation(
+        "Terminate an employee (status TERMINATED, history kept)." + WRITERS,
+        TerminateEmployeeInput,
+        EmployeePayload,
+        permission=policies.require_people_writer,
+        call=_terminate_employee,
+    )

@@ -18,6 +18,7 @@ from service.db import Executor
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.framework import service as framework_service
 from service.framework.queries import role_level_ranks
+from service.kit import NOT_GIVEN, check_version, given, update_versioned
 from service.people import events as people_events
 from service.people.models import (
     EmployeeStatus,
@@ -29,7 +30,6 @@ from service.people.models import (
 from service.people.queries import EMPLOYEE_COLUMNS
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-UNSET: Any = object()  # "not given" in partial updates, distinct from an explicit null
 
 
 @dataclass
@@ -41,19 +41,19 @@ class OrgUnitInput:
 
 @dataclass
 class EmployeeInput:
-    """Fields of an employee; in updates ``UNSET`` means "leave as is"."""
+    """Fields of an employee; in updates ``NOT_GIVEN`` means "leave as is"."""
 
-    email: Any = UNSET
-    name: Any = UNSET
-    title: Any = UNSET
-    external_id: Any = UNSET
-    auth_subject: Any = UNSET
-    org_unit_id: Any = UNSET
-    manager_id: Any = UNSET
-    location: Any = UNSET
-    hire_date: Any = UNSET
-    status: Any = UNSET
-    role_id: Any = UNSET
+    email: Any = NOT_GIVEN
+    name: Any = NOT_GIVEN
+    title: Any = NOT_GIVEN
+    external_id: Any = NOT_GIVEN
+    auth_subject: Any = NOT_GIVEN
+    org_unit_id: Any = NOT_GIVEN
+    manager_id: Any = NOT_GIVEN
+    location: Any = NOT_GIVEN
+    hire_date: Any = NOT_GIVEN
+    status: Any = NOT_GIVEN
+    role_id: Any = NOT_GIVEN
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -222,43 +222,36 @@ async def update_employee(
     current = await get_employee(db, employee_id)
     if current is None:
         raise UserInputError.one(("input", "id"), "no such employee", ErrorCode.NOT_FOUND)
-    if expected_version is not None and expected_version != current.version:
-        raise UserInputError.one(
-            ("input", "version"),
-            f"the employee was changed by someone else (version {current.version}, not "
-            f"{expected_version}); reload and try again",
-            ErrorCode.STALE_VERSION,
-        )
+    check_version(current, expected_version, "employee")
     values = await _validated(db, data, creating=False, current=current, input_errors=input_errors)
     values = {k: v for k, v in values.items() if getattr(current, k) != v}
     if not values:
         return current
-    row = (
-        await db.execute(
-            update(employees)
-            .where(employees.c.id == employee_id)
-            .values(**values, version=employees.c.version + 1, updated_at=func.now())
-            .returning(*EMPLOYEE_COLUMNS)
-        )
-    ).one()
-    kind = await _position_change_kind(db, values, current.role_id)
+    written = await update_versioned(
+        db,
+        employees,
+        employee_id,
+        values,
+        expected_version=expected_version,
+        what="employee",
+        returning=EMPLOYEE_COLUMNS,
+    )
+    # History and audit describe the row as it was when locked, not as first read.
+    before, changed = written.before, written.changed(values)
+    kind = await _position_change_kind(db, changed, before.role_id)
+    row = written.after
     if kind is not None:
-        await _record_position(db, principal, row, kind, effective or dt.date.today(), current)
-    if kind is not None and "role_id" in values:
+        await _record_position(db, principal, row, kind, effective or dt.date.today(), before)
+    if kind is not None and "role_id" in changed:
         await people_events.employee_role_changed(
             db,
             principal,
             people_events.role_changed_data(
-                row.id, row.role_id, current.role_id, kind.value, effective or dt.date.today()
+                row.id, row.role_id, before.role_id, kind.value, effective or dt.date.today()
             ),
         )
     await audit.record(
-        db,
-        principal,
-        "employee.update",
-        "Employee",
-        employee_id,
-        audit.diff(dict(current._mapping), values),
+        db, principal, "employee.update", "Employee", employee_id, audit.diff(before, changed)
     )
     return row
 
@@ -290,11 +283,14 @@ async def terminate_employee(
     termination_date: dt.date,
     reason: str | None,
     new_manager_id: uuid.UUID | None,
+    *,
+    expected_version: int | None = None,
 ) -> Any:
     _require_writer(principal)
     current = await get_employee(db, employee_id)
     if current is None:
         raise UserInputError.one(("input", "id"), "no such employee", ErrorCode.NOT_FOUND)
+    check_version(current, expected_version, "employee")
     v = Validator()
     reason = v.text("reason", reason, max_length=2000) or None
     if current.status == EmployeeStatus.TERMINATED:
@@ -315,20 +311,24 @@ async def terminate_employee(
                 ("input", "newManagerId"), "must be an active employee other than the one leaving"
             )
     v.raise_if_any()
-    row = (
-        await db.execute(
-            update(employees)
-            .where(employees.c.id == employee_id)
-            .values(
-                status=EmployeeStatus.TERMINATED.value,
-                termination_date=termination_date,
-                termination_reason=reason,
-                version=employees.c.version + 1,
-                updated_at=func.now(),
-            )
-            .returning(*EMPLOYEE_COLUMNS)
+    written = await update_versioned(
+        db,
+        employees,
+        employee_id,
+        {
+            "status": EmployeeStatus.TERMINATED.value,
+            "termination_date": termination_date,
+            "termination_reason": reason,
+        },
+        expected_version=expected_version,
+        what="employee",
+        returning=EMPLOYEE_COLUMNS,
+    )
+    current, row = written.before, written.after
+    if current.status == EmployeeStatus.TERMINATED:  # a concurrent termination got there first
+        raise UserInputError.one(
+            ("input", "id"), "the employee is already terminated", ErrorCode.INVALID_STATE
         )
-    ).one()
     await _record_position(
         db, principal, row, PositionChangeKind.TERMINATION, termination_date, current
     )
@@ -349,7 +349,7 @@ async def terminate_employee(
         "Employee",
         employee_id,
         audit.diff(
-            current._mapping,
+            current,
             {
                 "status": "TERMINATED",
                 "termination_date": termination_date,
@@ -409,9 +409,12 @@ async def _validated(
     out: dict[str, Any] = {}
     own_id = current.id if current is not None else None
 
-    if creating or data.email is not UNSET:
+    if creating or data.email is not NOT_GIVEN:
         email = v.text(
-            "email", data.email if data.email is not UNSET else None, required=True, max_length=320
+            "email",
+            data.email if data.email is not NOT_GIVEN else None,
+            required=True,
+            max_length=320,
         )
         if email and not EMAIL_RE.match(email):
             v.add(("input", "email"), "is not an email address")
@@ -422,18 +425,20 @@ async def _validated(
                 ErrorCode.TAKEN,
             )
         out["email"] = email
-    if creating or data.name is not UNSET:
-        out["name"] = v.text("name", data.name if data.name is not UNSET else None, required=True)
+    if creating or data.name is not NOT_GIVEN:
+        out["name"] = v.text(
+            "name", data.name if data.name is not NOT_GIVEN else None, required=True
+        )
     for attr, name, limit in (("title", "title", 200), ("location", "location", 200)):
         value = getattr(data, attr)
-        if value is not UNSET:
+        if value is not NOT_GIVEN:
             out[attr] = v.text(name, value, max_length=limit) or None
     for attr, name, column in (
         ("external_id", "externalId", employees.c.external_id),
         ("auth_subject", "authSubject", employees.c.auth_subject),
     ):
         value = getattr(data, attr)
-        if value is UNSET:
+        if value is NOT_GIVEN:
             continue
         cleaned = v.text(name, value, max_length=255) or None
         if cleaned and await _taken(db, column, cleaned, own_id):
@@ -441,11 +446,11 @@ async def _validated(
                 ("input", name), f'"{cleaned}" is already used by another employee', ErrorCode.TAKEN
             )
         out[attr] = cleaned
-    if data.org_unit_id is not UNSET:
+    if given(data.org_unit_id):
         if data.org_unit_id is not None and not await _exists(db, org_units, data.org_unit_id):
             v.add(("input", "orgUnitId"), "no such org unit", ErrorCode.NOT_FOUND)
         out["org_unit_id"] = data.org_unit_id
-    if data.manager_id is not UNSET:
+    if given(data.manager_id):
         manager_id = data.manager_id
         if manager_id is not None:
             manager = await get_employee(db, manager_id)
@@ -462,7 +467,7 @@ async def _validated(
             ):
                 v.add(("input", "managerId"), "would create a reporting cycle", ErrorCode.CYCLE)
         out["manager_id"] = manager_id
-    if data.status is not UNSET:
+    if data.status is not NOT_GIVEN:
         if data.status == EmployeeStatus.TERMINATED:
             v.add(
                 ("input", "status"),
@@ -476,14 +481,14 @@ async def _validated(
                 ErrorCode.INVALID_STATE,
             )
         out["status"] = data.status
-    if data.hire_date is not UNSET:
+    if data.hire_date is not NOT_GIVEN:
         hire = data.hire_date
         if hire is not None and hire > dt.date.today() + dt.timedelta(days=366):
             v.add(("input", "hireDate"), "is more than a year in the future")
         if hire is not None and hire < dt.date(1900, 1, 1):
             v.add(("input", "hireDate"), "is before 1900")
         out["hire_date"] = hire
-    if data.role_id is not UNSET:
+    if given(data.role_id):
         role_id = data.role_id
         if role_id is not None and not (current is not None and role_id == current.role_id):
             problem = await framework_service.assignable_role_error(db, role_id)

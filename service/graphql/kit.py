@@ -1,0 +1,215 @@
+"""The mutation kit: a mutation is declared once — input, permission, service call, payload.
+
+    @strawberry.type(description="Result of a widget mutation.")
+    class WidgetPayload(Payload):
+        widget: Widget | None = strawberry.field(default=None, description="The widget.")
+
+    @strawberry.input(description="Changes to a widget.")
+    class UpdateWidgetInput:
+        id: strawberry.ID = id_input("Widget", "The widget to change.", target=True)
+        version: int | None = version_input()
+        owner_id: strawberry.ID | None = id_input("Employee", "New owner.", default=UNSET)
+
+    @strawberry.type
+    class WidgetMutation:
+        update_widget = mutation(
+            "Change a widget. Requires `career:admin`.",
+            UpdateWidgetInput,
+            WidgetPayload,
+            permission=policies.require_admin,
+            call=lambda c: widgets.update(c.db, c.principal, c.input.id, c.input, c.errors),
+        )
+
+What the kit does, in this order, for every mutation:
+
+1. ``permission(principal)`` — a refused caller gets a FORBIDDEN error before any of their
+   input is looked at;
+2. the input is decoded into plain values (``c.input``, attributes by Python name): global
+   IDs declared with ``id_input`` become UUIDs, omitted fields ``NOT_GIVEN``, enums their
+   values, nested inputs namespaces. A malformed ID becomes ``INVALID`` with its error in
+   ``c.errors`` (services report those together with their own checks; the kit refuses the
+   input anyway), except the ``target`` ID, which refuses the input at once;
+3. ``call(c)`` runs in a savepoint; a ``UserInputError`` rolls it back and becomes
+   ``userErrors`` (one error-code enum: ``service.errors.ErrorCode``);
+4. the payload's object field is filled with ``Type.from_row(result)`` (or ``make(result)``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+from strawberry.types.base import (
+    StrawberryList,
+    StrawberryOptional,
+    get_object_definition,
+    has_object_definition,
+)
+from strawberry.types.info import Info
+from strawberry.utils.str_converters import to_camel_case
+
+from service.auth.principal import Principal
+from service.errors import FieldError, UserInputError
+from service.graphql.errors import UserError, run_mutation
+from service.graphql.ids import decode_id
+from service.kit import INVALID, NOT_GIVEN
+
+P = TypeVar("P", bound="Payload")
+
+_NODE = "careerpath.node"  # metadata key: the type names a global-ID input may hold
+_TARGET = "careerpath.target"  # metadata key: the object the mutation acts on
+
+VERSION_DESCRIPTION = "The `version` you read; the change is refused if it changed since."
+
+
+@strawberry.type(description="Result of a mutation (not itself in the schema).")
+class Payload:
+    """Base of every mutation payload: ``userErrors`` plus one object field."""
+
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why the input was refused; empty when the change was made.",
+    )
+
+
+def id_input(
+    type_names: str | Iterable[str],
+    description: str,
+    *,
+    default: Any = strawberry.UNSET,
+    target: bool = False,
+) -> Any:
+    """An input field holding global IDs of ``type_names`` (one ID or a list of them),
+    decoded by the kit. ``target``: the object the mutation acts on."""
+    names = (type_names,) if isinstance(type_names, str) else tuple(type_names)
+    kwargs: dict[str, Any] = {} if default is strawberry.UNSET and target else {"default": default}
+    return strawberry.field(
+        description=description, metadata={_NODE: names, _TARGET: target}, **kwargs
+    )
+
+
+def version_input() -> Any:
+    """The optional ``version`` field of an update input."""
+    return strawberry.field(default=None, description=VERSION_DESCRIPTION)
+
+
+@dataclass
+class Call:
+    """What a mutation's service call gets."""
+
+    info: Info
+    db: Any  # the request context: an ``Executor`` in the request's transaction
+    principal: Principal
+    input: Any  # the decoded input (attributes by Python name)
+    errors: list[FieldError]  # malformed IDs found while decoding, reported with the rest
+
+
+def decode_input(value: Any, path: tuple[str, ...], errors: list[FieldError]) -> Any:
+    """Plain values of a strawberry input (see the module's step 2)."""
+    if value is strawberry.UNSET:
+        return NOT_GIVEN
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list):
+        return [decode_input(v, (*path, str(i)), errors) for i, v in enumerate(value)]
+    if not has_object_definition(value):
+        return value
+    out = SimpleNamespace()
+    for f in value.__strawberry_definition__.fields:
+        raw = getattr(value, f.python_name)
+        sub = (*path, f.graphql_name or to_camel_case(f.python_name))
+        names = f.metadata.get(_NODE)
+        if names is None or raw is strawberry.UNSET or raw is None:
+            decoded = decode_input(raw, sub, errors)
+        elif f.metadata.get(_TARGET):
+            decoded = decode_id(raw, names, sub)  # raises: nothing to act on
+        elif isinstance(raw, list):
+            decoded = [_decode_id(r, names, (*sub, str(i)), errors) for i, r in enumerate(raw)]
+        else:
+            decoded = _decode_id(raw, names, sub, errors)
+        setattr(out, f.python_name, decoded)
+    return out
+
+
+def _decode_id(
+    value: Any, names: Iterable[str], path: tuple[str, ...], errors: list[FieldError]
+) -> Any:
+    try:
+        return decode_id(value, names, path)
+    except UserInputError as exc:
+        errors.extend(exc.errors)
+        return INVALID
+
+
+def _object_field(payload: type[Payload]) -> tuple[str, Callable[[Any], Any]]:
+    """The payload's object field and how to make its value from a row."""
+    definition = get_object_definition(payload, strict=True)
+    fields = [f for f in definition.fields if f.python_name != "user_errors"]
+    if len(fields) != 1:
+        raise TypeError(f"{payload.__name__}: give `make`, the payload has {len(fields)} fields")
+    field_type = fields[0].type
+    if isinstance(field_type, StrawberryOptional):
+        field_type = field_type.of_type
+    if isinstance(field_type, StrawberryList) or not hasattr(field_type, "from_row"):
+        raise TypeError(f"{payload.__name__}: give `make`, {field_type} has no from_row")
+    return fields[0].python_name, field_type.from_row
+
+
+async def run(
+    info: Info,
+    value: Any,
+    payload: type[P],
+    call: Callable[[Call], Awaitable[Any]],
+    *,
+    permission: Callable[[Principal], object] | None = None,
+    make: Callable[[Any], P] | None = None,
+) -> P:
+    """Run one mutation the kit's way (see the module's docstring)."""
+
+    async def act() -> Any:
+        errors: list[FieldError] = []
+        principal = await info.context.principal()
+        try:
+            data = decode_input(value, ("input",), errors)
+            result = await call(Call(info, info.context, principal, data, errors))
+        except UserInputError as exc:
+            raise UserInputError(errors + [e for e in exc.errors if e not in errors]) from None
+        if errors:  # a malformed ID the service did not look at still refuses the input
+            raise UserInputError(errors)
+        return result
+
+    result, user_errors = await run_mutation(info, act, authorize=permission)
+    if user_errors:
+        return payload(user_errors=user_errors)
+    if make is not None:
+        return make(result)
+    name, from_row = _object_field(payload)
+    make_payload: Any = payload
+    return make_payload(**{name: from_row(result) if result is not None else None})
+
+
+def mutation(
+    description: str,
+    input: type,
+    payload: type[P],
+    *,
+    call: Callable[[Call], Awaitable[Any]],
+    permission: Callable[[Principal], object] | None = None,
+    make: Callable[[Any], P] | None = None,
+    input_description: str = "The change to make.",
+) -> Any:
+    """A ``verbNoun(input: VerbNounInput!): Payload!`` mutation field (module docstring)."""
+
+    async def resolve(self: Any, info: Info, input: Any) -> Any:
+        return await run(info, input, payload, call, permission=permission, make=make)
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "input": Annotated[input, strawberry.argument(description=input_description)],
+        "return": payload,
+    }
+    return strawberry.mutation(resolver=resolve, description=description)

@@ -1,0 +1,151 @@
+"""The service side of the domain kit: "not given", and the atomic versioned update.
+
+Services use these instead of writing their own markers and version checks; nothing here
+knows about GraphQL (the GraphQL half is ``service.graphql.kit``).
+
+- ``NOT_GIVEN``: a field a partial update leaves as it is (distinct from an explicit
+  null). ``INVALID``: a value the caller gave malformed (a bad global ID), already
+  reported; services skip their own checks of it. ``given(value)`` is true for neither.
+- ``update_versioned``: one ``UPDATE … WHERE id = :id AND version = :expected`` that locks
+  the row, bumps its version and returns the row both as it was and as written, so the
+  history and audit of a change describe the row actually updated. When no row matches it
+  raises ``STALE_VERSION`` (or ``NOT_FOUND`` when the row is gone); of N concurrent writers
+  with the same version exactly one wins.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Table, func, select, update
+
+from service.db import Executor
+from service.errors import ErrorCode, UserInputError
+
+
+class _Marker:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_GIVEN: Final[Any] = _Marker("NOT_GIVEN")
+INVALID: Final[Any] = _Marker("INVALID")
+
+
+def given(value: Any) -> bool:
+    """Whether a partial update sets this field (to a well-formed value or null)."""
+    return value is not NOT_GIVEN and value is not INVALID
+
+
+class Record(Mapping[str, Any]):
+    """A row as attributes and as a mapping (``row.name``, ``row._mapping``, ``dict(row)``)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @property
+    def _mapping(self) -> Mapping[str, Any]:
+        return self._values
+
+    def __repr__(self) -> str:
+        return f"Record({self._values!r})"
+
+
+@dataclass(frozen=True)
+class Updated:
+    """A versioned update: the row as it was (locked) and as written."""
+
+    before: Record
+    after: Record
+
+    def changed(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The part of ``values`` that differs from the row as it was."""
+        return {k: v for k, v in values.items() if self.before[k] != v}
+
+
+def stale_version(what: str, current: int, expected: int) -> UserInputError:
+    return UserInputError.one(
+        ("input", "version"),
+        f"the {what} was changed by someone else (version {current}, not {expected}); "
+        "reload and try again",
+        ErrorCode.STALE_VERSION,
+    )
+
+
+def check_version(row: Any, expected: int | None, what: str) -> None:
+    """An early refusal of a stale version, before the input is checked. Only advisory:
+    ``update_versioned`` is what makes the check hold under concurrency."""
+    if expected is not None and expected != row.version:
+        raise stale_version(what, row.version, expected)
+
+
+async def update_versioned(
+    db: Executor,
+    table: Table,
+    row_id: uuid.UUID,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int | None,
+    what: str,
+    returning: Iterable[ColumnElement[Any]] | None = None,
+) -> Updated:
+    """Write ``values`` to one row if its version is still ``expected_version`` (any version
+    when ``None``), bumping the version and ``updated_at``, in one statement:
+
+        WITH locked AS (SELECT … WHERE id = :id AND version = :expected FOR UPDATE)
+        UPDATE t SET …, version = version + 1 FROM locked
+        WHERE t.id = locked.id AND t.version = :expected RETURNING t.…, locked.…
+
+    Concurrent writers queue on the row lock; once the first commits, the others' version
+    predicate no longer matches and they get ``STALE_VERSION``.
+    """
+    predicate = [table.c.id == row_id]
+    if expected_version is not None:
+        predicate.append(table.c.version == expected_version)
+    locked = select(*table.c).where(*predicate).with_for_update().cte("locked")
+    columns = list(returning) if returning is not None else list(table.c)
+    stmt = (
+        update(table)
+        .where(table.c.id == locked.c.id, *predicate[1:])
+        .values(**values, version=table.c.version + 1, updated_at=func.now())
+        .returning(*columns, *(c.label(f"before__{c.name}") for c in locked.c))
+    )
+    row = (await db.execute(stmt)).first()
+    if row is None:
+        current = (await db.execute(select(table.c.version).where(table.c.id == row_id))).scalar()
+        if current is None:
+            raise UserInputError.one(("input", "id"), f"no such {what}", ErrorCode.NOT_FOUND)
+        raise stale_version(what, current, expected_version or 0)
+    mapping = row._mapping
+    prefix = "before__"
+    before = {k[len(prefix) :]: v for k, v in mapping.items() if k.startswith(prefix)}
+    after = {k: v for k, v in mapping.items() if not k.startswith(prefix)}
+    return Updated(before=Record(before), after=Record(after))
