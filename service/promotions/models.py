@@ -30,8 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, UUID
 
-from service.db import metadata
-from service.people.models import org_fk, timestamps, uuid_pk
+from service.db import metadata, org_fk, timestamps, uuid_pk
 
 
 class PromotionStatus(StrEnum):
