@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ import orjson
 import structlog
 from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,9 +28,10 @@ from service.auth.tokens import (
     TokenValidator,
 )
 from service.config import Settings, get_settings
-from service.db import Database, current_revision, head_revision
+from service.db import Database, Timeouts, current_revision, head_revision
 from service.graphql.context import Context
 from service.graphql.schema import build_schema
+from service.logs import RequestIdMiddleware, configure_logging, safe_message
 
 log = structlog.get_logger("careerpath")
 
@@ -67,7 +70,16 @@ def build_runtime(settings: Settings) -> Runtime:
         )
     return Runtime(
         settings=settings,
-        db=Database(settings.database_url, pool_size=settings.pool_size),
+        db=Database(
+            settings.database_url,
+            pool_size=settings.pool_size,
+            timeouts=Timeouts(
+                connect=settings.db_connect_timeout_seconds,
+                command=settings.db_command_timeout_seconds,
+                pool=settings.db_pool_timeout_seconds,
+                statement=settings.db_statement_timeout_seconds,
+            ),
+        ),
         validator=validator,
         dev_issuer=dev_issuer,
     )
@@ -83,17 +95,72 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _invalid_token() -> HTTPException:
-    return HTTPException(
-        status_code=401,
-        detail="invalid token",
-        headers={"WWW-Authenticate": 'Bearer realm="careerpath", error="invalid_token"'},
+class RequestRefused(Exception):
+    """A request refused before GraphQL runs, answered with a GraphQL-shaped error body."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def graphql_error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = orjson.dumps(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    )
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _invalid_token() -> RequestRefused:
+    return RequestRefused(
+        401,
+        "UNAUTHENTICATED",
+        "The access token is invalid or expired.",
+        {"WWW-Authenticate": 'Bearer realm="careerpath", error="invalid_token"'},
     )
 
 
 class CareerpathGraphQLRouter(GraphQLRouter[Context, None]):
+    def __init__(self, *args: Any, max_response_bytes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_response_bytes = max_response_bytes
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """The response; one larger than the limit is replaced by an error saying so."""
+        body = self.encode_json(response_data)
+        if len(body) > self.max_response_bytes:
+            log.warning("response too large", bytes=len(body), limit=self.max_response_bytes)
+            body = orjson.dumps(
+                {
+                    "data": None,
+                    "errors": [
+                        {
+                            "message": f"The response would exceed {self.max_response_bytes} "
+                            "bytes; ask for smaller pages or fewer fields.",
+                            "extensions": {
+                                "code": "RESPONSE_TOO_LARGE",
+                                "limit": self.max_response_bytes,
+                            },
+                        }
+                    ],
+                }
+            )
+        response = Response(
+            body,
+            media_type="application/json",
+            status_code=sub_response.status_code or 200,
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         """The request body; anything but an object (or a batch, refused later) is a 400."""
@@ -166,6 +233,7 @@ async def _send_413(send: Send, limit: int) -> None:
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """The application. Tests pass a ``runtime``; ``careerpath serve`` builds one from settings."""
     settings = settings or (runtime.settings if runtime else get_settings())
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -208,8 +276,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             except KeySourceError as exc:
                 # The identity provider's keys cannot be had: not the caller's fault.
                 log.error("identity provider keys unavailable", error=str(exc))
-                raise HTTPException(
-                    503, "identity provider unavailable", headers={"Retry-After": "5"}
+                raise RequestRefused(
+                    503,
+                    "SERVICE_UNAVAILABLE",
+                    "The identity provider is unavailable; try again shortly.",
+                    {"Retry-After": "5"},
                 ) from None
         ctx = Context(rt, claims)
         ctx.request = request
@@ -221,25 +292,50 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         context_getter=get_context,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,
+        max_response_bytes=settings.max_response_bytes,
     )
     app.include_router(router, prefix="/graphql")
+
+    @app.exception_handler(RequestRefused)
+    async def refused(request: Request, exc: RequestRefused) -> Response:
+        return graphql_error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
+    readiness: dict[str, asyncio.Task[str | None]] = {}
+
+    async def read_revision(db: Database) -> str | None:
+        async with db.engine.connect() as conn:
+            return await current_revision(conn)
+
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> Response:
-        """The database answers and its schema is at the latest migration."""
+        """The database answers and its schema is at the latest migration, found out within
+        ``readyz_timeout_seconds``: a check still waiting on a frozen database is left to
+        finish in the background (one at a time) while the probe is answered."""
         rt: Runtime = request.app.state.runtime
-        try:
-            async with rt.db.engine.connect() as conn:
-                revision = await current_revision(conn)
-        except Exception as exc:
-            log.warning("database not ready", error=str(exc))
+        check = readiness.get("check")
+        if check is None or check.done():
+            check = readiness["check"] = asyncio.create_task(read_revision(rt.db))
+        done, _ = await asyncio.wait({check}, timeout=rt.settings.readyz_timeout_seconds)
+        if not done:
+            log.warning("database not ready", error="no answer in time")
             return JSONResponse(
-                {"status": "unavailable", "database": "unreachable"}, status_code=503
+                {"status": "unavailable", "database": "not answering"},
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        try:
+            revision = check.result()
+        except Exception as exc:
+            log.warning("database not ready", error=safe_message(exc))
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"},
+                status_code=503,
+                headers={"Retry-After": "5"},
             )
         head = head_revision()
         if revision != head:
@@ -273,4 +369,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return issuer.openid_configuration()
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: refusals of the body limit carry the CORS headers and the request ID too.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After", "WWW-Authenticate"],
+        max_age=600,
+    )
+    app.add_middleware(RequestIdMiddleware)
     return app

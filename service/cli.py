@@ -135,6 +135,11 @@ def serve(
     # stopped by its exit hook.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _exit_quietly)
+    if target.embedded:
+        from service.db import EmbeddedWatchdog
+
+        # Should the embedded PostgreSQL stop while serving, it is started again.
+        EmbeddedWatchdog(settings.data_dir).start()
     uvicorn.run(
         "service.app:create_app",
         factory=True,

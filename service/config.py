@@ -170,6 +170,48 @@ class Settings(BaseSettings):
     pool_size: int = Field(
         default=10, ge=1, le=200, description="Database connections per process."
     )
+    max_response_bytes: int = Field(
+        default=5_000_000,
+        ge=10_000,
+        description="Largest response body; a bigger one is replaced by a RESPONSE_TOO_LARGE error.",
+    )
+    request_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=600,
+        description="Longest a GraphQL request may run; past it, the rest of its work is "
+        "refused with SERVICE_UNAVAILABLE.",
+    )
+    db_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=120, description="Longest wait for a new database connection."
+    )
+    db_command_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Longest wait for the database to answer one statement (a frozen or "
+        "unreachable server); after it the connection is dropped.",
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="Longest wait for a free pooled connection when all are in use.",
+    )
+    db_statement_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="PostgreSQL `statement_timeout` of every statement a request runs.",
+    )
+    readyz_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="`/readyz` answers within this time."
+    )
+    cors_origins: list[str] | None = Field(
+        default=None,
+        description="Browser origins allowed to call the API (CORS). Unset: the usual local "
+        "development servers in dev, none in production.",
+    )
     assessments: AssessmentSettings = Field(default_factory=AssessmentSettings)
     webhook_allow_hosts: list[str] = Field(
         default_factory=list,
@@ -179,6 +221,23 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == Environment.PRODUCTION
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """``cors_origins``, or its default for the environment."""
+        if self.cors_origins is not None:
+            return self.cors_origins
+        return [] if self.is_production else list(DEV_CORS_ORIGINS)
+
+
+#: Browser origins allowed in dev when ``CAREERPATH_CORS_ORIGINS`` is unset: the usual
+#: ports of frontend development servers (Create React App, Next.js; Vite).
+DEV_CORS_ORIGINS = (
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+)
 
 
 @lru_cache

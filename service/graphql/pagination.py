@@ -22,6 +22,9 @@ T = TypeVar("T")
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 _PREFIX = "cursor:"
+#: The largest position a cursor may hold.
+MAX_POSITION = 2**31 - 1
+_MAX_POSITION_DIGITS = len(str(MAX_POSITION))
 
 
 @strawberry.type(description="Where a page sits within the whole list.")
@@ -54,9 +57,13 @@ def decode_cursor(cursor: str, argument: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
         if raw.startswith(_PREFIX):
-            position = int(raw[len(_PREFIX) :])
-            if position >= 0:
-                return position
+            digits = raw[len(_PREFIX) :]
+            # A position past any list's length (and past what SQL's OFFSET takes) is
+            # no cursor the service made.
+            if digits.isascii() and digits.isdigit() and len(digits) <= _MAX_POSITION_DIGITS:
+                position = int(digits)
+                if position <= MAX_POSITION:
+                    return position
     except (ValueError, UnicodeDecodeError):
         pass
     raise UserInputError.one(argument, "is not a valid cursor")

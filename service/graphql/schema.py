@@ -25,11 +25,14 @@ from service.config import Settings, get_settings
 from service.framework.schema import FrameworkMutation, FrameworkQuery
 from service.graphql.extensions import (
     CostLimitExtension,
+    DeadlineExecutionContext,
     ErrorCodeExtension,
+    InputValidationExtension,
     SafeParserCache,
     TransactionExtension,
 )
 from service.graphql.node import NodeQuery
+from service.graphql.scalars import SCALAR_OVERRIDES
 from service.people.schema import PeopleMutation, PeopleQuery
 from service.promotions.schema import PromotionsMutation, PromotionsQuery
 
@@ -81,6 +84,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             ],
         ),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        InputValidationExtension,
         partial(CostLimitExtension, max_cost=settings.max_query_cost),
         partial(SafeParserCache, maxsize=1024),
         partial(ValidationCache, maxsize=1024),
@@ -91,6 +95,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
+        execution_context_class=DeadlineExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
 
