@@ -90,6 +90,13 @@ LIST_SIZES: dict[str, int | Arg | OneWith] = {
     "Employee.positionHistory": 10,
     "Employee.currentProficiencies": 100,
     "Employee.gapAnalysis": OneWith("roleId", otherwise=6),  # current and next roles
+    "Employee.promotions": 5,
+    "Employee.readinessHistory": 20,
+    "PassedOverEntry.promotions": 5,
+    "PassedOverEntry.readinessHistory": 20,
+    "PromotionEvidence.expectations": 100,  # a role's expectations: enforced 100
+    "PromotionEvidence.assessments": 20,  # enforced: 20 assessments
+    "SuccessionPlan.successors": 50,  # enforced: 50 successors
     "GapAnalysis.expectations": 100,  # enforced: 100 expectations per role
     "GapAnalysis.topGaps": Arg("limit", default=3, maximum=20),  # enforced
     "GapAnalysis.strengths": Arg("limit", default=3, maximum=20),  # enforced
