@@ -117,6 +117,14 @@ class AssessmentSettings(BaseModel):
     max_import_rows: int = Field(
         default=1000, ge=1, le=10_000, description="Most rows one `importRatings` call accepts."
     )
+    min_peer_count: int = Field(
+        default=3,
+        ge=2,
+        le=100,
+        description="Peer feedback counts towards a current level only once at least this "
+        "many peers have rated the competency; until then the PEER level is ignored by "
+        "resolution, for everyone, so no one's level is a single colleague's rating.",
+    )
 
     @field_validator("resolution_order")
     @classmethod

@@ -6,7 +6,9 @@ of rating, the latest submitted rating of that kind (for PEER: each peer's lates
 averaged and rounded to one decimal, half away from zero; ``as_of`` is the newest of them).
 An employee's *current level* of a competency is the row whose kind comes first in the
 configured order (default CALIBRATION, MANAGER, PEER, SELF); kinds left out of the order
-are ignored. A rating is *stale* when older than ``stale_after_days``; with
+are ignored, and so is a PEER row resting on fewer peers than ``min_peer_count`` (default
+3): one colleague's rating is never anyone's current level, and whoever reads the level
+reads the same one. A rating is *stale* when older than ``stale_after_days``; with
 ``prefer_fresh`` (the default) stale rows are considered only when the competency has no
 fresh one, so last month's manager rating beats a calibration from two years ago, and the
 current level is flagged stale only when every rating behind it is. The rule runs at read
@@ -34,6 +36,7 @@ from typing import Any
 from sqlalchemy import Select, and_, false, or_, select, text, true, tuple_
 
 from service.assessments.models import (
+    AssessmentKind,
     AssessmentStatus,
     assessment_cycle_employees,
     assessment_cycles,
@@ -85,6 +88,7 @@ class Rules:
     prefer_fresh: bool
     stale_before: dt.datetime
     min_group_size: int = 5
+    min_peer_count: int = 3
 
     @classmethod
     def from_settings(cls, s: AssessmentSettings, now: dt.datetime | None = None) -> Rules:
@@ -94,6 +98,7 @@ class Rules:
             prefer_fresh=s.prefer_fresh,
             stale_before=now - dt.timedelta(days=s.stale_after_days),
             min_group_size=s.min_group_size,
+            min_peer_count=s.min_peer_count,
         )
 
     def params(self) -> dict[str, Any]:
@@ -101,6 +106,7 @@ class Rules:
             "kind_order": list(self.order),
             "prefer_fresh": self.prefer_fresh,
             "stale_before": self.stale_before,
+            "min_peers": self.min_peer_count,
         }
 
 
@@ -116,6 +122,7 @@ def resolved_lateral(employee: str, competency: str) -> str:
             from current_proficiencies cp
             where cp.employee_id = {employee} and cp.competency_id = {competency}
               and array_position(cast(:kind_order as text[]), cp.source_kind) is not null
+              and (cp.source_kind <> 'PEER' or cp.rating_count >= :min_peers)
             order by case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
                      array_position(cast(:kind_order as text[]), cp.source_kind)
             limit 1
@@ -129,6 +136,7 @@ RESOLVED_SQL = """
            cp.employee_id, cp.competency_id, cp.level, cp.source_kind, cp.as_of
     from current_proficiencies cp
     where array_position(cast(:kind_order as text[]), cp.source_kind) is not null
+      and (cp.source_kind <> 'PEER' or cp.rating_count >= :min_peers)
     order by cp.employee_id, cp.competency_id,
              case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
              array_position(cast(:kind_order as text[]), cp.source_kind)
@@ -217,6 +225,7 @@ CURRENT_SQL = text(
     join competencies c on c.id = cp.competency_id
     where cp.employee_id = any(cast(:ids as uuid[]))
       and array_position(cast(:kind_order as text[]), cp.source_kind) is not null
+      and (cp.source_kind <> 'PEER' or cp.rating_count >= :min_peers)
     order by cp.employee_id, cp.competency_id,
              case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
              array_position(cast(:kind_order as text[]), cp.source_kind)
@@ -258,18 +267,24 @@ class AssessmentFilter:
 
 
 def visible_assessments(principal: Principal, reach: Reach) -> Any:
-    """SQL condition: the assessments the caller may see (``policies.can_see_assessment``)."""
+    """SQL condition: the assessments the caller may see (``policies.can_see_assessment``):
+    their own as assessor; submitted ones of the people whose private career data they see,
+    except the PEER assessments of themself, which reach them only as an aggregate."""
     if reach.admin:
         return true()
-    own = (
-        assessments.c.assessor_id == principal.employee_id
-        if principal.employee_id is not None
-        else false()
-    )
+    me = principal.employee_id
+    own = assessments.c.assessor_id == me if me is not None else false()
     subjects = (
         assessments.c.subject_id.in_(reach.private) if reach.private else assessments.c.id.is_(None)
     )
-    return or_(own, and_(assessments.c.status == AssessmentStatus.SUBMITTED.value, subjects))
+    not_own_peer = (
+        or_(assessments.c.kind != AssessmentKind.PEER.value, assessments.c.subject_id != me)
+        if me is not None
+        else true()
+    )
+    return or_(
+        own, and_(assessments.c.status == AssessmentStatus.SUBMITTED.value, subjects, not_own_peer)
+    )
 
 
 def assessments_select(principal: Principal, reach: Reach, f: AssessmentFilter) -> Select[Any]:

@@ -115,8 +115,9 @@ class AssessmentsQuery:
 
     @strawberry.field(
         description="Assessments the caller may see, newest first: their own as assessor "
-        "(drafts too); submitted ones of themself and, for managers, of the people below "
-        "them; every one for admins. Peers see only what they wrote."
+        "(drafts too); submitted ones of themself (except PEER ones: peer feedback is "
+        "anonymous to its subject) and, for managers, of the people below them; every one "
+        "for admins. Peers see only what they wrote."
     )
     async def assessments(
         self,
@@ -568,7 +569,10 @@ class AssessmentsMutation:
     @strawberry.mutation(
         description="Invite a colleague to assess someone as a peer: creates the peer's "
         "draft PEER assessment. The subject, their manager chain (`career:manager`) or an "
-        "admin invites."
+        "admin invites. Peer feedback is anonymous to its subject: when the subject invites, "
+        "`assessment` is null and the answer is the same whether or not the colleague was "
+        "already invited; the peer's input reaches the subject only as the mean of at least "
+        "`CAREERPATH_ASSESSMENTS__MIN_PEER_COUNT` peers in their current levels."
     )
     async def invite_peer_assessor(
         self, info: Info, input: Annotated[InvitePeerAssessorInput, INPUT]
@@ -576,14 +580,16 @@ class AssessmentsMutation:
         async def act() -> Any:
             d = _Decoder()
             subject = decode_id(input.subject_id, "Employee", ("input", "subjectId"))
-            return await assessments.invite_peer(
+            principal = await info.context.principal()
+            row = await assessments.invite_peer(
                 info.context,
-                await info.context.principal(),
+                principal,
                 subject,
                 d.id(input.peer_id, "Employee", "peerId"),
                 d.id(input.cycle_id, "AssessmentCycle", "cycleId"),
                 d.errors,
             )
+            return await assessments.shown_invitation(info.context, principal, row)
 
         return _assessment_payload(
             await run_mutation(info, act, authorize=policies.require_private_reader)

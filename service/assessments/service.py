@@ -138,6 +138,7 @@ async def _load_assessment(
         reach,
         subject_id=row.subject_id,
         assessor_id=row.assessor_id,
+        kind=row.kind,
         submitted=row.status == AssessmentStatus.SUBMITTED,
     ):
         raise _hidden(principal, path, "assessment")
@@ -617,43 +618,43 @@ async def invite_peer(
 ) -> Any:
     """A draft PEER assessment of the subject for the peer to write. The subject, their
     manager chain or an admin invites; a peer is invited once per subject and cycle (and
-    once per open draft outside cycles)."""
+    once per open draft outside cycles).
+
+    Peer feedback is anonymous to its subject, so what the subject learns from inviting is
+    the same whoever the peer is and whatever they did: inviting a peer already invited
+    writes nothing and answers like a new invitation (None instead of the new row; see
+    ``shown_invitation`` for what the caller is shown), and a peer who has left is as
+    unknown as an ID that names no one, unless the caller sees the peer's record.
+    Callers who may see who writes peer feedback on the subject (managers above, admins)
+    are told the peer is already invited (TAKEN) instead.
+    """
     subject = await _subject(db, principal, subject_id, ("input", "subjectId"))
     above = await policies.manages(db, principal, subject_id)
     if not policies.can_invite_peer(principal, subject_id, above_subject=above):
         raise Forbidden()
+    reach = await _reach(db, principal)
     v = Errors(input_errors)
     if subject.status == EmployeeStatus.TERMINATED:
         v.add(("input", "subjectId"), "the employee has left", ErrorCode.INVALID_STATE)
+    invited = False
     if peer_id is not INVALID:
         peer = await _employee(db, peer_id)
-        if peer is None:
+        if peer is None or (
+            peer.status == EmployeeStatus.TERMINATED and not reach.sees_record(peer_id)
+        ):
             v.add(("input", "peerId"), "no such employee", ErrorCode.NOT_FOUND)
         elif peer_id == subject_id:
             v.add(("input", "peerId"), "a peer is someone other than the subject")
         elif peer.status == EmployeeStatus.TERMINATED:
             v.add(("input", "peerId"), "the peer has left", ErrorCode.INVALID_STATE)
         else:
-            clash = await db.execute(
-                select(assessments.c.id).where(
-                    assessments.c.subject_id == subject_id,
-                    assessments.c.assessor_id == peer_id,
-                    assessments.c.kind == AssessmentKind.PEER.value,
-                    assessments.c.source == AssessmentSource.DIRECT.value,
-                    assessments.c.cycle_id.is_(None)
-                    if cycle_id is None or cycle_id is INVALID
-                    else assessments.c.cycle_id == cycle_id,
-                    *(
-                        [assessments.c.status == AssessmentStatus.DRAFT.value]
-                        if cycle_id is None
-                        else []
-                    ),
-                )
-            )
-            if clash.first() is not None:
+            invited = await _already_invited(db, subject_id, peer_id, cycle_id)
+            if invited and _follows_peers(principal, reach, subject_id):
                 v.add(("input", "peerId"), "this peer is already invited", ErrorCode.TAKEN)
     await _check_cycle_for(db, v, cycle_id, AssessmentKind.PEER, subject)
     v.raise_if_any()
+    if invited:
+        return None
     row = await _insert_assessment(
         db,
         principal,
@@ -671,6 +672,41 @@ async def invite_peer(
         row.id,
         audit.diff(None, {"subject_id": subject_id, "assessor_id": peer_id, "cycle_id": cycle_id}),
     )
+    return row
+
+
+def _follows_peers(principal: Principal, reach: policies.Reach, subject_id: uuid.UUID) -> bool:
+    """Whether the caller may see who writes peer feedback on the subject."""
+    return policies.can_see_assessor(
+        principal, reach, kind=AssessmentKind.PEER, subject_id=subject_id, assessor_id=None
+    )
+
+
+async def _already_invited(
+    db: Executor, subject_id: uuid.UUID, peer_id: uuid.UUID, cycle_id: Any
+) -> bool:
+    """Whether the peer has an open invitation to assess the subject (outside cycles), or
+    any in the cycle."""
+    in_cycle = cycle_id is not None and cycle_id is not INVALID
+    clash = await db.execute(
+        select(assessments.c.id).where(
+            assessments.c.subject_id == subject_id,
+            assessments.c.assessor_id == peer_id,
+            assessments.c.kind == AssessmentKind.PEER.value,
+            assessments.c.source == AssessmentSource.DIRECT.value,
+            assessments.c.cycle_id == cycle_id if in_cycle else assessments.c.cycle_id.is_(None),
+            *([] if in_cycle else [assessments.c.status == AssessmentStatus.DRAFT.value]),
+        )
+    )
+    return clash.first() is not None
+
+
+async def shown_invitation(db: Executor, principal: Principal, row: Any | None) -> Any | None:
+    """What ``invitePeerAssessor`` shows of the invitation it made: the new assessment for
+    callers who may see who writes peer feedback on its subject (managers above, admins);
+    nothing for the subject, who is never handed an ID of one peer's feedback."""
+    if row is None or not _follows_peers(principal, await _reach(db, principal), row.subject_id):
+        return None
     return row
 
 

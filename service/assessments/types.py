@@ -209,6 +209,7 @@ async def can_see(info: Info, row: Any) -> bool:
         reach,
         subject_id=row.subject_id,
         assessor_id=row.assessor_id,
+        kind=row.kind,
         submitted=row.status == AssessmentStatusValue.SUBMITTED,
     )
 
@@ -311,7 +312,9 @@ class AssessmentCycle(relay.Node):
 @strawberry.type(
     description="Ratings of one employee (the subject) by one assessor. Visible to its "
     "assessor (drafts too), HR admins, and once submitted to the subject and the managers "
-    "above them; a peer sees only what they wrote."
+    "above them; a peer sees only what they wrote. Peer feedback is anonymous to its "
+    "subject: they never see a PEER assessment of themself, only the mean of at least "
+    "`CAREERPATH_ASSESSMENTS__MIN_PEER_COUNT` peers (default 3) in their current levels."
 )
 class Assessment(relay.Node):
     pk: strawberry.Private[uuid.UUID]
@@ -453,7 +456,9 @@ RESOLUTION = (
     "Resolved from submitted ratings: of the kinds in the configured order (default "
     "CALIBRATION, MANAGER, PEER, SELF) the first with a rating wins, preferring fresh "
     "ratings to stale ones; for PEER, the mean of each peer's latest rating rounded to one "
-    "decimal (half away from zero); otherwise the latest rating of the kind."
+    "decimal (half away from zero), counted only once at least "
+    "`CAREERPATH_ASSESSMENTS__MIN_PEER_COUNT` peers (default 3) rated the competency; "
+    "otherwise the latest rating of the kind."
 )
 
 
@@ -481,7 +486,8 @@ class CurrentProficiency:
         return await _level_name(info, self.row.competency_id, self.level)
 
     @strawberry.field(
-        description="The ratings the level rests on (several for a peer mean), newest first."
+        description="The ratings the level rests on (several for a peer mean), newest "
+        "first, those the caller may see: the subject sees no single peer's rating."
     )
     async def ratings(self, info: Info) -> list[Rating]:
         return await _ratings_behind(info, self.row.competency_id, self.row.assessment_ids)

@@ -40,9 +40,11 @@ write a PEER assessment                    only the invited peer, in the draft t
 calibrate, import past ratings             admins (``can_calibrate``)
 see an assessment and its ratings          its assessor (drafts included), admins (all),
                                            and once submitted whoever sees the subject's
-                                           private career data (``can_see_assessment``);
-                                           a peer's name stays hidden from the subject
-                                           (``can_see_assessor``)
+                                           private career data (``can_see_assessment``),
+                                           except that the subject never sees a PEER
+                                           assessment of themself: peer input reaches
+                                           them only as a mean of at least
+                                           ``min_peer_count`` peers (``can_see_assessor``)
 team skills matrix                         ``career:manager`` callers for people below
                                            them, admins for anyone (``can_see_team``)
 organization patterns (skill gap summary)  admins (``require_admin``)
@@ -232,17 +234,23 @@ def can_see_assessment(
     *,
     subject_id: uuid.UUID,
     assessor_id: uuid.UUID | None,
+    kind: str,
     submitted: bool,
 ) -> bool:
     """Whether the caller may see an assessment and its ratings.
 
     The assessor always sees their own (a peer sees only what they wrote); admins see all,
     drafts included; once submitted, whoever sees the subject's private career data sees
-    it: the subject (their manager's rating too) and the managers above them.
+    it: the subject (their manager's rating too) and the managers above them. Peer
+    feedback is anonymous to its subject: the subject never sees a PEER assessment of
+    themself, only the aggregate of at least ``min_peer_count`` peers in their current
+    levels. Everyone else who sees a PEER assessment may also see who wrote it.
     """
     if reach.admin or is_assessor(principal, assessor_id):
         return True
-    return submitted and can_see_private(reach, subject_id)
+    if not submitted or not can_see_private(reach, subject_id):
+        return False
+    return kind != "PEER" or subject_id != principal.employee_id
 
 
 def can_see_assessor(

@@ -160,48 +160,35 @@ async def test_the_boss_of_a_manager_writes_manager_assessments_too(
 
 async def test_peers_see_only_what_they_wrote(team: Org, fw: Framework) -> None:
     await rate(team, "manager", "alice", "MANAGER", {fw.competency["coding"]: 3})
-    body = await team.gql(
-        INVITE,
-        {
-            "i": {
-                "subjectId": gid("Employee", team.people["alice"]),
-                "peerId": gid("Employee", team.people["carol"]),
-            }
-        },
-        as_="alice",
-    )
+    invite = {
+        "i": {
+            "subjectId": gid("Employee", team.people["alice"]),
+            "peerId": gid("Employee", team.people["carol"]),
+        }
+    }
+    body = await team.gql(INVITE, invite, as_="alice")
     invited = data(body)["invitePeerAssessor"]
-    assert invited["userErrors"] == []
-    draft = invited["assessment"]
-    assert (draft["kind"], draft["status"], draft["invitedBy"]["name"]) == (
-        "PEER",
-        "DRAFT",
-        "Alice Anders",
-    )
-    # Inviting the same peer again is refused.
-    again = data(
-        await team.gql(
-            INVITE,
-            {
-                "i": {
-                    "subjectId": gid("Employee", team.people["alice"]),
-                    "peerId": gid("Employee", team.people["carol"]),
-                }
-            },
-            as_="alice",
-        )
-    )["invitePeerAssessor"]
-    assert [e["code"] for e in again["userErrors"]] == ["TAKEN"]
+    # The subject is handed nothing that could later point at one peer's feedback...
+    assert invited == {"assessment": None, "userErrors": []}
+    # ...and inviting the same peer again answers the same, writing nothing.
+    before = await row_counts(team)
+    assert data(await team.gql(INVITE, invite, as_="alice")) == body["data"]
+    assert await row_counts(team) == before
+    # Her manager, who may see who writes her peer feedback, is told the peer is invited.
+    again = data(await team.gql(INVITE, invite, as_="manager", scopes=MANAGER))
+    assert [e["code"] for e in again["invitePeerAssessor"]["userErrors"]] == ["TAKEN"]
 
     # Carol sees her draft only, not the manager's assessment of Alice.
     carol_sees = await listed(team, "carol", "career:employee")
-    assert [x["id"] for x in carol_sees] == [draft["id"]]
+    assert [(x["kind"], x["status"]) for x in carol_sees] == [("PEER", "DRAFT")]
+    draft = carol_sees[0]
     await save(team, "carol", draft["id"], [{"competencyId": cid(fw, "teamwork"), "level": 4}])
     data(await submit(team, "carol", draft["id"]))
     assert [x["id"] for x in await listed(team, "carol", "career:employee")] == [draft["id"]]
-    # Alice sees the peer rating but not who gave it.
-    peer = next(x for x in await listed(team, "alice") if x["kind"] == "PEER")
-    assert peer["assessor"] is None
+    # Alice does not see the peer assessment at all; her manager sees it and who wrote it.
+    assert [x["kind"] for x in await listed(team, "alice")] == ["MANAGER"]
+    peer = next(x for x in await listed(team, "manager") if x["kind"] == "PEER")
+    assert peer["assessor"] == {"name": "Carol Chen"}
     assert peer["ratings"] == [{"level": 4, "evidence": None}]
 
 

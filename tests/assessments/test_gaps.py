@@ -39,11 +39,12 @@ async def gaps(
 
 @pytest.fixture
 async def rated(team: Org, fw: Framework) -> Org:
-    """Alice (engineer): manager rates coding 2 and design 3; peers rate teamwork 3 and 2."""
+    """Alice (engineer): manager rates coding 2 and design 3; four peers rate teamwork 3,
+    2, 3 and 2."""
     c = fw.competency
     await rate(team, "manager", "alice", "MANAGER", {c["coding"]: 2, c["design"]: 3})
-    await peer_rate(team, "alice", "alice", "bob", {c["teamwork"]: 3})
-    await peer_rate(team, "alice", "alice", "carol", {c["teamwork"]: 2})
+    for peer, level in (("bob", 3), ("carol", 2), ("manager2", 3), ("boss", 2)):
+        await peer_rate(team, "alice", "alice", peer, {c["teamwork"]: level})
     return team
 
 
@@ -59,7 +60,7 @@ async def test_current_role_gaps_and_readiness_match_hand_computed_figures(rated
     expected = {
         "coding": (3, 2.0, 1.0, "BELOW", 2.0),
         "design": (2, 3.0, -1.0, "EXCEEDS", 1.0),
-        "teamwork": (2, 2.5, -0.5, "MEETS", 1.0),  # peer mean (3 + 2) / 2
+        "teamwork": (2, 2.5, -0.5, "MEETS", 1.0),  # peer mean (3 + 2 + 3 + 2) / 4
         "delivery": (2, None, None, "UNASSESSED", 1.0),
     }
     for key, (required, current_level, gap, status, weight) in expected.items():
@@ -89,7 +90,10 @@ async def test_current_role_gaps_and_readiness_match_hand_computed_figures(rated
         current["staleCount"],
     ) == (1, 1, 1, 1, 0)
     assert cells["teamwork"]["source"] == "PEER"
-    assert [r["level"] for r in cells["teamwork"]["ratings"]] in ([3, 2], [2, 3])
+    # The subject sees the peers' mean, never one peer's rating; her manager sees each.
+    assert cells["teamwork"]["ratings"] == []
+    (by_manager, _) = await gaps(rated, as_="manager", scopes="career:employee career:manager")
+    assert sorted(r["level"] for r in by_key(by_manager)["teamwork"]["ratings"]) == [2, 2, 3, 3]
     assert cells["delivery"]["ratings"] == []
 
     # The next role: coding 4 (w 2), design 3, teamwork 3, delivery 3.

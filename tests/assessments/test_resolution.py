@@ -88,14 +88,14 @@ async def test_conflicting_peers_average_each_peers_latest(team: Org, fw: Framew
     await org_peer(team, "manager2", {coding: 2})
     found = await current(team)
     assert (found["coding"]["level"], found["coding"]["source"]) == (3.0, "PEER")
-    assert len(found["coding"]["ratings"]) == 3
+    assert len((await current(team, as_="manager"))["coding"]["ratings"]) == 3
     # Bob rates again: only his latest counts, (2 + 3 + 2) / 3 = 2.333… → 2.3.
     await org_peer(team, "bob", {coding: 2})
     found = await current(team)
     assert found["coding"]["level"] == 2.3
     assert found["coding"]["levelName"] == "Developing"  # the nearest step
-    # The subject sees the peers' ratings but not who gave them.
-    assert {r["assessment"]["assessor"] for r in found["coding"]["ratings"]} == {None}
+    # The subject sees the peers' mean, not one peer's rating.
+    assert found["coding"]["ratings"] == []
 
     # Her manager sees who, and so does an admin.
     def names(found: dict[str, Any]) -> set[str | None]:
@@ -146,7 +146,8 @@ async def test_the_order_of_kinds_is_configurable(team: Org, fw: Framework) -> N
     c = fw.competency
     await rate(team, "alice", "alice", "SELF", {c["coding"]: 4, c["design"]: 3})
     await rate(team, "manager", "alice", "MANAGER", {c["coding"]: 2})
-    await org_peer(team, "bob", {c["design"]: 1})
+    for peer in ("bob", "carol", "manager2"):
+        await org_peer(team, peer, {c["design"]: 1})
     self_first = await rows(team, AssessmentSettings(resolution_order=["SELF", "MANAGER"]))
     assert (self_first[c["coding"]].level, self_first[c["coding"]].source_kind) == (4, "SELF")
     no_peers = await rows(team, AssessmentSettings(resolution_order=["MANAGER", "SELF"]))
@@ -164,3 +165,35 @@ async def test_drafts_do_not_count(team: Org, fw: Framework) -> None:
     )
     await act(team, "manager", assessments.save_ratings, draft.id, [r(c["coding"], 5)])
     assert await current(team) == {}
+
+
+async def test_fewer_peers_than_the_minimum_count_for_no_one(team: Org, fw: Framework) -> None:
+    c = fw.competency
+    await rate(team, "alice", "alice", "SELF", {c["design"]: 3})
+    await org_peer(team, "bob", {c["design"]: 1, c["coding"]: 2})
+    await org_peer(team, "carol", {c["design"]: 2, c["coding"]: 2})
+    # Two peers: the PEER mean is ignored, for the subject and her manager alike; her own
+    # rating decides design and coding has no current level.
+    for reader in ("alice", "manager"):
+        found = await current(team, as_=reader)
+        assert {k: (p["level"], p["source"]) for k, p in found.items()} == {
+            "design": (3.0, "SELF")
+        }, reader
+    # Her manager still sees each peer assessment and who wrote it.
+    listed = await team.gql(
+        "{ assessments(first: 10, filter: {kind: PEER}) { nodes { assessor { name } } } }",
+        as_="manager",
+        scopes="career:employee career:manager",
+    )
+    assert {n["assessor"]["name"] for n in data(listed)["assessments"]["nodes"]} == {
+        "Bob Brown",
+        "Carol Chen",
+    }
+    # The third peer makes the mean count.
+    await org_peer(team, "manager2", {c["design"]: 3})
+    found = await current(team)
+    assert (found["design"]["level"], found["design"]["source"]) == (2.0, "PEER")
+    assert "coding" not in found  # still two peers there
+    # The minimum is a setting.
+    two = await rows(team, AssessmentSettings(min_peer_count=2))
+    assert (two[c["coding"]].level, two[c["coding"]].source_kind) == (2, "PEER")
