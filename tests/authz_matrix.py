@@ -361,3 +361,49 @@ def collect_nodes() -> dict[str, NodeSample]:
     other organization, and fails for a ``Node`` type without a sample.
     """
     return _merged("NODES")
+
+
+#: Builds a mutation with a person's global ID in one input, everything else valid.
+PersonOp = Callable[[World, str], "Op | Awaitable[Op]"]
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """A mutation input naming a person, for ``tests/identity/test_person_ids.py``: the
+    mutation must answer an ID that names no one and a person the caller may not see
+    identically (code, message, field), and write nothing for either.
+
+    ``variants`` each build the mutation with a given person; ``colleagues`` marks inputs
+    where any active colleague is a fair target whoever the caller sees (a peer to
+    invite), so only people who left stand for "may not see" there.
+    """
+
+    variants: tuple[PersonOp, ...]
+    colleagues: bool = False
+
+
+def person_in(build: OpBuilder, **changes: Any) -> PersonOp:
+    """A ``PersonOp`` from an entry's ``build``: the operation's ``input`` with the
+    fields ``changes`` names set, ``PERSON`` standing for the person's global ID (a list
+    ``[PERSON]`` for a list of people)."""
+
+    async def make(world: World, person: str) -> Op:
+        op = build(world)
+        op = await op if inspect.isawaitable(op) else op
+        values = {
+            k: person if v is PERSON else [person] if v == [PERSON] else v
+            for k, v in changes.items()
+        }
+        return Op(op.query, {**op.variables, "i": {**op.variables["i"], **values}})
+
+    return make
+
+
+#: Stands for the person's global ID in ``person_in``.
+PERSON: Any = object()
+
+
+def collect_person_inputs() -> dict[str, PersonInput]:
+    """Every ``PERSON_INPUTS`` entry (``"Mutation.field input.path"`` → ``PersonInput``)
+    of the test packages' ``authz.py`` / ``authz_*.py`` modules."""
+    return _merged("PERSON_INPUTS")

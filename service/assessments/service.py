@@ -7,7 +7,9 @@ proficiencies in step in the same transaction, and records an audit event.
 
 Objects the caller may not use are refused the same way whether they exist or not:
 ``Forbidden`` for most callers; HR admins, who may see everything, get a ``NOT_FOUND``
-user error instead.
+user error instead. Likewise a person the caller may not see answers exactly as an ID that
+names no one: nothing checked before the caller's right to use them depends on them, and a
+colleague who has left is "no such employee" to whoever may not see their record.
 """
 
 from __future__ import annotations
@@ -545,8 +547,8 @@ async def start_assessment(
     """A draft SELF or MANAGER assessment by the caller, in a cycle or ad hoc. When the
     caller already has a draft of the same kind for the subject (in the same cycle), that
     draft is returned instead of a second one."""
-    subject = await _subject(db, principal, subject_id, ("input", "subjectId"))
-    v = Errors(input_errors)
+    # The kind first: whether the subject exists must not change the answer.
+    policies.require_private_reader(principal)
     if kind == AssessmentKind.PEER:
         raise UserInputError.one(
             ("input", "kind"),
@@ -557,6 +559,8 @@ async def start_assessment(
         raise UserInputError.one(
             ("input", "kind"), "admins record calibrations with calibrateRatings"
         )
+    subject = await _subject(db, principal, subject_id, ("input", "subjectId"))
+    v = Errors(input_errors)
     await _authorize_kind(db, principal, kind, subject_id)
     if subject.status == EmployeeStatus.TERMINATED:
         v.add(("input", "subjectId"), "the employee has left", ErrorCode.INVALID_STATE)

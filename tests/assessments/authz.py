@@ -18,14 +18,18 @@ from tests.authz_matrix import (
     ADMIN_ONLY_WRITE,
     FORBIDDEN,
     HIDDEN,
+    PERSON,
     UNAUTHENTICATED,
     Entry,
     Op,
+    PersonInput,
+    PersonOp,
     Result,
     Row,
     World,
     admin_only_read,
     allowed,
+    person_in,
     shows_subject,
 )
 
@@ -335,3 +339,37 @@ async def _cycle_node(w: World) -> str:
 
 
 NODES = {"Assessment": _assessment_node, "AssessmentCycle": _cycle_node}
+
+
+def _starts(kind: str) -> PersonOp:
+    return person_in(start_assessment, subjectId=PERSON, kind=kind)
+
+
+def _imported(field: str) -> PersonOp:
+    async def make(w: World, person: str) -> Op:
+        op = await import_ratings(w)
+        (row,) = op.variables["i"]["ratings"]
+        return Op(op.query, {"i": {"ratings": [{**row, field: person}]}})
+
+    return make
+
+
+PERSON_INPUTS = {
+    "Mutation.createAssessmentCycle input.employeeIds": PersonInput(
+        (person_in(create_cycle, employeeIds=[PERSON]),)
+    ),
+    "Mutation.startAssessment input.subjectId": PersonInput(
+        tuple(_starts(kind) for kind in ("SELF", "MANAGER", "PEER", "CALIBRATION"))
+    ),
+    "Mutation.invitePeerAssessor input.subjectId": PersonInput(
+        (person_in(invite_peer, subjectId=PERSON),)
+    ),
+    "Mutation.invitePeerAssessor input.peerId": PersonInput(
+        (person_in(invite_peer, peerId=PERSON),), colleagues=True
+    ),
+    "Mutation.calibrateRatings input.subjectId": PersonInput(
+        (person_in(calibrate, subjectId=PERSON),)
+    ),
+    "Mutation.importRatings input.ratings.subjectId": PersonInput((_imported("subjectId"),)),
+    "Mutation.importRatings input.ratings.assessorId": PersonInput((_imported("assessorId"),)),
+}

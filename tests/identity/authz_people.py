@@ -8,14 +8,17 @@ from tests.authz_matrix import (
     FORBIDDEN,
     HIDDEN,
     PEOPLE_WRITE,
+    PERSON,
     SUBJECT_READ,
     UNAUTHENTICATED,
     Entry,
     Op,
+    PersonInput,
     Result,
     Row,
     World,
     allowed,
+    person_in,
 )
 
 EMPLOYEE_FIELDS = "id name email"
@@ -144,4 +147,18 @@ AUTHZ = {
 NODES = {
     "Employee": lambda w: w.gid("Employee", w.subject),
     "OrgUnit": lambda w: w.gid("OrgUnit", w.unit),
+}
+
+PERSON_INPUTS = {
+    "Mutation.createEmployee input.managerId": PersonInput(
+        (person_in(create_employee, managerId=PERSON),)
+    ),
+    "Mutation.updateEmployee input.id": PersonInput((person_in(update_employee, id=PERSON),)),
+    "Mutation.updateEmployee input.managerId": PersonInput(
+        (person_in(update_employee, managerId=PERSON),)
+    ),
+    "Mutation.terminateEmployee input.id": PersonInput((person_in(terminate_employee, id=PERSON),)),
+    "Mutation.terminateEmployee input.newManagerId": PersonInput(
+        (person_in(terminate_employee, newManagerId=PERSON),)
+    ),
 }
