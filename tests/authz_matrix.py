@@ -19,6 +19,13 @@ The same modules name one object of organization A for each ``Node`` type they a
 dict ``NODES`` of type name → ``(world) -> global ID`` (it may be async and create the
 object); the tenant isolation test fetches each through ``node(id:)`` from organization B.
 
+Two more registries cover paths below the top level. ``RELATIONS``: for every field of the
+schema that reaches an employee (``Assessment.assessor``, ``Employee.manager``, …), an
+``Entry`` whose outcomes say whom each row sees there and how much (``shows``: everything,
+or name, title, org unit and role only). ``PERSON_INPUTS``: for every mutation input
+naming a person, how to call it (``PersonInput``), so that an unknown ID and a person the
+caller may not see can be shown to answer alike.
+
 Every entry runs once per row, each time in a fresh world (``World``): organization A
 with a small org chart, and organization B with an admin. The *subject* is Alice, an
 employee of A reporting to Max (manager of the subject); Bob is her peer (another
@@ -407,3 +414,88 @@ def collect_person_inputs() -> dict[str, PersonInput]:
     """Every ``PERSON_INPUTS`` entry (``"Mutation.field input.path"`` → ``PersonInput``)
     of the test packages' ``authz.py`` / ``authz_*.py`` modules."""
     return _merged("PERSON_INPUTS")
+
+
+# --- people shown through a relation ----------------------------------------------------
+
+#: Fields of an employee beyond name, title, org unit and role: only for those who see the
+#: person's record (``policies.sees_details``), whatever path reaches them.
+DETAIL_FIELDS = ("email", "location", "status", "version", "createdAt", "updatedAt")
+#: What relation entries select on every person they reach.
+PERSON_FIELDS = "id name title orgUnit { name } role { title } " + " ".join(DETAIL_FIELDS)
+
+
+class View(StrEnum):
+    """How much of a person a caller sees."""
+
+    FULL = "full"  # every field
+    NAMED = "named"  # name, title, org unit and role; FORBIDDEN for the rest
+
+
+DataPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Shows(Outcome):
+    """The person ``people[path] = (key, view)`` of organization A at each path of the
+    response data, as much as the view allows; no error but a FORBIDDEN for each detail
+    field of each person seen by name only, and their email nowhere in the response."""
+
+    people: Mapping[DataPath, tuple[str, View]]
+
+    def __repr__(self) -> str:
+        return f"Shows({dict(self.people)})"
+
+    def check(self, result: Result, subject: set[str]) -> None:
+        assert result.response.status_code == 200, result.response.text
+        data = result.body.get("data")
+        expected_errors: set[DataPath] = set()
+        for path, (key, view) in self.people.items():
+            person = result.world.org.people[key]
+            found: Any = data
+            for step in path:
+                found = found[step] if found is not None else None
+            assert found is not None, f"{result.row}: nobody at {path}: {result.body}"
+            assert found["name"] == person.name, (path, found)
+            if view is View.FULL:
+                assert found["email"] == person.email, (path, found)
+            else:
+                assert all(found[f] is None for f in DETAIL_FIELDS), (path, found)
+                assert person.email not in result.response.text, (path, result.body)
+                expected_errors |= {(*path, f) for f in DETAIL_FIELDS}
+        errors = result.body.get("errors") or []
+        assert {(e.get("extensions") or {}).get("code") for e in errors} <= {"FORBIDDEN"}
+        assert {tuple(e["path"]) for e in errors} == expected_errors, result.body
+
+
+def shows(people: Mapping[str, tuple[str, View]]) -> Outcome:
+    """``Shows`` with paths written as ``"node.assessor"`` / ``"employees.0"``."""
+    return Shows(
+        {
+            tuple(int(s) if s.isdigit() else s for s in path.split(".")): v
+            for path, v in people.items()
+        }
+    )
+
+
+def collect_relations() -> dict[str, Entry]:
+    """Every ``RELATIONS`` entry (``"Type.field"`` of a field reaching an employee →
+    ``Entry``) of the test packages' ``authz.py`` / ``authz_*.py`` modules: how a field
+    reaching people shows them to each kind of caller."""
+    return _merged("RELATIONS")
+
+
+def assert_entries_match(found: set[str], entries: Mapping[str, Any], registry: str) -> None:
+    """``entries`` (a merged registry) has an entry for each key ``found`` in the schema,
+    none for keys the schema does not have, and an outcome for every row in each."""
+    missing = sorted(found - entries.keys())
+    assert not missing, (
+        f"no {registry} entry for {missing}; add them to your domain's "
+        "tests/<domain>/authz.py (see tests/authz_matrix.py)"
+    )
+    unknown = sorted(entries.keys() - found)
+    assert not unknown, f"{registry} entries for what the schema does not have: {unknown}"
+    for key, entry in entries.items():
+        if isinstance(entry, Entry):
+            absent = [row.value for row in Row if row not in entry.expect]
+            assert not absent, f"{key} has no outcome for {absent}"

@@ -21,6 +21,12 @@ an employee's profile (name, title, unit)  their reach: themself, the people bel
                                            (managers), their management chain upward;
                                            everyone for admins and HRIS
                                            (``Reach.sees_profile``)
+an employee's name, title, org unit and    also whoever is shown them through a
+role                                       relation: an assessment's subject, assessor
+                                           and inviter to those who see the assessment
+an employee's details (email, location,    themself, managers above them, admins, HRIS
+status, version, timestamps)               (``sees_details``); anyone else, whatever the
+                                           path, gets ``Forbidden`` for these fields
 an employee's HR record (external ID,      themself, managers above them, admins, HRIS
 hire date, reports, position history)      (``Reach.sees_record``)
 an employee's private career data          themself, managers above them, admins; *not*
@@ -141,6 +147,14 @@ class Reach:
     def visible_ids(self) -> frozenset[uuid.UUID]:
         """Every employee visible to a caller without ``everyone``."""
         return self.private | self.profile
+
+
+def sees_details(reach: Reach, employee_id: uuid.UUID) -> bool:
+    """Whether the caller sees more of an employee than name, title, org unit and role:
+    their email, location, status, version and timestamps. Those who see the HR record
+    do; the management chain upward and people shown through a relation (an assessment's
+    subject, assessor, inviter) show the four fields only, whatever path reaches them."""
+    return reach.sees_record(employee_id)
 
 
 def can_see_private(reach: Reach, employee_id: uuid.UUID) -> bool:

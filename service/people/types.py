@@ -206,6 +206,10 @@ async def prefetch_employees(info: Info, people: Sequence[Employee], selected: l
     them) needs: managers (those the caller may see, with what is selected on them), org
     units and roles. One batched load per kind, so a page of people costs the same
     statements as one person, and the fields answer from memory."""
+    if named(selected, *DETAIL_FIELDS):
+        reach = await info.context.reach()
+        for p in people:
+            p.known["details"] = policies.sees_details(reach, p.pk)
     wanted = named(selected, "manager")
     if wanted:
         reach = await info.context.reach()
@@ -242,36 +246,63 @@ async def _require_record(info: Info, employee_id: uuid.UUID) -> None:
         raise Forbidden()
 
 
+#: Fields beyond name, title, org unit and role: visible to those who see the person's
+#: record (``policies.sees_details``); FORBIDDEN for people shown through a relation only.
+DETAIL_FIELDS = ("email", "status", "location", "version", "createdAt", "updatedAt")
+DETAILS = (
+    " Visible to the person, the managers above them, HR admins and HRIS integrations; "
+    "anyone else (someone shown by name through an assessment or the management chain) "
+    "gets a FORBIDDEN error."
+)
+
+
 @strawberry.type(
     description="A person in the organization. Everyone may see their own record, managers "
     "their reports' records and their own management chain's names; HR admins and HRIS "
-    "integrations see everyone. Fields marked *HR record* are visible to the person, the "
-    "managers above them, HR admins and HRIS integrations; anyone else gets a FORBIDDEN "
-    "error for them."
+    "integrations see everyone. Someone shown only through a relation (their management "
+    "chain, an assessment's subject, assessor or inviter) shows their name, title, org "
+    "unit and role; their other fields, and those marked *HR record*, are visible to the "
+    "person, the managers above them, HR admins and HRIS integrations, and anyone else "
+    "gets a FORBIDDEN error for them."
 )
 class Employee(relay.Node):
     pk: strawberry.Private[uuid.UUID]
     row: strawberry.Private[Any]
     name: str = strawberry.field(description="Full name.")
-    email: str = strawberry.field(description="Work email address, unique in the organization.")
     title: str | None = strawberry.field(description="Job title as shown in the HRIS.")
-    status: EmployeeStatus = strawberry.field(description="Employment status.")  # type: ignore[valid-type]
-    location: str | None = strawberry.field(description="Work location.")
     # Filled by `prefetch_employees` for a whole list at once, by field name ("manager",
-    # "orgUnit", "role"); a field found here answers without awaiting anything.
+    # "orgUnit", "role", and "details": whether the caller sees the fields of
+    # DETAIL_FIELDS); a field found here answers without awaiting anything.
     known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: Any) -> Employee:
-        return cls(
-            pk=row.id,
-            row=row,
-            name=row.name,
-            email=row.email,
-            title=row.title,
-            status=EmployeeStatus(row.status),
-            location=row.location,
-        )
+        return cls(pk=row.id, row=row, name=row.name, title=row.title)
+
+    def _detail(self, info: Info, value: Any) -> Any:
+        """``value`` if the caller may see this person's details, else ``Forbidden``."""
+        shown = self.known.get("details")
+        if shown is None:
+            return later(self._checked_detail(info, value))
+        if not shown:
+            raise Forbidden()
+        return value
+
+    async def _checked_detail(self, info: Info, value: Any) -> Any:
+        self.known["details"] = policies.sees_details(await info.context.reach(), self.pk)
+        return self._detail(info, value)
+
+    @strawberry.field(description="Work email address, unique in the organization." + DETAILS)
+    def email(self, info: Info) -> str | None:
+        return self._detail(info, self.row.email)
+
+    @strawberry.field(description="Employment status." + DETAILS)
+    def status(self, info: Info) -> EmployeeStatus | None:  # type: ignore[valid-type]
+        return self._detail(info, EmployeeStatus(self.row.status))
+
+    @strawberry.field(description="Work location." + DETAILS)
+    def location(self, info: Info) -> str | None:
+        return self._detail(info, self.row.location)
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
@@ -317,18 +348,18 @@ class Employee(relay.Node):
 
     @strawberry.field(
         description="Incremented by every change; pass it to `updateEmployee` to "
-        "refuse an update based on stale data."
+        "refuse an update based on stale data." + DETAILS
     )
-    def version(self) -> int:
-        return int(self.row.version)
+    def version(self, info: Info) -> int | None:
+        return self._detail(info, int(self.row.version))
 
-    @strawberry.field(description="When the record was created.")
-    def created_at(self) -> dt.datetime:
-        return self.row.created_at
+    @strawberry.field(description="When the record was created." + DETAILS)
+    def created_at(self, info: Info) -> dt.datetime | None:
+        return self._detail(info, self.row.created_at)
 
-    @strawberry.field(description="When the record last changed.")
-    def updated_at(self) -> dt.datetime:
-        return self.row.updated_at
+    @strawberry.field(description="When the record last changed." + DETAILS)
+    def updated_at(self, info: Info) -> dt.datetime | None:
+        return self._detail(info, self.row.updated_at)
 
     @strawberry.field(description="The org unit the person belongs to.")
     def org_unit(self, info: Info) -> OrgUnit | None:

@@ -19,6 +19,7 @@ from tests.authz_matrix import (
     FORBIDDEN,
     HIDDEN,
     PERSON,
+    PERSON_FIELDS,
     UNAUTHENTICATED,
     Entry,
     Op,
@@ -26,10 +27,12 @@ from tests.authz_matrix import (
     PersonOp,
     Result,
     Row,
+    View,
     World,
     admin_only_read,
     allowed,
     person_in,
+    shows,
     shows_subject,
 )
 
@@ -372,4 +375,122 @@ PERSON_INPUTS = {
     ),
     "Mutation.importRatings input.ratings.subjectId": PersonInput((_imported("subjectId"),)),
     "Mutation.importRatings input.ratings.assessorId": PersonInput((_imported("assessorId"),)),
+}
+
+
+# --- people shown through assessments --------------------------------------------------
+
+
+async def peer_feedback(w: World) -> Op:
+    """A submitted PEER assessment of Alice, asked for by Max and written by Mia (one per
+    world: every row reads the same)."""
+    if "peer_feedback" not in _state(w):
+        _state(w)["peer_feedback"] = await _peer_feedback(w)
+    return _state(w)["peer_feedback"]  # type: ignore[no-any-return]
+
+
+async def _peer_feedback(w: World) -> Op:
+    alice, mia = w.subject.id, w.org.people["manager2"].id
+    draft = await _as(
+        w, "manager", assessments.invite_peer, alice, mia, scopes="career:employee career:manager"
+    )
+    comp = await competency(w)
+    await _as(
+        w, "manager2", assessments.save_ratings, draft.id, [assessments.RatingInput(comp.id, 2)]
+    )
+    await _as(w, "manager2", assessments.submit_assessment, draft.id)
+    return Op(
+        f"query($id: ID!) {{ node(id: $id) {{ ... on Assessment {{ subject {{ {PERSON_FIELDS} }} "
+        f"assessor {{ {PERSON_FIELDS} }} invitedBy {{ {PERSON_FIELDS} }} }} }} }}",
+        {"id": w.gid("Assessment", draft)},
+    )
+
+
+async def cycle_people(w: World) -> Op:
+    """A cycle covering Alice, Max and Carol (one per world)."""
+    if "cycle_people" not in _state(w):
+        _state(w)["cycle_people"] = await _cycle_people(w)
+    return _state(w)["cycle_people"]  # type: ignore[no-any-return]
+
+
+async def _cycle_people(w: World) -> Op:
+    data = assessments.CycleInput(
+        name=f"Review {secrets.token_hex(3)}",
+        starts_on=dt.date(2026, 6, 1),
+        ends_on=dt.date(2026, 6, 30),
+        kinds=["SELF"],
+        employee_ids=[w.org.people[k].id for k in ("alice", "manager", "carol")],
+    )
+    cycle = await w.org.run(assessments.create_cycle, data)
+    _state(w)["covering"] = cycle
+    return Op(
+        "query($id: ID!) { node(id: $id) { ... on AssessmentCycle { "
+        f"employees {{ {PERSON_FIELDS} }} }} }} }}",
+        {"id": w.gid("AssessmentCycle", cycle)},
+    )
+
+
+def team_rows(w: World) -> Op:
+    return Op(
+        "query($m: ID) { teamSkillsMatrix(managerId: $m) { rows { nodes { "
+        f"employee {{ {PERSON_FIELDS} }} }} }} }} }}",
+        {"m": w.gid("Employee", w.org.people["manager"])},
+    )
+
+
+FULL, NAMED = View.FULL, View.NAMED
+SUBJECT, ASSESSOR, INVITER = "node.subject", "node.assessor", "node.invitedBy"
+#: Alice's peer feedback by Mia, asked for by Max: Alice never sees it (peer feedback is
+#: anonymous to its subject); Max sees Mia by name, Mia sees Alice and Max by name.
+PEER_FEEDBACK = {
+    **{row: HIDDEN for row in Row},
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.MANAGER_OF: shows(
+        {SUBJECT: ("alice", FULL), ASSESSOR: ("manager2", NAMED), INVITER: ("manager", FULL)}
+    ),
+    Row.MANAGER_NOT_OF: shows(
+        {SUBJECT: ("alice", NAMED), ASSESSOR: ("manager2", FULL), INVITER: ("manager", NAMED)}
+    ),
+    Row.ADMIN: shows(
+        {SUBJECT: ("alice", FULL), ASSESSOR: ("manager2", FULL), INVITER: ("manager", FULL)}
+    ),
+}
+#: The cycle's people as far as each row sees them, by name: Alice, Carol, Max.
+COVERED = {
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: shows({"node.employees.0": ("alice", FULL), "node.employees.1": ("manager", NAMED)}),
+    Row.OTHER_EMPLOYEE: shows({"node.employees.0": ("manager", NAMED)}),
+    Row.MANAGER_OF: shows(
+        {"node.employees.0": ("alice", FULL), "node.employees.1": ("manager", FULL)}
+    ),
+    Row.MANAGER_NOT_OF: shows({"node.employees.0": ("carol", FULL)}),
+    Row.ADMIN: shows(
+        {
+            "node.employees.0": ("alice", FULL),
+            "node.employees.1": ("carol", FULL),
+            "node.employees.2": ("manager", FULL),
+        }
+    ),
+    Row.SERVICE_ACCOUNT: HIDDEN,
+    Row.OTHER_ORG: HIDDEN,
+}
+ROWS = "teamSkillsMatrix.rows.nodes"
+TEAM = {
+    **only(),
+    Row.MANAGER_OF: shows(
+        {f"{ROWS}.0.employee": ("alice", FULL), f"{ROWS}.1.employee": ("bob", FULL)}
+    ),
+    Row.ADMIN: shows({f"{ROWS}.0.employee": ("alice", FULL), f"{ROWS}.1.employee": ("bob", FULL)}),
+}
+
+RELATIONS = {
+    "Assessment.subject": Entry(peer_feedback, PEER_FEEDBACK),
+    "Assessment.assessor": Entry(peer_feedback, PEER_FEEDBACK),
+    "Assessment.invitedBy": Entry(peer_feedback, PEER_FEEDBACK),
+    "AssessmentCycle.employees": Entry(
+        cycle_people,
+        COVERED,
+        subject=lambda w: {w.gid("AssessmentCycle", _state(w)["covering"])},
+    ),
+    "TeamSkillsRow.employee": Entry(team_rows, TEAM),
 }

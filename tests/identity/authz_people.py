@@ -9,6 +9,7 @@ from tests.authz_matrix import (
     HIDDEN,
     PEOPLE_WRITE,
     PERSON,
+    PERSON_FIELDS,
     SUBJECT_READ,
     UNAUTHENTICATED,
     Entry,
@@ -16,9 +17,11 @@ from tests.authz_matrix import (
     PersonInput,
     Result,
     Row,
+    View,
     World,
     allowed,
     person_in,
+    shows,
 )
 
 EMPLOYEE_FIELDS = "id name email"
@@ -161,4 +164,51 @@ PERSON_INPUTS = {
     "Mutation.terminateEmployee input.newManagerId": PersonInput(
         (person_in(terminate_employee, newManagerId=PERSON),)
     ),
+}
+
+
+def management_chain(w: World) -> Op:
+    return Op(
+        f"query($id: ID!) {{ employee(id: $id) {{ name manager {{ {PERSON_FIELDS} "
+        f"manager {{ {PERSON_FIELDS} }} }} }} }}",
+        {"id": w.gid("Employee", w.subject)},
+    )
+
+
+def position_history(w: World) -> Op:
+    return Op(
+        f"query($id: ID!) {{ employee(id: $id) {{ positionHistory {{ kind "
+        f"manager {{ {PERSON_FIELDS} }} previousManager {{ {PERSON_FIELDS} }} }} }} }}",
+        {"id": w.gid("Employee", w.subject)},
+    )
+
+
+FULL, NAMED = View.FULL, View.NAMED
+MANAGER = "employee.manager"
+HIRE = "employee.positionHistory.0.manager"
+#: Alice's manager Max and his manager Bea, seen from each row.
+CHAIN = {
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: shows({MANAGER: ("manager", NAMED), f"{MANAGER}.manager": ("boss", NAMED)}),
+    Row.OTHER_EMPLOYEE: HIDDEN,
+    Row.MANAGER_OF: shows({MANAGER: ("manager", FULL), f"{MANAGER}.manager": ("boss", NAMED)}),
+    Row.MANAGER_NOT_OF: HIDDEN,
+    Row.ADMIN: shows({MANAGER: ("manager", FULL), f"{MANAGER}.manager": ("boss", FULL)}),
+    Row.SERVICE_ACCOUNT: shows({MANAGER: ("manager", FULL), f"{MANAGER}.manager": ("boss", FULL)}),
+    Row.OTHER_ORG: HIDDEN,
+}
+#: Alice's hire, under Max (the HR record: herself, her managers, admins, HRIS).
+HIRED_UNDER = {
+    **{row: HIDDEN for row in Row},
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: shows({HIRE: ("manager", NAMED)}),
+    Row.MANAGER_OF: shows({HIRE: ("manager", FULL)}),
+    Row.ADMIN: shows({HIRE: ("manager", FULL)}),
+    Row.SERVICE_ACCOUNT: shows({HIRE: ("manager", FULL)}),
+}
+
+RELATIONS = {
+    "Employee.manager": Entry(management_chain, CHAIN),
+    "PositionChange.manager": Entry(position_history, HIRED_UNDER),
+    "PositionChange.previousManager": Entry(position_history, HIRED_UNDER),
 }

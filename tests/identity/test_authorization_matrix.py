@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from graphql import GraphQLObjectType, get_named_type
 
 from service.app import Runtime
 from service.graphql.schema import schema
-from tests.authz_matrix import Result, Row, World, collect
+from tests.authz_matrix import (
+    Entry,
+    Op,
+    Result,
+    Row,
+    World,
+    assert_entries_match,
+    collect,
+    collect_relations,
+)
 from tests.identity.conftest import build_world
 
 ENTRIES = collect()
+RELATIONS = collect_relations()
 
 
 def schema_fields() -> set[str]:
@@ -22,17 +33,7 @@ def schema_fields() -> set[str]:
 
 
 def test_every_field_has_an_entry_for_every_row() -> None:
-    fields = schema_fields()
-    missing = sorted(fields - ENTRIES.keys())
-    assert not missing, (
-        f"fields without an authorization matrix entry: {missing}; add them to the AUTHZ dict "
-        "of your domain's tests/<domain>/authz.py (see tests/authz_matrix.py)"
-    )
-    unknown = sorted(ENTRIES.keys() - fields)
-    assert not unknown, f"matrix entries for fields the schema does not have: {unknown}"
-    for key, entry in ENTRIES.items():
-        absent = [row.value for row in Row if row not in entry.expect]
-        assert not absent, f"{key} has no outcome for {absent}"
+    assert_entries_match(schema_fields(), ENTRIES, "AUTHZ")
 
 
 # Queries first: a broken denial that writes to the shared world then fails its own case
@@ -65,18 +66,7 @@ async def test_authorization(
     )
     op = await entry.build(world)
     audit_before = await world.audit_count()
-
-    token = world.token(row)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await world.org.client.post(
-        "/graphql", json={"query": op.query, "variables": op.variables}, headers=headers
-    )
-    assert response.status_code != 500, response.text
-    result = Result(response=response, body=response.json(), field=field, world=world, row=row)
-
-    outcome.check(result, entry.subject(world))
-    if row is Row.OTHER_ORG:
-        result.assert_hides(world.org_markers())
+    await send(world, entry, row, field, op)
     if kind == "Mutation":
         writes = outcome.writes and row is not Row.OTHER_ORG
         audit_after = await world.audit_count()
@@ -84,3 +74,53 @@ async def test_authorization(
             assert audit_after > audit_before, f"{key} as {row} wrote no audit event"
         else:
             assert audit_after == audit_before, f"{key} as {row} wrote to the organization"
+
+
+async def send(world: World, entry: Entry, row: Row, field: str, op: Op) -> None:
+    """Send the entry's operation as the row's caller and check the outcome."""
+    token = world.token(row)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await world.org.client.post(
+        "/graphql", json={"query": op.query, "variables": op.variables}, headers=headers
+    )
+    assert response.status_code != 500, response.text
+    result = Result(response=response, body=response.json(), field=field, world=world, row=row)
+    entry.expect[row].check(result, entry.subject(world))
+    if row is Row.OTHER_ORG:
+        result.assert_hides(world.org_markers())
+
+
+def relation_fields() -> set[str]:
+    """``Type.field`` of every field reaching employees, below the Query and Mutation
+    fields (payloads and connections belong to the fields returning them)."""
+    gql = schema._schema
+    roots = {gql.query_type.name, gql.mutation_type.name if gql.mutation_type else ""}
+    found = set()
+    for name, gql_type in gql.type_map.items():
+        if not isinstance(gql_type, GraphQLObjectType) or name in roots or name.startswith("__"):
+            continue
+        if name.endswith(("Payload", "Connection", "Edge")):
+            continue
+        for field_name, field in gql_type.fields.items():
+            if get_named_type(field.type).name == "Employee":
+                found.add(f"{name}.{field_name}")
+    return found
+
+
+def test_every_field_reaching_people_has_an_entry() -> None:
+    fields = relation_fields()
+    assert "Assessment.assessor" in fields  # the scan finds them
+    assert_entries_match(fields, RELATIONS, "RELATIONS")
+
+
+RELATION_CASES = [(key, row) for key in sorted(RELATIONS) for row in Row]
+
+
+@pytest.mark.parametrize(
+    ("key", "row"), RELATION_CASES, ids=[f"{k}-{r.name}" for k, r in RELATION_CASES]
+)
+async def test_people_reached_through_a_relation(shared_world: World, key: str, row: Row) -> None:
+    """Whom each row sees through the field, and how much of them: their name, title, org
+    unit and role only, unless the policy gives the row more of that person."""
+    entry = RELATIONS[key]
+    await send(shared_world, entry, row, key.split(".", 1)[1], await entry.build(shared_world))

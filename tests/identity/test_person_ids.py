@@ -29,7 +29,14 @@ from service.auth.principal import ActorType, Principal
 from service.graphql.ids import encode_id
 from service.graphql.schema import schema
 from service.people import service as people
-from tests.authz_matrix import CALLERS, Op, Row, World, collect_person_inputs
+from tests.authz_matrix import (
+    CALLERS,
+    Op,
+    Row,
+    World,
+    assert_entries_match,
+    collect_person_inputs,
+)
 from tests.identity.conftest import build_world
 
 ENTRIES = collect_person_inputs()
@@ -88,12 +95,7 @@ def person_inputs() -> set[str]:
 def test_every_input_naming_a_person_has_an_entry() -> None:
     found = person_inputs()
     assert "Mutation.invitePeerAssessor input.peerId" in found  # the scan finds them
-    missing = sorted(found - ENTRIES.keys())
-    assert not missing, (
-        f"mutation inputs naming a person without a PERSON_INPUTS entry: {missing}; add them "
-        "to your domain's tests/<domain>/authz.py (see tests/authz_matrix.PersonInput)"
-    )
-    assert not sorted(ENTRIES.keys() - found), "entries for inputs the schema does not have"
+    assert_entries_match(found, ENTRIES, "PERSON_INPUTS")
 
 
 @pytest.fixture(scope="module")
