@@ -7,7 +7,17 @@ from sqlalchemy import select
 from service.audit.models import audit_events as audit_events_table
 from service.auth import service as accounts
 from service.graphql.ids import encode_id
-from tests.authz_matrix import ADMIN_ONLY_WRITE, Entry, Op, Result, World, admin_only_read
+from tests.authz_matrix import (
+    ADMIN_ONLY_WRITE,
+    PERSON,
+    Entry,
+    Op,
+    PersonInput,
+    Result,
+    World,
+    admin_only_read,
+    person_in,
+)
 
 
 def account_markers(w: World) -> set[str]:
@@ -117,4 +127,13 @@ async def an_audit_event(w: World) -> str:
 NODES = {
     "ServiceAccount": lambda w: w.gid("ServiceAccount", w.service_account),
     "AuditEvent": an_audit_event,
+}
+
+PERSON_INPUTS = {
+    "Mutation.grantHrAdmin input.employeeId": PersonInput(
+        (person_in(grant_hr_admin, employeeId=PERSON),)
+    ),
+    "Mutation.revokeHrAdmin input.employeeId": PersonInput(
+        (person_in(revoke_hr_admin, employeeId=PERSON),)
+    ),
 }
