@@ -61,6 +61,7 @@ PERSON_WORDS = (
     "reviewer",
     "mentor",
     "grantee",
+    "incumbent",
     "user",
 )
 
