@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from sqlalchemy import delete, func
 
 from service.db import ConnectionExecutor
 from service.promotions import service as promotions
+from service.promotions.models import readiness_snapshots
 from tests.authz_matrix import (
     FORBIDDEN,
     HIDDEN,
@@ -77,7 +81,16 @@ async def plan_people(w: World) -> Op:
 
 
 async def passed_over_people(w: World) -> Op:
+    """Alice, a designer rated ready for over a year (readiness taken since by other
+    entries in the shared world set aside)."""
     await passed_over(w)
+    async with w.org.runtime.db.transaction(w.org.id) as conn:
+        await conn.execute(
+            delete(readiness_snapshots).where(
+                readiness_snapshots.c.employee_id == w.subject.id,
+                readiness_snapshots.c.taken_at > func.now() - dt.timedelta(days=300),
+            )
+        )
     return Op(
         "{ passedOver(filter: {minReadiness: 0.9, minMonths: 6}) { nodes { "
         f"employee {{ {PERSON_FIELDS} }} }} }} }}"
