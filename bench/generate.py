@@ -30,13 +30,14 @@ from bench.stages.assessments import AssessmentsStage
 from bench.stages.base import Stage, World
 from bench.stages.framework import FrameworkStage
 from bench.stages.people import PeopleStage
+from bench.stages.promotions import PromotionsStage
 from service.db import asyncpg_dsn, head_revision, migrate
 
 GENERATOR_VERSION = 1
 ORG_SLUG = "bench"
 
 #: Generator stages, in load order; each may use what the ones before left in the World.
-STAGES: list[Stage] = [PeopleStage(), FrameworkStage(), AssessmentsStage()]
+STAGES: list[Stage] = [PeopleStage(), FrameworkStage(), AssessmentsStage(), PromotionsStage()]
 
 
 @dataclass

@@ -276,6 +276,57 @@ def _check_framework_page(data: dict[str, Any], facts: Facts, page: int) -> str 
     return None
 
 
+PROMOTIONS_PAGE = """
+query PromotionsPage($first: Int!) {
+  promotions(first: $first) {
+    totalCount
+    nodes {
+      id status effectiveDate
+      employee { name role { title } }
+      fromRole { title } toRole { title }
+      proposer { name }
+      evidence { readiness }
+    }
+  }
+}
+"""
+
+
+def _check_promotions_page(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    nodes = data["promotions"]["nodes"]
+    if len(nodes) != min(page, facts["promotions"]):
+        return f"{len(nodes)} cases on a page of {page}"
+    if not all(n["employee"] and n["toRole"] for n in nodes):
+        return "cases without employee or target role"
+    return None
+
+
+PASSED_OVER = """
+query PassedOver($first: Int!) {
+  passedOver(filter: {minReadiness: 0.6, minMonths: 6}, first: $first) {
+    totalCount
+    nodes {
+      readiness readySince monthsReady
+      employee { name }
+      targetRole { title }
+      timeInRole { months }
+      readinessHistory { readiness takenAt }
+      promotions { status }
+    }
+  }
+}
+"""
+
+
+def _check_passed_over(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    found = data["passedOver"]
+    if len(found["nodes"]) != min(page, found["totalCount"]):
+        return f"{len(found['nodes'])} people on a page of {page}"
+    if not all(n["employee"] and n["readinessHistory"] for n in found["nodes"]):
+        return "entries without employee or history"
+    return None
+
+
 # --- the registry -------------------------------------------------------------------------
 
 OPERATIONS: list[Operation] = [
@@ -367,6 +418,30 @@ OPERATIONS: list[Operation] = [
         variables=lambda facts, page: {"first": page},
         check=_check_framework_page,
         page_sizes=(10, 100),
+    ),
+    Operation(
+        name="promotions_page",
+        description="`promotions(first: 50)` with employee, roles, proposer and evidence, as "
+        "an HR admin",
+        kind="light",
+        persona="admin",
+        target=Target(),
+        query=PROMOTIONS_PAGE,
+        variables=lambda facts, page: {"first": page},
+        check=_check_promotions_page,
+        page_sizes=(10, 50),
+    ),
+    Operation(
+        name="passed_over",
+        description="`passedOver(minReadiness: 0.6, minMonths: 6, first: 50)` with readiness "
+        "history, time in role and cases, as an HR admin",
+        kind="heavy",
+        persona="admin",
+        target=Target(),
+        query=PASSED_OVER,
+        variables=lambda facts, page: {"first": page},
+        check=_check_passed_over,
+        page_sizes=(10, 50),
     ),
 ]
 
