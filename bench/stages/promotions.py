@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.pg import APP_ROLE
 from bench.stages.base import World, insert_rows, seeded_uuid
 from bench.stages.people import Person
 
@@ -56,15 +57,21 @@ class PromotionsStage:
         rules = Rules.from_settings(AssessmentSettings(), now).params()
         ids = [p.id for p in people if p.status != "TERMINATED"]
         sql = _snapshot_sql()
-        for start in range(0, len(ids), SNAPSHOT_BATCH):
-            await conn.execute(
-                sql,
-                ids[start : start + SNAPSHOT_BATCH],
-                now - dt.timedelta(days=300),
-                rules["kind_order"],
-                rules["prefer_fresh"],
-                rules["stale_before"],
-            )
+        # As the service runs it: as the app role, under the tenant policies (whose
+        # organization predicate is what lets the per-person lookups use their indexes).
+        await conn.execute(f"set local role {APP_ROLE}")
+        try:
+            for start in range(0, len(ids), SNAPSHOT_BATCH):
+                await conn.execute(
+                    sql,
+                    ids[start : start + SNAPSHOT_BATCH],
+                    now - dt.timedelta(days=300),
+                    rules["kind_order"],
+                    rules["prefer_fresh"],
+                    rules["stale_before"],
+                )
+        finally:
+            await conn.execute("reset role")
         first = await conn.fetch(
             "select employee_id, role_id, target_role_id, readiness from readiness_snapshots "
             "where org_id = $1 order by employee_id",
