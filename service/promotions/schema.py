@@ -10,10 +10,11 @@ from strawberry.types import Info
 
 from service.auth import policies
 from service.auth.scopes import Scope
-from service.errors import ErrorCode, UserInputError, Validator
-from service.graphql.errors import UserError, run_mutation
+from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.graphql.ids import decode_id
+from service.graphql.kit import Call, Payload, id_input, mutation, version_input
 from service.graphql.pagination import Connection, PageArgs, paginate
+from service.kit import given
 from service.promotions import queries
 from service.promotions import service as promotions
 from service.promotions.types import (
@@ -27,8 +28,6 @@ from service.promotions.types import (
     request_settings,
 )
 
-INPUT = strawberry.argument(description="The change to make.")
-VERSION_DESC = "The `version` you read; the change is refused if it changed since."
 MAX_STATUSES = 5
 
 
@@ -210,9 +209,10 @@ class PromotionsQuery:
 
 @strawberry.input(description="What supports a proposal besides the frozen gap analysis.")
 class PromotionEvidenceInput:
-    assessment_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list,
-        description="Submitted assessments of the employee to refer to (at most 20).",
+    assessment_ids: list[strawberry.ID] | None = id_input(
+        "Assessment",
+        "Submitted assessments of the employee to refer to (at most 20).",
+        default=None,
     )
 
 
@@ -221,10 +221,11 @@ class PromotionEvidenceInput:
     "into the case as evidence."
 )
 class ProposePromotionInput:
-    employee_id: strawberry.ID = strawberry.field(description="The employee to promote.")
-    to_role_id: strawberry.ID = strawberry.field(
-        description="The role: a next role of their current role or an explicit transition "
-        "from it (HR admins may override with `overrideReason`)."
+    employee_id: strawberry.ID = id_input("Employee", "The employee to promote.")
+    to_role_id: strawberry.ID = id_input(
+        "Role",
+        "The role: a next role of their current role or an explicit transition from it (HR "
+        "admins may override with `overrideReason`).",
     )
     justification: str = strawberry.field(description="Why (at most 4,000 characters).")
     effective_date: dt.date = strawberry.field(
@@ -243,56 +244,58 @@ class ProposePromotionInput:
 
 @strawberry.input(description="Approve a proposed case (HR admins).")
 class ApprovePromotionInput:
-    id: strawberry.ID = strawberry.field(description="The case.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    id: strawberry.ID = id_input("Promotion", "The case.", target=True)
+    version: int | None = version_input()
     note: str | None = strawberry.field(default=None, description="A note for the record.")
 
 
 @strawberry.input(description="Reject a proposed case (HR admins).")
 class RejectPromotionInput:
-    id: strawberry.ID = strawberry.field(description="The case.")
+    id: strawberry.ID = id_input("Promotion", "The case.", target=True)
     note: str = strawberry.field(description="Why (required, at most 4,000 characters).")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    version: int | None = version_input()
 
 
 @strawberry.input(
     description="Withdraw a case: its proposer while proposed, HR admins until effective."
 )
 class CancelPromotionInput:
-    id: strawberry.ID = strawberry.field(description="The case.")
+    id: strawberry.ID = id_input("Promotion", "The case.", target=True)
     note: str | None = strawberry.field(default=None, description="Why.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    version: int | None = version_input()
 
 
 @strawberry.type(description="Result of `proposePromotion`.")
-class ProposePromotionPayload:
-    promotion: Promotion | None = strawberry.field(description="The case; null when refused.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+class ProposePromotionPayload(Payload):
+    promotion: Promotion | None = strawberry.field(
+        default=None, description="The case; null when refused."
+    )
 
 
 @strawberry.type(description="Result of `approvePromotion`.")
-class ApprovePromotionPayload:
+class ApprovePromotionPayload(Payload):
     promotion: Promotion | None = strawberry.field(
-        description="The case (EFFECTIVE when its date had come); null when refused."
+        default=None, description="The case (EFFECTIVE when its date had come); null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.type(description="Result of `rejectPromotion`.")
-class RejectPromotionPayload:
-    promotion: Promotion | None = strawberry.field(description="The case; null when refused.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+class RejectPromotionPayload(Payload):
+    promotion: Promotion | None = strawberry.field(
+        default=None, description="The case; null when refused."
+    )
 
 
 @strawberry.type(description="Result of `cancelPromotion`.")
-class CancelPromotionPayload:
-    promotion: Promotion | None = strawberry.field(description="The case; null when refused.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+class CancelPromotionPayload(Payload):
+    promotion: Promotion | None = strawberry.field(
+        default=None, description="The case; null when refused."
+    )
 
 
 @strawberry.input(description="Changes to the promotion settings; omitted ones stay.")
 class UpdatePromotionSettingsInput:
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    version: int | None = version_input()
     require_second_approver: bool | None = strawberry.field(
         default=None, description="Require an approver other than the proposer."
     )
@@ -302,18 +305,17 @@ class UpdatePromotionSettingsInput:
 
 
 @strawberry.type(description="Result of `updatePromotionSettings`.")
-class UpdatePromotionSettingsPayload:
+class UpdatePromotionSettingsPayload(Payload):
     settings: PromotionSettings | None = strawberry.field(
-        description="The settings after the change; null when refused."
+        default=None, description="The settings after the change; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.input(description="A new succession plan: a key role, an incumbent, or both.")
 class CreateSuccessionPlanInput:
-    role_id: strawberry.ID | None = strawberry.field(default=None, description="The key role.")
-    incumbent_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The person whose succession is planned."
+    role_id: strawberry.ID | None = id_input("Role", "The key role.", default=None)
+    incumbent_id: strawberry.ID | None = id_input(
+        "Employee", "The person whose succession is planned.", default=None
     )
     criticality: Criticality = strawberry.field(
         default=Criticality.MEDIUM,
@@ -324,12 +326,10 @@ class CreateSuccessionPlanInput:
 
 @strawberry.input(description="Changes to a succession plan; omitted fields stay.")
 class UpdateSuccessionPlanInput:
-    id: strawberry.ID = strawberry.field(description="The plan.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
-    role_id: strawberry.ID | None = strawberry.field(default=None, description="New key role.")
-    incumbent_id: strawberry.ID | None = strawberry.field(
-        default=None, description="New incumbent."
-    )
+    id: strawberry.ID = id_input("SuccessionPlan", "The plan.", target=True)
+    version: int | None = version_input()
+    role_id: strawberry.ID | None = id_input("Role", "New key role.", default=None)
+    incumbent_id: strawberry.ID | None = id_input("Employee", "New incumbent.", default=None)
     criticality: Criticality | None = strawberry.field(default=None, description="New criticality.")
     note: str | None = strawberry.field(default=None, description="New note.")
     archived: bool | None = strawberry.field(
@@ -339,226 +339,167 @@ class UpdateSuccessionPlanInput:
 
 @strawberry.input(description="Name a successor on a plan, or change their readiness.")
 class SetSuccessorInput:
-    plan_id: strawberry.ID = strawberry.field(description="The plan.")
-    employee_id: strawberry.ID = strawberry.field(description="The successor.")
+    plan_id: strawberry.ID = id_input("SuccessionPlan", "The plan.", target=True)
+    employee_id: strawberry.ID = id_input("Employee", "The successor.")
     readiness: SuccessorReadiness = strawberry.field(description="When they could step in.")
     note: str | None = strawberry.field(default=None, description="A note (at most 2,000).")
 
 
 @strawberry.input(description="Take a successor off a plan.")
 class RemoveSuccessorInput:
-    plan_id: strawberry.ID = strawberry.field(description="The plan.")
-    employee_id: strawberry.ID = strawberry.field(description="The successor to remove.")
+    plan_id: strawberry.ID = id_input("SuccessionPlan", "The plan.", target=True)
+    employee_id: strawberry.ID = id_input("Employee", "The successor to remove.", target=True)
 
 
 @strawberry.type(description="Result of a succession plan mutation.")
-class SuccessionPlanPayload:
+class SuccessionPlanPayload(Payload):
     succession_plan: SuccessionPlan | None = strawberry.field(
-        description="The plan after the change; null when refused."
+        default=None, description="The plan after the change; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
-def _promotion(row: Any) -> Promotion | None:
-    return Promotion.from_row(row) if row is not None else None
+def _id(value: Any) -> Any:
+    """A decoded ID, None for one that was malformed (already reported) or not given."""
+    return value if given(value) else None
 
 
-def _plan(row: Any) -> SuccessionPlan | None:
-    return SuccessionPlan.from_row(row) if row is not None else None
+async def _propose(c: Call) -> Any:
+    evidence = c.input.evidence
+    ids = list((evidence.assessment_ids if given(evidence) and evidence else None) or [])
+    if len(ids) > promotions.MAX_ASSESSMENTS:
+        c.errors.append(
+            FieldError(
+                ("input", "evidence", "assessmentIds"),
+                f"at most {promotions.MAX_ASSESSMENTS} assessments",
+                ErrorCode.LIMIT_EXCEEDED,
+            )
+        )
+        ids = []
+    data = promotions.ProposeInput(
+        employee_id=_id(c.input.employee_id),
+        to_role_id=_id(c.input.to_role_id),
+        justification=c.input.justification,
+        effective_date=c.input.effective_date,
+        assessment_ids=[i for i in ids if given(i)],
+        override_reason=c.input.override_reason,
+    )
+    return await promotions.propose_promotion(c.db, c.principal, data, input_errors=c.errors)
+
+
+def _plan_input(c: Call) -> promotions.PlanInput:
+    return promotions.PlanInput(
+        role_id=_id(c.input.role_id),
+        incumbent_id=_id(c.input.incumbent_id),
+        criticality=c.input.criticality,
+        note=c.input.note,
+    )
+
+
+def _settings_payload(found: Any) -> UpdatePromotionSettingsPayload:
+    return UpdatePromotionSettingsPayload(settings=PromotionSettings.of(found))
 
 
 @strawberry.type
 class PromotionsMutation:
-    @strawberry.mutation(
-        description="Propose a promotion: by someone above the employee in the org chart "
-        "(`career:manager`) or an HR admin. One open case per employee."
+    propose_promotion = mutation(
+        "Propose a promotion: by someone above the employee in the org chart "
+        "(`career:manager`) or an HR admin. One open case per employee.",
+        ProposePromotionInput,
+        ProposePromotionPayload,
+        permission=promotions.require_proposer,
+        call=_propose,
     )
-    async def propose_promotion(
-        self, info: Info, input: Annotated[ProposePromotionInput, INPUT]
-    ) -> ProposePromotionPayload:
-        async def act() -> Any:
-            d = _Decoder()
-            given = (input.evidence or PromotionEvidenceInput()).assessment_ids
-            if len(given) > promotions.MAX_ASSESSMENTS:
-                d.add(
-                    ("input", "evidence", "assessmentIds"),
-                    f"at most {promotions.MAX_ASSESSMENTS} assessments",
-                    ErrorCode.LIMIT_EXCEEDED,
-                )
-                given = []
-            ids = [
-                d.id(a, "Assessment", "input", "evidence", "assessmentIds", str(i))
-                for i, a in enumerate(given)
-            ]
-            data = promotions.ProposeInput(
-                employee_id=d.id(input.employee_id, "Employee", "input", "employeeId"),
-                to_role_id=d.id(input.to_role_id, "Role", "input", "toRoleId"),
-                justification=input.justification,
-                effective_date=input.effective_date,
-                assessment_ids=[i for i in ids if i is not None],
-                override_reason=input.override_reason,
-            )
-            return await promotions.propose_promotion(
-                info.context, await info.context.principal(), data, input_errors=d.errors
-            )
-
-        row, errors = await run_mutation(info, act, authorize=promotions.require_proposer)
-        return ProposePromotionPayload(promotion=_promotion(row), user_errors=errors)
-
-    @strawberry.mutation(
-        description="Approve a proposed case (HR admins). It takes effect at once when its "
-        "date is today or past, else on its date."
+    approve_promotion = mutation(
+        "Approve a proposed case (HR admins). It takes effect at once when its date is today "
+        "or past, else on its date.",
+        ApprovePromotionInput,
+        ApprovePromotionPayload,
+        permission=policies.require_admin,
+        call=lambda c: promotions.approve_promotion(
+            c.db, c.principal, c.input.id, expected_version=c.input.version, note=c.input.note
+        ),
     )
-    async def approve_promotion(
-        self, info: Info, input: Annotated[ApprovePromotionInput, INPUT]
-    ) -> ApprovePromotionPayload:
-        async def act() -> Any:
-            promotion_id = decode_id(input.id, "Promotion", ("input", "id"))
-            return await promotions.approve_promotion(
-                info.context,
-                await info.context.principal(),
-                promotion_id,
-                expected_version=input.version,
-                note=input.note,
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_admin)
-        return ApprovePromotionPayload(promotion=_promotion(row), user_errors=errors)
-
-    @strawberry.mutation(description="Reject a proposed case, with a note (HR admins).")
-    async def reject_promotion(
-        self, info: Info, input: Annotated[RejectPromotionInput, INPUT]
-    ) -> RejectPromotionPayload:
-        async def act() -> Any:
-            promotion_id = decode_id(input.id, "Promotion", ("input", "id"))
-            return await promotions.reject_promotion(
-                info.context,
-                await info.context.principal(),
-                promotion_id,
-                input.note,
-                expected_version=input.version,
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_admin)
-        return RejectPromotionPayload(promotion=_promotion(row), user_errors=errors)
-
-    @strawberry.mutation(
-        description="Withdraw a case: its proposer while it is proposed, HR admins until it "
-        "is effective."
+    reject_promotion = mutation(
+        "Reject a proposed case, with a note (HR admins).",
+        RejectPromotionInput,
+        RejectPromotionPayload,
+        permission=policies.require_admin,
+        call=lambda c: promotions.reject_promotion(
+            c.db, c.principal, c.input.id, c.input.note, expected_version=c.input.version
+        ),
     )
-    async def cancel_promotion(
-        self, info: Info, input: Annotated[CancelPromotionInput, INPUT]
-    ) -> CancelPromotionPayload:
-        async def act() -> Any:
-            promotion_id = decode_id(input.id, "Promotion", ("input", "id"))
-            return await promotions.cancel_promotion(
-                info.context,
-                await info.context.principal(),
-                promotion_id,
-                input.note,
-                expected_version=input.version,
-            )
-
-        row, errors = await run_mutation(info, act, authorize=promotions.require_proposer)
-        return CancelPromotionPayload(promotion=_promotion(row), user_errors=errors)
-
-    @strawberry.mutation(description="Change the organization's promotion settings (HR admins).")
-    async def update_promotion_settings(
-        self, info: Info, input: Annotated[UpdatePromotionSettingsInput, INPUT]
-    ) -> UpdatePromotionSettingsPayload:
-        async def act() -> Any:
-            return await promotions.update_settings(
-                info.context,
-                await info.context.principal(),
-                promotions.SettingsInput(
-                    require_second_approver=input.require_second_approver,
-                    show_open_cases_to_employee=input.show_open_cases_to_employee,
-                ),
-                expected_version=input.version,
-            )
-
-        found, errors = await run_mutation(info, act, authorize=policies.require_admin)
-        return UpdatePromotionSettingsPayload(
-            settings=PromotionSettings.of(found) if found is not None else None,
-            user_errors=errors,
-        )
-
-    @strawberry.mutation(description="Make a succession plan (HR admins).")
-    async def create_succession_plan(
-        self, info: Info, input: Annotated[CreateSuccessionPlanInput, INPUT]
-    ) -> SuccessionPlanPayload:
-        async def act() -> Any:
-            d = _Decoder()
-            data = promotions.PlanInput(
-                role_id=d.id(input.role_id, "Role", "input", "roleId"),
-                incumbent_id=d.id(input.incumbent_id, "Employee", "input", "incumbentId"),
-                criticality=input.criticality.value,
-                note=input.note,
-            )
-            return await promotions.create_succession_plan(
-                info.context, await info.context.principal(), data, input_errors=d.errors
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_admin)
-        return SuccessionPlanPayload(succession_plan=_plan(row), user_errors=errors)
-
-    @strawberry.mutation(description="Change or archive a succession plan (HR admins).")
-    async def update_succession_plan(
-        self, info: Info, input: Annotated[UpdateSuccessionPlanInput, INPUT]
-    ) -> SuccessionPlanPayload:
-        async def act() -> Any:
-            d = _Decoder()
-            plan_id = decode_id(input.id, "SuccessionPlan", ("input", "id"))
-            data = promotions.PlanInput(
-                role_id=d.id(input.role_id, "Role", "input", "roleId"),
-                incumbent_id=d.id(input.incumbent_id, "Employee", "input", "incumbentId"),
-                criticality=input.criticality.value if input.criticality else None,
-                note=input.note,
-            )
-            return await promotions.update_succession_plan(
-                info.context,
-                await info.context.principal(),
-                plan_id,
-                data,
-                archived=input.archived,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_admin)
-        return SuccessionPlanPayload(succession_plan=_plan(row), user_errors=errors)
-
-    @strawberry.mutation(
-        description="Name a successor on a plan with their readiness, or change it (HR admins)."
+    cancel_promotion = mutation(
+        "Withdraw a case: its proposer while it is proposed, HR admins until it is effective.",
+        CancelPromotionInput,
+        CancelPromotionPayload,
+        permission=promotions.require_proposer,
+        call=lambda c: promotions.cancel_promotion(
+            c.db, c.principal, c.input.id, c.input.note, expected_version=c.input.version
+        ),
     )
-    async def set_successor(
-        self, info: Info, input: Annotated[SetSuccessorInput, INPUT]
-    ) -> SuccessionPlanPayload:
-        async def act() -> Any:
-            d = _Decoder()
-            plan_id = decode_id(input.plan_id, "SuccessionPlan", ("input", "planId"))
-            data = promotions.SuccessorInput(
-                employee_id=d.id(input.employee_id, "Employee", "input", "employeeId"),
-                readiness=input.readiness.value,
-                note=input.note,
-            )
-            return await promotions.set_successor(
-                info.context, await info.context.principal(), plan_id, data, input_errors=d.errors
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_admin)
-        return SuccessionPlanPayload(succession_plan=_plan(row), user_errors=errors)
-
-    @strawberry.mutation(description="Take a successor off a plan (HR admins).")
-    async def remove_successor(
-        self, info: Info, input: Annotated[RemoveSuccessorInput, INPUT]
-    ) -> SuccessionPlanPayload:
-        async def act() -> Any:
-            plan_id = decode_id(input.plan_id, "SuccessionPlan", ("input", "planId"))
-            employee_id = decode_id(input.employee_id, "Employee", ("input", "employeeId"))
-            return await promotions.remove_successor(
-                info.context, await info.context.principal(), plan_id, employee_id
-            )
-
-        row, errors = await run_mutation(info, act, authorize=policies.require_admin)
-        return SuccessionPlanPayload(succession_plan=_plan(row), user_errors=errors)
+    update_promotion_settings = mutation(
+        "Change the organization's promotion settings (HR admins).",
+        UpdatePromotionSettingsInput,
+        UpdatePromotionSettingsPayload,
+        permission=policies.require_admin,
+        call=lambda c: promotions.update_settings(
+            c.db,
+            c.principal,
+            promotions.SettingsInput(
+                require_second_approver=c.input.require_second_approver,
+                show_open_cases_to_employee=c.input.show_open_cases_to_employee,
+            ),
+            expected_version=c.input.version,
+        ),
+        make=_settings_payload,
+    )
+    create_succession_plan = mutation(
+        "Make a succession plan (HR admins).",
+        CreateSuccessionPlanInput,
+        SuccessionPlanPayload,
+        permission=policies.require_admin,
+        call=lambda c: promotions.create_succession_plan(
+            c.db, c.principal, _plan_input(c), input_errors=c.errors
+        ),
+    )
+    update_succession_plan = mutation(
+        "Change or archive a succession plan (HR admins).",
+        UpdateSuccessionPlanInput,
+        SuccessionPlanPayload,
+        permission=policies.require_admin,
+        call=lambda c: promotions.update_succession_plan(
+            c.db,
+            c.principal,
+            c.input.id,
+            _plan_input(c),
+            archived=c.input.archived,
+            expected_version=c.input.version,
+            input_errors=c.errors,
+        ),
+    )
+    set_successor = mutation(
+        "Name a successor on a plan with their readiness, or change it (HR admins).",
+        SetSuccessorInput,
+        SuccessionPlanPayload,
+        permission=policies.require_admin,
+        call=lambda c: promotions.set_successor(
+            c.db,
+            c.principal,
+            c.input.plan_id,
+            promotions.SuccessorInput(
+                employee_id=_id(c.input.employee_id),
+                readiness=c.input.readiness,
+                note=c.input.note,
+            ),
+            input_errors=c.errors,
+        ),
+    )
+    remove_successor = mutation(
+        "Take a successor off a plan (HR admins).",
+        RemoveSuccessorInput,
+        SuccessionPlanPayload,
+        permission=policies.require_admin,
+        call=lambda c: promotions.remove_successor(
+            c.db, c.principal, c.input.plan_id, c.input.employee_id
+        ),
+    )

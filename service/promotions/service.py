@@ -48,6 +48,7 @@ from service.db import ConnectionExecutor, Database, Executor
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
 from service.framework.models import roles
+from service.kit import check_version, update_versioned
 from service.people import events as people_events
 from service.people import service as people
 from service.people.models import EmployeeStatus, PositionChangeKind, employees, organizations
@@ -99,16 +100,6 @@ async def _reach(db: Executor, principal: Principal) -> policies.Reach:
 
 def _actor(principal: Principal) -> dict[str, Any]:
     return {"type": principal.actor_type.value, "id": principal.actor_id}
-
-
-def _check_version(row: Any, expected: int | None, what: str = "promotion") -> None:
-    if expected is not None and expected != row.version:
-        raise UserInputError.one(
-            ("input", "version"),
-            f"the {what} was changed by someone else (version {row.version}, not {expected}); "
-            "reload and try again",
-            ErrorCode.STALE_VERSION,
-        )
 
 
 # --- proposing ----------------------------------------------------------------------------
@@ -401,7 +392,7 @@ async def approve_promotion(
     (default today) or earlier."""
     policies.require_admin(principal)
     row = await _load(db, principal, promotion_id)
-    _check_version(row, expected_version)
+    check_version(row, expected_version, "promotion")
     v = Validator()
     note = v.text("note", note, max_length=MAX_NOTE) or None
     if row.status != PromotionStatus.PROPOSED:
@@ -452,7 +443,7 @@ async def reject_promotion(
     """Reject a proposed case (HR admins), with a note for the record."""
     policies.require_admin(principal)
     row = await _load(db, principal, promotion_id)
-    _check_version(row, expected_version)
+    check_version(row, expected_version, "promotion")
     v = Validator()
     note = v.text("note", note, required=True, max_length=MAX_NOTE)
     v.raise_if_any()
@@ -479,7 +470,7 @@ async def cancel_promotion(
     proposer = row.proposer_id is not None and row.proposer_id == principal.actor_id
     if not (admin or proposer):
         raise Forbidden()
-    _check_version(row, expected_version)
+    check_version(row, expected_version, "promotion")
     v = Validator()
     note = v.text("note", note, max_length=MAX_NOTE) or None
     v.raise_if_any()
@@ -784,7 +775,7 @@ async def update_succession_plan(
     v = Validator()
     v.errors.extend(input_errors)
     before = await _plan(db, plan_id)
-    _check_version(before, expected_version, "succession plan")
+    check_version(before, expected_version, "succession plan")
     changes: dict[str, Any] = {}
     if data.note is not None:
         changes["note"] = v.text("note", data.note, max_length=MAX_NOTE) or None
@@ -800,16 +791,14 @@ async def update_succession_plan(
     v.raise_if_any()
     if not changes:
         return before
-    row = (
-        await db.execute(
-            update(succession_plans)
-            .where(succession_plans.c.id == plan_id, succession_plans.c.version == before.version)
-            .values(**changes, version=succession_plans.c.version + 1, updated_at=func.now())
-            .returning(*succession_plans.c)
-        )
-    ).first()
-    if row is None:
-        _check_version(before, -1, "succession plan")
+    written = await update_versioned(
+        db,
+        succession_plans,
+        plan_id,
+        changes,
+        expected_version=expected_version,
+        what="succession plan",
+    )
     logged = {k: (val if k != "archived_at" else archived) for k, val in changes.items()}
     await audit.record(
         db,
@@ -817,9 +806,9 @@ async def update_succession_plan(
         "succession_plan.update",
         "SuccessionPlan",
         plan_id,
-        audit.diff(dict(before._mapping), logged),
+        audit.diff(dict(written.before._mapping), logged),
     )
-    return row
+    return written.after
 
 
 @dataclass

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
 from service.assessments import queries as assessment_queries
 from service.assessments import types as assessment_types
+from service.auth import policies
 from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, Role
 from service.graphql.enums import graphql_enum
+from service.graphql.node import VersionedNode
 from service.people import queries as people_queries
 from service.promotions import queries
 from service.promotions.models import Criticality as CriticalityValue
@@ -82,10 +83,6 @@ async def request_settings(info: Info) -> queries.PromotionSettings:
     return await info.context.loader(_settings).load(0)
 
 
-async def _promotions_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await queries.promotions_by_id(ctx, ids)
-
-
 async def _promotions_by_employee(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     return await queries.promotions_by_employee(ctx, ids)
 
@@ -100,10 +97,6 @@ async def _history(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
 
 async def _successors(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     return await queries.successors_by_plan(ctx, ids)
-
-
-async def _plans(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await queries.plans_by_id(ctx, ids)
 
 
 async def _gaps(
@@ -270,64 +263,35 @@ async def _details(info: Info, row: Any) -> None:
     "above the employee and the proposer; the employee sees their decided cases (and "
     "open ones when `PromotionSettings.showOpenCasesToEmployee` is on)."
 )
-class Promotion(relay.Node):
-    pk: strawberry.Private[uuid.UUID]
-    row: strawberry.Private[Any]
-    status: PromotionStatus = strawberry.field(description="Where the case stands.")  # type: ignore[valid-type]
-    effective_date: dt.date = strawberry.field(description="When the new role takes effect.")
-    decision_note: str | None = strawberry.field(
-        description="The decider's note (always present on a rejection)."
-    )
-    decided_at: dt.datetime | None = strawberry.field(
-        description="When it was approved, rejected or cancelled."
-    )
-    effective_at: dt.datetime | None = strawberry.field(
-        description="When the role change was applied."
-    )
-    created_at: dt.datetime = strawberry.field(description="When it was proposed.")
-    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
-    version: int = strawberry.field(
-        description="Incremented by every change; pass it to a decision to refuse acting on "
-        "stale data."
-    )
+class Promotion(VersionedNode):
+    rows_by_id = queries.promotions_by_id
 
     @classmethod
-    def from_row(cls, row: Any) -> Promotion:
-        return cls(
-            pk=row.id,
-            row=row,
-            status=PromotionStatus(row.status),
-            effective_date=row.effective_date,
-            decision_note=row.decision_note,
-            decided_at=row.decided_at,
-            effective_at=row.effective_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            version=row.version,
-        )
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Promotion | None]:
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
         principal = await info.context.principal()
-        ids = [_uuid(n) for n in node_ids]
-        rows = await info.context.loader(_promotions_by_id).load_many(
-            [i for i in ids if i is not None]
-        )
-        found = {r.id: r for r in rows if r is not None}
         reach = await info.context.reach()
         s = await request_settings(info)
-        out: list[Promotion | None] = []
-        for i in ids:
-            row = found.get(i) if i is not None else None
-            visible = row is not None and queries.can_see(principal, reach, s, row)
-            out.append(cls.from_row(row) if visible else None)
-        return out
+        return [queries.can_see(principal, reach, s, r) for r in rows]
+
+    @strawberry.field(description="Where the case stands.")
+    def status(self) -> PromotionStatus:  # type: ignore[valid-type]
+        return PromotionStatus(self.row.status)
+
+    @strawberry.field(description="When the new role takes effect.")
+    def effective_date(self) -> dt.date:
+        return self.row.effective_date
+
+    @strawberry.field(description="The decider's note (always present on a rejection).")
+    def decision_note(self) -> str | None:
+        return self.row.decision_note
+
+    @strawberry.field(description="When it was approved, rejected or cancelled.")
+    def decided_at(self) -> dt.datetime | None:
+        return self.row.decided_at
+
+    @strawberry.field(description="When the role change was applied.")
+    def effective_at(self) -> dt.datetime | None:
+        return self.row.effective_at
 
     @strawberry.field(description="The employee proposed for promotion.")
     async def employee(self, info: Info) -> EmployeeRef | None:
@@ -539,48 +503,25 @@ class Successor:
     description="Successors named for a key role or its incumbent, with the role's "
     "criticality. HR admins only."
 )
-class SuccessionPlan(relay.Node):
-    pk: strawberry.Private[uuid.UUID]
-    row: strawberry.Private[Any]
-    criticality: Criticality = strawberry.field(description="How critical the role is.")  # type: ignore[valid-type]
-    note: str | None = strawberry.field(description="HR's note.")
-    archived: bool = strawberry.field(description="Archived plans are kept but not listed.")
-    version: int = strawberry.field(
-        description="Incremented by every change; pass it to `updateSuccessionPlan`."
-    )
-    created_at: dt.datetime = strawberry.field(description="When the plan was made.")
-    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
+class SuccessionPlan(VersionedNode):
+    rows_by_id = queries.plans_by_id
 
     @classmethod
-    def from_row(cls, row: Any) -> SuccessionPlan:
-        return cls(
-            pk=row.id,
-            row=row,
-            criticality=Criticality(row.criticality),
-            note=row.note,
-            archived=row.archived_at is not None,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        admin = policies.is_admin(await info.context.principal())
+        return [admin for _ in rows]
 
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
+    @strawberry.field(description="How critical the role is.")
+    def criticality(self) -> Criticality:  # type: ignore[valid-type]
+        return Criticality(self.row.criticality)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SuccessionPlan | None]:
-        from service.auth import policies
+    @strawberry.field(description="HR's note.")
+    def note(self) -> str | None:
+        return self.row.note
 
-        principal = await info.context.principal()
-        ids = [_uuid(n) for n in node_ids]
-        if not policies.is_admin(principal):
-            return [None for _ in ids]
-        rows = await info.context.loader(_plans).load_many([i for i in ids if i is not None])
-        found = {r.id: r for r in rows if r is not None}
-        return [cls.from_row(found[i]) if i is not None and i in found else None for i in ids]
+    @strawberry.field(description="Archived plans are kept but not listed.")
+    def archived(self) -> bool:
+        return self.row.archived_at is not None
 
     @strawberry.field(description="The key role; null for a plan about an incumbent only.")
     async def role(self, info: Info) -> Role | None:
@@ -600,7 +541,7 @@ class SuccessionPlan(relay.Node):
 
     @strawberry.field(description="The successors, ready now first.")
     async def successors(self, info: Info) -> list[Successor]:
-        rows = await info.context.loader(_successors).load(self.pk)
+        rows = await info.context.loader(_successors).load(self.row.id)
         role_id = await self._target_role(info) if rows else None
         return [
             Successor(
@@ -615,7 +556,7 @@ class SuccessionPlan(relay.Node):
 
     @strawberry.field(description="How many successors are ready now, in 1–2 years, in 3+.")
     async def bench_strength(self, info: Info) -> BenchStrength:
-        rows = await info.context.loader(_successors).load(self.pk)
+        rows = await info.context.loader(_successors).load(self.row.id)
         count = {m.value: 0 for m in SuccessorReadinessValue}
         for r in rows:
             count[r.readiness] += 1
