@@ -13,6 +13,7 @@ from service.auth.scopes import Scope
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.graphql.ids import decode_id
 from service.graphql.kit import Call, Payload, id_input, mutation, version_input
+from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paginate
 from service.kit import given
 from service.promotions import queries
@@ -25,6 +26,7 @@ from service.promotions.types import (
     PromotionStatus,
     SuccessionPlan,
     SuccessorReadiness,
+    prefetch_promotions,
     request_settings,
 )
 
@@ -132,12 +134,14 @@ class PromotionsQuery:
         condition = queries.visible(
             principal, await info.context.reach(), await request_settings(info)
         )
-        return await paginate(
+        page = await paginate(
             info,
             queries.promotions_select(condition, criteria),
             PageArgs(first, after, last, before),
             Promotion.from_row,
         )
+        await prefetch_promotions(info, page.nodes, connection_nodes(info))
+        return page
 
     @strawberry.field(
         description="Employees whose readiness for their next role has stayed at or above "
@@ -168,6 +172,9 @@ class PromotionsQuery:
         d.raise_if_any()
         today = promotions.today()
         criteria = queries.PassedOverFilter(f.min_readiness, f.min_months, unit)
+        # Known before the entries resolve, so their loads land in one batch each.
+        await info.context.reach()
+        await request_settings(info)
         return await paginate(
             info,
             queries.passed_over_select(criteria, today),

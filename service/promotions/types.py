@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -10,14 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from service.assessments import queries as assessment_queries
 from service.assessments import types as assessment_types
 from service.auth import policies
 from service.errors import Forbidden
 from service.framework import queries as framework_queries
-from service.framework.types import Competency, Role
+from service.framework.types import Competency, Role, prefetch_roles
 from service.graphql.enums import graphql_enum
+from service.graphql.lookahead import children, later, named
 from service.graphql.node import VersionedNode
 from service.people import queries as people_queries
 from service.promotions import queries
@@ -293,55 +296,126 @@ class Promotion(VersionedNode):
     def effective_at(self) -> dt.datetime | None:
         return self.row.effective_at
 
+    # Filled by `prefetch_promotions` for a whole page at once, by field name; a field found
+    # here answers without awaiting anything.
+    known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def _person(self, info: Info, name: str, type_: str | None, employee_id: Any) -> Any:
+        if name in self.known:
+            return self.known[name]
+        if type_ != "EMPLOYEE":
+            return None
+        return later(_employee(info, employee_id))
+
+    def _role(self, info: Info, name: str, role_id: Any) -> Role | None:
+        if name in self.known:
+            return self.known[name]
+        return later(_role(info, role_id))
+
+    def _private(self, info: Info, value: Any) -> Any:
+        if "details" not in self.known:
+            return later(self._private_later(info, value))
+        if not self.known["details"]:
+            raise Forbidden()
+        return value
+
+    async def _private_later(self, info: Info, value: Any) -> Any:
+        await _details(info, self.row)
+        return value
+
     @strawberry.field(description="The employee proposed for promotion.")
-    async def employee(self, info: Info) -> EmployeeRef | None:
-        return await _employee(info, self.row.employee_id)
+    def employee(self, info: Info) -> EmployeeRef | None:
+        return self._person(info, "employee", "EMPLOYEE", self.row.employee_id)
 
     @strawberry.field(description="The role the employee held when the case was proposed.")
-    async def from_role(self, info: Info) -> Role | None:
-        return await _role(info, self.row.from_role_id)
+    def from_role(self, info: Info) -> Role | None:
+        return self._role(info, "fromRole", self.row.from_role_id)
 
     @strawberry.field(description="The role proposed.")
-    async def to_role(self, info: Info) -> Role | None:
-        return await _role(info, self.row.to_role_id)
+    def to_role(self, info: Info) -> Role | None:
+        return self._role(info, "toRole", self.row.to_role_id)
 
     @strawberry.field(
         description="Who proposed it, if an employee the caller may see (null for service "
         "accounts and the system)."
     )
-    async def proposer(self, info: Info) -> EmployeeRef | None:
-        if self.row.proposer_type != "EMPLOYEE":
-            return None
-        return await _employee(info, self.row.proposer_id)
+    def proposer(self, info: Info) -> EmployeeRef | None:
+        return self._person(info, "proposer", self.row.proposer_type, self.row.proposer_id)
 
     @strawberry.field(
         description="Who approved, rejected or cancelled it, if an employee the caller may see."
     )
-    async def decider(self, info: Info) -> EmployeeRef | None:
-        if self.row.decider_type != "EMPLOYEE":
-            return None
-        return await _employee(info, self.row.decider_id)
+    def decider(self, info: Info) -> EmployeeRef | None:
+        return self._person(info, "decider", self.row.decider_type, self.row.decider_id)
 
     @strawberry.field(description="Why the employee should be promoted." + PRIVATE_NOTE)
-    async def justification(self, info: Info) -> str:
-        await _details(info, self.row)
-        return str(self.row.justification)
+    def justification(self, info: Info) -> str:
+        return self._private(info, str(self.row.justification))
 
     @strawberry.field(
         description="Why an HR admin proposed a role the framework does not lead to; null "
         "for ordinary moves." + PRIVATE_NOTE
     )
-    async def override_reason(self, info: Info) -> str | None:
-        await _details(info, self.row)
-        return self.row.override_reason
+    def override_reason(self, info: Info) -> str | None:
+        return self._private(info, self.row.override_reason)
 
     @strawberry.field(
         description="The gap analysis against the target role, frozen when proposed, and "
         "the assessments referred to." + PRIVATE_NOTE
     )
-    async def evidence(self, info: Info) -> PromotionEvidence:
-        await _details(info, self.row)
-        return PromotionEvidence.from_row(self.row)
+    def evidence(self, info: Info) -> PromotionEvidence:
+        return self._private(info, PromotionEvidence.from_row(self.row))
+
+
+_PEOPLE = (
+    ("employee", "employee_id", None),
+    ("proposer", "proposer_id", "proposer_type"),
+    ("decider", "decider_id", "decider_type"),
+)
+
+
+async def prefetch_promotions(
+    info: Info, cases: Sequence[Promotion], selected: list[SelectedField]
+) -> None:
+    """Load, for a whole page of cases at once, what ``selected`` (the fields selected on
+    each) needs: the people (with what is selected on them), the roles, and whether the
+    caller sees the private details. One batched load per kind, so a page costs the same
+    statements as one case and the fields answer from memory."""
+    from service.people.types import Employee, prefetch_employees
+
+    if not cases:
+        return
+    wanted = named(selected, "employee", "proposer", "decider")
+    if wanted:
+        ids = {
+            getattr(c.row, column)
+            for c in cases
+            for _, column, kind in _PEOPLE
+            if getattr(c.row, column) is not None
+            and (kind is None or getattr(c.row, kind) == "EMPLOYEE")
+        }
+        found = await Employee.resolve_nodes(info=info, node_ids=[str(i) for i in ids])
+        people = {e.row.id: e for e in found if e is not None}
+        await prefetch_employees(info, list(people.values()), children(wanted))
+        for c in cases:
+            for name, column, kind in _PEOPLE:
+                employee_type = getattr(c.row, kind) if kind else "EMPLOYEE"
+                person = people.get(getattr(c.row, column))
+                c.known[name] = person if employee_type == "EMPLOYEE" else None
+    wanted = named(selected, "fromRole", "toRole")
+    if wanted:
+        role_ids = {r for c in cases for r in (c.row.from_role_id, c.row.to_role_id) if r}
+        rows = await info.context.loader(framework_queries.roles_by_id).load_many(list(role_ids))
+        roles = {r.id: Role.from_row(r) for r in rows if r is not None}
+        await prefetch_roles(info, list(roles.values()), children(wanted))
+        for c in cases:
+            c.known["fromRole"] = roles.get(c.row.from_role_id)
+            c.known["toRole"] = roles.get(c.row.to_role_id)
+    if named(selected, "justification", "overrideReason", "evidence"):
+        principal = await info.context.principal()
+        reach = await info.context.reach()
+        for c in cases:
+            c.known["details"] = queries.can_see_details(principal, reach, c.row)
 
 
 async def employee_promotions(info: Info, employee_id: uuid.UUID) -> list[Promotion]:
