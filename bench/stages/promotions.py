@@ -17,9 +17,9 @@ from typing import Any
 
 import asyncpg
 
-from bench.pg import APP_ROLE
 from bench.stages.base import World, insert_rows, seeded_uuid
 from bench.stages.people import Person
+from service.db import quote_ident
 
 SNAPSHOT_BATCH = 5_000
 CASE_SHARE = 0.04
@@ -31,6 +31,16 @@ STATUSES = [
     ("APPROVED", 0.1),
     ("CANCELLED", 0.1),
 ]
+
+
+# The role the migrations granted the tables to: the service's (the benchmark's, or the
+# tests' when they generate an organization into their own database).
+APP_ROLE_SQL = """
+    select grantee from information_schema.role_table_grants
+    where table_schema = 'public' and table_name = 'readiness_snapshots'
+      and privilege_type = 'INSERT' and grantee <> current_user
+    order by grantee limit 1
+"""
 
 
 def _snapshot_sql() -> str:
@@ -59,7 +69,9 @@ class PromotionsStage:
         sql = _snapshot_sql()
         # As the service runs it: as the app role, under the tenant policies (whose
         # organization predicate is what lets the per-person lookups use their indexes).
-        await conn.execute(f"set local role {APP_ROLE}")
+        app_role = await conn.fetchval(APP_ROLE_SQL)
+        if app_role:
+            await conn.execute(f"set local role {quote_ident(app_role)}")
         try:
             for start in range(0, len(ids), SNAPSHOT_BATCH):
                 await conn.execute(
@@ -71,7 +83,8 @@ class PromotionsStage:
                     rules["stale_before"],
                 )
         finally:
-            await conn.execute("reset role")
+            if app_role:
+                await conn.execute("reset role")
         first = await conn.fetch(
             "select employee_id, role_id, target_role_id, readiness from readiness_snapshots "
             "where org_id = $1 order by employee_id",
