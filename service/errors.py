@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -62,8 +63,10 @@ class Unauthenticated(Exception):
 class Validator:
     """Collects field errors so a mutation reports every problem at once."""
 
-    def __init__(self) -> None:
-        self.errors: list[FieldError] = []
+    def __init__(self, input_errors: Sequence[FieldError] = ()) -> None:
+        """``input_errors``: problems already found while reading the request (malformed
+        IDs), reported together with the ones this validator finds."""
+        self.errors: list[FieldError] = list(input_errors)
 
     def add(
         self, field: tuple[str, ...] | str, message: str, code: ErrorCode = ErrorCode.INVALID

@@ -76,8 +76,13 @@ class SkillGapFilter:
     org_unit_id: strawberry.ID | None = strawberry.field(
         default=None, description="People of this org unit and its sub-units."
     )
-    job_family_id: strawberry.ID | None = strawberry.field(
+    family_id: strawberry.ID | None = strawberry.field(
         default=None, description="People whose role is in this job family."
+    )
+    job_family_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="People whose role is in this job family.",
+        deprecation_reason="Use `familyId`, the name role and track inputs use.",
     )
     level_id: strawberry.ID | None = strawberry.field(
         default=None, description="People whose role is at this level."
@@ -228,7 +233,8 @@ class AssessmentsQuery:
         f = filter or SkillGapFilter()
         criteria = queries.SummaryFilter(
             org_unit_id=decode_optional(f.org_unit_id, "OrgUnit", ("filter", "orgUnitId")),
-            job_family_id=decode_optional(f.job_family_id, "JobFamily", ("filter", "jobFamilyId")),
+            job_family_id=decode_optional(f.family_id, "JobFamily", ("filter", "familyId"))
+            or decode_optional(f.job_family_id, "JobFamily", ("filter", "jobFamilyId")),
             level_id=decode_optional(f.level_id, "Level", ("filter", "levelId")),
             competency_id=decode_optional(
                 f.competency_id, "Competency", ("filter", "competencyId")

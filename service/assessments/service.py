@@ -56,12 +56,7 @@ EARLIEST = dt.date(1900, 1, 1)
 Path = tuple[str, ...]
 
 
-class Errors(Validator):
-    """A Validator that also carries errors found while parsing the request."""
-
-    def __init__(self, input_errors: Sequence[FieldError] = ()) -> None:
-        super().__init__()
-        self.errors.extend(input_errors)
+Errors = Validator
 
 
 # --- inputs -----------------------------------------------------------------------------

@@ -804,8 +804,15 @@ class SkillGapGroup:
 
         return await _org_unit(info, self.row.group_id) if self.group_by == "ORG_UNIT" else None
 
-    @strawberry.field(description="With groupBy JOB_FAMILY: the family.")
+    @strawberry.field(
+        description="With groupBy JOB_FAMILY: the family.",
+        deprecation_reason="Use `family`, the name `Role` and `Track` use.",
+    )
     async def job_family(self, info: Info) -> JobFamily | None:
+        return await self.family(info)
+
+    @strawberry.field(description="With groupBy JOB_FAMILY: the job family.")
+    async def family(self, info: Info) -> JobFamily | None:
         if self.group_by != "JOB_FAMILY":
             return None
         row = await info.context.loader(framework_queries.job_families_by_id).load(

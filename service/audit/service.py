@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert
@@ -39,6 +39,26 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str
     }
 
 
+def event(
+    principal: Principal,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID | None,
+    changes: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The row of one audit event, for ``record_many``."""
+    return {
+        "org_id": principal.org_id,
+        "actor_type": principal.actor_type.value,
+        "actor_id": principal.actor_id,
+        "actor_subject": principal.subject,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "changes": _jsonable(changes),
+    }
+
+
 async def record(
     db: Executor,
     principal: Principal,
@@ -48,14 +68,11 @@ async def record(
     changes: Mapping[str, Any],
 ) -> None:
     await db.execute(
-        insert(audit_events).values(
-            org_id=principal.org_id,
-            actor_type=principal.actor_type.value,
-            actor_id=principal.actor_id,
-            actor_subject=principal.subject,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            changes=_jsonable(changes),
-        )
+        insert(audit_events).values(**event(principal, action, entity_type, entity_id, changes))
     )
+
+
+async def record_many(db: Executor, events: Sequence[dict[str, Any]]) -> None:
+    """Write events made by ``event`` in one statement."""
+    if events:
+        await db.execute(insert(audit_events), list(events))

@@ -31,8 +31,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from service.entities import KEY_PATTERN as SLUG_PATTERN
+from service.entities import MAX_KEY, MAX_NAME, MAX_TEXT
+
 FORMAT_VERSION = 1
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 # Input limits: a document is untrusted input, so bound its size before and after decoding.
@@ -40,9 +42,23 @@ MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
 # YAML aliases can make a small text expand into a huge tree; validation walks the tree.
 MAX_DOCUMENT_NODES = 2_000_000
 
-Key = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
+# Limits of the framework's content, shared by the document and the mutations (keys, names
+# and texts have the limits of every entity, from service.entities).
+MAX_DESCRIPTOR = 2000
+MAX_CATEGORY = 100
+MAX_LEVEL_NAME = 100
+MIN_SCALE_LEVELS, MAX_SCALE_LEVELS = 2, 10
+MAX_SCALE_VALUE = 20
+MAX_DESCRIPTORS = 20
+MAX_EXPECTATIONS = 100
+MAX_TRACK_STEPS = 50
+MAX_PAY = 1_000_000_000
+MAX_RANK = 1000
+MAX_WEIGHT = 100
+
+Key = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=MAX_KEY)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 Fmt = Literal["yaml", "json"]
 TrackKind = Literal["IC", "MANAGEMENT", "OTHER"]
@@ -66,8 +82,8 @@ class _Model(BaseModel):
 class ScaleLevel(_Model):
     """One step of a proficiency scale. Values run 1..n in the order the steps are listed."""
 
-    value: int = Field(ge=1, le=20, description="Position on the scale, 1 = lowest.")
-    name: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+    value: int = Field(ge=1, le=MAX_SCALE_VALUE, description="Position on the scale, 1 = lowest.")
+    name: Annotated[str, Field(min_length=1, max_length=MAX_LEVEL_NAME)] = Field(
         description="Short label, e.g. Awareness or Expert."
     )
     description: Text | None = Field(default=None, description="What this step means.")
@@ -79,7 +95,7 @@ class ProficiencyScale(_Model):
     key: Key
     name: Name
     description: Text | None = None
-    levels: list[ScaleLevel] = Field(min_length=2, max_length=10)
+    levels: list[ScaleLevel] = Field(min_length=MIN_SCALE_LEVELS, max_length=MAX_SCALE_LEVELS)
 
 
 class Level(_Model):
@@ -87,7 +103,7 @@ class Level(_Model):
 
     key: Key
     name: Name
-    rank: int = Field(ge=1, le=1000, description="Higher rank = more senior. Unique.")
+    rank: int = Field(ge=1, le=MAX_RANK, description="Higher rank = more senior. Unique.")
     description: Text | None = None
 
 
@@ -102,8 +118,8 @@ class JobFamily(_Model):
 class Descriptor(_Model):
     """What a competency looks like at one level of its scale."""
 
-    level: int = Field(ge=1, le=20, description="Scale level value this describes.")
-    description: Annotated[str, Field(min_length=1, max_length=2000)]
+    level: int = Field(ge=1, le=MAX_SCALE_VALUE, description="Scale level value this describes.")
+    description: Annotated[str, Field(min_length=1, max_length=MAX_DESCRIPTOR)]
 
 
 class Competency(_Model):
@@ -111,20 +127,20 @@ class Competency(_Model):
 
     key: Key
     name: Name
-    category: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+    category: Annotated[str, Field(min_length=1, max_length=MAX_CATEGORY)] | None = Field(
         default=None, description="Free-form grouping, e.g. Core, Leadership, Engineering."
     )
     description: Text | None = None
     scale: Key = Field(description="Key of the proficiency scale this competency uses.")
-    descriptors: list[Descriptor] = Field(default_factory=list, max_length=20)
+    descriptors: list[Descriptor] = Field(default_factory=list, max_length=MAX_DESCRIPTORS)
 
 
 class PayBand(_Model):
     """Pay range for a role in whole units of currency (e.g. annual salary)."""
 
-    min: int = Field(ge=0, le=1_000_000_000)
-    mid: int = Field(ge=0, le=1_000_000_000)
-    max: int = Field(ge=0, le=1_000_000_000)
+    min: int = Field(ge=0, le=MAX_PAY)
+    mid: int = Field(ge=0, le=MAX_PAY)
+    max: int = Field(ge=0, le=MAX_PAY)
     currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 code, e.g. USD.")
 
 
@@ -132,8 +148,10 @@ class Expectation(_Model):
     """A competency a role requires, at a level of that competency's scale."""
 
     competency: Key = Field(description="Key of the competency.")
-    required_level: int = Field(ge=1, le=20, description="Scale level value required.")
-    weight: float = Field(default=1.0, gt=0, le=100, description="Relative weight in readiness.")
+    required_level: int = Field(ge=1, le=MAX_SCALE_VALUE, description="Scale level value required.")
+    weight: float = Field(
+        default=1.0, gt=0, le=MAX_WEIGHT, description="Relative weight in readiness."
+    )
     core: bool = Field(default=True, description="Core competencies of the role (aim for 4–6).")
     note: Text | None = Field(default=None, description="Role-specific detail.")
 
@@ -147,7 +165,7 @@ class Role(_Model):
     title: Name
     description: Text | None = None
     pay_band: PayBand | None = None
-    expectations: list[Expectation] = Field(default_factory=list, max_length=100)
+    expectations: list[Expectation] = Field(default_factory=list, max_length=MAX_EXPECTATIONS)
 
 
 class Track(_Model):
@@ -158,7 +176,9 @@ class Track(_Model):
     name: Name
     kind: TrackKind
     description: Text | None = None
-    roles: list[Key] = Field(min_length=1, max_length=50, description="Role keys, lowest first.")
+    roles: list[Key] = Field(
+        min_length=1, max_length=MAX_TRACK_STEPS, description="Role keys, lowest first."
+    )
 
 
 class Transition(_Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -12,6 +13,9 @@ from strawberry.types import Info
 from service.errors import ErrorCode, UserInputError, Validator
 from service.framework import queries, transfer
 from service.framework import service as framework
+from service.framework.document import MAX_EXPECTATIONS
+from service.framework.models import TrackKind as TrackKindValue
+from service.framework.models import TransitionKind as TransitionKindValue
 from service.framework.models import (
     competencies,
     job_families,
@@ -36,8 +40,16 @@ from service.framework.types import (
     require_reader,
 )
 from service.graphql.enums import graphql_enum
-from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id, parse_global_id
+from service.graphql.kit import (
+    Call,
+    Payload,
+    entity_mutations,
+    entity_payload,
+    id_input,
+    mutation,
+    version_input,
+)
 from service.graphql.lookahead import connection_nodes, selected_below
 from service.graphql.pagination import Connection, PageArgs, paginate
 
@@ -330,119 +342,13 @@ class FrameworkQuery:
         )
 
 
-# --- mutation inputs ------------------------------------------------------------------------
-
-UNSET = strawberry.UNSET
-VERSION_DESC = "The `version` you read; the change is refused if it changed since."
-
-
-def _value(value: Any) -> Any:
-    return framework.UNSET if value is UNSET else value
-
-
-class _Decoder(Validator):
-    """Decodes global IDs of an input, collecting every malformed one."""
-
-    def id(self, value: Any, type_name: str, *path: str) -> Any:
-        """The UUID of a global ID at ``input.<path>``; ``framework.INVALID`` when malformed
-        (the error is collected; the service then skips its own checks of the field)."""
-        if value is UNSET:
-            return framework.UNSET
-        if value is None:
-            return None
-        try:
-            return decode_id(value, type_name, ("input", *path))
-        except UserInputError as exc:
-            self.errors.extend(exc.errors)
-            return framework.INVALID
-
-    def ids(self, values: Any, type_name: str, name: str) -> Any:
-        if values is UNSET or values is None:
-            return framework.UNSET if values is UNSET else []
-        return [self.id(value, type_name, name, str(i)) for i, value in enumerate(values)]
+# --- mutations ----------------------------------------------------------------------------
 
 
 @strawberry.input(description="One step of a proficiency scale; values follow list order.")
 class ScaleLevelInput:
     name: str = strawberry.field(description="Short label, e.g. Awareness (at most 100).")
     description: str | None = strawberry.field(default=None, description="What the step means.")
-
-
-@strawberry.input(description="A new proficiency scale.")
-class CreateProficiencyScaleInput:
-    key: str = strawberry.field(description="Stable key: lowercase letters, digits, hyphens.")
-    name: str = strawberry.field(description="Display name (at most 200 characters).")
-    description: str | None = strawberry.field(default=None, description="What it measures.")
-    levels: list[ScaleLevelInput] = strawberry.field(
-        description="The steps, lowest first (2 to 10); they get values 1, 2, 3, …"
-    )
-
-
-@strawberry.input(description="Changes to a proficiency scale; omitted fields stay as they are.")
-class UpdateProficiencyScaleInput:
-    id: strawberry.ID = strawberry.field(description="The scale to change.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
-    key: str | None = strawberry.field(default=UNSET, description="New key.")
-    name: str | None = strawberry.field(default=UNSET, description="New name.")
-    description: str | None = strawberry.field(default=UNSET, description="New description.")
-    levels: list[ScaleLevelInput] | None = strawberry.field(
-        default=UNSET,
-        description="New steps, replacing the old; refused when dropping levels in use.",
-    )
-
-
-@strawberry.type(description="Result of a proficiency scale mutation.")
-class ProficiencyScalePayload:
-    proficiency_scale: ProficiencyScale | None = strawberry.field(
-        description="The scale after the change; null when refused."
-    )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
-
-
-@strawberry.input(description="A new level of the leveling scale.")
-class CreateLevelInput:
-    key: str = strawberry.field(description="Stable key: lowercase letters, digits, hyphens.")
-    name: str = strawberry.field(description="Display name (at most 200 characters).")
-    rank: int = strawberry.field(description="1 to 1000, higher is more senior; unique.")
-    description: str | None = strawberry.field(default=None, description="What it expects.")
-
-
-@strawberry.input(description="Changes to a level; omitted fields stay as they are.")
-class UpdateLevelInput:
-    id: strawberry.ID = strawberry.field(description="The level to change.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
-    key: str | None = strawberry.field(default=UNSET, description="New key.")
-    name: str | None = strawberry.field(default=UNSET, description="New name.")
-    rank: int | None = strawberry.field(default=UNSET, description="New rank.")
-    description: str | None = strawberry.field(default=UNSET, description="New description.")
-
-
-@strawberry.type(description="Result of a level mutation.")
-class LevelPayload:
-    level: Level | None = strawberry.field(description="The level after the change.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
-
-
-@strawberry.input(description="A new job family.")
-class CreateJobFamilyInput:
-    key: str = strawberry.field(description="Stable key: lowercase letters, digits, hyphens.")
-    name: str = strawberry.field(description="Display name (at most 200 characters).")
-    description: str | None = strawberry.field(default=None, description="What it does.")
-
-
-@strawberry.input(description="Changes to a job family; omitted fields stay as they are.")
-class UpdateJobFamilyInput:
-    id: strawberry.ID = strawberry.field(description="The family to change.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
-    key: str | None = strawberry.field(default=UNSET, description="New key.")
-    name: str | None = strawberry.field(default=UNSET, description="New name.")
-    description: str | None = strawberry.field(default=UNSET, description="New description.")
-
-
-@strawberry.type(description="Result of a job family mutation.")
-class JobFamilyPayload:
-    job_family: JobFamily | None = strawberry.field(description="The family after the change.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.input(description="A pay range in whole units of currency per year.")
@@ -453,49 +359,15 @@ class PayBandInput:
     currency: str = strawberry.field(description="ISO 4217 code, e.g. USD.")
 
 
-def _band(value: Any) -> Any:
-    if value is UNSET:
-        return framework.UNSET
-    if value is None:
-        return None
-    return framework.PayBandInput(value.min, value.mid, value.max, value.currency)
-
-
-@strawberry.input(description="A new role.")
-class CreateRoleInput:
-    key: str = strawberry.field(description="Stable key: lowercase letters, digits, hyphens.")
-    family_id: strawberry.ID = strawberry.field(description="Its job family.")
-    level_id: strawberry.ID = strawberry.field(description="Its level.")
-    title: str = strawberry.field(description="Job title (at most 200 characters).")
-    description: str | None = strawberry.field(default=None, description="What the role does.")
-    pay_band: PayBandInput | None = strawberry.field(default=None, description="Pay range.")
-
-
-@strawberry.input(description="Changes to a role; omitted fields stay as they are, null clears.")
-class UpdateRoleInput:
-    id: strawberry.ID = strawberry.field(description="The role to change.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
-    key: str | None = strawberry.field(default=UNSET, description="New key.")
-    family_id: strawberry.ID | None = strawberry.field(
-        default=UNSET, description="New job family (not while the role is on a track)."
-    )
-    level_id: strawberry.ID | None = strawberry.field(default=UNSET, description="New level.")
-    title: str | None = strawberry.field(default=UNSET, description="New title.")
-    description: str | None = strawberry.field(default=UNSET, description="New description.")
-    pay_band: PayBandInput | None = strawberry.field(
-        default=UNSET, description="New pay range; null removes it."
-    )
-
-
-@strawberry.type(description="Result of a role mutation.")
-class RolePayload:
-    role: Role | None = strawberry.field(description="The role after the change.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+@strawberry.input(description="What a competency looks like at one level of its scale.")
+class CompetencyDescriptorInput:
+    level: int = strawberry.field(description="Scale level value described.")
+    description: str = strawberry.field(description="Observable behaviour (at most 2000).")
 
 
 @strawberry.input(description="A competency a role requires.")
 class RoleExpectationInput:
-    competency_id: strawberry.ID = strawberry.field(description="The competency.")
+    competency_id: strawberry.ID = id_input("Competency", "The competency.", required=True)
     required_level: int = strawberry.field(description="Level of the competency's scale.")
     weight: float = strawberry.field(default=1.0, description="Relative weight, > 0 and ≤ 100.")
     core: bool = strawberry.field(default=True, description="A core competency of the role.")
@@ -504,154 +376,49 @@ class RoleExpectationInput:
 
 @strawberry.input(description="All expectations of a role, replacing the current ones.")
 class SetRoleExpectationsInput:
-    role_id: strawberry.ID = strawberry.field(description="The role.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    role_id: strawberry.ID = id_input("Role", "The role.", target=True)
+    version: int | None = version_input()
     expectations: list[RoleExpectationInput] = strawberry.field(
-        description=f"The expectations (at most {framework.MAX_EXPECTATIONS}); empty clears."
-    )
-
-
-@strawberry.input(description="A new track: an ordered ladder of roles of one job family.")
-class CreateTrackInput:
-    key: str = strawberry.field(description="Stable key: lowercase letters, digits, hyphens.")
-    family_id: strawberry.ID = strawberry.field(description="Its job family.")
-    name: str = strawberry.field(description="Display name (at most 200 characters).")
-    kind: TrackKind = strawberry.field(description="IC, management or other.")
-    description: str | None = strawberry.field(default=None, description="What it is for.")
-    role_ids: list[strawberry.ID] = strawberry.field(
-        description="Its roles, lowest first (1 to 50): roles of the family, each once, "
-        "never stepping down in level."
-    )
-
-
-@strawberry.input(description="Changes to a track; omitted fields stay as they are.")
-class UpdateTrackInput:
-    id: strawberry.ID = strawberry.field(description="The track to change.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
-    key: str | None = strawberry.field(default=UNSET, description="New key.")
-    family_id: strawberry.ID | None = strawberry.field(
-        default=UNSET, description="New job family; give its roles in `roleIds` too."
-    )
-    name: str | None = strawberry.field(default=UNSET, description="New name.")
-    kind: TrackKind | None = strawberry.field(default=UNSET, description="New kind.")
-    description: str | None = strawberry.field(default=UNSET, description="New description.")
-    role_ids: list[strawberry.ID] | None = strawberry.field(
-        default=UNSET, description="New roles, lowest first, replacing the steps."
+        description=f"The expectations (at most {MAX_EXPECTATIONS}); empty clears."
     )
 
 
 @strawberry.input(description="A track's roles in their new order: add, remove or reorder steps.")
 class SetTrackStepsInput:
-    track_id: strawberry.ID = strawberry.field(description="The track.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
-    role_ids: list[strawberry.ID] = strawberry.field(description="Its roles, lowest first.")
+    track_id: strawberry.ID = id_input("Track", "The track.", target=True)
+    version: int | None = version_input()
+    role_ids: list[strawberry.ID] = id_input("Role", "Its roles, lowest first.", required=True)
 
 
-@strawberry.type(description="Result of a track mutation.")
-class TrackPayload:
-    track: Track | None = strawberry.field(description="The track after the change.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
-
-
-@strawberry.input(
-    description="A new explicit move between roles (one not implied by a track's order)."
-)
-class CreateRoleTransitionInput:
-    from_role_id: strawberry.ID = strawberry.field(description="Where the move starts.")
-    to_role_id: strawberry.ID = strawberry.field(description="Where it leads; not the same role.")
-    kind: TransitionKind = strawberry.field(description="Promotion or lateral move.")
-    note: str | None = strawberry.field(default=None, description="Why or how people move.")
-
-
-@strawberry.input(description="Changes to a transition; omitted fields stay as they are.")
-class UpdateRoleTransitionInput:
-    id: strawberry.ID = strawberry.field(description="The transition to change.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
-    kind: TransitionKind | None = strawberry.field(default=UNSET, description="New kind.")
-    note: str | None = strawberry.field(default=UNSET, description="New note; null clears.")
-
-
-@strawberry.type(description="Result of a transition mutation.")
-class RoleTransitionPayload:
-    role_transition: RoleTransition | None = strawberry.field(
-        description="The transition after the change."
-    )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
-
-
-@strawberry.input(description="What a competency looks like at one level of its scale.")
-class CompetencyDescriptorInput:
-    level: int = strawberry.field(description="Scale level value described.")
-    description: str = strawberry.field(description="Observable behaviour (at most 2000).")
-
-
-@strawberry.input(description="A new competency.")
-class CreateCompetencyInput:
-    key: str = strawberry.field(description="Stable key: lowercase letters, digits, hyphens.")
-    name: str = strawberry.field(description="Display name (at most 200 characters).")
-    scale_id: strawberry.ID = strawberry.field(description="The scale it is rated on.")
-    category: str | None = strawberry.field(default=None, description="Grouping, e.g. Core.")
-    description: str | None = strawberry.field(default=None, description="What it covers.")
-    descriptors: list[CompetencyDescriptorInput] | None = strawberry.field(
-        default=None, description="A descriptor per scale level (at most 20)."
-    )
-
-
-@strawberry.input(description="Changes to a competency; omitted fields stay as they are.")
-class UpdateCompetencyInput:
-    id: strawberry.ID = strawberry.field(description="The competency to change.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
-    key: str | None = strawberry.field(default=UNSET, description="New key.")
-    name: str | None = strawberry.field(default=UNSET, description="New name.")
-    scale_id: strawberry.ID | None = strawberry.field(default=UNSET, description="New scale.")
-    category: str | None = strawberry.field(default=UNSET, description="New category.")
-    description: str | None = strawberry.field(default=UNSET, description="New description.")
-    descriptors: list[CompetencyDescriptorInput] | None = strawberry.field(
-        default=UNSET, description="New descriptors, replacing the old."
-    )
-
-
-@strawberry.type(description="Result of a competency mutation.")
-class CompetencyPayload:
-    competency: Competency | None = strawberry.field(description="The competency after the change.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
-
-
-ARCHIVABLE = {
-    "ProficiencyScale": (framework.SCALE, ProficiencyScale.from_row),
-    "Level": (framework.LEVEL, Level.from_row),
-    "JobFamily": (framework.FAMILY, JobFamily.from_row),
-    "Role": (framework.ROLE, Role.from_row),
-    "Track": (framework.TRACK, Track.from_row),
-    "RoleTransition": (framework.TRANSITION, RoleTransition.from_row),
-    "Competency": (framework.COMPETENCY, Competency.from_row),
+NODES: dict[str, Any] = {
+    "ProficiencyScale": ProficiencyScale,
+    "Level": Level,
+    "JobFamily": JobFamily,
+    "Role": Role,
+    "Track": Track,
+    "RoleTransition": RoleTransition,
+    "Competency": Competency,
 }
+ENTITY_IDS = "Global ID of a scale, level, job family, role, track, transition or competency."
 
 
 @strawberry.input(description="Which framework entity to archive.")
 class ArchiveFrameworkEntityInput:
-    id: strawberry.ID = strawberry.field(
-        description="Global ID of a scale, level, job family, role, track, transition or "
-        "competency."
-    )
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    id: strawberry.ID = strawberry.field(description=ENTITY_IDS)
+    version: int | None = version_input()
 
 
 @strawberry.input(description="Which archived framework entity to restore.")
 class UnarchiveFrameworkEntityInput:
-    id: strawberry.ID = strawberry.field(
-        description="Global ID of a scale, level, job family, role, track, transition or "
-        "competency."
-    )
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    id: strawberry.ID = strawberry.field(description=ENTITY_IDS)
+    version: int | None = version_input()
 
 
 @strawberry.type(description="Result of archiving or restoring a framework entity.")
-class FrameworkEntityPayload:
+class FrameworkEntityPayload(Payload):
     entity: FrameworkEntity | None = strawberry.field(
-        description="The entity after the change; null when refused."
+        default=None, description="The entity after the change; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.input(description="A framework document to import.")
@@ -724,485 +491,131 @@ class FrameworkImportSummary:
 
 
 @strawberry.type(description="Result of `importFramework`.")
-class ImportFrameworkPayload:
+class ImportFrameworkPayload(Payload):
     summary: FrameworkImportSummary | None = strawberry.field(
-        description="Counts per entity type; null when the document was refused."
-    )
-    user_errors: list[UserError] = strawberry.field(
-        description="Every problem of the document, each at `input.document.<path>`."
+        default=None, description="Counts per entity type; null when the document was refused."
     )
 
 
-# --- mutations ----------------------------------------------------------------------------
-
-Change = Callable[[_Decoder], Awaitable[Any]]
-
-
-async def _run(info: Info, change: Change) -> tuple[Any, list[UserError]]:
-    async def act() -> Any:
-        return await change(_Decoder())
-
-    return await run_mutation(info, act)
-
-
-def _kind(value: Any) -> Any:
-    if value is UNSET:
-        return framework.UNSET
-    return None if value is None else value.value
-
-
-INPUT = strawberry.argument(description="The change to make.")
-ADMIN = " Requires `career:admin`."
-
-
-@strawberry.type
-class FrameworkMutation:
-    @strawberry.mutation(description="Create a proficiency scale." + ADMIN)
-    async def create_proficiency_scale(
-        self, info: Info, input: Annotated[CreateProficiencyScaleInput, INPUT]
-    ) -> ProficiencyScalePayload:
-        async def change(d: _Decoder) -> Any:
-            data = framework.ScaleInput(
-                key=input.key,
-                name=input.name,
-                description=input.description,
-                levels=[framework.ScaleLevelInput(lv.name, lv.description) for lv in input.levels],
-            )
-            return await framework.create_scale(
-                info.context, await info.context.principal(), data, d.errors
-            )
-
-        row, errors = await _run(info, change)
-        return ProficiencyScalePayload(
-            proficiency_scale=ProficiencyScale.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(description="Change a proficiency scale." + ADMIN)
-    async def update_proficiency_scale(
-        self, info: Info, input: Annotated[UpdateProficiencyScaleInput, INPUT]
-    ) -> ProficiencyScalePayload:
-        async def change(d: _Decoder) -> Any:
-            scale_id = decode_id(input.id, "ProficiencyScale", ("input", "id"))
-            levels = _value(input.levels)
-            if levels is not framework.UNSET:
-                levels = [framework.ScaleLevelInput(lv.name, lv.description) for lv in levels or []]
-            data = framework.ScaleInput(
-                key=_value(input.key),
-                name=_value(input.name),
-                description=_value(input.description),
-                levels=levels,
-            )
-            return await framework.update_scale(
-                info.context,
-                await info.context.principal(),
-                scale_id,
-                data,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        row, errors = await _run(info, change)
-        return ProficiencyScalePayload(
-            proficiency_scale=ProficiencyScale.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(description="Create a level of the leveling scale." + ADMIN)
-    async def create_level(
-        self, info: Info, input: Annotated[CreateLevelInput, INPUT]
-    ) -> LevelPayload:
-        async def change(d: _Decoder) -> Any:
-            data = framework.LevelInput(
-                key=input.key, name=input.name, rank=input.rank, description=input.description
-            )
-            return await framework.create_level(
-                info.context, await info.context.principal(), data, d.errors
-            )
-
-        row, errors = await _run(info, change)
-        return LevelPayload(level=Level.from_row(row) if row else None, user_errors=errors)
-
-    @strawberry.mutation(description="Change a level." + ADMIN)
-    async def update_level(
-        self, info: Info, input: Annotated[UpdateLevelInput, INPUT]
-    ) -> LevelPayload:
-        async def change(d: _Decoder) -> Any:
-            level_id = decode_id(input.id, "Level", ("input", "id"))
-            data = framework.LevelInput(
-                key=_value(input.key),
-                name=_value(input.name),
-                rank=_value(input.rank),
-                description=_value(input.description),
-            )
-            return await framework.update_level(
-                info.context,
-                await info.context.principal(),
-                level_id,
-                data,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        row, errors = await _run(info, change)
-        return LevelPayload(level=Level.from_row(row) if row else None, user_errors=errors)
-
-    @strawberry.mutation(description="Create a job family." + ADMIN)
-    async def create_job_family(
-        self, info: Info, input: Annotated[CreateJobFamilyInput, INPUT]
-    ) -> JobFamilyPayload:
-        async def change(d: _Decoder) -> Any:
-            data = framework.JobFamilyInput(
-                key=input.key, name=input.name, description=input.description
-            )
-            return await framework.create_job_family(
-                info.context, await info.context.principal(), data, d.errors
-            )
-
-        row, errors = await _run(info, change)
-        return JobFamilyPayload(
-            job_family=JobFamily.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(description="Change a job family." + ADMIN)
-    async def update_job_family(
-        self, info: Info, input: Annotated[UpdateJobFamilyInput, INPUT]
-    ) -> JobFamilyPayload:
-        async def change(d: _Decoder) -> Any:
-            family_id = decode_id(input.id, "JobFamily", ("input", "id"))
-            data = framework.JobFamilyInput(
-                key=_value(input.key),
-                name=_value(input.name),
-                description=_value(input.description),
-            )
-            return await framework.update_job_family(
-                info.context,
-                await info.context.principal(),
-                family_id,
-                data,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        row, errors = await _run(info, change)
-        return JobFamilyPayload(
-            job_family=JobFamily.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(description="Create a role." + ADMIN)
-    async def create_role(
-        self, info: Info, input: Annotated[CreateRoleInput, INPUT]
-    ) -> RolePayload:
-        async def change(d: _Decoder) -> Any:
-            data = framework.RoleInput(
-                key=input.key,
-                family_id=d.id(input.family_id, "JobFamily", "familyId"),
-                level_id=d.id(input.level_id, "Level", "levelId"),
-                title=input.title,
-                description=input.description,
-                pay_band=_band(input.pay_band),
-            )
-            return await framework.create_role(
-                info.context, await info.context.principal(), data, d.errors
-            )
-
-        row, errors = await _run(info, change)
-        return RolePayload(role=Role.from_row(row) if row else None, user_errors=errors)
-
-    @strawberry.mutation(description="Change a role." + ADMIN)
-    async def update_role(
-        self, info: Info, input: Annotated[UpdateRoleInput, INPUT]
-    ) -> RolePayload:
-        async def change(d: _Decoder) -> Any:
-            role_id = decode_id(input.id, "Role", ("input", "id"))
-            data = framework.RoleInput(
-                key=_value(input.key),
-                family_id=d.id(input.family_id, "JobFamily", "familyId"),
-                level_id=d.id(input.level_id, "Level", "levelId"),
-                title=_value(input.title),
-                description=_value(input.description),
-                pay_band=_band(input.pay_band),
-            )
-            return await framework.update_role(
-                info.context,
-                await info.context.principal(),
-                role_id,
-                data,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        row, errors = await _run(info, change)
-        return RolePayload(role=Role.from_row(row) if row else None, user_errors=errors)
-
-    @strawberry.mutation(
-        description="Replace all expectations of a role in one go (an empty list clears them)."
-        + ADMIN
+async def _set_role_expectations(c: Call) -> Any:
+    items = [
+        framework.ExpectationInput(e.competency_id, e.required_level, e.weight, e.core, e.note)
+        for e in c.input.expectations
+    ]
+    return await framework.set_role_expectations(
+        c.db,
+        c.principal,
+        c.input.role_id,
+        items,
+        expected_version=c.input.version,
+        input_errors=c.errors,
     )
-    async def set_role_expectations(
-        self, info: Info, input: Annotated[SetRoleExpectationsInput, INPUT]
-    ) -> RolePayload:
-        async def change(d: _Decoder) -> Any:
-            role_id = decode_id(input.role_id, "Role", ("input", "roleId"))
-            if len(input.expectations) > framework.MAX_EXPECTATIONS:
-                raise UserInputError.one(
-                    ("input", "expectations"),
-                    f"at most {framework.MAX_EXPECTATIONS} expectations per role",
-                    ErrorCode.LIMIT_EXCEEDED,
-                )
-            items = []
-            for i, e in enumerate(input.expectations):
-                competency = d.id(
-                    e.competency_id, "Competency", "expectations", str(i), "competencyId"
-                )
-                items.append(
-                    framework.ExpectationInput(
-                        competency, e.required_level, e.weight, e.core, e.note
-                    )
-                )
-            return await framework.set_role_expectations(
-                info.context,
-                await info.context.principal(),
-                role_id,
-                items,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
 
-        row, errors = await _run(info, change)
-        return RolePayload(role=Role.from_row(row) if row else None, user_errors=errors)
 
-    @strawberry.mutation(description="Create a track with its roles in order." + ADMIN)
-    async def create_track(
-        self, info: Info, input: Annotated[CreateTrackInput, INPUT]
-    ) -> TrackPayload:
-        async def change(d: _Decoder) -> Any:
-            data = framework.TrackInput(
-                key=input.key,
-                family_id=d.id(input.family_id, "JobFamily", "familyId"),
-                name=input.name,
-                kind=_kind(input.kind),
-                description=input.description,
-                role_ids=d.ids(input.role_ids, "Role", "roleIds"),
-            )
-            return await framework.create_track(
-                info.context, await info.context.principal(), data, d.errors
-            )
-
-        row, errors = await _run(info, change)
-        return TrackPayload(track=Track.from_row(row) if row else None, user_errors=errors)
-
-    @strawberry.mutation(description="Change a track." + ADMIN)
-    async def update_track(
-        self, info: Info, input: Annotated[UpdateTrackInput, INPUT]
-    ) -> TrackPayload:
-        async def change(d: _Decoder) -> Any:
-            track_id = decode_id(input.id, "Track", ("input", "id"))
-            data = framework.TrackInput(
-                key=_value(input.key),
-                family_id=d.id(input.family_id, "JobFamily", "familyId"),
-                name=_value(input.name),
-                kind=_kind(input.kind),
-                description=_value(input.description),
-                role_ids=d.ids(input.role_ids, "Role", "roleIds"),
-            )
-            return await framework.update_track(
-                info.context,
-                await info.context.principal(),
-                track_id,
-                data,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        row, errors = await _run(info, change)
-        return TrackPayload(track=Track.from_row(row) if row else None, user_errors=errors)
-
-    @strawberry.mutation(
-        description="Set a track's roles in order: add, remove or reorder its steps." + ADMIN
+async def _set_track_steps(c: Call) -> Any:
+    data = framework.Input(role_ids=c.input.role_ids)
+    return await framework.update(
+        c.db,
+        c.principal,
+        framework.TRACK,
+        c.input.track_id,
+        data,
+        expected_version=c.input.version,
+        input_errors=c.errors,
     )
-    async def set_track_steps(
-        self, info: Info, input: Annotated[SetTrackStepsInput, INPUT]
-    ) -> TrackPayload:
-        async def change(d: _Decoder) -> Any:
-            track_id = decode_id(input.track_id, "Track", ("input", "trackId"))
-            data = framework.TrackInput(role_ids=d.ids(input.role_ids, "Role", "roleIds"))
-            return await framework.update_track(
-                info.context,
-                await info.context.principal(),
-                track_id,
-                data,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        row, errors = await _run(info, change)
-        return TrackPayload(track=Track.from_row(row) if row else None, user_errors=errors)
-
-    @strawberry.mutation(description="Create an explicit transition between two roles." + ADMIN)
-    async def create_role_transition(
-        self, info: Info, input: Annotated[CreateRoleTransitionInput, INPUT]
-    ) -> RoleTransitionPayload:
-        async def change(d: _Decoder) -> Any:
-            data = framework.TransitionInput(
-                from_role_id=d.id(input.from_role_id, "Role", "fromRoleId"),
-                to_role_id=d.id(input.to_role_id, "Role", "toRoleId"),
-                kind=_kind(input.kind),
-                note=input.note,
-            )
-            return await framework.create_transition(
-                info.context, await info.context.principal(), data, d.errors
-            )
-
-        row, errors = await _run(info, change)
-        return RoleTransitionPayload(
-            role_transition=RoleTransition.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(description="Change a transition's kind or note." + ADMIN)
-    async def update_role_transition(
-        self, info: Info, input: Annotated[UpdateRoleTransitionInput, INPUT]
-    ) -> RoleTransitionPayload:
-        async def change(d: _Decoder) -> Any:
-            transition_id = decode_id(input.id, "RoleTransition", ("input", "id"))
-            data = framework.TransitionInput(kind=_kind(input.kind), note=_value(input.note))
-            return await framework.update_transition(
-                info.context,
-                await info.context.principal(),
-                transition_id,
-                data,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        row, errors = await _run(info, change)
-        return RoleTransitionPayload(
-            role_transition=RoleTransition.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(description="Create a competency." + ADMIN)
-    async def create_competency(
-        self, info: Info, input: Annotated[CreateCompetencyInput, INPUT]
-    ) -> CompetencyPayload:
-        async def change(d: _Decoder) -> Any:
-            data = framework.CompetencyInput(
-                key=input.key,
-                name=input.name,
-                category=input.category,
-                description=input.description,
-                scale_id=d.id(input.scale_id, "ProficiencyScale", "scaleId"),
-                descriptors=[
-                    framework.DescriptorInput(x.level, x.description)
-                    for x in input.descriptors or []
-                ],
-            )
-            return await framework.create_competency(
-                info.context, await info.context.principal(), data, d.errors
-            )
-
-        row, errors = await _run(info, change)
-        return CompetencyPayload(
-            competency=Competency.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(description="Change a competency." + ADMIN)
-    async def update_competency(
-        self, info: Info, input: Annotated[UpdateCompetencyInput, INPUT]
-    ) -> CompetencyPayload:
-        async def change(d: _Decoder) -> Any:
-            competency_id = decode_id(input.id, "Competency", ("input", "id"))
-            descriptors = _value(input.descriptors)
-            if descriptors is not framework.UNSET:
-                descriptors = [
-                    framework.DescriptorInput(x.level, x.description) for x in descriptors or []
-                ]
-            data = framework.CompetencyInput(
-                key=_value(input.key),
-                name=_value(input.name),
-                category=_value(input.category),
-                description=_value(input.description),
-                scale_id=d.id(input.scale_id, "ProficiencyScale", "scaleId"),
-                descriptors=descriptors,
-            )
-            return await framework.update_competency(
-                info.context,
-                await info.context.principal(),
-                competency_id,
-                data,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        row, errors = await _run(info, change)
-        return CompetencyPayload(
-            competency=Competency.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(
-        description="Archive a scale, level, job family, role, track, transition or competency: "
-        "kept for history, no longer offered. Refused while active entities depend on it "
-        "(e.g. a competency that active roles expect; the error lists them). Archiving a role "
-        "also archives its transitions." + ADMIN
-    )
-    async def archive_framework_entity(
-        self, info: Info, input: Annotated[ArchiveFrameworkEntityInput, INPUT]
-    ) -> FrameworkEntityPayload:
-        return await _set_archived(info, input, archived=True)
-
-    @strawberry.mutation(
-        description="Restore an archived framework entity. Refused while what it refers to "
-        "is archived." + ADMIN
-    )
-    async def unarchive_framework_entity(
-        self, info: Info, input: Annotated[UnarchiveFrameworkEntityInput, INPUT]
-    ) -> FrameworkEntityPayload:
-        return await _set_archived(info, input, archived=False)
-
-    @strawberry.mutation(
-        description="Make the framework what a framework document says, in one transaction: "
-        "new keys are created, changed ones updated, active entities the document does not "
-        "name are archived. Importing the same document again changes nothing. Every "
-        "problem of the document is reported at once." + ADMIN
-    )
-    async def import_framework(
-        self, info: Info, input: Annotated[ImportFrameworkInput, INPUT]
-    ) -> ImportFrameworkPayload:
-        async def act() -> Any:
-            fmt = FrameworkFormatValue(input.format.value).value if input.format else None
-            return await transfer.import_framework(
-                info.context,
-                await info.context.principal(),
-                input.document,
-                fmt=fmt,
-                dry_run=input.dry_run,
-            )
-
-        summary, errors = await run_mutation(info, act)
-        return ImportFrameworkPayload(
-            summary=FrameworkImportSummary.of(summary) if summary else None, user_errors=errors
-        )
 
 
-async def _set_archived(
-    info: Info,
-    input: ArchiveFrameworkEntityInput | UnarchiveFrameworkEntityInput,
-    *,
-    archived: bool,
-) -> FrameworkEntityPayload:
-    async def act() -> Any:
-        parsed = parse_global_id(input.id)
-        if parsed is None or parsed[0] not in ARCHIVABLE:
+def _set_archived(archived: bool) -> Callable[[Call], Awaitable[Any]]:
+    async def call(c: Call) -> Any:
+        parsed = parse_global_id(c.input.id)
+        if parsed is None or parsed[0] not in NODES:
             raise UserInputError.one(
                 ("input", "id"), "is not the ID of a framework entity", ErrorCode.INVALID
             )
-        entity, make = ARCHIVABLE[parsed[0]]
+        entity = framework.ENTITIES[parsed[0]]
         row = await framework.set_archived(
-            info.context,
-            await info.context.principal(),
+            c.db,
+            c.principal,
             entity,
             parsed[1],
             archived=archived,
-            expected_version=input.version,
+            expected_version=c.input.version,
         )
-        return make(row)
+        return NODES[entity.type_name].from_row(row)
 
-    node, errors = await run_mutation(info, act)
-    return FrameworkEntityPayload(entity=node, user_errors=errors)
+    return call
+
+
+async def _import(c: Call) -> Any:
+    return await transfer.import_framework(
+        c.db, c.principal, c.input.document, fmt=c.input.format, dry_run=c.input.dry_run
+    )
+
+
+ADMIN = " Requires `career:admin`."
+ARCHIVE = (
+    "Archive a scale, level, job family, role, track, transition or competency: kept for "
+    "history, no longer offered. Refused while active entities depend on it (e.g. a "
+    "competency that active roles expect; the error lists them). Archiving a role also "
+    "archives its transitions." + ADMIN
+)
+_admin: Any = partial(mutation, permission=framework.require_admin)
+FrameworkMutation = strawberry.type(
+    type(
+        "FrameworkMutation",
+        (),
+        {
+            **entity_mutations(
+                framework.ENTITIES.values(),
+                NODES,
+                {
+                    "levels": list[ScaleLevelInput],
+                    "rank": int,
+                    "pay_band": PayBandInput,
+                    "descriptors": list[CompetencyDescriptorInput],
+                    TrackKindValue: TrackKind,
+                    TransitionKindValue: TransitionKind,
+                },
+                permission=framework.require_admin,
+                suffix=ADMIN,
+            ),
+            "set_role_expectations": _admin(
+                "Replace all expectations of a role in one go (an empty list clears them)." + ADMIN,
+                SetRoleExpectationsInput,
+                entity_payload(framework.ROLE, Role),
+                call=_set_role_expectations,
+            ),
+            "set_track_steps": _admin(
+                "Set a track's roles in order: add, remove or reorder its steps." + ADMIN,
+                SetTrackStepsInput,
+                entity_payload(framework.TRACK, Track),
+                call=_set_track_steps,
+            ),
+            "archive_framework_entity": _admin(
+                ARCHIVE,
+                ArchiveFrameworkEntityInput,
+                FrameworkEntityPayload,
+                call=_set_archived(True),
+                make=lambda node: FrameworkEntityPayload(entity=node),
+            ),
+            "unarchive_framework_entity": _admin(
+                "Restore an archived framework entity. Refused while what it refers to is "
+                "archived." + ADMIN,
+                UnarchiveFrameworkEntityInput,
+                FrameworkEntityPayload,
+                call=_set_archived(False),
+                make=lambda node: FrameworkEntityPayload(entity=node),
+            ),
+            "import_framework": _admin(
+                "Make the framework what a framework document says, in one transaction: new "
+                "keys are created, changed ones updated, active entities the document does "
+                "not name are archived. Importing the same document again changes nothing. "
+                "Every problem of the document is reported at once." + ADMIN,
+                ImportFrameworkInput,
+                ImportFrameworkPayload,
+                call=_import,
+                make=lambda s: ImportFrameworkPayload(summary=FrameworkImportSummary.of(s)),
+            ),
+        },
+    )
+)

@@ -32,7 +32,6 @@ from sqlalchemy import func, insert, literal_column, null, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from service.audit import service as audit
-from service.audit.models import audit_events
 from service.auth.principal import Principal
 from service.db import Executor
 from service.errors import ErrorCode, FieldError, UserInputError
@@ -168,18 +167,7 @@ class _Importer:
     def _audit(
         self, action: str, entity_type: str, entity_id: Any, changes: dict[str, Any]
     ) -> None:
-        self.audit_rows.append(
-            {
-                "org_id": self.org_id,
-                "actor_type": self.principal.actor_type.value,
-                "actor_id": self.principal.actor_id,
-                "actor_subject": self.principal.subject,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "changes": audit._jsonable(changes),
-            }
-        )
+        self.audit_rows.append(audit.event(self.principal, action, entity_type, entity_id, changes))
 
     async def _upsert_keyed(
         self,
@@ -579,7 +567,7 @@ class _Importer:
                 "notice_changed": self.summary.notice_changed,
             },
         )
-        await self.db.execute(insert(audit_events), self.audit_rows)
+        await audit.record_many(self.db, self.audit_rows)
         self.progress("audit")
 
 

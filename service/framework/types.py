@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
@@ -21,6 +22,7 @@ from service.framework.models import TrackKind as TrackKindValue
 from service.framework.models import TransitionKind as TransitionKindValue
 from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, current, later, named
+from service.graphql.node import load_rows
 
 TrackKind = graphql_enum(
     TrackKindValue,
@@ -57,26 +59,10 @@ async def require_reader(info: Info) -> None:
     framework.require_reader(await info.context.principal())
 
 
-def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
-    out: list[uuid.UUID | None] = []
-    for n in node_ids:
-        try:
-            out.append(uuid.UUID(n))
-        except ValueError:
-            out.append(None)
-    return out
-
-
 async def _nodes(info: Info, batch: Any, node_ids: Iterable[str], make: Any) -> list[Any]:
     """Node objects for global IDs, through the request's loader; None when unknown."""
     await require_reader(info)
-    ids = _uuids(node_ids)
-    rows = iter(await info.context.loader(batch).load_many([i for i in ids if i is not None]))
-    out = []
-    for i in ids:
-        row = next(rows) if i is not None else None
-        out.append(make(row) if row is not None else None)
-    return out
+    return [make(r) if r is not None else None for r in await load_rows(info, batch, node_ids)]
 
 
 async def _row(info: Info, batch: Any, row_id: uuid.UUID | None) -> Any | None:
@@ -101,7 +87,34 @@ async def _objects(
     "role, track, transition or competency)."
 )
 class FrameworkEntity(relay.Node):
+    """Each type names its batch function (``rows_by_id``); ``from_row`` fills the fields
+    from the row's columns of the same names (``converters`` turn a column into a field's
+    value, e.g. an enum)."""
+
     row: strawberry.Private[Any]
+    pk: strawberry.Private[uuid.UUID]
+    rows_by_id: ClassVar[Any]
+    converters: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        values: dict[str, Any] = {"row": row, "pk": row.id}
+        for f in dataclasses.fields(cls):
+            if f.init and f.name not in values and f.default is dataclasses.MISSING:
+                convert = cls.converters.get(f.name)
+                value = getattr(row, f.name)
+                values[f.name] = convert(value) if convert is not None else value
+        return cls(**values)
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        return await _nodes(info, cls.rows_by_id, node_ids, cls.from_row)
 
     @strawberry.field(description="Archived entities are kept for history but not offered.")
     def archived(self) -> bool:
@@ -141,24 +154,11 @@ class ScaleLevel:
     description="A named, ordered scale competencies are rated on (e.g. 1 Awareness … 5 Expert)."
 )
 class ProficiencyScale(FrameworkEntity):
-    pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among scales.")
     name: str = strawberry.field(description="Display name.")
     description: str | None = strawberry.field(description="What the scale measures.")
 
-    @classmethod
-    def from_row(cls, row: Any) -> ProficiencyScale:
-        return cls(pk=row.id, row=row, key=row.key, name=row.name, description=row.description)
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ProficiencyScale | None]:
-        return await _nodes(info, queries.scales_by_id, node_ids, cls.from_row)
+    rows_by_id = queries.scales_by_id
 
     @strawberry.field(description="The scale's steps, lowest first.")
     async def levels(self, info: Info) -> list[ScaleLevel]:
@@ -174,56 +174,23 @@ class ProficiencyScale(FrameworkEntity):
     "Principal); its rank compares roles across job families."
 )
 class Level(FrameworkEntity):
-    pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among levels.")
     name: str = strawberry.field(description="Display name.")
     rank: int = strawberry.field(description="Higher is more senior; unique among active levels.")
     description: str | None = strawberry.field(description="What is expected at this level.")
 
-    @classmethod
-    def from_row(cls, row: Any) -> Level:
-        return cls(
-            pk=row.id,
-            row=row,
-            key=row.key,
-            name=row.name,
-            rank=row.rank,
-            description=row.description,
-        )
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Level | None]:
-        return await _nodes(info, queries.levels_by_id, node_ids, cls.from_row)
+    rows_by_id = queries.levels_by_id
 
 
 @strawberry.type(
     description="A group of roles sharing a function and skills, e.g. Marketing or Engineering."
 )
 class JobFamily(FrameworkEntity):
-    pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among job families.")
     name: str = strawberry.field(description="Display name.")
     description: str | None = strawberry.field(description="What the family does.")
 
-    @classmethod
-    def from_row(cls, row: Any) -> JobFamily:
-        return cls(pk=row.id, row=row, key=row.key, name=row.name, description=row.description)
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[JobFamily | None]:
-        return await _nodes(info, queries.job_families_by_id, node_ids, cls.from_row)
+    rows_by_id = queries.job_families_by_id
 
     @strawberry.field(
         description="The family's active career ladders: IC first, then management, then "
@@ -334,7 +301,6 @@ class CareerMove:
     "and the moves that lead to and from it."
 )
 class Role(FrameworkEntity):
-    pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among roles.")
     title: str = strawberry.field(description="Job title.")
     description: str | None = strawberry.field(description="What the role is about.")
@@ -346,24 +312,12 @@ class Role(FrameworkEntity):
     known_next_roles: strawberry.Private[list[Role] | None] = None
     known_lateral_moves: strawberry.Private[list[Role] | None] = None
 
-    @classmethod
-    def from_row(cls, row: Any) -> Role:
-        return cls(pk=row.id, row=row, key=row.key, title=row.title, description=row.description)
+    rows_by_id = queries.roles_by_id
 
     async def _load(self, info: Info, attr: str) -> Any:
         """The current field for this role alone (the loaders batch it with its siblings)."""
         await prefetch_roles(info, [self], current(info))
         return getattr(self, attr)
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Role | None]:
-        return await _nodes(info, queries.roles_by_id, node_ids, cls.from_row)
 
     @strawberry.field(description="The job family the role belongs to.")
     def family(self, info: Info) -> JobFamily:
@@ -527,32 +481,13 @@ class TrackStep:
     "A role may sit on several tracks (e.g. the entry role of an IC and a management track)."
 )
 class Track(FrameworkEntity):
-    pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among tracks.")
     name: str = strawberry.field(description="Display name.")
     kind: TrackKind = strawberry.field(description="IC, management or other.")  # type: ignore[valid-type]
     description: str | None = strawberry.field(description="What the track is for.")
 
-    @classmethod
-    def from_row(cls, row: Any) -> Track:
-        return cls(
-            pk=row.id,
-            row=row,
-            key=row.key,
-            name=row.name,
-            kind=TrackKind(row.kind),
-            description=row.description,
-        )
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Track | None]:
-        return await _nodes(info, queries.tracks_by_id, node_ids, cls.from_row)
+    rows_by_id = queries.tracks_by_id
+    converters = {"kind": TrackKind}
 
     @strawberry.field(description="The family the track belongs to.")
     async def family(self, info: Info) -> JobFamily:
@@ -569,23 +504,11 @@ class Track(FrameworkEntity):
     "lateral move, or a promotion across tracks or families."
 )
 class RoleTransition(FrameworkEntity):
-    pk: strawberry.Private[uuid.UUID]
     kind: TransitionKind = strawberry.field(description="Promotion or lateral move.")  # type: ignore[valid-type]
     note: str | None = strawberry.field(description="Why or how people make this move.")
 
-    @classmethod
-    def from_row(cls, row: Any) -> RoleTransition:
-        return cls(pk=row.id, row=row, kind=TransitionKind(row.kind), note=row.note)
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[RoleTransition | None]:
-        return await _nodes(info, queries.transitions_by_id, node_ids, cls.from_row)
+    rows_by_id = queries.transitions_by_id
+    converters = {"kind": TransitionKind}
 
     @strawberry.field(description="Where the move starts.")
     async def from_role(self, info: Info) -> Role:
@@ -610,7 +533,6 @@ class CompetencyDescriptor:
     description="A skill or behaviour rated on a proficiency scale, described at each level."
 )
 class Competency(FrameworkEntity):
-    pk: strawberry.Private[uuid.UUID]
     key: str = strawberry.field(description="Stable key, unique among competencies.")
     name: str = strawberry.field(description="Display name.")
     category: str | None = strawberry.field(
@@ -618,26 +540,7 @@ class Competency(FrameworkEntity):
     )
     description: str | None = strawberry.field(description="What the competency covers.")
 
-    @classmethod
-    def from_row(cls, row: Any) -> Competency:
-        return cls(
-            pk=row.id,
-            row=row,
-            key=row.key,
-            name=row.name,
-            category=row.category,
-            description=row.description,
-        )
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Competency | None]:
-        return await _nodes(info, queries.competencies_by_id, node_ids, cls.from_row)
+    rows_by_id = queries.competencies_by_id
 
     @strawberry.field(description="The scale the competency is rated on.")
     async def scale(self, info: Info) -> ProficiencyScale:

@@ -37,8 +37,9 @@ What the kit does, in this order, for every mutation:
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
 from typing import Annotated, Any, TypeVar
 
@@ -52,7 +53,9 @@ from strawberry.types.base import (
 from strawberry.types.info import Info
 from strawberry.utils.str_converters import to_camel_case
 
+from service import entities
 from service.auth.principal import Principal
+from service.entities import Attr, Entity
 from service.errors import FieldError, UserInputError
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id
@@ -82,11 +85,12 @@ def id_input(
     *,
     default: Any = strawberry.UNSET,
     target: bool = False,
+    required: bool = False,
 ) -> Any:
     """An input field holding global IDs of ``type_names`` (one ID or a list of them),
-    decoded by the kit. ``target``: the object the mutation acts on."""
+    decoded by the kit. ``target``: the object the mutation acts on (required)."""
     names = (type_names,) if isinstance(type_names, str) else tuple(type_names)
-    kwargs: dict[str, Any] = {} if default is strawberry.UNSET and target else {"default": default}
+    kwargs: dict[str, Any] = {} if target or required else {"default": default}
     return strawberry.field(
         description=description, metadata={_NODE: names, _TARGET: target}, **kwargs
     )
@@ -213,3 +217,127 @@ def mutation(
         "return": payload,
     }
     return strawberry.mutation(resolver=resolve, description=description)
+
+
+# --- entities declared once (service.entities) -------------------------------------------------
+
+
+def input_type(name: str, description: str, fields: list[tuple[str, Any, Any]]) -> type:
+    """A strawberry input from ``(python name, annotation, strawberry.field)`` triples."""
+    namespace: dict[str, Any] = {"__annotations__": {n: a for n, a, _ in fields}}
+    namespace.update({n: f for n, _, f in fields})
+    return strawberry.input(type(name, (), namespace), description=description)
+
+
+def payload_type(name: str, description: str, field: str, node: type, doc: str) -> type:
+    """A ``Payload`` with one object field."""
+    namespace = {
+        "__annotations__": {field: node | None},
+        field: strawberry.field(default=None, description=doc),
+    }
+    return strawberry.type(type(name, (Payload,), namespace), description=description)
+
+
+_PAYLOADS: dict[str, type] = {}
+
+
+def entity_payload(entity: Entity, node: type) -> Any:
+    """``<T>Payload`` of an entity (one per type, shared by all its mutations)."""
+    found = _PAYLOADS.get(entity.type_name)
+    if found is None:
+        found = _PAYLOADS[entity.type_name] = payload_type(
+            f"{entity.type_name}Payload",
+            f"Result of a {entity.label} mutation.",
+            entity.action,
+            node,
+            f"The {entity.label} after the change; null when refused.",
+        )
+    return found
+
+
+def _attr_field(a: Attr, types: Mapping[Any, Any], *, creating: bool) -> tuple[str, Any, Any]:
+    """An entity field as an input field: a global ID for references, the declared type
+    (``types``) for enums and hooks, else a string; optional in updates."""
+    if a.kind == "ref" and a.ref is not None:
+        annotation: Any = strawberry.ID
+        ids: str | None = a.ref.type_name
+    else:
+        annotation = types.get(a.choices or a.name, str)
+        ids = a.ids
+    if ids is not None and a.kind != "ref":
+        annotation = list[strawberry.ID]
+    required = creating and a.required
+    if not required:
+        annotation = annotation | None
+    doc = a.doc if creating else a.update_doc or ""
+    default: Any = None if creating else strawberry.UNSET
+    if ids is not None:
+        return a.name, annotation, id_input(ids, doc, default=default, required=required)
+    if required:
+        return a.name, annotation, strawberry.field(description=doc)
+    return a.name, annotation, strawberry.field(default=default, description=doc)
+
+
+def entity_mutations(
+    entities: Iterable[Entity],
+    nodes: Mapping[str, type],
+    types: Mapping[Any, Any],
+    *,
+    permission: Callable[[Principal], object] | None,
+    suffix: str = "",
+) -> dict[str, Any]:
+    """``create<T>`` and ``update<T>`` mutations of each entity, with their inputs and
+    ``<T>Payload``, made from its declaration. ``nodes``: the GraphQL type of each entity
+    (by type name); ``types``: input types of hook fields (by field name) and enums (by
+    the Python enum)."""
+    out: dict[str, Any] = {}
+    for e in entities:
+        t, label = e.type_name, e.label
+        payload = entity_payload(e, nodes[t])
+        create_input = input_type(
+            f"Create{t}Input", e.doc, [_attr_field(a, types, creating=True) for a in e.attrs]
+        )
+        update_input = input_type(
+            f"Update{t}Input",
+            f"Changes to a {label}; omitted fields stay as they are.",
+            [
+                ("id", strawberry.ID, id_input(t, f"The {label} to change.", target=True)),
+                ("version", int | None, version_input()),
+                *(
+                    _attr_field(a, types, creating=False)
+                    for a in e.attrs
+                    if a.update_doc is not None
+                ),
+            ],
+        )
+        out[f"create_{e.action}"] = mutation(
+            f"Create a {label}." + suffix,
+            create_input,
+            payload,
+            permission=permission,
+            call=partial(_create, e),
+        )
+        out[f"update_{e.action}"] = mutation(
+            f"Change a {label}." + suffix,
+            update_input,
+            payload,
+            permission=permission,
+            call=partial(_update, e),
+        )
+    return out
+
+
+async def _create(entity: Entity, c: Call) -> Any:
+    return await entities.create(c.db, c.principal, entity, c.input, c.errors)
+
+
+async def _update(entity: Entity, c: Call) -> Any:
+    return await entities.update(
+        c.db,
+        c.principal,
+        entity,
+        c.input.id,
+        c.input,
+        expected_version=c.input.version,
+        input_errors=c.errors,
+    )

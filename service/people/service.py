@@ -404,8 +404,7 @@ async def _validated(
     input_errors: Sequence[FieldError] = (),
 ) -> dict[str, Any]:
     """Check every given field at once; return the column values to write."""
-    v = Validator()
-    v.errors.extend(input_errors)
+    v = Validator(input_errors)
     out: dict[str, Any] = {}
     own_id = current.id if current is not None else None
 

@@ -264,7 +264,10 @@ def test_same_key_in_different_entity_types_is_fine() -> None:
     for role in data["roles"]:
         if role["level"] == "senior":
             role["level"] = "senior-engineer"
-    parse_document(data)
+    doc = parse_document(data)
+    assert "senior-engineer" in {level.key for level in doc.levels}
+    assert "senior-engineer" in {role.key for role in doc.roles}
+    assert {r.key: r.level for r in doc.roles}["senior-engineer"] == "senior-engineer"
 
 
 def test_unknown_references() -> None:
@@ -402,7 +405,9 @@ def test_lateral_move_may_go_down_in_level() -> None:
     data["transitions"].append(
         {"kind": "LATERAL", "fromRole": "product-manager", "toRole": "engineer"}
     )
-    parse_document(data)
+    doc = parse_document(data)
+    moves = [(t.kind, t.from_role, t.to_role) for t in doc.transitions]
+    assert ("LATERAL", "product-manager", "engineer") in moves
 
 
 def test_transition_to_itself_duplicated_or_implied_by_a_track() -> None:

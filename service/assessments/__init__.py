@@ -1,0 +1,1 @@
+"""Assessments: cycles, assessments, ratings, proficiency resolution, gap analysis."""
