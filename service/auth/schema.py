@@ -3,7 +3,7 @@ the employees careerpath names HR admins."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -12,8 +12,7 @@ from strawberry.types import Info
 from service.auth import policies, queries
 from service.auth import service as accounts
 from service.auth.types import Scope, ServiceAccount
-from service.graphql.errors import UserError, run_mutation
-from service.graphql.ids import decode_id
+from service.graphql.kit import Call, Payload, id_input, mutation, version_input
 from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paginate
 from service.people.types import Employee, prefetch_employees
@@ -81,11 +80,8 @@ class CreateServiceAccountInput:
 
 @strawberry.input(description="Changes to a service account; omitted fields stay as they are.")
 class UpdateServiceAccountInput:
-    id: strawberry.ID = strawberry.field(description="The service account to change.")
-    version: int | None = strawberry.field(
-        default=None,
-        description="The `version` you read; the update is refused if it changed since.",
-    )
+    id: strawberry.ID = id_input("ServiceAccount", "The service account to change.", target=True)
+    version: int | None = version_input()
     name: str | None = strawberry.field(default=None, description="New name.")
     scopes: list[Scope] | None = strawberry.field(
         default=None, description="The scopes its tokens may use from now on."
@@ -97,143 +93,100 @@ class UpdateServiceAccountInput:
 
 @strawberry.input(description="Stops accepting a service account's tokens.")
 class DeactivateServiceAccountInput:
-    id: strawberry.ID = strawberry.field(description="The service account to deactivate.")
+    id: strawberry.ID = id_input(
+        "ServiceAccount", "The service account to deactivate.", target=True
+    )
 
 
 @strawberry.type(description="Result of a service account mutation.")
-class ServiceAccountPayload:
+class ServiceAccountPayload(Payload):
     service_account: ServiceAccount | None = strawberry.field(
-        description="The service account after the change; null when refused."
+        default=None, description="The service account after the change; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.input(description="Names an employee an HR admin.")
 class GrantHrAdminInput:
-    employee_id: strawberry.ID = strawberry.field(
-        description="The employee (active) to name an HR admin."
+    employee_id: strawberry.ID = id_input(
+        "Employee", "The employee (active) to name an HR admin.", target=True
     )
 
 
 @strawberry.input(description="Stops naming an employee an HR admin.")
 class RevokeHrAdminInput:
-    employee_id: strawberry.ID = strawberry.field(description="The employee to stop naming.")
+    employee_id: strawberry.ID = id_input("Employee", "The employee to stop naming.", target=True)
 
 
 @strawberry.type(description="Result of granting or revoking HR admin powers.")
-class HrAdminPayload:
+class HrAdminPayload(Payload):
     employee: Employee | None = strawberry.field(
-        description="The employee concerned; null when refused."
+        default=None, description="The employee concerned; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
-def _scope_values(scopes: list[Any] | None) -> list[str] | None:
-    return None if scopes is None else [s.value for s in scopes]
+async def _create(c: Call) -> Any:
+    i = c.input
+    data = accounts.ServiceAccountInput(client_id=i.client_id, name=i.name, scopes=i.scopes)
+    return await accounts.create_service_account(c.db, c.principal, data)
+
+
+async def _update(c: Call) -> Any:
+    i = c.input
+    data = accounts.ServiceAccountInput(name=i.name, scopes=i.scopes, active=i.active)
+    return await accounts.update_service_account(
+        c.db, c.principal, i.id, data, expected_version=i.version
+    )
+
+
+async def _deactivate(c: Call) -> Any:
+    return await accounts.deactivate_service_account(c.db, c.principal, c.input.id)
+
+
+async def _grant(c: Call) -> Any:
+    return await accounts.grant_hr_admin(c.db, c.principal, c.input.employee_id)
+
+
+async def _revoke(c: Call) -> Any:
+    return await accounts.revoke_hr_admin(c.db, c.principal, c.input.employee_id)
+
+
+ADMIN = " Requires `career:admin`."
+_admin: Any = partial(mutation, permission=policies.require_admin)
 
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(description="Register a service account. Requires `career:admin`.")
-    async def create_service_account(
-        self,
-        info: Info,
-        input: Annotated[
-            CreateServiceAccountInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> ServiceAccountPayload:
-        async def act() -> Any:
-            data = accounts.ServiceAccountInput(
-                client_id=input.client_id, name=input.name, scopes=_scope_values(input.scopes)
-            )
-            return await accounts.create_service_account(
-                info.context, await info.context.principal(), data
-            )
-
-        row, errors = await run_mutation(info, act)
-        return ServiceAccountPayload(
-            service_account=ServiceAccount.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(
-        description="Rename a service account, change its scopes or (de)activate it. Requires `career:admin`."
+    create_service_account = _admin(
+        "Register a service account." + ADMIN,
+        CreateServiceAccountInput,
+        ServiceAccountPayload,
+        call=_create,
     )
-    async def update_service_account(
-        self,
-        info: Info,
-        input: Annotated[
-            UpdateServiceAccountInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> ServiceAccountPayload:
-        async def act() -> Any:
-            principal = policies.require_admin(await info.context.principal())
-            account_id = decode_id(input.id, "ServiceAccount", ("input", "id"))
-            data = accounts.ServiceAccountInput(
-                name=input.name, scopes=_scope_values(input.scopes), active=input.active
-            )
-            return await accounts.update_service_account(
-                info.context, principal, account_id, data, expected_version=input.version
-            )
-
-        row, errors = await run_mutation(info, act)
-        return ServiceAccountPayload(
-            service_account=ServiceAccount.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(
-        description="Deactivate a service account: its tokens are refused from the next request "
-        "on. Deactivating an inactive account changes nothing. Requires `career:admin`."
+    update_service_account = _admin(
+        "Rename a service account, change its scopes or (de)activate it." + ADMIN,
+        UpdateServiceAccountInput,
+        ServiceAccountPayload,
+        call=_update,
     )
-    async def deactivate_service_account(
-        self,
-        info: Info,
-        input: Annotated[
-            DeactivateServiceAccountInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> ServiceAccountPayload:
-        async def act() -> Any:
-            principal = policies.require_admin(await info.context.principal())
-            account_id = decode_id(input.id, "ServiceAccount", ("input", "id"))
-            return await accounts.deactivate_service_account(info.context, principal, account_id)
-
-        row, errors = await run_mutation(info, act)
-        return ServiceAccountPayload(
-            service_account=ServiceAccount.from_row(row) if row else None, user_errors=errors
-        )
-
-    @strawberry.mutation(
-        description="Name an employee an HR admin: their `career:admin` tokens act as admin "
-        "from their next request on. Granting again changes nothing. Recorded in the audit "
-        "log. Requires `career:admin`."
+    deactivate_service_account = _admin(
+        "Deactivate a service account: its tokens are refused from the next request on. "
+        "Deactivating an inactive account changes nothing." + ADMIN,
+        DeactivateServiceAccountInput,
+        ServiceAccountPayload,
+        call=_deactivate,
     )
-    async def grant_hr_admin(
-        self,
-        info: Info,
-        input: Annotated[GrantHrAdminInput, strawberry.argument(description="The change to make.")],
-    ) -> HrAdminPayload:
-        return await _hr_admin_change(info, input.employee_id, accounts.grant_hr_admin)
-
-    @strawberry.mutation(
-        description="Stop naming an employee an HR admin: their `career:admin` tokens act as a "
-        "plain employee's from their next request on. Revoking someone not named changes "
-        "nothing. Recorded in the audit log. Requires `career:admin`."
+    grant_hr_admin = _admin(
+        "Name an employee an HR admin: their `career:admin` tokens act as admin from their "
+        "next request on. Granting again changes nothing. Recorded in the audit log." + ADMIN,
+        GrantHrAdminInput,
+        HrAdminPayload,
+        call=_grant,
     )
-    async def revoke_hr_admin(
-        self,
-        info: Info,
-        input: Annotated[
-            RevokeHrAdminInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> HrAdminPayload:
-        return await _hr_admin_change(info, input.employee_id, accounts.revoke_hr_admin)
-
-
-async def _hr_admin_change(
-    info: Info, employee_id: strawberry.ID, change: Callable[..., Awaitable[Any]]
-) -> HrAdminPayload:
-    async def act() -> Any:
-        decoded = decode_id(employee_id, "Employee", ("input", "employeeId"))
-        return await change(info.context, await info.context.principal(), decoded)
-
-    row, errors = await run_mutation(info, act, authorize=policies.require_admin)
-    return HrAdminPayload(employee=Employee.from_row(row) if row else None, user_errors=errors)
+    revoke_hr_admin = _admin(
+        "Stop naming an employee an HR admin: their `career:admin` tokens act as a plain "
+        "employee's from their next request on. Revoking someone not named changes nothing. "
+        "Recorded in the audit log." + ADMIN,
+        RevokeHrAdminInput,
+        HrAdminPayload,
+        call=_revoke,
+    )
