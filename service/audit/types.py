@@ -17,6 +17,7 @@ from service.auth import policies
 from service.auth.principal import ActorType as ActorTypeValue
 from service.graphql.enums import graphql_enum
 from service.graphql.ids import encode_id
+from service.graphql.node import load_rows
 
 ActorType = graphql_enum(
     ActorTypeValue,
@@ -100,19 +101,8 @@ class AuditEvent(relay.Node):
         ids = list(node_ids)
         if not policies.is_admin(await info.context.principal()):
             return [None for _ in ids]
-        parsed: list[uuid.UUID | None] = []
-        for node_id in ids:
-            try:
-                parsed.append(uuid.UUID(node_id))
-            except ValueError:
-                parsed.append(None)
-        loader = info.context.loader(_audit_events_by_id)
-        rows = iter(await loader.load_many([i for i in parsed if i is not None]))
-        out: list[AuditEvent | None] = []
-        for event_id in parsed:
-            row = next(rows) if event_id is not None else None
-            out.append(cls.from_row(row) if row is not None else None)
-        return out
+        rows = await load_rows(info, _audit_events_by_id, ids)
+        return [cls.from_row(row) if row is not None else None for row in rows]
 
 
 @strawberry.input(description="Narrows `auditEvents`; all given conditions must hold.")

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from service.auth import policies, queries
 from service.auth.scopes import Scope as ScopeValue
 from service.graphql.enums import graphql_enum
+from service.graphql.node import load_rows
 
 Scope = graphql_enum(
     ScopeValue,
@@ -72,16 +73,5 @@ class ServiceAccount(relay.Node):
         ids = list(node_ids)
         if not policies.is_admin(await info.context.principal()):
             return [None for _ in ids]
-        parsed: list[uuid.UUID | None] = []
-        for node_id in ids:
-            try:
-                parsed.append(uuid.UUID(node_id))
-            except ValueError:
-                parsed.append(None)
-        loader = info.context.loader(_service_accounts_by_id)
-        rows = iter(await loader.load_many([i for i in parsed if i is not None]))
-        out: list[ServiceAccount | None] = []
-        for account_id in parsed:
-            row = next(rows) if account_id is not None else None
-            out.append(cls.from_row(row) if row is not None else None)
-        return out
+        rows = await load_rows(info, _service_accounts_by_id, ids)
+        return [cls.from_row(row) if row is not None else None for row in rows]
