@@ -17,7 +17,18 @@ from typing import Any, Protocol
 
 import asyncpg
 import structlog
-from sqlalchemy import Column, Executable, Integer, MetaData, Result, func, text
+from sqlalchemy import (
+    Column,
+    Executable,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    Result,
+    Table,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -53,6 +64,33 @@ def org_fk() -> Column[Any]:
 def version_column() -> Column[Any]:
     """``version``: starts at 1, incremented by every change (optimistic concurrency)."""
     return Column("version", Integer, nullable=False, server_default="1")
+
+
+def tenant_table(name: str, *items: Any) -> Table:
+    """A table of a tenant's rows with IDs of their own: ``id``, ``org_id``, then ``items``
+    (columns and constraints), unique on ``(org_id, id)`` so that other tenant tables refer
+    to its rows together with the tenant (``reference``)."""
+    return Table(
+        name,
+        metadata,
+        uuid_pk(),
+        org_fk(),
+        *items,
+        UniqueConstraint("org_id", "id"),
+        ForeignKeyConstraint(["org_id"], ["organizations.id"]),
+    )
+
+
+def reference(
+    column: str, table: str, *, nullable: bool = False, ondelete: str | None = None
+) -> list[Any]:
+    """A column holding the ID of a row of ``table`` of the same tenant, with its foreign key."""
+    return [
+        Column(column, UUID(as_uuid=True), nullable=nullable),
+        ForeignKeyConstraint(
+            ["org_id", column], [f"{table}.org_id", f"{table}.id"], ondelete=ondelete
+        ),
+    ]
 
 
 def timestamps() -> list[Column[Any]]:

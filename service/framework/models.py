@@ -15,6 +15,7 @@ they can never disagree with the tracks.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -32,7 +33,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
 
-from service.db import metadata, org_fk, timestamps, uuid_pk, version_column
+from service.db import (
+    metadata,
+    org_fk,
+    reference,
+    tenant_table,
+    timestamps,
+    version_column,
+)
 
 
 class TrackKind(StrEnum):
@@ -46,10 +54,6 @@ class TransitionKind(StrEnum):
     LATERAL = "LATERAL"
 
 
-def _key() -> Column:
-    return Column("key", Text, nullable=False)
-
-
 def _aggregate() -> list[Column]:
     """Columns every editable aggregate has: archive mark, version and timestamps."""
     return [
@@ -57,6 +61,17 @@ def _aggregate() -> list[Column]:
         version_column(),
         *timestamps(),
     ]
+
+
+def _entity_table(name: str, *items: Any) -> Table:
+    """A table of a keyed, archivable, versioned framework entity."""
+    return tenant_table(
+        name,
+        Column("key", Text, nullable=False),
+        *items,
+        *_aggregate(),
+        UniqueConstraint("org_id", "key"),
+    )
 
 
 # The framework as a whole: one row per organization, created on first import.
@@ -70,18 +85,10 @@ framework_settings = Table(
     ForeignKeyConstraint(["org_id"], ["organizations.id"]),
 )
 
-proficiency_scales = Table(
+proficiency_scales = _entity_table(
     "proficiency_scales",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    _key(),
     Column("name", Text, nullable=False),
     Column("description", Text),
-    *_aggregate(),
-    UniqueConstraint("org_id", "id"),
-    UniqueConstraint("org_id", "key"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
 )
 
 scale_levels = Table(
@@ -100,76 +107,39 @@ scale_levels = Table(
     ),
 )
 
-levels = Table(
+levels = _entity_table(
     "levels",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    _key(),
     Column("name", Text, nullable=False),
     Column("rank", Integer, nullable=False),
     Column("description", Text),
-    *_aggregate(),
-    UniqueConstraint("org_id", "id"),
-    UniqueConstraint("org_id", "key"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
 )
 
-job_families = Table(
+job_families = _entity_table(
     "job_families",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    _key(),
     Column("name", Text, nullable=False),
     Column("description", Text),
-    *_aggregate(),
-    UniqueConstraint("org_id", "id"),
-    UniqueConstraint("org_id", "key"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
 )
 
-roles = Table(
+roles = _entity_table(
     "roles",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    _key(),
-    Column("family_id", UUID(as_uuid=True), nullable=False),
-    Column("level_id", UUID(as_uuid=True), nullable=False),
+    *reference("family_id", "job_families"),
+    *reference("level_id", "levels"),
     Column("title", Text, nullable=False),
     Column("description", Text),
     Column("pay_min", BigInteger),
     Column("pay_mid", BigInteger),
     Column("pay_max", BigInteger),
     Column("pay_currency", Text),
-    *_aggregate(),
-    UniqueConstraint("org_id", "id"),
-    UniqueConstraint("org_id", "key"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(["org_id", "family_id"], ["job_families.org_id", "job_families.id"]),
-    ForeignKeyConstraint(["org_id", "level_id"], ["levels.org_id", "levels.id"]),
     Index("ix_roles_family", "org_id", "family_id"),
     Index("ix_roles_level", "org_id", "level_id"),
 )
 
-competencies = Table(
+competencies = _entity_table(
     "competencies",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    _key(),
     Column("name", Text, nullable=False),
     Column("category", Text),
     Column("description", Text),
-    Column("scale_id", UUID(as_uuid=True), nullable=False),
-    *_aggregate(),
-    UniqueConstraint("org_id", "id"),
-    UniqueConstraint("org_id", "key"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(
-        ["org_id", "scale_id"], ["proficiency_scales.org_id", "proficiency_scales.id"]
-    ),
+    *reference("scale_id", "proficiency_scales"),
     Index("ix_competencies_scale", "org_id", "scale_id"),
 )
 
@@ -202,21 +172,12 @@ role_expectations = Table(
     Index("ix_role_expectations_competency", "org_id", "competency_id"),
 )
 
-tracks = Table(
+tracks = _entity_table(
     "tracks",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    _key(),
-    Column("family_id", UUID(as_uuid=True), nullable=False),
+    *reference("family_id", "job_families"),
     Column("name", Text, nullable=False),
     Column("kind", Text, nullable=False),
     Column("description", Text),
-    *_aggregate(),
-    UniqueConstraint("org_id", "id"),
-    UniqueConstraint("org_id", "key"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(["org_id", "family_id"], ["job_families.org_id", "job_families.id"]),
     Index("ix_tracks_family", "org_id", "family_id"),
 )
 
@@ -238,20 +199,13 @@ track_steps = Table(
 )
 
 # Explicit moves only; see the module docstring for the implied promotions.
-role_transitions = Table(
+role_transitions = tenant_table(
     "role_transitions",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    Column("from_role_id", UUID(as_uuid=True), nullable=False),
-    Column("to_role_id", UUID(as_uuid=True), nullable=False),
+    *reference("from_role_id", "roles"),
+    *reference("to_role_id", "roles"),
     Column("kind", Text, nullable=False),
     Column("note", Text),
     *_aggregate(),
-    UniqueConstraint("org_id", "id"),
     UniqueConstraint("org_id", "from_role_id", "to_role_id"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(["org_id", "from_role_id"], ["roles.org_id", "roles.id"]),
-    ForeignKeyConstraint(["org_id", "to_role_id"], ["roles.org_id", "roles.id"]),
     Index("ix_role_transitions_to", "org_id", "to_role_id"),
 )

@@ -17,7 +17,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
 
-from service.db import metadata, org_fk, timestamps, uuid_pk, version_column
+from service.db import (
+    metadata,
+    org_fk,
+    reference,
+    tenant_table,
+    timestamps,
+    uuid_pk,
+    version_column,
+)
 
 
 class EmployeeStatus(StrEnum):
@@ -47,34 +55,25 @@ organizations = Table(
     Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
 )
 
-org_units = Table(
+org_units = tenant_table(
     "org_units",
-    metadata,
-    uuid_pk(),
-    org_fk(),
     Column("external_id", Text),
     Column("name", Text, nullable=False),
-    Column("parent_id", UUID(as_uuid=True)),
+    *reference("parent_id", "org_units", nullable=True),
     *timestamps(),
-    UniqueConstraint("org_id", "id"),
     UniqueConstraint("org_id", "external_id"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(["org_id", "parent_id"], ["org_units.org_id", "org_units.id"]),
 )
 
-employees = Table(
+employees = tenant_table(
     "employees",
-    metadata,
-    uuid_pk(),
-    org_fk(),
     Column("external_id", Text),
     Column("auth_subject", Text),
     Column("email", Text, nullable=False),
     Column("name", Text, nullable=False),
     Column("title", Text),
     Column("role_id", UUID(as_uuid=True)),
-    Column("org_unit_id", UUID(as_uuid=True)),
-    Column("manager_id", UUID(as_uuid=True)),
+    *reference("org_unit_id", "org_units", nullable=True),
+    *reference("manager_id", "employees", nullable=True),
     Column("location", Text),
     Column("hire_date", Date),
     Column("status", Text, nullable=False, server_default=EmployeeStatus.ACTIVE.value),
@@ -82,12 +81,8 @@ employees = Table(
     Column("termination_reason", Text),
     version_column(),
     *timestamps(),
-    UniqueConstraint("org_id", "id"),
     UniqueConstraint("org_id", "external_id"),
     UniqueConstraint("org_id", "auth_subject"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(["org_id", "org_unit_id"], ["org_units.org_id", "org_units.id"]),
-    ForeignKeyConstraint(["org_id", "manager_id"], ["employees.org_id", "employees.id"]),
     Index("uq_employees_org_id_email", "org_id", func.lower(text("email")), unique=True),
     Index("ix_employees_manager_id", "org_id", "manager_id"),
     Index("ix_employees_org_unit_id", "org_id", "org_unit_id"),
