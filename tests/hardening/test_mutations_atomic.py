@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from service.framework import service as framework
+from service import entities
 from service.people.models import org_units
 from tests.conftest import ALL_SCOPES, Org
 
@@ -32,7 +32,8 @@ async def test_a_later_mutation_raising_undoes_the_earlier_ones(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the second mutation fails")
 
-    monkeypatch.setattr(framework, "create_job_family", broken)
+    # createJobFamily creates through the entity kit.
+    monkeypatch.setattr(entities, "create", broken)
     before = await unit_count(team)
     body = await team.gql(TWO, as_="admin", scopes=ALL_SCOPES)
     assert body["data"] is None
