@@ -43,12 +43,14 @@ APP_ROLE_SQL = """
 """
 
 
-def _snapshot_sql() -> str:
+def _snapshot_sql(names: list[str]) -> str:
+    """The service's snapshot statement with its named parameters as ``$1``… in ``names``
+    order (longest names first, so no name is replaced inside a longer one)."""
     from service.promotions.queries import SNAPSHOT_SQL
 
     sql = str(SNAPSHOT_SQL.text)
-    for i, name in enumerate(("ids", "taken_at", "kind_order", "prefer_fresh", "stale_before")):
-        sql = sql.replace(f":{name}", f"${i + 1}")
+    for name in sorted(names, key=len, reverse=True):
+        sql = sql.replace(f":{name}", f"${names.index(name) + 1}")
     return sql
 
 
@@ -66,7 +68,8 @@ class PromotionsStage:
         now = dt.datetime.now(dt.UTC)
         rules = Rules.from_settings(AssessmentSettings(), now).params()
         ids = [p.id for p in people if p.status != "TERMINATED"]
-        sql = _snapshot_sql()
+        names = ["ids", "taken_at", *rules]
+        sql = _snapshot_sql(names)
         # As the service runs it: as the app role, under the tenant policies (whose
         # organization predicate is what lets the per-person lookups use their indexes).
         app_role = await conn.fetchval(APP_ROLE_SQL)
@@ -78,9 +81,7 @@ class PromotionsStage:
                     sql,
                     ids[start : start + SNAPSHOT_BATCH],
                     now - dt.timedelta(days=300),
-                    rules["kind_order"],
-                    rules["prefer_fresh"],
-                    rules["stale_before"],
+                    *rules.values(),
                 )
         finally:
             if app_role:
