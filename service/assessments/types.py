@@ -167,13 +167,13 @@ async def _employee(
     """The employee if the caller may see their profile, or regardless with ``named``: the
     people of an assessment the caller may see (its subject, assessor, inviter) are shown
     by name to everyone who sees it; their other data keeps its own rules."""
-    from service.people.types import Employee, _employees_by_id
+    from service.people.types import Employee, employees_by_id
 
     if employee_id is None:
         return None
     if not named and not (await info.context.reach()).sees_profile(employee_id):
         return None
-    row = await info.context.loader(_employees_by_id).load(employee_id)
+    row = await info.context.loader(employees_by_id).load(employee_id)
     return Employee.from_row(row) if row is not None else None
 
 
@@ -267,19 +267,19 @@ class AssessmentCycle(relay.Node):
 
     @strawberry.field(description="With coverage ORG_UNIT: the unit (sub-units included).")
     async def org_unit(self, info: Info) -> OrgUnitRef | None:
-        from service.people.types import _org_unit
+        from service.people.types import org_unit_of
 
-        return await _org_unit(info, self.row.org_unit_id)
+        return await org_unit_of(info, self.row.org_unit_id)
 
     @strawberry.field(
         description="With coverage EMPLOYEES: the employees covered, those the caller may see."
     )
     async def employees(self, info: Info) -> list[EmployeeRef]:
-        from service.people.types import Employee, _employees_by_id
+        from service.people.types import Employee, employees_by_id
 
         reach = await info.context.reach()
         ids = [i for i in await info.context.loader(_cycle_employees).load(self.pk)]
-        rows = await info.context.loader(_employees_by_id).load_many(
+        rows = await info.context.loader(employees_by_id).load_many(
             [i for i in ids if reach.sees_profile(i)]
         )
         return sorted(
@@ -800,9 +800,9 @@ class SkillGapGroup:
 
     @strawberry.field(description="With groupBy ORG_UNIT: the unit; null for people without one.")
     async def org_unit(self, info: Info) -> OrgUnitRef | None:
-        from service.people.types import _org_unit
+        from service.people.types import org_unit_of
 
-        return await _org_unit(info, self.row.group_id) if self.group_by == "ORG_UNIT" else None
+        return await org_unit_of(info, self.row.group_id) if self.group_by == "ORG_UNIT" else None
 
     @strawberry.field(
         description="With groupBy JOB_FAMILY: the family.",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from service.assessments import types as assessment_types
 from service.auth import policies
 from service.errors import Forbidden
 from service.framework import queries as framework_queries
@@ -25,7 +25,6 @@ from service.people import queries
 from service.people.models import EmployeeStatus as EmployeeStatusValue
 from service.people.models import PositionChangeKind as PositionChangeKindValue
 from service.people.models import employees
-from service.promotions import types as promotion_types
 
 EmployeeStatus = graphql_enum(
     EmployeeStatusValue,
@@ -68,7 +67,30 @@ async def _load_rows(info: Info, batch: Any, node_ids: Iterable[str]) -> list[An
     return [next(found) if i is not None else None for i in ids]
 
 
-async def _employees_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+if TYPE_CHECKING:
+    from service.assessments.types import CurrentProficiency, GapAnalysis
+    from service.promotions.types import Promotion, ReadinessPoint, TimeInRole
+
+# The assessments' and promotions' types refer to Employee, and Employee's fields of those
+# domains refer back lazily (strawberry.lazy for the types, the module loaded when a field
+# is first resolved), so that no two of these modules import each other.
+_ASSESSMENTS, _PROMOTIONS = "service.assessments.types", "service.promotions.types"
+CurrentProficiencyRef = Annotated["CurrentProficiency", strawberry.lazy(_ASSESSMENTS)]
+GapAnalysisRef = Annotated["GapAnalysis", strawberry.lazy(_ASSESSMENTS)]
+PromotionRef = Annotated["Promotion", strawberry.lazy(_PROMOTIONS)]
+TimeInRoleRef = Annotated["TimeInRole", strawberry.lazy(_PROMOTIONS)]
+ReadinessPointRef = Annotated["ReadinessPoint", strawberry.lazy(_PROMOTIONS)]
+
+
+def _assessments() -> Any:
+    return importlib.import_module(_ASSESSMENTS)
+
+
+def _promotions() -> Any:
+    return importlib.import_module(_PROMOTIONS)
+
+
+async def employees_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
     return await queries.employees_by_id(ctx, ids)
 
 
@@ -162,11 +184,11 @@ class PositionChange:
 
     @strawberry.field(description="The org unit after the change.")
     async def org_unit(self, info: Info) -> OrgUnit | None:
-        return await _org_unit(info, self.row.org_unit_id)
+        return await org_unit_of(info, self.row.org_unit_id)
 
     @strawberry.field(description="The org unit before the change.")
     async def previous_org_unit(self, info: Info) -> OrgUnit | None:
-        return await _org_unit(info, self.row.previous_org_unit_id)
+        return await org_unit_of(info, self.row.previous_org_unit_id)
 
     @strawberry.field(description="The manager after the change, if the caller may see them.")
     async def manager(self, info: Info) -> Employee | None:
@@ -177,7 +199,7 @@ class PositionChange:
         return await _visible_employee(info, self.row.previous_manager_id)
 
 
-async def _org_unit(info: Info, unit_id: uuid.UUID | None) -> OrgUnit | None:
+async def org_unit_of(info: Info, unit_id: uuid.UUID | None) -> OrgUnit | None:
     if unit_id is None:
         return None
     row = await info.context.loader(_org_units_by_id).load(unit_id)
@@ -197,7 +219,7 @@ async def _visible_employee(info: Info, employee_id: uuid.UUID | None) -> Employ
     reach = await info.context.reach()
     if not reach.sees_profile(employee_id):
         return None
-    row = await info.context.loader(_employees_by_id).load(employee_id)
+    row = await info.context.loader(employees_by_id).load(employee_id)
     return Employee.from_row(row) if row is not None else None
 
 
@@ -220,7 +242,7 @@ async def prefetch_employees(info: Info, people: Sequence[Employee], selected: l
             # Someone in the caller's management chain: load the whole chain in the same
             # batch, so walking `manager { manager { … } }` up costs one statement.
             keys |= reach.profile
-        rows = await info.context.loader(_employees_by_id).load_many(list(keys))
+        rows = await info.context.loader(employees_by_id).load_many(list(keys))
         managers = {r.id: Employee.from_row(r) for r in rows if r is not None and r.id in visible}
         await prefetch_employees(info, list(managers.values()), children(wanted))
         for p in people:
@@ -313,7 +335,7 @@ class Employee(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Employee | None]:
         reach = await info.context.reach()
-        rows = await _load_rows(info, _employees_by_id, node_ids)
+        rows = await _load_rows(info, employees_by_id, node_ids)
         return [
             cls.from_row(r) if r is not None and reach.sees_profile(r.id) else None for r in rows
         ]
@@ -365,7 +387,7 @@ class Employee(relay.Node):
     def org_unit(self, info: Info) -> OrgUnit | None:
         if "orgUnit" in self.known:
             return self.known["orgUnit"]
-        return later(_org_unit(info, self.row.org_unit_id))
+        return later(org_unit_of(info, self.row.org_unit_id))
 
     @strawberry.field(description="The person's manager, if the caller may see them.")
     def manager(self, info: Info) -> Employee | None:
@@ -421,10 +443,11 @@ class Employee(relay.Node):
     @strawberry.field(
         description="The person's current level of every competency they have been rated "
         "on, by category and name. Private career data: visible to the person, the managers "
-        "above them and HR admins; FORBIDDEN for anyone else. " + assessment_types.RESOLUTION
+        "above them and HR admins; FORBIDDEN for anyone else. `CurrentProficiency` says "
+        "how a level is resolved."
     )
-    async def current_proficiencies(self, info: Info) -> list[assessment_types.CurrentProficiency]:
-        return await assessment_types.current_proficiencies(info, self.pk)
+    async def current_proficiencies(self, info: Info) -> list[CurrentProficiencyRef]:
+        return await _assessments().current_proficiencies(info, self.pk)
 
     @strawberry.field(
         description="The person compared with a role's expectations. With `roleId`, that "
@@ -438,32 +461,32 @@ class Employee(relay.Node):
             strawberry.ID | None,
             strawberry.argument(description="The role to compare with; any role."),
         ] = None,
-    ) -> list[assessment_types.GapAnalysis]:
+    ) -> list[GapAnalysisRef]:
         role = decode_optional(role_id, "Role", "roleId")
-        return await assessment_types.gap_analyses(info, self.row, role)
+        return await _assessments().gap_analyses(info, self.row, role)
 
     @strawberry.field(
         description="The person's promotion cases the caller may see, newest first: HR "
         "admins and HRIS integrations see all, managers above them and proposers see theirs, "
         "the person sees decided cases (and open ones when the organization's setting says so)."
     )
-    async def promotions(self, info: Info) -> list[promotion_types.Promotion]:
-        return await promotion_types.employee_promotions(info, self.pk)
+    async def promotions(self, info: Info) -> list[PromotionRef]:
+        return await _promotions().employee_promotions(info, self.pk)
 
     @strawberry.field(description="How long the person has held their current role. HR record.")
-    async def time_in_role(self, info: Info) -> promotion_types.TimeInRole | None:
+    async def time_in_role(self, info: Info) -> TimeInRoleRef | None:
         await _require_record(info, self.pk)
-        return await promotion_types.time_in_role(info, self.pk)
+        return await _promotions().time_in_role(info, self.pk)
 
     @strawberry.field(
         description="The person's readiness for their next role over time in the current "
         "role, oldest first: recorded whenever their ratings or role change. Private career "
         "data, like `currentProficiencies`."
     )
-    async def readiness_history(self, info: Info) -> list[promotion_types.ReadinessPoint]:
+    async def readiness_history(self, info: Info) -> list[ReadinessPointRef]:
         if not policies.can_see_private(await info.context.reach(), self.pk):
             raise Forbidden()
-        return await promotion_types.readiness_history(info, self.pk)
+        return await _promotions().readiness_history(info, self.pk)
 
 
 @strawberry.input(description="Narrows the `employees` list; all given conditions must hold.")

@@ -1,0 +1,1 @@
+"""Promotions: promotion cases, effective-dated role changes, succession."""
