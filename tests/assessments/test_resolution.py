@@ -19,8 +19,10 @@ query($id: ID!) { employee(id: $id) { currentProficiencies {
 } } }
 """
 
-TODAY = dt.date.today()
-LONG_AGO = TODAY - dt.timedelta(days=400)
+
+def long_ago() -> dt.date:
+    """400 days before today, taken when a test runs (not at import: a run may pass midnight)."""
+    return dt.date.today() - dt.timedelta(days=400)
 
 
 async def current(org: Org, who: str = "alice", as_: str = "alice") -> dict[str, Any]:
@@ -123,7 +125,8 @@ async def org_peer(org: Org, peer: str, levels: dict[Any, int]) -> None:
 
 async def test_stale_ratings_are_flagged_and_fresh_ones_preferred(team: Org, fw: Framework) -> None:
     c = fw.competency
-    await past(team, "alice", "CALIBRATION", {c["coding"]: 4, c["design"]: 2}, LONG_AGO)
+    when = long_ago()
+    await past(team, "alice", "CALIBRATION", {c["coding"]: 4, c["design"]: 2}, when)
     await rate(team, "alice", "alice", "SELF", {c["coding"]: 2})
     found = await current(team)
     # A fresh self rating beats a calibration older than a year...
@@ -132,7 +135,7 @@ async def test_stale_ratings_are_flagged_and_fresh_ones_preferred(team: Org, fw:
     # ...and where only the old calibration exists, it stands, flagged stale.
     assert (found["design"]["level"], found["design"]["source"]) == (2.0, "CALIBRATION")
     assert found["design"]["stale"] is True
-    assert found["design"]["asOf"].startswith(LONG_AGO.isoformat())
+    assert found["design"]["asOf"].startswith(when.isoformat())
 
     # Without preferring fresh ratings the order alone decides.
     strict = await rows(team, AssessmentSettings(prefer_fresh=False))
