@@ -32,6 +32,7 @@ from service.db import Database, Timeouts, current_revision, head_revision
 from service.graphql.context import Context
 from service.graphql.schema import build_schema
 from service.logs import RequestIdMiddleware, configure_logging, safe_message
+from service.webhooks.dispatcher import run_dispatcher
 
 log = structlog.get_logger("careerpath")
 
@@ -248,7 +249,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 10, 10)
+        rt: Runtime = app.state.runtime
+        stop_dispatcher = asyncio.Event()
+        dispatcher = (
+            asyncio.create_task(run_dispatcher(rt.db, rt.settings.webhooks, stop_dispatcher))
+            if rt.settings.webhooks.dispatcher_in_serve
+            else None
+        )
         yield
+        stop_dispatcher.set()
+        if dispatcher is not None:
+            await dispatcher
         if getattr(app.state, "owns_runtime", False):
             await app.state.runtime.db.dispose()
 

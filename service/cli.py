@@ -246,6 +246,42 @@ async def _revision(url: str) -> str | None:
 
 
 @app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            help="Deliveries in flight at once (default CAREERPATH_WEBHOOKS__CONCURRENCY).",
+            min=1,
+            max=1000,
+        ),
+    ] = None,
+) -> None:
+    """Deliver webhooks until stopped (SIGTERM/SIGINT). Run as many workers as needed."""
+    from service.db import Database
+    from service.webhooks.dispatcher import run_dispatcher
+
+    settings = get_settings()
+    target = database_target(settings, keep_running=True)
+    webhook_settings = settings.webhooks
+    if concurrency is not None:
+        webhook_settings = webhook_settings.model_copy(update={"concurrency": concurrency})
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        db = Database(target.app_url, pool_size=min(webhook_settings.concurrency, 20) + 2)
+        try:
+            await run_dispatcher(db, webhook_settings, stop)
+        finally:
+            await db.dispose()
+
+    console.print("careerpath worker is delivering webhooks", highlight=False)
+    asyncio.run(work())
+
+
+@app.command()
 def demo() -> None:
     """Load the demo organization (if missing) without serving."""
     settings = get_settings()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -134,6 +135,81 @@ class AssessmentSettings(BaseModel):
         return value
 
 
+class WebhookSettings(BaseModel):
+    """Delivery of webhooks: the SSRF allow-list, timeouts, retries, retention, the dispatcher."""
+
+    allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names, IP addresses or CIDR blocks webhook endpoints may use although "
+        "they are not public; plain http is allowed only for these. Comma-separated or a JSON list.",
+    )
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="Time allowed for one delivery attempt."
+    )
+    max_response_bytes: int = Field(
+        default=4096, ge=0, le=65_536, description="How much of a receiver's answer is kept."
+    )
+    retry_schedule_seconds: list[float] = Field(
+        default=[5, 300, 1800, 7200, 18000, 36000, 36000],
+        min_length=0,
+        max_length=20,
+        description="Delays before each retry of a failed delivery (jittered by ±20%); "
+        "a delivery that fails once more than this list is long gives up.",
+    )
+    max_retry_after_seconds: int = Field(
+        default=86_400, ge=0, description="Longest `Retry-After` a receiver is granted."
+    )
+    disable_after_failures: int = Field(
+        default=10,
+        ge=1,
+        description="An endpoint is disabled after this many failed attempts in a row...",
+    )
+    disable_after_failing_seconds: int = Field(
+        default=86_400,
+        ge=0,
+        description="...once its failures have lasted at least this long.",
+    )
+    secret_grace_seconds: int = Field(
+        default=86_400,
+        ge=0,
+        le=30 * 86_400,
+        description="After `rotateWebhookSecret`, deliveries are signed with the old secret "
+        "too for this long.",
+    )
+    retention_days: int = Field(
+        default=30, ge=1, description="Finished deliveries and their events are kept this long."
+    )
+    dispatcher_in_serve: bool = Field(
+        default=True,
+        description="Run a dispatcher inside `careerpath serve` (turn off when `careerpath "
+        "worker` processes deliver instead).",
+    )
+    concurrency: int = Field(
+        default=64, ge=1, le=1000, description="Deliveries in flight per dispatcher."
+    )
+    lease_seconds: int = Field(
+        default=60,
+        ge=2,
+        description="How long a claimed delivery stays with its dispatcher before another "
+        "may take it (a dispatcher that died mid-delivery).",
+    )
+    poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Longest wait between looks for due deliveries when no notification comes.",
+    )
+
+    @field_validator("allow_hosts", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+
 class Settings(BaseSettings):
     """Every setting careerpath reads. See the README's configuration table."""
 
@@ -221,10 +297,18 @@ class Settings(BaseSettings):
         "development servers in dev, none in production.",
     )
     assessments: AssessmentSettings = Field(default_factory=AssessmentSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     webhook_allow_hosts: list[str] = Field(
         default_factory=list,
-        description="Hosts or CIDRs webhook endpoints may use even though they are not public.",
+        description="Former name of `webhooks.allow_hosts`, still read and added to it.",
     )
+
+    @model_validator(mode="after")
+    def _former_allow_hosts(self) -> Settings:
+        extra = [h for h in self.webhook_allow_hosts if h not in self.webhooks.allow_hosts]
+        if extra:
+            self.webhooks.allow_hosts = [*self.webhooks.allow_hosts, *extra]
+        return self
 
     @property
     def is_production(self) -> bool:

@@ -1,0 +1,461 @@
+"""Use cases of the webhooks domain: endpoints, secrets, pings and redeliveries.
+
+Managing endpoints and reading deliveries needs ``career:webhooks`` or ``career:admin``.
+An endpoint's URL passes the SSRF guard when it is created or changed; its ``whsec_``
+secret is returned once, at creation and rotation, never read back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+
+from service.audit import service as audit
+from service.auth import policies
+from service.auth.principal import Principal
+from service.auth.scopes import Scope
+from service.db import Executor
+from service.errors import ErrorCode, UserInputError, Validator
+from service.webhooks import events, signing
+from service.webhooks.models import (
+    DeliveryStatus,
+    EndpointStatus,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
+)
+from service.webhooks.outbox import NOTIFY_CHANNEL, emit, emit_to_endpoint, is_valid_pattern
+from service.webhooks.ssrf import AddressPolicy, url_problem
+
+MAX_EVENT_TYPES = 50
+MAX_DESCRIPTION = 500
+MAX_ENDPOINTS = 100
+MAX_PATTERN = 100
+
+
+class DisabledReason:
+    MANUAL = "MANUAL"
+    GONE = "GONE"
+    FAILING = "FAILING"
+
+
+def require_webhooks(principal: Principal | None) -> Principal:
+    """Callers who manage webhook endpoints and read deliveries."""
+    return policies.require_any(principal, Scope.WEBHOOKS, Scope.ADMIN)
+
+
+@dataclass
+class EndpointInput:
+    """Fields of an endpoint; ``None`` means "not given" in updates."""
+
+    url: str | None = None
+    event_types: Sequence[str] | None = None
+    description: str | None = None
+
+
+async def _get(db: Executor, endpoint_id: Any, field: str = "id") -> Any:
+    row = None
+    if isinstance(endpoint_id, uuid.UUID):
+        row = (
+            await db.execute(select(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id))
+        ).first()
+    if row is None:
+        raise UserInputError.one(("input", field), "no such webhook endpoint", ErrorCode.NOT_FOUND)
+    return row
+
+
+def _event_types(v: Validator, values: Sequence[str] | None, *, required: bool) -> list[str] | None:
+    if values is None:
+        if required:
+            v.add(("input", "eventTypes"), "is required", ErrorCode.REQUIRED)
+        return None
+    if len(values) > MAX_EVENT_TYPES:
+        v.add(
+            ("input", "eventTypes"),
+            f"at most {MAX_EVENT_TYPES} event types",
+            ErrorCode.LIMIT_EXCEEDED,
+        )
+        return None
+    cleaned = sorted({t.strip() for t in values})
+    if not cleaned:
+        v.add(("input", "eventTypes"), "name at least one event type (or `*`)", ErrorCode.REQUIRED)
+    for i, value in enumerate(values):
+        pattern = value.strip()
+        if len(pattern) > MAX_PATTERN or not is_valid_pattern(pattern):
+            v.add(
+                ("input", "eventTypes", str(i)),
+                f'"{pattern[:MAX_PATTERN]}" is not an event type, a wildcard such as '
+                "`promotion.*`, or `*`; see `webhookEventTypes`",
+            )
+    return cleaned
+
+
+async def _url(v: Validator, value: str | None, policy: AddressPolicy, *, required: bool) -> Any:
+    url = v.text("url", value, required=required, max_length=2000)
+    if url:
+        problem = await url_problem(url, policy)
+        if problem:
+            v.add(("input", "url"), problem)
+    return url
+
+
+async def create_endpoint(
+    db: Executor, principal: Principal, data: EndpointInput, policy: AddressPolicy
+) -> tuple[Any, str]:
+    """Register an endpoint; returns it with its secret (shown this once)."""
+    require_webhooks(principal)
+    v = Validator()
+    url = await _url(v, data.url, policy, required=True)
+    types = _event_types(v, data.event_types, required=True)
+    description = v.text("description", data.description or "", max_length=MAX_DESCRIPTION)
+    count = (await db.execute(select(func.count()).select_from(webhook_endpoints))).scalar_one()
+    if count >= MAX_ENDPOINTS:
+        v.add(
+            ("input",),
+            f"an organization has at most {MAX_ENDPOINTS} webhook endpoints",
+            ErrorCode.LIMIT_EXCEEDED,
+        )
+    v.raise_if_any()
+    secret = signing.new_secret()
+    values = {"url": url, "event_types": types, "description": description}
+    row = (
+        await db.execute(
+            insert(webhook_endpoints)
+            .values(org_id=principal.org_id, secret=secret, **values)
+            .returning(*webhook_endpoints.c)
+        )
+    ).one()
+    await audit.record(
+        db,
+        principal,
+        "webhook_endpoint.create",
+        "WebhookEndpoint",
+        row.id,
+        audit.diff(None, values),
+    )
+    return row, secret
+
+
+def _check_version(current: Any, expected: int | None) -> None:
+    if expected is not None and expected != current.version:
+        raise UserInputError.one(
+            ("input", "version"),
+            f"the endpoint was changed by someone else (version {current.version}, not "
+            f"{expected}); reload and try again",
+            ErrorCode.STALE_VERSION,
+        )
+
+
+async def _write(
+    db: Executor,
+    principal: Principal,
+    current: Any,
+    changes: dict[str, Any],
+    action: str,
+    expected_version: int | None,
+    audited: dict[str, Any] | None = None,
+) -> Any:
+    """Apply ``changes`` if the endpoint is still at the version read (one atomic check)."""
+    version = current.version if expected_version is None else expected_version
+    row = (
+        await db.execute(
+            update(webhook_endpoints)
+            .where(webhook_endpoints.c.id == current.id, webhook_endpoints.c.version == version)
+            .values(**changes, version=webhook_endpoints.c.version + 1, updated_at=func.now())
+            .returning(*webhook_endpoints.c)
+        )
+    ).first()
+    if row is None:
+        raise UserInputError.one(
+            ("input", "version"),
+            "the endpoint was changed by someone else; reload and try again",
+            ErrorCode.STALE_VERSION,
+        )
+    shown = audited if audited is not None else changes
+    await audit.record(
+        db,
+        principal,
+        action,
+        "WebhookEndpoint",
+        current.id,
+        audit.diff({k: getattr(current, k) for k in shown}, shown),
+    )
+    return row
+
+
+async def update_endpoint(
+    db: Executor,
+    principal: Principal,
+    endpoint_id: Any,
+    data: EndpointInput,
+    policy: AddressPolicy,
+    *,
+    expected_version: int | None = None,
+) -> Any:
+    """Change an endpoint's URL, event types or description."""
+    require_webhooks(principal)
+    current = await _get(db, endpoint_id)
+    _check_version(current, expected_version)
+    v = Validator()
+    changes: dict[str, Any] = {}
+    if data.url is not None:
+        changes["url"] = await _url(v, data.url, policy, required=True)
+    types = _event_types(v, data.event_types, required=False)
+    if types is not None:
+        changes["event_types"] = types
+    if data.description is not None:
+        changes["description"] = v.text("description", data.description, max_length=MAX_DESCRIPTION)
+    v.raise_if_any()
+    changes = {k: value for k, value in changes.items() if getattr(current, k) != value}
+    if not changes:
+        return current
+    return await _write(
+        db, principal, current, changes, "webhook_endpoint.update", expected_version
+    )
+
+
+async def disable(
+    db: Executor,
+    owner: Principal | uuid.UUID,
+    endpoint: Any,
+    reason: str,
+) -> None:
+    """Disable an enabled endpoint (already checked and locked by the caller): its pending
+    deliveries fail, and ``webhook_endpoint.disabled`` goes to the other endpoints."""
+    now = dt.datetime.now(dt.UTC)
+    await db.execute(
+        update(webhook_deliveries)
+        .where(
+            webhook_deliveries.c.endpoint_id == endpoint.id,
+            webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
+        )
+        .values(
+            status=DeliveryStatus.FAILED.value,
+            next_attempt_at=None,
+            claim_token=None,
+            claimed_until=None,
+            last_error="the endpoint was disabled",
+            finished_at=func.now(),
+            updated_at=func.now(),
+        )
+    )
+    await emit(
+        db,
+        owner,
+        events.WEBHOOK_ENDPOINT_DISABLED.name,
+        {
+            "endpoint_id": str(endpoint.id),
+            "url": endpoint.url,
+            "reason": reason,
+            "disabled_at": now.isoformat(),
+        },
+    )
+
+
+async def disable_endpoint(
+    db: Executor, principal: Principal, endpoint_id: Any, *, expected_version: int | None = None
+) -> Any:
+    """Stop delivering to an endpoint; pending deliveries fail. Idempotent."""
+    require_webhooks(principal)
+    current = await _get(db, endpoint_id)
+    _check_version(current, expected_version)
+    if current.status == EndpointStatus.DISABLED:
+        return current
+    row = await _write(
+        db,
+        principal,
+        current,
+        {
+            "status": EndpointStatus.DISABLED.value,
+            "disabled_reason": DisabledReason.MANUAL,
+            "disabled_at": func.now(),
+        },
+        "webhook_endpoint.disable",
+        expected_version,
+        audited={"status": EndpointStatus.DISABLED.value},
+    )
+    await disable(db, principal, row, DisabledReason.MANUAL)
+    return row
+
+
+async def enable_endpoint(
+    db: Executor, principal: Principal, endpoint_id: Any, *, expected_version: int | None = None
+) -> Any:
+    """Deliver to an endpoint again (new events; use redelivery for missed ones). Idempotent."""
+    require_webhooks(principal)
+    current = await _get(db, endpoint_id)
+    _check_version(current, expected_version)
+    if current.status == EndpointStatus.ENABLED:
+        return current
+    return await _write(
+        db,
+        principal,
+        current,
+        {
+            "status": EndpointStatus.ENABLED.value,
+            "disabled_reason": None,
+            "disabled_at": None,
+            "consecutive_failures": 0,
+            "failing_since": None,
+        },
+        "webhook_endpoint.enable",
+        expected_version,
+        audited={"status": EndpointStatus.ENABLED.value},
+    )
+
+
+async def rotate_secret(
+    db: Executor,
+    principal: Principal,
+    endpoint_id: Any,
+    grace: dt.timedelta,
+    *,
+    expected_version: int | None = None,
+) -> tuple[Any, str]:
+    """A new secret for the endpoint; the old one keeps signing too for ``grace``."""
+    require_webhooks(principal)
+    current = await _get(db, endpoint_id)
+    _check_version(current, expected_version)
+    secret = signing.new_secret()
+    expires = dt.datetime.now(dt.UTC) + grace
+    row = await _write(
+        db,
+        principal,
+        current,
+        {
+            "secret": secret,
+            "previous_secret": current.secret if grace else None,
+            "previous_secret_expires_at": expires if grace else None,
+        },
+        "webhook_endpoint.rotate_secret",
+        expected_version,
+        audited={"previous_secret_expires_at": expires if grace else None},
+    )
+    return row, secret
+
+
+async def delete_endpoint(db: Executor, principal: Principal, endpoint_id: Any) -> Any:
+    """Remove an endpoint with its deliveries and their attempts."""
+    require_webhooks(principal)
+    current = await _get(db, endpoint_id)
+    await db.execute(webhook_endpoints.delete().where(webhook_endpoints.c.id == current.id))
+    await audit.record(
+        db,
+        principal,
+        "webhook_endpoint.delete",
+        "WebhookEndpoint",
+        current.id,
+        audit.diff({"url": current.url}, {"url": None}),
+    )
+    return current
+
+
+async def _delivery(db: Executor, delivery_id: uuid.UUID) -> Any:
+    return (
+        await db.execute(select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id))
+    ).one()
+
+
+async def ping_endpoint(db: Executor, principal: Principal, endpoint_id: Any) -> Any:
+    """Queue a ``webhook.test`` event for this endpoint only; returns its delivery."""
+    require_webhooks(principal)
+    current = await _get(db, endpoint_id)
+    if current.status != EndpointStatus.ENABLED:
+        raise UserInputError.one(
+            ("input", "id"), "the endpoint is disabled; enable it first", ErrorCode.INVALID_STATE
+        )
+    event_id = await emit_to_endpoint(
+        db,
+        principal,
+        events.WEBHOOK_TEST.name,
+        {"endpoint_id": str(current.id), "message": "careerpath webhook test"},
+        current.id,
+    )
+    delivery_id = (
+        await db.execute(
+            select(webhook_deliveries.c.id).where(webhook_deliveries.c.event_id == event_id)
+        )
+    ).scalar_one()
+    return await _delivery(db, delivery_id)
+
+
+async def redeliver_event(
+    db: Executor, principal: Principal, event_id: Any, endpoint_id: Any = None
+) -> list[Any]:
+    """Send an event again, as new deliveries with the same ``webhook-id``: to one enabled
+    endpoint, or to every enabled endpoint it was delivered (or meant to be) before."""
+    require_webhooks(principal)
+    event = None
+    if isinstance(event_id, uuid.UUID):
+        event = (
+            await db.execute(select(webhook_events.c.id).where(webhook_events.c.id == event_id))
+        ).first()
+    if event is None:
+        raise UserInputError.one(("input", "eventId"), "no such event", ErrorCode.NOT_FOUND)
+    if endpoint_id is not None:
+        endpoint = await _get(db, endpoint_id, "endpointId")
+        if endpoint.status != EndpointStatus.ENABLED:
+            raise UserInputError.one(
+                ("input", "endpointId"), "the endpoint is disabled", ErrorCode.INVALID_STATE
+            )
+        targets = [endpoint.id]
+    else:
+        targets = list(
+            (
+                await db.execute(
+                    select(webhook_deliveries.c.endpoint_id)
+                    .distinct()
+                    .join(
+                        webhook_endpoints,
+                        webhook_endpoints.c.id == webhook_deliveries.c.endpoint_id,
+                    )
+                    .where(
+                        webhook_deliveries.c.event_id == event_id,
+                        webhook_endpoints.c.status == EndpointStatus.ENABLED.value,
+                    )
+                )
+            ).scalars()
+        )
+        if not targets:
+            raise UserInputError.one(
+                ("input", "eventId"),
+                "the event was not sent to any endpoint that is enabled now; name one",
+                ErrorCode.INVALID_STATE,
+            )
+    rows = (
+        await db.execute(
+            insert(webhook_deliveries)
+            .values(
+                [
+                    {
+                        "org_id": principal.org_id,
+                        "event_id": event_id,
+                        "endpoint_id": t,
+                        "next_attempt_at": func.clock_timestamp(),
+                    }
+                    for t in targets
+                ]
+            )
+            .returning(*webhook_deliveries.c)
+        )
+    ).all()
+    await wake(db)
+    await audit.record(
+        db,
+        principal,
+        "webhook_event.redeliver",
+        "WebhookEvent",
+        event_id,
+        {"endpoints": {"to": [str(t) for t in targets]}},
+    )
+    return list(rows)
+
+
+async def wake(db: Executor) -> None:
+    """Wake the dispatchers when this transaction commits."""
+    await db.execute(text("select pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
