@@ -26,7 +26,7 @@ from sqlalchemy import event
 from service.app import Runtime, build_runtime, create_app
 from service.auth import service as accounts
 from service.auth.principal import system_principal
-from service.config import AuthSettings, Environment, Settings
+from service.config import AuthSettings, Environment, Settings, WebhookSettings
 from service.db import (
     ConnectionExecutor,
     drop_database,
@@ -64,6 +64,8 @@ def settings(database_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFa
         public_url="http://testserver",
         auth=AuthSettings(),
         pool_size=5,
+        # Webhook tests deliver to receivers on 127.0.0.1.
+        webhooks=WebhookSettings(allow_hosts=["127.0.0.1"]),
     )
 
 

@@ -35,6 +35,7 @@ from service.graphql.node import NodeQuery
 from service.graphql.scalars import SCALAR_OVERRIDES
 from service.people.schema import PeopleMutation, PeopleQuery
 from service.promotions.schema import PromotionsMutation, PromotionsQuery
+from service.webhooks.schema import WebhooksMutation, WebhooksQuery
 
 QUERIES: tuple[type, ...] = (
     NodeQuery,
@@ -44,6 +45,7 @@ QUERIES: tuple[type, ...] = (
     FrameworkQuery,
     AssessmentsQuery,
     PromotionsQuery,
+    WebhooksQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     PeopleMutation,
@@ -51,6 +53,7 @@ MUTATIONS: tuple[type, ...] = (
     FrameworkMutation,
     AssessmentsMutation,
     PromotionsMutation,
+    WebhooksMutation,
 )
 
 Query: Any = merge_types("Query", QUERIES)

@@ -45,9 +45,13 @@ from service.auth.principal import system_principal
 from service.config import WebhookSettings
 from service.db import ConnectionExecutor, Database, asyncpg_dsn
 from service.webhooks import signing
-from service.webhooks.models import EndpointStatus, webhook_endpoints
+from service.webhooks.models import (
+    WebhookDisabledReason,
+    WebhookEndpointStatus,
+    webhook_endpoints,
+)
 from service.webhooks.outbox import NOTIFY_CHANNEL
-from service.webhooks.service import DisabledReason, disable
+from service.webhooks.service import disable
 from service.webhooks.ssrf import AddressPolicy, BlockedAddress, guarded_client, resolve
 
 log = structlog.get_logger("careerpath.webhooks")
@@ -304,7 +308,7 @@ class Dispatcher:
                 occurred_at=r.occurred_at,
                 endpoint_id=r.endpoint_id,
                 url=r.url,
-                endpoint_enabled=r.endpoint_status == EndpointStatus.ENABLED,
+                endpoint_enabled=r.endpoint_status == WebhookEndpointStatus.ENABLED,
                 secrets=tuple(s for s in (r.secret, r.previous_secret) if s),
             )
             for r in rows
@@ -391,15 +395,15 @@ class Dispatcher:
             if not row.recorded:
                 log.info("webhook claim lost before recording", delivery_id=str(job.delivery_id))
                 return
-            if row.endpoint_id is None or row.status != EndpointStatus.ENABLED:
+            if row.endpoint_id is None or row.status != WebhookEndpointStatus.ENABLED:
                 return
             reason = None
             if outcome.gone:
-                reason = DisabledReason.GONE
+                reason = WebhookDisabledReason.GONE
             elif row.consecutive_failures >= self.settings.disable_after_failures and (
                 row.failing_for.total_seconds() >= self.settings.disable_after_failing_seconds
             ):
-                reason = DisabledReason.FAILING
+                reason = WebhookDisabledReason.FAILING
             if reason is not None:
                 await self._disable(ConnectionExecutor(conn), job.org_id, row.endpoint_id, reason)
 
@@ -411,10 +415,10 @@ class Dispatcher:
                 update(webhook_endpoints)
                 .where(
                     webhook_endpoints.c.id == endpoint_id,
-                    webhook_endpoints.c.status == EndpointStatus.ENABLED.value,
+                    webhook_endpoints.c.status == WebhookEndpointStatus.ENABLED.value,
                 )
                 .values(
-                    status=EndpointStatus.DISABLED.value,
+                    status=WebhookEndpointStatus.DISABLED.value,
                     disabled_reason=reason,
                     disabled_at=text("now()"),
                     version=webhook_endpoints.c.version + 1,

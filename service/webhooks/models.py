@@ -24,12 +24,18 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, UUID
 from service.db import metadata, org_fk, timestamps, uuid_pk
 
 
-class EndpointStatus(StrEnum):
+class WebhookEndpointStatus(StrEnum):
     ENABLED = "ENABLED"
     DISABLED = "DISABLED"
 
 
-class DeliveryStatus(StrEnum):
+class WebhookDisabledReason(StrEnum):
+    MANUAL = "MANUAL"
+    GONE = "GONE"
+    FAILING = "FAILING"
+
+
+class WebhookDeliveryStatus(StrEnum):
     PENDING = "PENDING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
@@ -43,7 +49,7 @@ webhook_endpoints = Table(
     Column("url", Text, nullable=False),
     Column("description", Text, nullable=False, server_default=""),
     Column("event_types", ARRAY(Text), nullable=False),
-    Column("status", Text, nullable=False, server_default=EndpointStatus.ENABLED.value),
+    Column("status", Text, nullable=False, server_default=WebhookEndpointStatus.ENABLED.value),
     Column("disabled_reason", Text),
     Column("disabled_at", TIMESTAMP(timezone=True)),
     Column("secret", Text, nullable=False),
@@ -76,7 +82,7 @@ webhook_deliveries = Table(
     org_fk(),
     Column("event_id", UUID(as_uuid=True), nullable=False),
     Column("endpoint_id", UUID(as_uuid=True), nullable=False),
-    Column("status", Text, nullable=False, server_default=DeliveryStatus.PENDING.value),
+    Column("status", Text, nullable=False, server_default=WebhookDeliveryStatus.PENDING.value),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", TIMESTAMP(timezone=True)),
     Column("claimed_until", TIMESTAMP(timezone=True)),

@@ -90,7 +90,7 @@ class EventType:
         }
 
 
-EXAMPLE_TIME = "2026-03-02T09:30:00.000000+00:00"
+EXAMPLE_TIME = "2026-03-02T09:30:00.123456Z"
 
 _registry: dict[str, EventType] = {}
 

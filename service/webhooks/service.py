@@ -23,8 +23,9 @@ from service.db import Executor
 from service.errors import ErrorCode, UserInputError, Validator
 from service.webhooks import events, signing
 from service.webhooks.models import (
-    DeliveryStatus,
-    EndpointStatus,
+    WebhookDeliveryStatus,
+    WebhookDisabledReason,
+    WebhookEndpointStatus,
     webhook_deliveries,
     webhook_endpoints,
     webhook_events,
@@ -36,12 +37,6 @@ MAX_EVENT_TYPES = 50
 MAX_DESCRIPTION = 500
 MAX_ENDPOINTS = 100
 MAX_PATTERN = 100
-
-
-class DisabledReason:
-    MANUAL = "MANUAL"
-    GONE = "GONE"
-    FAILING = "FAILING"
 
 
 def require_webhooks(principal: Principal | None) -> Principal:
@@ -232,10 +227,10 @@ async def disable(
         update(webhook_deliveries)
         .where(
             webhook_deliveries.c.endpoint_id == endpoint.id,
-            webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
+            webhook_deliveries.c.status == WebhookDeliveryStatus.PENDING.value,
         )
         .values(
-            status=DeliveryStatus.FAILED.value,
+            status=WebhookDeliveryStatus.FAILED.value,
             next_attempt_at=None,
             claim_token=None,
             claimed_until=None,
@@ -264,22 +259,22 @@ async def disable_endpoint(
     require_webhooks(principal)
     current = await _get(db, endpoint_id)
     _check_version(current, expected_version)
-    if current.status == EndpointStatus.DISABLED:
+    if current.status == WebhookEndpointStatus.DISABLED:
         return current
     row = await _write(
         db,
         principal,
         current,
         {
-            "status": EndpointStatus.DISABLED.value,
-            "disabled_reason": DisabledReason.MANUAL,
+            "status": WebhookEndpointStatus.DISABLED.value,
+            "disabled_reason": WebhookDisabledReason.MANUAL,
             "disabled_at": func.now(),
         },
         "webhook_endpoint.disable",
         expected_version,
-        audited={"status": EndpointStatus.DISABLED.value},
+        audited={"status": WebhookEndpointStatus.DISABLED.value},
     )
-    await disable(db, principal, row, DisabledReason.MANUAL)
+    await disable(db, principal, row, WebhookDisabledReason.MANUAL)
     return row
 
 
@@ -290,14 +285,14 @@ async def enable_endpoint(
     require_webhooks(principal)
     current = await _get(db, endpoint_id)
     _check_version(current, expected_version)
-    if current.status == EndpointStatus.ENABLED:
+    if current.status == WebhookEndpointStatus.ENABLED:
         return current
     return await _write(
         db,
         principal,
         current,
         {
-            "status": EndpointStatus.ENABLED.value,
+            "status": WebhookEndpointStatus.ENABLED.value,
             "disabled_reason": None,
             "disabled_at": None,
             "consecutive_failures": 0,
@@ -305,7 +300,7 @@ async def enable_endpoint(
         },
         "webhook_endpoint.enable",
         expected_version,
-        audited={"status": EndpointStatus.ENABLED.value},
+        audited={"status": WebhookEndpointStatus.ENABLED.value},
     )
 
 
@@ -355,17 +350,11 @@ async def delete_endpoint(db: Executor, principal: Principal, endpoint_id: Any) 
     return current
 
 
-async def _delivery(db: Executor, delivery_id: uuid.UUID) -> Any:
-    return (
-        await db.execute(select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id))
-    ).one()
-
-
 async def ping_endpoint(db: Executor, principal: Principal, endpoint_id: Any) -> Any:
     """Queue a ``webhook.test`` event for this endpoint only; returns its delivery."""
     require_webhooks(principal)
     current = await _get(db, endpoint_id)
-    if current.status != EndpointStatus.ENABLED:
+    if current.status != WebhookEndpointStatus.ENABLED:
         raise UserInputError.one(
             ("input", "id"), "the endpoint is disabled; enable it first", ErrorCode.INVALID_STATE
         )
@@ -376,12 +365,20 @@ async def ping_endpoint(db: Executor, principal: Principal, endpoint_id: Any) ->
         {"endpoint_id": str(current.id), "message": "careerpath webhook test"},
         current.id,
     )
-    delivery_id = (
+    delivery = (
         await db.execute(
-            select(webhook_deliveries.c.id).where(webhook_deliveries.c.event_id == event_id)
+            select(webhook_deliveries).where(webhook_deliveries.c.event_id == event_id)
         )
-    ).scalar_one()
-    return await _delivery(db, delivery_id)
+    ).one()
+    await audit.record(
+        db,
+        principal,
+        "webhook_endpoint.ping",
+        "WebhookEndpoint",
+        current.id,
+        {"event_id": {"to": str(event_id)}},
+    )
+    return delivery
 
 
 async def redeliver_event(
@@ -399,7 +396,7 @@ async def redeliver_event(
         raise UserInputError.one(("input", "eventId"), "no such event", ErrorCode.NOT_FOUND)
     if endpoint_id is not None:
         endpoint = await _get(db, endpoint_id, "endpointId")
-        if endpoint.status != EndpointStatus.ENABLED:
+        if endpoint.status != WebhookEndpointStatus.ENABLED:
             raise UserInputError.one(
                 ("input", "endpointId"), "the endpoint is disabled", ErrorCode.INVALID_STATE
             )
@@ -416,7 +413,7 @@ async def redeliver_event(
                     )
                     .where(
                         webhook_deliveries.c.event_id == event_id,
-                        webhook_endpoints.c.status == EndpointStatus.ENABLED.value,
+                        webhook_endpoints.c.status == WebhookEndpointStatus.ENABLED.value,
                     )
                 )
             ).scalars()

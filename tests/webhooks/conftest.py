@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import select
 
 from service.app import Runtime
 from service.config import WebhookSettings
+from service.db import asyncpg_dsn
 from service.webhooks import service as webhooks
 from service.webhooks.dispatcher import Dispatcher
 from service.webhooks.models import webhook_attempts, webhook_deliveries
@@ -36,6 +38,21 @@ def fast_settings(**overrides: Any) -> WebhookSettings:
     }
     values.update(overrides)
     return WebhookSettings(**values)
+
+
+@pytest.fixture(autouse=True)
+async def quiet_queue(database_urls: tuple[str, str]) -> None:
+    """Deliveries other tests left pending (to addresses nobody answers) fail before each
+    test here, so the dispatchers of this test deliver only what it queues."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_urls[0]))
+    try:
+        await conn.execute(
+            "update webhook_deliveries set status = 'FAILED', next_attempt_at = null, "
+            "claim_token = null, claimed_until = null, last_error = 'left by an earlier test' "
+            "where status = 'PENDING'"
+        )
+    finally:
+        await conn.close()
 
 
 @pytest.fixture

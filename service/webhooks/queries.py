@@ -1,0 +1,87 @@
+"""Read side of the webhooks domain: endpoint and delivery lists, batch loaders."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from service.db import Executor
+from service.webhooks.models import (
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
+)
+
+
+def endpoints_select(status: str | None = None) -> Select[Any]:
+    """The organization's endpoints, oldest first."""
+    stmt = select(webhook_endpoints)
+    if status is not None:
+        stmt = stmt.where(webhook_endpoints.c.status == status)
+    return stmt.order_by(webhook_endpoints.c.created_at, webhook_endpoints.c.id)
+
+
+@dataclass(frozen=True)
+class DeliveryFilter:
+    endpoint_id: uuid.UUID | None = None
+    event_id: uuid.UUID | None = None
+    event_type: str | None = None
+    status: str | None = None
+
+
+def deliveries_select(f: DeliveryFilter) -> Select[Any]:
+    """Deliveries matching ``f``, newest first."""
+    stmt = select(webhook_deliveries)
+    if f.endpoint_id is not None:
+        stmt = stmt.where(webhook_deliveries.c.endpoint_id == f.endpoint_id)
+    if f.event_id is not None:
+        stmt = stmt.where(webhook_deliveries.c.event_id == f.event_id)
+    if f.status is not None:
+        stmt = stmt.where(webhook_deliveries.c.status == f.status)
+    if f.event_type is not None:
+        stmt = stmt.where(
+            webhook_deliveries.c.event_id.in_(
+                select(webhook_events.c.id).where(webhook_events.c.type == f.event_type)
+            )
+        )
+    return stmt.order_by(webhook_deliveries.c.created_at.desc(), webhook_deliveries.c.id.desc())
+
+
+async def _by_id(db: Executor, table: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    rows = (await db.execute(select(table).where(table.c.id.in_(set(ids))))).all()
+    found = {r.id: r for r in rows}
+    return [found.get(i) for i in ids]
+
+
+async def endpoints_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, webhook_endpoints, ids)
+
+
+async def events_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, webhook_events, ids)
+
+
+async def deliveries_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await _by_id(db, webhook_deliveries, ids)
+
+
+async def attempts_by_delivery(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Every attempt of each delivery, in order (a delivery has at most the retry
+    schedule's length plus one)."""
+    rows = (
+        await db.execute(
+            select(webhook_attempts)
+            .where(webhook_attempts.c.delivery_id.in_(set(ids)))
+            .order_by(webhook_attempts.c.delivery_id, webhook_attempts.c.attempt)
+        )
+    ).all()
+    found: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for r in rows:
+        found[r.delivery_id].append(r)
+    return [found.get(i, []) for i in ids]
