@@ -64,6 +64,7 @@ ATTEMPT_SECONDS = Histogram(
 )
 
 JITTER = 0.2
+CONNECTIONS_PER_CLIENT = 8
 PRUNE_EVERY = dt.timedelta(hours=1)
 
 _CLAIM = text("select id, org_id from webhook_claim(:batch, make_interval(secs => :lease), :token)")
@@ -83,24 +84,38 @@ _LOAD = text(
 )
 _RECORD = text(
     """
-    with d as (
-        update webhook_deliveries
-           set status = :status, attempts = attempts + 1, next_attempt_at = :next,
-               claimed_until = null, claim_token = null, last_status_code = :code,
-               last_error = :error, updated_at = now(),
-               finished_at = case when :status = 'PENDING' then null else now() end
-         where id = :id and claim_token = :token and status = 'PENDING'
-        returning id, org_id, attempts, endpoint_id
+    with o as (
+        select * from unnest(
+            cast(:ids as uuid[]), cast(:tokens as uuid[]), cast(:statuses as text[]),
+            cast(:nexts as timestamptz[]), cast(:codes as integer[]), cast(:errors as text[]),
+            cast(:bodies as text[]), cast(:starts as timestamptz[]),
+            cast(:durations as integer[]), cast(:oks as boolean[])
+        ) as o(id, token, status, next_at, code, error, body, started, duration, ok)
+    ), d as (
+        update webhook_deliveries w
+           set status = o.status, attempts = w.attempts + 1, next_attempt_at = o.next_at,
+               claimed_until = null, claim_token = null, last_status_code = o.code,
+               last_error = o.error, updated_at = now(),
+               finished_at = case when o.status = 'PENDING' then null else now() end
+          from o
+         where w.id = o.id and w.claim_token = o.token and w.status = 'PENDING'
+        returning w.id, w.org_id, w.attempts, w.endpoint_id, o.started, o.duration, o.code,
+                  o.error, o.body, o.next_at, o.ok
     ), a as (
         insert into webhook_attempts (org_id, delivery_id, attempt, started_at, duration_ms,
                                       status_code, error, response_body, next_attempt_at)
-        select org_id, id, attempts, :started, :duration, :code, :error, :body, :next from d
+        select org_id, id, attempts, started, duration, code, error, body, next_at from d
+    ), per_endpoint as (
+        select endpoint_id, bool_or(ok) as any_ok, count(*) filter (where not ok) as failures
+          from d group by endpoint_id
     ), ep as (
         update webhook_endpoints p
-           set consecutive_failures = case when :ok then 0 else p.consecutive_failures + 1 end,
-               failing_since = case when :ok then null else coalesce(p.failing_since, now()) end
-          from d
-         where p.id = d.endpoint_id and (not :ok or p.consecutive_failures <> 0)
+           set consecutive_failures =
+                   case when e.any_ok then 0 else p.consecutive_failures + e.failures end,
+               failing_since =
+                   case when e.any_ok then null else coalesce(p.failing_since, now()) end
+          from per_endpoint e
+         where p.id = e.endpoint_id and (e.failures > 0 or p.consecutive_failures <> 0)
         returning p.id, p.status, p.consecutive_failures, now() - p.failing_since as failing_for
     )
     select (select count(*) from d) as recorded, ep.id as endpoint_id, ep.status,
@@ -108,6 +123,9 @@ _RECORD = text(
       from (select 1) one left join ep on true
     """
 )
+#: Outcomes are written in batches: whatever finished while the previous batch was being
+#: written, at most this many per transaction.
+MAX_RECORD_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -185,8 +203,21 @@ class Dispatcher:
         self.db = db
         self.settings = settings
         self.policy = AddressPolicy.from_entries(settings.allow_hosts)
-        self.client = guarded_client(self.policy, settings.timeout_seconds, settings.concurrency)
+        # httpx's connection pool scans every connection for every waiting request, so
+        # its cost grows with the square of the requests in flight: several small pools
+        # (a delivery always uses the same one) keep that flat.
+        shards = max(1, -(-settings.concurrency // CONNECTIONS_PER_CLIENT))
+        self.clients = [
+            guarded_client(
+                self.policy,
+                settings.timeout_seconds,
+                min(settings.concurrency, CONNECTIONS_PER_CLIENT),
+            )
+            for _ in range(shards)
+        ]
         self.woken = asyncio.Event()
+        self.outcomes: asyncio.Queue[tuple[Job, Outcome]] = asyncio.Queue()
+        self.recorder: asyncio.Task[None] | None = None
         self.inflight: set[asyncio.Task[None]] = set()
         self.last_prune: float | None = None
 
@@ -205,7 +236,7 @@ class Dispatcher:
                     claimed = 0
                     await _wait(stop, self.settings.poll_seconds)
                     continue
-                if claimed and len(self.inflight) < self.settings.concurrency:
+                if claimed and not self.busy():
                     continue  # more may be due right now
                 await self._sleep(stop)
         finally:
@@ -213,19 +244,42 @@ class Dispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
             await self.drain()
-            await self.client.aclose()
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop the recorder and close the HTTP clients (``run`` does it when it stops)."""
+        if self.recorder is not None:
+            self.recorder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.recorder
+            self.recorder = None
+        for client in self.clients:
+            await client.aclose()
 
     async def drain(self, within: float | None = None) -> None:
-        """Wait for the deliveries in flight (their leases cover anything unfinished)."""
+        """Wait for the deliveries in flight and their outcomes to be written (leases cover
+        anything unfinished)."""
+        limit = within or self.settings.timeout_seconds + 5
         if self.inflight:
-            await asyncio.wait(
-                set(self.inflight), timeout=within or self.settings.timeout_seconds + 5
-            )
+            await asyncio.wait(set(self.inflight), timeout=limit)
+        if self.recorder is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.outcomes.join(), limit)
+
+    def busy(self) -> bool:
+        """Every slot taken: sending, or waiting for its outcome to be written."""
+        return len(self.inflight) + self.outcomes.qsize() >= self.settings.concurrency
 
     async def _sleep(self, stop: asyncio.Event) -> None:
-        if len(self.inflight) >= self.settings.concurrency:
-            await asyncio.wait(set(self.inflight), return_when=asyncio.FIRST_COMPLETED)
+        """Until a slot frees, the next delivery is due, a notification, or the poll."""
+        if self.busy():
+            if self.inflight:
+                await asyncio.wait(set(self.inflight), return_when=asyncio.FIRST_COMPLETED)
+            else:
+                await asyncio.sleep(0.005)  # the recorder catches up
             return
+        # Cleared before looking: anything committed after the look wakes us.
+        self.woken.clear()
         wait = self.settings.poll_seconds
         async with self.db.engine.connect() as conn:
             due = (await conn.execute(_NEXT_DUE)).scalar()
@@ -233,7 +287,6 @@ class Dispatcher:
             wait = min(wait, max(0.0, (due - dt.datetime.now(dt.UTC)).total_seconds()))
         if wait <= 0:
             return
-        self.woken.clear()
         stopped = asyncio.create_task(stop.wait())
         woken = asyncio.create_task(self.woken.wait())
         _done, pending = await asyncio.wait(
@@ -264,9 +317,11 @@ class Dispatcher:
 
     async def dispatch_due(self) -> int:
         """Claim what is due (as much as there are free slots) and start sending it."""
-        free = self.settings.concurrency - len(self.inflight)
+        free = self.settings.concurrency - len(self.inflight) - self.outcomes.qsize()
         if free <= 0:
             return 0
+        if self.recorder is None:
+            self.recorder = asyncio.create_task(self._record_loop())
         token = uuid.uuid4()
         async with self.db.engine.begin() as conn:
             rows = (
@@ -284,12 +339,6 @@ class Dispatcher:
                 self.inflight.add(task)
                 task.add_done_callback(self.inflight.discard)
         return len(rows)
-
-    async def run_once(self) -> int:
-        """Claim, send and record everything due now; returns how many were sent."""
-        claimed = await self.dispatch_due()
-        await self.drain()
-        return claimed
 
     async def _load(
         self, org_id: uuid.UUID, ids: Sequence[uuid.UUID], token: uuid.UUID
@@ -315,12 +364,14 @@ class Dispatcher:
         ]
 
     async def deliver(self, job: Job) -> None:
+        """Send one delivery and queue its outcome for the recorder."""
         try:
             outcome = await self.send(job)
-            await self.record(job, outcome)
         except Exception:
             # The lease runs out and another round tries again.
-            log.exception("webhook delivery not recorded", delivery_id=str(job.delivery_id))
+            log.exception("webhook delivery failed", delivery_id=str(job.delivery_id))
+            return
+        self.outcomes.put_nowait((job, outcome))
 
     async def send(self, job: Job) -> Outcome:
         """One HTTP attempt; every failure becomes an ``Outcome``, nothing raises."""
@@ -345,8 +396,9 @@ class Dispatcher:
                 if not self.policy.plain_http_allowed(url.host, addresses):
                     raise BlockedAddress("plain http is allowed only for hosts in the allow-list")
             async with asyncio.timeout(self.settings.timeout_seconds):
-                request = self.client.build_request("POST", url, content=payload, headers=headers)
-                response = await self.client.send(request, stream=True)
+                client = self.clients[job.delivery_id.int % len(self.clients)]
+                request = client.build_request("POST", url, content=payload, headers=headers)
+                response = await client.send(request, stream=True)
                 try:
                     body = await _read_capped(response, self.settings.max_response_bytes)
                 finally:
@@ -366,46 +418,73 @@ class Dispatcher:
             error = f"HTTP {status}"
         return done(status_code=status, error=error, body=body, retry_after=retry_after)
 
-    async def record(self, job: Job, outcome: Outcome) -> None:
-        """The attempt, the delivery's new state, and the endpoint's failure streak."""
-        ATTEMPTS.labels("success" if outcome.ok else "failure").inc()
-        delay = None
-        if not outcome.ok and not outcome.gone and job.endpoint_enabled:
-            delay = retry_delay(self.settings, job.attempts + 1, outcome.retry_after)
-        next_at = outcome.started_at + dt.timedelta(seconds=delay) if delay is not None else None
-        status = "SUCCEEDED" if outcome.ok else ("PENDING" if next_at else "FAILED")
-        async with self.db.transaction(job.org_id) as conn:
-            row = (
-                await conn.execute(
-                    _RECORD,
-                    {
-                        "id": job.delivery_id,
-                        "token": job.token,
-                        "status": status,
-                        "next": next_at,
-                        "code": outcome.status_code,
-                        "error": outcome.error,
-                        "body": outcome.body,
-                        "started": outcome.started_at,
-                        "duration": outcome.duration_ms,
-                        "ok": outcome.ok,
-                    },
-                )
-            ).one()
-            if not row.recorded:
-                log.info("webhook claim lost before recording", delivery_id=str(job.delivery_id))
-                return
-            if row.endpoint_id is None or row.status != WebhookEndpointStatus.ENABLED:
-                return
-            reason = None
+    async def _record_loop(self) -> None:
+        """Write outcomes as they come, in batches (one transaction per organization)."""
+        while True:
+            batch = [await self.outcomes.get()]
+            while len(batch) < MAX_RECORD_BATCH and not self.outcomes.empty():
+                batch.append(self.outcomes.get_nowait())
+            try:
+                await self.record(batch)
+            except Exception:
+                # Their leases run out and another round sends them again.
+                log.exception("webhook outcomes not recorded", count=len(batch))
+            finally:
+                for _ in batch:
+                    self.outcomes.task_done()
+
+    async def record(self, batch: Sequence[tuple[Job, Outcome]]) -> None:
+        """The attempts, the deliveries' new states, and the endpoints' failure streaks."""
+        by_org: dict[uuid.UUID, list[tuple[Job, Outcome]]] = defaultdict(list)
+        for job, outcome in batch:
+            ATTEMPTS.labels("success" if outcome.ok else "failure").inc()
+            by_org[job.org_id].append((job, outcome))
+        for org_id, items in by_org.items():
+            await self._record_org(org_id, items)
+
+    async def _record_org(self, org_id: uuid.UUID, items: list[tuple[Job, Outcome]]) -> None:
+        columns: dict[str, list[Any]] = defaultdict(list)
+        gone = set()
+        for job, outcome in items:
+            delay = None
+            if not outcome.ok and not outcome.gone and job.endpoint_enabled:
+                delay = retry_delay(self.settings, job.attempts + 1, outcome.retry_after)
+            next_at = (
+                outcome.started_at + dt.timedelta(seconds=delay) if delay is not None else None
+            )
             if outcome.gone:
-                reason = WebhookDisabledReason.GONE
-            elif row.consecutive_failures >= self.settings.disable_after_failures and (
-                row.failing_for.total_seconds() >= self.settings.disable_after_failing_seconds
+                gone.add(job.endpoint_id)
+            for key, value in (
+                ("ids", job.delivery_id),
+                ("tokens", job.token),
+                ("statuses", "SUCCEEDED" if outcome.ok else ("PENDING" if next_at else "FAILED")),
+                ("nexts", next_at),
+                ("codes", outcome.status_code),
+                ("errors", outcome.error),
+                ("bodies", outcome.body),
+                ("starts", outcome.started_at),
+                ("durations", outcome.duration_ms),
+                ("oks", outcome.ok),
             ):
-                reason = WebhookDisabledReason.FAILING
-            if reason is not None:
-                await self._disable(ConnectionExecutor(conn), job.org_id, row.endpoint_id, reason)
+                columns[key].append(value)
+        async with self.db.transaction(org_id) as conn:
+            rows = (await conn.execute(_RECORD, columns)).all()
+            if rows[0].recorded < len(items):
+                log.info(
+                    "webhook claims lost before recording", count=len(items) - rows[0].recorded
+                )
+            for row in rows:
+                if row.endpoint_id is None or row.status != WebhookEndpointStatus.ENABLED:
+                    continue
+                reason = None
+                if row.endpoint_id in gone:
+                    reason = WebhookDisabledReason.GONE
+                elif row.consecutive_failures >= self.settings.disable_after_failures and (
+                    row.failing_for.total_seconds() >= self.settings.disable_after_failing_seconds
+                ):
+                    reason = WebhookDisabledReason.FAILING
+                if reason is not None:
+                    await self._disable(ConnectionExecutor(conn), org_id, row.endpoint_id, reason)
 
     async def _disable(
         self, db: ConnectionExecutor, org_id: uuid.UUID, endpoint_id: uuid.UUID, reason: str

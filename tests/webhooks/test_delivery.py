@@ -282,4 +282,4 @@ async def test_claims_race_exactly_one_winner(org: Org) -> None:
     assert set(got) == mine  # 4 x 50 slots cover the 40
     for c, original in zip(claimers, originals, strict=True):
         c.deliver = original  # type: ignore[method-assign]
-        await c.client.aclose()
+        await c.close()

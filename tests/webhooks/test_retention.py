@@ -55,7 +55,7 @@ async def test_old_finished_events_are_pruned_pending_ones_kept(
     try:
         assert await dispatcher.prune() >= 1
     finally:
-        await dispatcher.client.aclose()
+        await dispatcher.close()
     assert await deliveries(org, old) == []
     assert await attempts(org, old_delivery.id) == []
     assert len(await deliveries(org, recent)) == 1
