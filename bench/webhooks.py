@@ -162,6 +162,7 @@ class Bench:
 
     def start_workers(self, n: int, concurrency: int) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERPATH_")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # workers start from cached bytecode
         env.update(
             {
                 "CAREERPATH_DATABASE_URL": self.app_url,

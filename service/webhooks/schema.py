@@ -9,8 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from service.errors import UserInputError
-from service.graphql.errors import UserError, run_mutation
-from service.graphql.ids import decode_id
+from service.graphql.ids import decode_id, encode_id
+from service.graphql.kit import Call, Payload, id_input, mutation, version_input
 from service.graphql.pagination import Connection, PageArgs, paginate
 from service.webhooks import queries
 from service.webhooks import service as webhooks
@@ -29,10 +29,6 @@ MAX_GRACE_SECONDS = 30 * 86_400
 
 def _policy(info: Info) -> AddressPolicy:
     return AddressPolicy.from_entries(info.context.settings.webhooks.allow_hosts)
-
-
-def _id(value: strawberry.ID | None, type_name: str, field: str) -> Any:
-    return None if value is None else decode_id(value, type_name, ("input", field))
 
 
 @strawberry.input(description="Which deliveries to list; every field narrows the list.")
@@ -138,46 +134,39 @@ class CreateWebhookEndpointInput:
 
 @strawberry.input(description="Changes to a webhook endpoint; omitted fields stay as they are.")
 class UpdateWebhookEndpointInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint to change.")
-    version: int | None = strawberry.field(
-        default=None,
-        description="The `version` you read; the change is refused if it changed since.",
-    )
+    id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint to change.", target=True)
+    version: int | None = version_input()
     url: str | None = strawberry.field(
-        default=None, description="New URL (checked as at creation)."
+        default=strawberry.UNSET, description="New URL (checked as at creation)."
     )
     event_types: list[str] | None = strawberry.field(
-        default=None, description="New event types (replacing the old ones)."
+        default=strawberry.UNSET, description="New event types (replacing the old ones)."
     )
-    description: str | None = strawberry.field(default=None, description="New description.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New description."
+    )
 
 
 @strawberry.input(description="An endpoint to act on.")
 class WebhookEndpointIdInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint.")
-    version: int | None = strawberry.field(
-        default=None,
-        description="The `version` you read; the change is refused if it changed since.",
-    )
+    id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint.", target=True)
+    version: int | None = version_input()
 
 
 @strawberry.input(description="An endpoint to send a `webhook.test` event to.")
 class PingWebhookEndpointInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint (must be enabled).")
+    id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint (must be enabled).", target=True)
 
 
 @strawberry.input(description="An endpoint to remove.")
 class DeleteWebhookEndpointInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint.")
+    id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint.", target=True)
 
 
 @strawberry.input(description="A new secret for an endpoint.")
 class RotateWebhookSecretInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint.")
-    version: int | None = strawberry.field(
-        default=None,
-        description="The `version` you read; the change is refused if it changed since.",
-    )
+    id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint.", target=True)
+    version: int | None = version_input()
     grace_seconds: int | None = strawberry.field(
         default=None,
         description="How long the old secret keeps signing too (0 to 2,592,000; default the "
@@ -188,261 +177,179 @@ class RotateWebhookSecretInput:
 
 @strawberry.input(description="An event to send again.")
 class RedeliverWebhookEventInput:
-    event_id: strawberry.ID = strawberry.field(description="The event (a `WebhookEvent` ID).")
-    endpoint_id: strawberry.ID | None = strawberry.field(
+    event_id: strawberry.ID = id_input(
+        "WebhookEvent", "The event (a `WebhookEvent` ID).", target=True
+    )
+    endpoint_id: strawberry.ID | None = id_input(
+        "WebhookEndpoint",
+        "Only to this (enabled) endpoint; by default to every enabled endpoint it went to before.",
         default=None,
-        description="Only to this (enabled) endpoint; by default to every enabled endpoint "
-        "it went to before.",
     )
 
 
 @strawberry.type(description="Result of creating an endpoint.")
-class CreateWebhookEndpointPayload:
+class CreateWebhookEndpointPayload(Payload):
     endpoint: WebhookEndpoint | None = strawberry.field(
-        description="The new endpoint; null when refused."
+        default=None, description="The new endpoint; null when refused."
     )
     secret: str | None = strawberry.field(
-        description="Its signing secret (`whsec_…`). Shown this once: store it now."
+        default=None,
+        description="Its signing secret (`whsec_…`). Shown this once: store it now.",
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.type(description="Result of a change to an endpoint.")
-class WebhookEndpointPayload:
+class WebhookEndpointPayload(Payload):
     endpoint: WebhookEndpoint | None = strawberry.field(
-        description="The endpoint after the change; null when refused."
+        default=None, description="The endpoint after the change; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.type(description="Result of rotating an endpoint's secret.")
-class RotateWebhookSecretPayload:
+class RotateWebhookSecretPayload(Payload):
     endpoint: WebhookEndpoint | None = strawberry.field(
-        description="The endpoint after the change; null when refused."
+        default=None, description="The endpoint after the change; null when refused."
     )
     secret: str | None = strawberry.field(
-        description="The new signing secret (`whsec_…`). Shown this once: store it now."
+        default=None,
+        description="The new signing secret (`whsec_…`). Shown this once: store it now.",
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.type(description="Result of deleting an endpoint.")
-class DeleteWebhookEndpointPayload:
+class DeleteWebhookEndpointPayload(Payload):
     deleted_id: strawberry.ID | None = strawberry.field(
-        description="The ID of the endpoint removed; null when refused."
+        default=None, description="The ID of the endpoint removed; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.type(description="Result of a ping.")
-class PingWebhookEndpointPayload:
+class PingWebhookEndpointPayload(Payload):
     delivery: WebhookDelivery | None = strawberry.field(
+        default=None,
         description="The `webhook.test` delivery, sent at once; follow it in "
-        "`webhookDeliveries`. Null when refused."
+        "`webhookDeliveries`. Null when refused.",
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.type(description="Result of a redelivery.")
-class RedeliverWebhookEventPayload:
+class RedeliverWebhookEventPayload(Payload):
     deliveries: list[WebhookDelivery] | None = strawberry.field(
-        description="The new deliveries (same `webhook-id` as before); null when refused."
+        default=None,
+        description="The new deliveries (same `webhook-id` as before); null when refused.",
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
-def _endpoint(row: Any) -> WebhookEndpoint | None:
-    return WebhookEndpoint.from_row(row) if row is not None else None
+async def _rotate(c: Call) -> Any:
+    grace = c.input.grace_seconds
+    if grace is None:
+        grace = c.info.context.settings.webhooks.secret_grace_seconds
+    elif not 0 <= grace <= MAX_GRACE_SECONDS:
+        raise UserInputError.one(
+            ("input", "graceSeconds"), f"must be between 0 and {MAX_GRACE_SECONDS}"
+        )
+    return await webhooks.rotate_secret(
+        c.db,
+        c.principal,
+        c.input.id,
+        dt.timedelta(seconds=grace),
+        expected_version=c.input.version,
+    )
+
+
+def _with_secret(payload: type[Any]) -> Any:
+    return lambda result: payload(endpoint=WebhookEndpoint.from_row(result[0]), secret=result[1])
+
+
+WRITE = " Requires `career:webhooks` or `career:admin`."
 
 
 @strawberry.type
 class WebhooksMutation:
-    @strawberry.mutation(
-        description="Register a webhook endpoint; returns its secret once. Requires "
-        "`career:webhooks` or `career:admin`."
+    create_webhook_endpoint = mutation(
+        "Register a webhook endpoint; returns its secret once." + WRITE,
+        CreateWebhookEndpointInput,
+        CreateWebhookEndpointPayload,
+        permission=webhooks.require_webhooks,
+        call=lambda c: webhooks.create_endpoint(c.db, c.principal, c.input, _policy(c.info)),
+        make=_with_secret(CreateWebhookEndpointPayload),
+        input_description="The endpoint.",
     )
-    async def create_webhook_endpoint(
-        self,
-        info: Info,
-        input: Annotated[
-            CreateWebhookEndpointInput, strawberry.argument(description="The endpoint.")
-        ],
-    ) -> CreateWebhookEndpointPayload:
-        async def act() -> Any:
-            data = webhooks.EndpointInput(input.url, input.event_types, input.description)
-            return await webhooks.create_endpoint(
-                info.context, await info.context.principal(), data, _policy(info)
-            )
-
-        result, errors = await run_mutation(info, act, authorize=webhooks.require_webhooks)
-        row, secret = result if result else (None, None)
-        return CreateWebhookEndpointPayload(
-            endpoint=_endpoint(row), secret=secret, user_errors=errors
-        )
-
-    @strawberry.mutation(
-        description="Change an endpoint's URL, event types or description. Requires "
-        "`career:webhooks` or `career:admin`."
+    update_webhook_endpoint = mutation(
+        "Change an endpoint's URL, event types or description." + WRITE,
+        UpdateWebhookEndpointInput,
+        WebhookEndpointPayload,
+        permission=webhooks.require_webhooks,
+        call=lambda c: webhooks.update_endpoint(
+            c.db,
+            c.principal,
+            c.input.id,
+            c.input,
+            _policy(c.info),
+            expected_version=c.input.version,
+        ),
     )
-    async def update_webhook_endpoint(
-        self,
-        info: Info,
-        input: Annotated[
-            UpdateWebhookEndpointInput, strawberry.argument(description="The change to make.")
-        ],
-    ) -> WebhookEndpointPayload:
-        async def act() -> Any:
-            endpoint_id = _id(input.id, "WebhookEndpoint", "id")
-            data = webhooks.EndpointInput(input.url, input.event_types, input.description)
-            return await webhooks.update_endpoint(
-                info.context,
-                await info.context.principal(),
-                endpoint_id,
-                data,
-                _policy(info),
-                expected_version=input.version,
-            )
-
-        row, errors = await run_mutation(info, act, authorize=webhooks.require_webhooks)
-        return WebhookEndpointPayload(endpoint=_endpoint(row), user_errors=errors)
-
-    @strawberry.mutation(
-        description="Stop delivering to an endpoint: its pending deliveries fail, and "
-        "`webhook_endpoint.disabled` goes to the others. Idempotent. Requires "
-        "`career:webhooks` or `career:admin`."
+    disable_webhook_endpoint = mutation(
+        "Stop delivering to an endpoint: its pending deliveries fail, and "
+        "`webhook_endpoint.disabled` goes to the others. Idempotent." + WRITE,
+        WebhookEndpointIdInput,
+        WebhookEndpointPayload,
+        permission=webhooks.require_webhooks,
+        call=lambda c: webhooks.disable_endpoint(
+            c.db, c.principal, c.input.id, expected_version=c.input.version
+        ),
+        input_description="The endpoint.",
     )
-    async def disable_webhook_endpoint(
-        self,
-        info: Info,
-        input: Annotated[WebhookEndpointIdInput, strawberry.argument(description="The endpoint.")],
-    ) -> WebhookEndpointPayload:
-        async def act() -> Any:
-            return await webhooks.disable_endpoint(
-                info.context,
-                await info.context.principal(),
-                _id(input.id, "WebhookEndpoint", "id"),
-                expected_version=input.version,
-            )
-
-        row, errors = await run_mutation(info, act, authorize=webhooks.require_webhooks)
-        return WebhookEndpointPayload(endpoint=_endpoint(row), user_errors=errors)
-
-    @strawberry.mutation(
-        description="Deliver to an endpoint again, from new events on (redeliver missed ones "
-        "with `redeliverWebhookEvent`). Idempotent. Requires `career:webhooks` or `career:admin`."
+    enable_webhook_endpoint = mutation(
+        "Deliver to an endpoint again, from new events on (redeliver missed ones with "
+        "`redeliverWebhookEvent`). Idempotent." + WRITE,
+        WebhookEndpointIdInput,
+        WebhookEndpointPayload,
+        permission=webhooks.require_webhooks,
+        call=lambda c: webhooks.enable_endpoint(
+            c.db, c.principal, c.input.id, expected_version=c.input.version
+        ),
+        input_description="The endpoint.",
     )
-    async def enable_webhook_endpoint(
-        self,
-        info: Info,
-        input: Annotated[WebhookEndpointIdInput, strawberry.argument(description="The endpoint.")],
-    ) -> WebhookEndpointPayload:
-        async def act() -> Any:
-            return await webhooks.enable_endpoint(
-                info.context,
-                await info.context.principal(),
-                _id(input.id, "WebhookEndpoint", "id"),
-                expected_version=input.version,
-            )
-
-        row, errors = await run_mutation(info, act, authorize=webhooks.require_webhooks)
-        return WebhookEndpointPayload(endpoint=_endpoint(row), user_errors=errors)
-
-    @strawberry.mutation(
-        description="Give an endpoint a new secret, returned once; the old one keeps signing "
-        "too for the grace period. Requires `career:webhooks` or `career:admin`."
+    rotate_webhook_secret = mutation(
+        "Give an endpoint a new secret, returned once; the old one keeps signing too for the "
+        "grace period." + WRITE,
+        RotateWebhookSecretInput,
+        RotateWebhookSecretPayload,
+        permission=webhooks.require_webhooks,
+        call=_rotate,
+        make=_with_secret(RotateWebhookSecretPayload),
+        input_description="The endpoint.",
     )
-    async def rotate_webhook_secret(
-        self,
-        info: Info,
-        input: Annotated[
-            RotateWebhookSecretInput, strawberry.argument(description="The endpoint.")
-        ],
-    ) -> RotateWebhookSecretPayload:
-        async def act() -> Any:
-            endpoint_id = _id(input.id, "WebhookEndpoint", "id")
-            grace = input.grace_seconds
-            if grace is None:
-                grace = info.context.settings.webhooks.secret_grace_seconds
-            elif not 0 <= grace <= MAX_GRACE_SECONDS:
-                raise UserInputError.one(
-                    ("input", "graceSeconds"), f"must be between 0 and {MAX_GRACE_SECONDS}"
-                )
-            return await webhooks.rotate_secret(
-                info.context,
-                await info.context.principal(),
-                endpoint_id,
-                dt.timedelta(seconds=grace),
-                expected_version=input.version,
-            )
-
-        result, errors = await run_mutation(info, act, authorize=webhooks.require_webhooks)
-        row, secret = result if result else (None, None)
-        return RotateWebhookSecretPayload(
-            endpoint=_endpoint(row), secret=secret, user_errors=errors
-        )
-
-    @strawberry.mutation(
-        description="Remove an endpoint with its deliveries. Requires `career:webhooks` or "
-        "`career:admin`."
+    delete_webhook_endpoint = mutation(
+        "Remove an endpoint with its deliveries." + WRITE,
+        DeleteWebhookEndpointInput,
+        DeleteWebhookEndpointPayload,
+        permission=webhooks.require_webhooks,
+        call=lambda c: webhooks.delete_endpoint(c.db, c.principal, c.input.id),
+        make=lambda row: DeleteWebhookEndpointPayload(
+            deleted_id=strawberry.ID(encode_id("WebhookEndpoint", row.id))
+        ),
+        input_description="The endpoint.",
     )
-    async def delete_webhook_endpoint(
-        self,
-        info: Info,
-        input: Annotated[
-            DeleteWebhookEndpointInput, strawberry.argument(description="The endpoint.")
-        ],
-    ) -> DeleteWebhookEndpointPayload:
-        async def act() -> Any:
-            return await webhooks.delete_endpoint(
-                info.context, await info.context.principal(), _id(input.id, "WebhookEndpoint", "id")
-            )
-
-        row, errors = await run_mutation(info, act, authorize=webhooks.require_webhooks)
-        return DeleteWebhookEndpointPayload(
-            deleted_id=strawberry.ID(input.id) if row is not None else None, user_errors=errors
-        )
-
-    @strawberry.mutation(
-        description="Send a `webhook.test` event to one endpoint at once, whatever it "
-        "subscribes to. Requires `career:webhooks` or `career:admin`."
+    ping_webhook_endpoint = mutation(
+        "Send a `webhook.test` event to one endpoint at once, whatever it subscribes to." + WRITE,
+        PingWebhookEndpointInput,
+        PingWebhookEndpointPayload,
+        permission=webhooks.require_webhooks,
+        call=lambda c: webhooks.ping_endpoint(c.db, c.principal, c.input.id),
+        input_description="The endpoint.",
     )
-    async def ping_webhook_endpoint(
-        self,
-        info: Info,
-        input: Annotated[
-            PingWebhookEndpointInput, strawberry.argument(description="The endpoint.")
-        ],
-    ) -> PingWebhookEndpointPayload:
-        async def act() -> Any:
-            return await webhooks.ping_endpoint(
-                info.context, await info.context.principal(), _id(input.id, "WebhookEndpoint", "id")
-            )
-
-        row, errors = await run_mutation(info, act, authorize=webhooks.require_webhooks)
-        return PingWebhookEndpointPayload(
-            delivery=WebhookDelivery.from_row(row) if row is not None else None,
-            user_errors=errors,
-        )
-
-    @strawberry.mutation(
-        description="Send an event again as new deliveries, with the same `webhook-id`. "
-        "Requires `career:webhooks` or `career:admin`."
+    redeliver_webhook_event = mutation(
+        "Send an event again as new deliveries, with the same `webhook-id`." + WRITE,
+        RedeliverWebhookEventInput,
+        RedeliverWebhookEventPayload,
+        permission=webhooks.require_webhooks,
+        call=lambda c: webhooks.redeliver_event(
+            c.db, c.principal, c.input.event_id, c.input.endpoint_id
+        ),
+        make=lambda rows: RedeliverWebhookEventPayload(
+            deliveries=[WebhookDelivery.from_row(r) for r in rows]
+        ),
+        input_description="The event.",
     )
-    async def redeliver_webhook_event(
-        self,
-        info: Info,
-        input: Annotated[RedeliverWebhookEventInput, strawberry.argument(description="The event.")],
-    ) -> RedeliverWebhookEventPayload:
-        async def act() -> Any:
-            return await webhooks.redeliver_event(
-                info.context,
-                await info.context.principal(),
-                _id(input.event_id, "WebhookEvent", "eventId"),
-                _id(input.endpoint_id, "WebhookEndpoint", "endpointId"),
-            )
-
-        rows, errors = await run_mutation(info, act, authorize=webhooks.require_webhooks)
-        return RedeliverWebhookEventPayload(
-            deliveries=[WebhookDelivery.from_row(r) for r in rows] if rows is not None else None,
-            user_errors=errors,
-        )

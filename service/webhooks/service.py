@@ -21,6 +21,7 @@ from service.auth.principal import Principal
 from service.auth.scopes import Scope
 from service.db import Executor
 from service.errors import ErrorCode, UserInputError, Validator
+from service.kit import INVALID, check_version, given, update_versioned
 from service.webhooks import events, signing
 from service.webhooks.models import (
     WebhookDeliveryStatus,
@@ -46,7 +47,8 @@ def require_webhooks(principal: Principal | None) -> Principal:
 
 @dataclass
 class EndpointInput:
-    """Fields of an endpoint; ``None`` means "not given" in updates."""
+    """Fields of an endpoint (the GraphQL kit passes an object with the same attributes);
+    ``None`` or ``NOT_GIVEN`` means "not given" in updates."""
 
     url: str | None = None
     event_types: Sequence[str] | None = None
@@ -100,14 +102,18 @@ async def _url(v: Validator, value: str | None, policy: AddressPolicy, *, requir
 
 
 async def create_endpoint(
-    db: Executor, principal: Principal, data: EndpointInput, policy: AddressPolicy
+    db: Executor, principal: Principal, data: Any, policy: AddressPolicy
 ) -> tuple[Any, str]:
     """Register an endpoint; returns it with its secret (shown this once)."""
     require_webhooks(principal)
     v = Validator()
     url = await _url(v, data.url, policy, required=True)
     types = _event_types(v, data.event_types, required=True)
-    description = v.text("description", data.description or "", max_length=MAX_DESCRIPTION)
+    description = v.text(
+        "description",
+        (data.description if given(data.description) else None) or "",
+        max_length=MAX_DESCRIPTION,
+    )
     count = (await db.execute(select(func.count()).select_from(webhook_endpoints))).scalar_one()
     if count >= MAX_ENDPOINTS:
         v.add(
@@ -136,14 +142,7 @@ async def create_endpoint(
     return row, secret
 
 
-def _check_version(current: Any, expected: int | None) -> None:
-    if expected is not None and expected != current.version:
-        raise UserInputError.one(
-            ("input", "version"),
-            f"the endpoint was changed by someone else (version {current.version}, not "
-            f"{expected}); reload and try again",
-            ErrorCode.STALE_VERSION,
-        )
+WHAT = "webhook endpoint"
 
 
 async def _write(
@@ -155,22 +154,11 @@ async def _write(
     expected_version: int | None,
     audited: dict[str, Any] | None = None,
 ) -> Any:
-    """Apply ``changes`` if the endpoint is still at the version read (one atomic check)."""
-    version = current.version if expected_version is None else expected_version
-    row = (
-        await db.execute(
-            update(webhook_endpoints)
-            .where(webhook_endpoints.c.id == current.id, webhook_endpoints.c.version == version)
-            .values(**changes, version=webhook_endpoints.c.version + 1, updated_at=func.now())
-            .returning(*webhook_endpoints.c)
-        )
-    ).first()
-    if row is None:
-        raise UserInputError.one(
-            ("input", "version"),
-            "the endpoint was changed by someone else; reload and try again",
-            ErrorCode.STALE_VERSION,
-        )
+    """Apply ``changes`` if the endpoint is still at the version given (one atomic check),
+    and audit them (or ``audited``, for values not to be logged)."""
+    written = await update_versioned(
+        db, webhook_endpoints, current.id, changes, expected_version=expected_version, what=WHAT
+    )
     shown = audited if audited is not None else changes
     await audit.record(
         db,
@@ -178,16 +166,16 @@ async def _write(
         action,
         "WebhookEndpoint",
         current.id,
-        audit.diff({k: getattr(current, k) for k in shown}, shown),
+        audit.diff({k: written.before[k] for k in shown}, shown),
     )
-    return row
+    return written.after
 
 
 async def update_endpoint(
     db: Executor,
     principal: Principal,
     endpoint_id: Any,
-    data: EndpointInput,
+    data: Any,
     policy: AddressPolicy,
     *,
     expected_version: int | None = None,
@@ -195,15 +183,15 @@ async def update_endpoint(
     """Change an endpoint's URL, event types or description."""
     require_webhooks(principal)
     current = await _get(db, endpoint_id)
-    _check_version(current, expected_version)
+    check_version(current, expected_version, WHAT)
     v = Validator()
     changes: dict[str, Any] = {}
-    if data.url is not None:
+    if given(data.url):
         changes["url"] = await _url(v, data.url, policy, required=True)
-    types = _event_types(v, data.event_types, required=False)
+    types = _event_types(v, data.event_types if given(data.event_types) else None, required=False)
     if types is not None:
         changes["event_types"] = types
-    if data.description is not None:
+    if given(data.description) and data.description is not None:
         changes["description"] = v.text("description", data.description, max_length=MAX_DESCRIPTION)
     v.raise_if_any()
     changes = {k: value for k, value in changes.items() if getattr(current, k) != value}
@@ -258,7 +246,7 @@ async def disable_endpoint(
     """Stop delivering to an endpoint; pending deliveries fail. Idempotent."""
     require_webhooks(principal)
     current = await _get(db, endpoint_id)
-    _check_version(current, expected_version)
+    check_version(current, expected_version, WHAT)
     if current.status == WebhookEndpointStatus.DISABLED:
         return current
     row = await _write(
@@ -284,7 +272,7 @@ async def enable_endpoint(
     """Deliver to an endpoint again (new events; use redelivery for missed ones). Idempotent."""
     require_webhooks(principal)
     current = await _get(db, endpoint_id)
-    _check_version(current, expected_version)
+    check_version(current, expected_version, WHAT)
     if current.status == WebhookEndpointStatus.ENABLED:
         return current
     return await _write(
@@ -315,7 +303,7 @@ async def rotate_secret(
     """A new secret for the endpoint; the old one keeps signing too for ``grace``."""
     require_webhooks(principal)
     current = await _get(db, endpoint_id)
-    _check_version(current, expected_version)
+    check_version(current, expected_version, WHAT)
     secret = signing.new_secret()
     expires = dt.datetime.now(dt.UTC) + grace
     row = await _write(
@@ -394,7 +382,9 @@ async def redeliver_event(
         ).first()
     if event is None:
         raise UserInputError.one(("input", "eventId"), "no such event", ErrorCode.NOT_FOUND)
-    if endpoint_id is not None:
+    if endpoint_id is INVALID:
+        raise UserInputError()  # the malformed ID is reported already
+    if given(endpoint_id) and endpoint_id is not None:
         endpoint = await _get(db, endpoint_id, "endpointId")
         if endpoint.status != WebhookEndpointStatus.ENABLED:
             raise UserInputError.one(

@@ -13,6 +13,7 @@ or CIDR blocks that are allowed although not public; plain http is allowed only 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
@@ -165,13 +166,19 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.backend.sleep(seconds)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every client (loading the CA bundle is not cheap)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport with every connection going through ``GuardedBackend``."""
 
     def __init__(self, policy: AddressPolicy, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits, trust_env=False)
+        super().__init__(verify=tls_context(), limits=limits, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl.create_default_context(cafile=certifi.where()),
+            ssl_context=tls_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any, Self
+from collections.abc import Sequence
+from typing import Any
 
 import strawberry
-from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from service.errors import Forbidden, Unauthenticated
 from service.graphql.enums import graphql_enum
+from service.graphql.node import RowNode, VersionedNode
 from service.webhooks import queries, signing
 from service.webhooks.models import (
     WebhookDeliveryStatus as DeliveryStatusValue,
@@ -56,63 +56,22 @@ WebhookDeliveryStatus = graphql_enum(
 )
 
 
-def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
-    out: list[uuid.UUID | None] = []
-    for node_id in node_ids:
-        try:
-            out.append(uuid.UUID(node_id))
-        except ValueError:
-            out.append(None)
-    return out
-
-
-async def _may_read(info: Info) -> bool:
+async def _webhook_readers(cls: Any, info: Info, rows: Sequence[Any]) -> list[bool]:
+    """Webhook objects are for `career:webhooks` and `career:admin` callers only."""
     try:
         require_webhooks(await info.context.principal())
     except (Forbidden, Unauthenticated):
-        return False
-    return True
-
-
-@strawberry.type(description="A webhook object stored as one row (not itself in the schema).")
-class _WebhookNode(relay.Node):
-    """A row-backed node readable with ``career:webhooks`` or ``career:admin`` only."""
-
-    row: strawberry.Private[Any]
-
-    @classmethod
-    def from_row(cls, row: Any) -> Self:
-        return cls(row=row)
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.row.id)
-
-    @classmethod
-    async def _rows(cls, ctx: Any, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
-        raise NotImplementedError
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        ids = _uuids(node_ids)
-        if not await _may_read(info):
-            return [None for _ in ids]
-        rows = iter(await info.context.loader(cls._rows).load_many([i for i in ids if i]))
-        out: list[Self | None] = []
-        for i in ids:
-            row = next(rows) if i is not None else None
-            out.append(cls.from_row(row) if row is not None else None)
-        return out
+        return [False for _ in rows]
+    return [True for _ in rows]
 
 
 @strawberry.type(
     description="A URL that receives webhook events of the types it subscribes to, signed "
     "with its secret (Standard Webhooks). Visible with `career:webhooks` or `career:admin`."
 )
-class WebhookEndpoint(_WebhookNode):
-    _rows = queries.endpoints_by_id  # type: ignore[assignment]
+class WebhookEndpoint(VersionedNode):
+    rows_by_id = queries.endpoints_by_id
+    visible = classmethod(_webhook_readers)
 
     @strawberry.field(description="Where events are POSTed.")
     def url(self) -> str:
@@ -153,28 +112,14 @@ class WebhookEndpoint(_WebhookNode):
         expires = self.row.previous_secret_expires_at
         return expires if expires and expires > dt.datetime.now(dt.UTC) else None
 
-    @strawberry.field(
-        description="Incremented by every change; pass it to update mutations to refuse a "
-        "change based on stale data."
-    )
-    def version(self) -> int:
-        return int(self.row.version)
-
-    @strawberry.field(description="When it was created.")
-    def created_at(self) -> dt.datetime:
-        return self.row.created_at
-
-    @strawberry.field(description="When it last changed.")
-    def updated_at(self) -> dt.datetime:
-        return self.row.updated_at
-
 
 @strawberry.type(
     description="Something that happened, as sent to webhook endpoints. Visible with "
     "`career:webhooks` or `career:admin`."
 )
-class WebhookEvent(_WebhookNode):
-    _rows = queries.events_by_id  # type: ignore[assignment]
+class WebhookEvent(RowNode):
+    rows_by_id = queries.events_by_id
+    visible = classmethod(_webhook_readers)
 
     @strawberry.field(
         description="The `webhook-id` header of its deliveries: the same on every attempt and "
@@ -248,8 +193,9 @@ async def _endpoints(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
     description="An event on its way to one endpoint, with every attempt so far. Visible "
     "with `career:webhooks` or `career:admin`."
 )
-class WebhookDelivery(_WebhookNode):
-    _rows = queries.deliveries_by_id  # type: ignore[assignment]
+class WebhookDelivery(RowNode):
+    rows_by_id = queries.deliveries_by_id
+    visible = classmethod(_webhook_readers)
 
     @strawberry.field(description="Where it stands.")
     def status(self) -> WebhookDeliveryStatus:  # type: ignore[valid-type]
