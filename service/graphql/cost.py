@@ -114,6 +114,9 @@ LIST_SIZES: dict[str, int | Arg | OneWith] = {
     "TeamSkillsMatrix.competencies": 100,
     "TeamSkillsRow.cells": 100,  # one per competency column
     "Track.steps": 50,  # enforced: 50 steps
+    "Query.webhookEventTypes": 30,
+    "WebhookDelivery.attempts": 21,  # enforced: a retry schedule has at most 20 delays
+    "RedeliverWebhookEventPayload.deliveries": 100,  # enforced: 100 endpoints
 }
 
 _INTROSPECTION = frozenset({"__schema", "__type"})
