@@ -175,7 +175,9 @@ async def test_an_endpoint_failing_long_enough_is_disabled(org: Org, receiver: R
         second = await org.run(emit, "delivery_test.happened", {"n": 9})
         rows = [*(await finished(org, first)), *(await finished(org, second))]
     assert {r.status for r in rows} == {"FAILED"}
-    assert sum(r.attempts for r in rows) == 3  # the third failure in a row disabled it
+    # The third failure in a row disabled it (outcomes written in the same batch as the
+    # third may count too), long before the schedule's six tries each ran out.
+    assert 3 <= sum(r.attempts for r in rows) <= 4
     current = await org.run(_endpoint, endpoint.id)
     assert (current.status, current.disabled_reason) == ("DISABLED", "FAILING")
     assert "the endpoint was disabled" in {r.last_error for r in rows}
