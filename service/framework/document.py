@@ -778,7 +778,12 @@ def canonicalize(doc: FrameworkDocument) -> FrameworkDocument:
     return out
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter is several times faster than the pure-Python one on large frameworks and
+# writes the same bytes.
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[valid-type,misc]
     """Block-style YAML, multi-line strings as literal blocks, never anchors."""
 
     def ignore_aliases(self, data: Any) -> bool:

@@ -714,3 +714,29 @@ def test_any_text_and_weight_survive_the_round_trip(
         again = parse_document(first, fmt=fmt)
         assert again == canonicalize(doc)
         assert dump_document(again, fmt) == first
+
+
+def test_yaml_is_written_by_libyaml_with_the_same_bytes_as_the_python_emitter() -> None:
+    import yaml
+
+    from service.framework import document
+
+    assert yaml.__with_libyaml__, "PyYAML is built without libyaml"
+    assert issubclass(document._Dumper, yaml.CSafeDumper)
+    python_dumper = type("PythonDumper", (yaml.SafeDumper,), {"ignore_aliases": lambda *_: True})
+    python_dumper.add_representer(str, document._represent_str)
+    data = minimal()
+    data["roles"][0]["description"] = "Line one.\nLine two: «quoted» — \u2028 and # hash\n"
+    data["roles"][0]["title"] = "yes"
+    for doc in (parse_document(DEMO.read_text(encoding="utf-8")), parse_document(data)):
+        plain = canonicalize(doc).model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        text = dump_document(doc, "yaml")
+        for role in plain.get("roles", []):
+            for expectation in role.get("expectations", []):
+                if float(expectation.get("weight", 0.5)).is_integer():
+                    expectation["weight"] = int(expectation["weight"])
+        expected = yaml.dump(
+            plain, Dumper=python_dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
+        )
+        assert text == expected
+        assert parse_document(text) == canonicalize(doc)
