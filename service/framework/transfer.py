@@ -10,6 +10,9 @@ by key (transitions by their pair of roles):
 - an active entity the document does not name is *archived*, never deleted: employees and
   history keep pointing at it, and importing a document naming it again restores it.
 
+Descriptors and expectations are counted the same way, by (competency, level) and (role,
+competency); those a document drops from their owner are *removed* (deleted, never archived).
+
 Re-importing the same document therefore changes nothing. The import runs in the caller's
 transaction and writes set-based (one multi-row statement per table and kind of change),
 so a failure leaves nothing behind; a dry run performs the same writes inside a savepoint
@@ -73,26 +76,53 @@ SECTIONS = ("scales", "levels", "jobFamilies", "competencies", "roles", "tracks"
 #: Steps reported to a progress callback, in order.
 PHASES = ("check", "load", *SECTIONS, "archive", "audit")
 
+#: Sections of the import summary: the entity sections and the details their entities own
+#: (descriptors of competencies, expectations of roles), each after its owner.
+SUMMARY_SECTIONS = (
+    *SECTIONS[:4],
+    "descriptors",
+    SECTIONS[4],
+    "expectations",
+    *SECTIONS[5:],
+)
+
 Progress = Callable[[str], None]
 
 
 @dataclass
 class Counts:
-    """What an import did (or would do) to one kind of entity."""
+    """What an import did (or would do) to one kind of entity.
+
+    Owned details (descriptors, expectations) are never archived: those an owner's new
+    version leaves out are ``removed``."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     archived: int = 0
+    removed: int = 0
 
     @property
     def changed(self) -> int:
-        return self.created + self.updated + self.archived
+        return self.created + self.updated + self.archived + self.removed
+
+    def tally(self, stored: dict[Any, Any], wanted: dict[Any, Any]) -> None:
+        """Count owned details by key: ``stored`` and ``wanted`` map each key to its content."""
+        for key, content in wanted.items():
+            if key not in stored:
+                self.created += 1
+            elif stored[key] != content:
+                self.updated += 1
+            else:
+                self.unchanged += 1
+        self.removed += len(stored.keys() - wanted.keys())
 
 
 @dataclass
 class ImportSummary:
-    counts: dict[str, Counts] = field(default_factory=lambda: {s: Counts() for s in SECTIONS})
+    counts: dict[str, Counts] = field(
+        default_factory=lambda: {s: Counts() for s in SUMMARY_SECTIONS}
+    )
     notice_changed: bool = False
     dry_run: bool = False
 
@@ -368,6 +398,12 @@ class _Importer:
             wanted,
             lambda r: details(self.s.descriptors.get(r.id, [])),
         )
+        stored = {r.key: r.id for r in self.s.competencies}
+        for c in self.doc.competencies:
+            self.summary.counts["descriptors"].tally(
+                dict(details(self.s.descriptors.get(stored[c.key], []) if c.key in stored else [])),
+                dict(details(c.descriptors)),
+            )
         rows = [
             {"competency_id": ids[c.key], "level": d.level, "description": d.description}
             for c in self.doc.competencies
@@ -396,6 +432,10 @@ class _Importer:
                 for e in self.s.expectations.get(r.id, [])
             )
 
+        def by_competency(items: list[tuple[Any, ...]]) -> dict[Any, tuple[Any, ...]]:
+            return {item[0]: item[1:] for item in items}
+
+        existing = {r.key: r for r in self.s.roles}
         wanted = []
         for role in self.doc.roles:
             band = role.pay_band
@@ -414,6 +454,10 @@ class _Importer:
                 for e in role.expectations
             )
             wanted.append((role.key, values, expectations))
+            row = existing.get(role.key)
+            self.summary.counts["expectations"].tally(
+                by_competency(stored(row)) if row is not None else {}, by_competency(expectations)
+            )
         ids, rewrite = await self._upsert_keyed(
             "roles", framework.ROLE, self.s.roles, wanted, stored
         )
@@ -561,6 +605,7 @@ class _Importer:
                         "updated": c.updated,
                         "unchanged": c.unchanged,
                         "archived": c.archived,
+                        "removed": c.removed,
                     }
                     for s, c in self.summary.counts.items()
                 },

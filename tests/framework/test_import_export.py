@@ -311,3 +311,45 @@ async def test_command_line_import_and_export(
     assert yaml_out.stdout == dump_document(parse_document(DEMO))
     # several organizations and none named
     assert "name one with --org" in run("framework", "export").stderr
+
+
+async def test_summary_counts_descriptors_and_expectations(team: Org) -> None:
+    doc: dict[str, Any] = yaml.safe_load(DEMO)
+    descriptors = sum(len(c.get("descriptors", [])) for c in doc["competencies"])
+    first = await team.run(transfer.import_framework, DEMO)
+    assert list(first.counts)[3:7] == ["competencies", "descriptors", "roles", "expectations"]
+    assert (first.counts["descriptors"].created, first.counts["expectations"].created) == (
+        descriptors,
+        187,
+    )
+    again = await team.run(transfer.import_framework, DEMO)
+    assert again.counts["descriptors"] == transfer.Counts(unchanged=descriptors)
+    assert again.counts["expectations"] == transfer.Counts(unchanged=187)
+
+    competency = doc["competencies"][0]
+    competency["descriptors"][0]["description"] = "Reworded."
+    removed_descriptor = competency["descriptors"].pop()
+    role = doc["roles"][0]
+    role["expectations"][0]["requiredLevel"] = 1 + role["expectations"][0]["requiredLevel"] % 2
+    role["expectations"][1]["note"] = "Role-specific detail."
+    role["expectations"].pop()
+    changed = await team.run(transfer.import_framework, yaml.safe_dump(doc), dry_run=True)
+    assert changed.counts["descriptors"] == transfer.Counts(
+        updated=1, unchanged=descriptors - 2, removed=1
+    )
+    assert changed.counts["expectations"] == transfer.Counts(updated=2, unchanged=184, removed=1)
+    assert changed.counts["competencies"].updated == 1
+    assert changed.counts["roles"].updated == 1
+
+    competency["descriptors"].append(removed_descriptor)
+    role["expectations"] = []
+    partial = await team.run(transfer.import_framework, yaml.safe_dump(doc))
+    assert partial.counts["descriptors"] == transfer.Counts(updated=1, unchanged=descriptors - 1)
+    removed = len(yaml.safe_load(DEMO)["roles"][0]["expectations"])
+    assert partial.counts["expectations"] == transfer.Counts(
+        unchanged=187 - removed, removed=removed
+    )
+    restored = await team.run(transfer.import_framework, DEMO)
+    assert restored.counts["expectations"] == transfer.Counts(
+        created=removed, unchanged=187 - removed
+    )
