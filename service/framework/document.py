@@ -20,6 +20,7 @@ Public API:
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import sys
@@ -463,14 +464,36 @@ class _Items:
                 continue
             valid, invalid_keys = [], set()
             for i, entry in enumerate(entries):
-                try:
-                    valid.append((i, model.model_validate(entry, by_alias=True, by_name=False)))
-                except ValidationError:
-                    if isinstance(entry, dict) and isinstance(entry.get("key"), str):
-                        invalid_keys.add(entry["key"].strip())
+                checked = _validate_ignoring_unknown_fields(model, entry)
+                if checked is not None:
+                    valid.append((i, checked))
+                elif isinstance(entry, dict) and isinstance(entry.get("key"), str):
+                    invalid_keys.add(entry["key"].strip())
             setattr(items, name, valid)
             items.unchecked[name] = invalid_keys
         return items
+
+
+def _validate_ignoring_unknown_fields(model: type[_Model], entry: Any) -> _Model | None:
+    """``entry`` as a ``model`` once its unknown fields are dropped, or None if it has other
+    problems. Unknown fields are already reported; what the entry says otherwise is still
+    checked against the rest of the document."""
+    try:
+        return model.model_validate(entry, by_alias=True, by_name=False)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    if any(err["type"] != "extra_forbidden" for err in errors):
+        return None
+    pruned = copy.deepcopy(entry)
+    for err in errors:
+        parent = pruned
+        for part in err["loc"][:-1]:
+            parent = parent[part]
+        parent.pop(err["loc"][-1], None)
+    try:
+        return model.model_validate(pruned, by_alias=True, by_name=False)
+    except ValidationError:
+        return None
 
 
 _SECTIONS: dict[str, type[_Model]] = {

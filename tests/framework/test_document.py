@@ -740,3 +740,27 @@ def test_yaml_is_written_by_libyaml_with_the_same_bytes_as_the_python_emitter() 
         )
         assert text == expected
         assert parse_document(text) == canonicalize(doc)
+
+
+def test_unknown_fields_do_not_hide_problems_found_through_their_entry() -> None:
+    data = minimal()
+    data["competencies"][1]["theme"] = "People"  # collaboration
+    data["competencies"][0]["descriptors"][0]["sumary"] = "Typo"
+    data["competencies"][0]["descriptors"][1]["level"] = 5
+    data["roles"][1]["expectations"][1]["requiredLevel"] = 4  # collaboration is 1..3
+    data["roles"][1]["expectations"][0]["notes"] = "Typo"
+    data["roles"][1]["level"] = "mid"
+    assert problems(data) == [
+        ("competencies[0].descriptors[0].sumary", 'unknown field "sumary"'),
+        (
+            "competencies[0].descriptors[1].level",
+            'level 5 is outside scale "proficiency" (1..3)',
+        ),
+        ("competencies[1].theme", 'unknown field "theme"'),
+        ("roles[1].level", 'unknown level key "mid"'),
+        ("roles[1].expectations[0].notes", 'unknown field "notes" (did you mean "note"?)'),
+        (
+            "roles[1].expectations[1].requiredLevel",
+            'required level 4 is outside scale "proficiency" of competency "collaboration" (1..3)',
+        ),
+    ]
