@@ -1,6 +1,6 @@
 """The authorization matrix: what every kind of caller gets from every Query and Mutation field.
 
-``tests/identity/test_authorization_matrix.py`` lists every field of the schema and fails
+``tests/auth/test_authorization_matrix.py`` lists every field of the schema and fails
 when one has no entry here, so no field can skip authorization. Each domain keeps its
 entries next to its tests, in a module named ``authz.py`` or ``authz_<topic>.py`` in its
 test package, as a dict ``AUTHZ`` of ``"Query.field"`` / ``"Mutation.field"`` → ``Entry``::
@@ -364,7 +364,7 @@ def collect() -> dict[str, Entry]:
 def collect_nodes() -> dict[str, NodeSample]:
     """Every ``NODES`` sample (``Node`` type name → an object of A) of the same modules.
 
-    ``tests/identity/test_tenant_isolation.py`` fetches each with ``node(id:)`` from the
+    ``tests/auth/test_tenant_isolation.py`` fetches each with ``node(id:)`` from the
     other organization, and fails for a ``Node`` type without a sample.
     """
     return _merged("NODES")
@@ -376,7 +376,7 @@ PersonOp = Callable[[World, str], "Op | Awaitable[Op]"]
 
 @dataclass(frozen=True)
 class PersonInput:
-    """A mutation input naming a person, for ``tests/identity/test_person_ids.py``: the
+    """A mutation input naming a person, for ``tests/auth/test_person_ids.py``: the
     mutation must answer an ID that names no one and a person the caller may not see
     identically (code, message, field), and write nothing for either.
 

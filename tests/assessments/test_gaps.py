@@ -14,8 +14,8 @@ from service.auth.scopes import Scope
 from service.graphql.ids import encode_id
 from service.people import service as people
 from tests.assessments.conftest import ADMIN, Framework, codes, data, peer_rate, rate
+from tests.auth.helpers import add_service_account, client_token
 from tests.conftest import Org, gid
-from tests.identity.conftest import add_service_account, client_token
 
 GAPS = """
 query($id: ID!, $role: ID) { employee(id: $id) { gapAnalysis(roleId: $role) {

@@ -1,4 +1,6 @@
-"""Fixtures for the auth tests: real keys, real signed tokens, a real external issuer."""
+"""Fixtures for the identity and access tests: real keys, real signed tokens, a real external
+issuer, a second organization, the world of the authorization matrix, and a production-mode
+app against the real issuer."""
 
 from __future__ import annotations
 
@@ -6,15 +8,19 @@ import json
 import select
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from joserfc.jwk import ECKey, Key, RSAKey
 
+from service.app import Runtime
 from service.auth.tokens import TokenValidator
-from service.config import AuthSettings
+from service.config import AuthSettings, Settings
+from tests.authz_matrix import World
+from tests.conftest import Org
 
 from .helpers import (
     AUDIENCE,
@@ -22,8 +28,11 @@ from .helpers import (
     ISSUER,
     CountingKeySource,
     ExternalIssuer,
+    Production,
     Signer,
+    build_world,
     default_claims,
+    production_app,
     sign_raw,
 )
 
@@ -92,3 +101,26 @@ def external_issuer() -> Iterator[ExternalIssuer]:
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+@pytest.fixture
+async def other_org(org_factory: Any) -> Org:
+    """A second organization with an admin, Olga."""
+    other = await org_factory()
+    await other.employee("admin", name="Olga Other")
+    return other
+
+
+@pytest.fixture
+async def world(runtime: Runtime, client: httpx.AsyncClient) -> World:
+    """The authorization matrix's world (see tests/authz_matrix.py)."""
+    return await build_world(runtime, client)
+
+
+@pytest.fixture(scope="session")
+async def production(
+    settings: Settings, external_issuer: ExternalIssuer
+) -> AsyncIterator[Production]:
+    """One production-mode app for the session (see ``production_app``)."""
+    async with production_app(settings, external_issuer) as app:
+        yield app

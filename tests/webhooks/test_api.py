@@ -13,8 +13,8 @@ from service.assessments import service as assessments
 from service.audit.models import audit_events
 from service.webhooks.models import webhook_endpoints
 from service.webhooks.outbox import event_type
+from tests.auth.helpers import add_service_account, client_token
 from tests.conftest import Org
-from tests.identity.conftest import add_service_account, client_token
 from tests.webhooks.conftest import dispatching, eventually
 from tests.webhooks.receiver import Receiver
 

@@ -15,8 +15,8 @@ from service.auth import policies
 from service.graphql import context as graphql_context
 from service.graphql.node import _node_types
 from service.graphql.schema import schema
+from tests.auth.helpers import add_service_account, client_token
 from tests.authz_matrix import World, collect_nodes
-from tests.identity.conftest import add_service_account, client_token
 
 NODES = collect_nodes()
 EVERY_SCOPE = "career:employee career:manager career:admin career:hris career:webhooks"

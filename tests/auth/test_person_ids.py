@@ -29,6 +29,7 @@ from service.auth.principal import ActorType, Principal
 from service.graphql.ids import encode_id
 from service.graphql.schema import schema
 from service.people import service as people
+from tests.auth.helpers import build_world
 from tests.authz_matrix import (
     CALLERS,
     Op,
@@ -37,7 +38,6 @@ from tests.authz_matrix import (
     assert_entries_match,
     collect_person_inputs,
 )
-from tests.identity.conftest import build_world
 
 ENTRIES = collect_person_inputs()
 

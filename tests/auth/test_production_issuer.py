@@ -10,9 +10,8 @@ import pytest
 from service.config import Settings
 from service.db import ConnectionExecutor
 from service.people import service as people
-from tests.auth.helpers import DROP, ExternalIssuer
+from tests.auth.helpers import DROP, ExternalIssuer, Production, add_service_account, production_app
 from tests.conftest import Org
-from tests.identity.conftest import Production, add_service_account, production_app
 
 ME = "{ me { name } }"
 

@@ -8,6 +8,7 @@ from graphql import GraphQLObjectType, get_named_type
 
 from service.app import Runtime
 from service.graphql.schema import schema
+from tests.auth.helpers import build_world
 from tests.authz_matrix import (
     Entry,
     Op,
@@ -18,7 +19,6 @@ from tests.authz_matrix import (
     collect,
     collect_relations,
 )
-from tests.identity.conftest import build_world
 
 ENTRIES = collect()
 RELATIONS = collect_relations()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.auth.helpers import add_service_account, client_token
 from tests.conftest import Org, gid
-from tests.identity.conftest import add_service_account, client_token
 
 EMPLOYEES = "{ employees(first: 100) { totalCount nodes { name } } }"
 ACCOUNTS = "{ serviceAccounts { nodes { clientId name scopes active version } } }"

@@ -11,8 +11,8 @@ from service.auth import policies
 from service.auth.principal import ActorType, Principal
 from service.auth.scopes import Scope
 from service.errors import Forbidden, Unauthenticated
+from tests.auth.helpers import add_service_account, client_token
 from tests.conftest import Org, gid
-from tests.identity.conftest import add_service_account, client_token
 
 ME, REPORT, PEER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from service.people.types import Employee
+from tests.auth.helpers import Production
 from tests.conftest import Org
-from tests.identity.conftest import Production
 
 
 def error_of(body: dict[str, Any]) -> dict[str, Any]:

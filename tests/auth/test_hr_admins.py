@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from service.auth.models import hr_admins
 from service.config import AuthSettings, Settings
 from service.people import service as people
-from tests.auth.helpers import ExternalIssuer
+from tests.auth.helpers import ExternalIssuer, add_service_account, client_token, production_app
 from tests.conftest import Org, gid
-from tests.identity.conftest import add_service_account, client_token, production_app
 
 EMPLOYEES = "{ employees(first: 100) { totalCount nodes { name } } }"
 AUDIT = "{ auditEvents(first: 100) { totalCount } }"
