@@ -528,7 +528,7 @@ class _Checker:
         by_key: dict[str, Any] = {}
         for i, entry in entries:
             if entry.key in first:
-                where = f"{section}[{first[entry.key]}]"
+                where = format_path((section, first[entry.key]))
                 self.problems.append(
                     ((section, i, "key"), f'duplicate {label} key "{entry.key}" (also {where})')
                 )
@@ -578,7 +578,8 @@ class _Checker:
                     self.problems.append(
                         (
                             (*loc, "name"),
-                            f'duplicate level name "{step.name}" (also levels[{names[step.name]}])',
+                            f'duplicate level name "{step.name}" '
+                            f"(also {format_path(('scales', i, 'levels', names[step.name]))})",
                         )
                     )
                 names.setdefault(step.name, pos)
@@ -620,7 +621,7 @@ class _Checker:
                         (
                             dloc,
                             f"descriptor for level {descriptor.level} is given twice "
-                            f"(also descriptors[{seen[descriptor.level]}])",
+                            f"(also {format_path((*loc, 'descriptors', seen[descriptor.level]))})",
                         )
                     )
                 seen.setdefault(descriptor.level, j)
@@ -647,7 +648,7 @@ class _Checker:
                         (
                             (*eloc, "competency"),
                             f'competency "{exp.competency}" is already expected on this role '
-                            f"(expectations[{seen[exp.competency]}])",
+                            f"(also {format_path((*loc, 'expectations', seen[exp.competency]))})",
                         )
                     )
                     continue
@@ -683,7 +684,8 @@ class _Checker:
                         (
                             rloc,
                             f'role "{role_key}" appears twice in this track '
-                            f"(also roles[{positions[role_key]}]); a track cannot loop back",
+                            f"(also {format_path((*loc, 'roles', positions[role_key]))}); "
+                            "a track cannot loop back",
                         )
                     )
                     previous = None
@@ -734,7 +736,7 @@ class _Checker:
                     (
                         loc,
                         f'duplicate transition from "{tr.from_role}" to "{tr.to_role}" '
-                        f"(also transitions[{seen[pair]}])",
+                        f"(also {format_path(('transitions', seen[pair]))})",
                     )
                 )
             elif pair in implied:

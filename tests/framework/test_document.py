@@ -322,7 +322,8 @@ def test_competency_expected_twice_on_one_role() -> None:
     assert problems(data) == [
         (
             "roles[1].expectations[2].competency",
-            'competency "collaboration" is already expected on this role (expectations[1])',
+            'competency "collaboration" is already expected on this role '
+            "(also roles[1].expectations[1])",
         )
     ]
 
@@ -336,7 +337,7 @@ def test_descriptor_levels_outside_the_scale_or_repeated() -> None:
         ("competencies[0].descriptors[2].level", 'level 4 is outside scale "proficiency" (1..3)'),
         (
             "competencies[0].descriptors[3].level",
-            "descriptor for level 1 is given twice (also descriptors[0])",
+            "descriptor for level 1 is given twice (also competencies[0].descriptors[0])",
         ),
     ]
 
@@ -351,7 +352,7 @@ def test_scale_level_values_must_run_one_to_n_in_order() -> None:
     assert problems(data) == [
         ("scales[0].levels[1].value", f"expected value 2, got 3: {message}"),
         ("scales[0].levels[2].value", f"expected value 3, got 2: {message}"),
-        ("scales[0].levels[2].name", 'duplicate level name "Awareness" (also levels[0])'),
+        ("scales[0].levels[2].name", 'duplicate level name "Awareness" (also scales[0].levels[0])'),
     ]
 
 
@@ -375,7 +376,8 @@ def test_role_repeated_within_a_track_is_a_cycle() -> None:
     assert problems(data) == [
         (
             "tracks[0].roles[2]",
-            'role "engineer" appears twice in this track (also roles[0]); a track cannot loop back',
+            'role "engineer" appears twice in this track (also tracks[0].roles[0]); '
+            "a track cannot loop back",
         )
     ]
 
@@ -457,7 +459,8 @@ def test_every_problem_is_reported_at_once_in_document_order() -> None:
         ("roles[1].expectations[0].competency", 'unknown competency key "strategy"'),
         (
             "tracks[0].roles[2]",
-            'role "engineer" appears twice in this track (also roles[0]); a track cannot loop back',
+            'role "engineer" appears twice in this track (also tracks[0].roles[0]); '
+            "a track cannot loop back",
         ),
         ("transitions[0].toRole", 'transition from "senior-engineer" to itself'),
     ]
