@@ -24,11 +24,10 @@ from service.assessments.types import (
     TeamScope,
     TeamScopeValue,
     TeamSkillsMatrix,
-    rules,
     team_skills_matrix,
 )
 from service.auth import policies
-from service.errors import Forbidden, UserInputError, Validator
+from service.errors import UserInputError, Validator
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id, decode_optional
 from service.graphql.pagination import Connection, PageArgs, paginate
@@ -110,10 +109,10 @@ class AssessmentsQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[AssessmentCycle]:
-        policies.require_private_reader(await info.context.principal())
+        principal = await info.context.principal()
         return await paginate(
             info,
-            queries.cycles_select(status.value if status is not None else None),
+            assessments.cycles_select(principal, status.value if status is not None else None),
             PageArgs(first, after, last, before),
             AssessmentCycle.from_row,
         )
@@ -145,10 +144,9 @@ class AssessmentsQuery:
             kind=f.kind.value if f.kind is not None else None,
             status=f.status.value if f.status is not None else None,
         )
-        reach = await info.context.reach()
         return await paginate(
             info,
-            queries.assessments_select(principal, reach, criteria),
+            await assessments.assessments_select(info.context, principal, criteria),
             PageArgs(first, after, last, before),
             Assessment.from_row,
         )
@@ -183,31 +181,18 @@ class AssessmentsQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> TeamSkillsMatrix:
-        ctx = info.context
-        principal = policies.require_private_reader(await ctx.principal())
-        reach = await ctx.reach()
-        all_levels = TeamScopeValue(scope.value) == TeamScopeValue.ALL
-        if org_unit_id is not None:
-            if manager_id is not None:
-                raise UserInputError.one("orgUnitId", "give a manager or an org unit, not both")
-            unit = decode_id(org_unit_id, "OrgUnit", "orgUnitId")
-            if not reach.admin:
-                raise Forbidden()
-            selection = queries.TeamSelection(org_unit_id=unit, all_levels=all_levels)
-        else:
-            manager = decode_optional(manager_id, "Employee", "managerId")
-            manager = manager or principal.employee_id
-            if manager is None:
-                raise UserInputError.one("managerId", "a service account must name the manager")
-            if not policies.can_see_team(principal, reach, manager):
-                raise Forbidden()
-            selection = queries.TeamSelection(manager_id=manager, all_levels=all_levels)
-        args = PageArgs(first=first, after=after)
-        offset, limit = args.window(None)
-        page = await queries.team_matrix(
-            ctx, rules(ctx), selection, RoleTargetValue(against.value).value, offset, limit
+        principal = policies.require_private_reader(await info.context.principal())
+        offset, limit = PageArgs(first=first, after=after).window(None)
+        page, total = await assessments.team_matrix(
+            info.context,
+            principal,
+            manager_id=decode_optional(manager_id, "Employee", "managerId"),
+            org_unit_id=decode_optional(org_unit_id, "OrgUnit", "orgUnitId"),
+            all_levels=TeamScopeValue(scope.value) == TeamScopeValue.ALL,
+            against=RoleTargetValue(against.value).value,
+            offset=offset,
+            limit=limit,
         )
-        total = page.total if page.rows else await queries.team_size(ctx, selection)
         return await team_skills_matrix(info, page, offset, limit, total)
 
     @strawberry.field(
@@ -228,8 +213,7 @@ class AssessmentsQuery:
         ] = None,
     ) -> SkillGapSummary:
         ctx = info.context
-        principal = await ctx.principal()
-        policies.require_admin(principal)
+        principal = policies.require_admin(await ctx.principal())
         f = filter or SkillGapFilter()
         criteria = queries.SummaryFilter(
             org_unit_id=decode_optional(f.org_unit_id, "OrgUnit", ("filter", "orgUnitId")),
@@ -240,8 +224,7 @@ class AssessmentsQuery:
                 f.competency_id, "Competency", ("filter", "competencyId")
             ),
         )
-        r = rules(ctx)
-        found = await queries.skill_gap_summary(ctx, r, group_by.value, criteria)
+        found = await assessments.skill_gap_summary(ctx, principal, group_by.value, criteria)
         shown = [g for g in found if not g.suppressed]
         return SkillGapSummary(
             groups=[
@@ -256,7 +239,7 @@ class AssessmentsQuery:
                 for g in shown
             ],
             suppressed_group_count=len(found) - len(shown),
-            min_group_size=r.min_group_size,
+            min_group_size=assessments.rules(ctx).min_group_size,
         )
 
 

@@ -41,6 +41,7 @@ from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
+from service.framework import queries as framework_queries
 from service.framework.models import competencies, scale_levels
 from service.kit import INVALID, check_version, update_versioned
 from service.people.models import EmployeeStatus, employees, org_units
@@ -129,15 +130,7 @@ async def _load_assessment(
     path = ("input", "assessmentId")
     if row is None:
         raise _hidden(principal, path, "assessment")
-    reach = await _reach(db, principal)
-    if not policies.can_see_assessment(
-        principal,
-        reach,
-        subject_id=row.subject_id,
-        assessor_id=row.assessor_id,
-        kind=row.kind,
-        submitted=row.status == AssessmentStatus.SUBMITTED,
-    ):
+    if not _sees(principal, await _reach(db, principal), row):
         raise _hidden(principal, path, "assessment")
     return row
 
@@ -1071,3 +1064,201 @@ async def import_ratings(
         assessment_ids=[a["id"] for a in new_assessments],
         employee_count=len(subjects),
     )
+
+
+# --- reads ----------------------------------------------------------------------------------
+#
+# What a caller may read, decided here for every surface (GraphQL today). ``db`` is the
+# request's executor; the functions below that take many keys at once batch them through
+# its loaders (``db.loader``), so a page of people costs the statements of one. Lists take
+# their visibility as a statement builder (``queries.visible_assessments``).
+
+
+def rules(db: Any) -> queries.Rules:
+    """The resolution rule's parameters from the request's settings."""
+    return queries.Rules.from_settings(db.settings.assessments)
+
+
+async def require_private(db: Executor, principal: Principal, employee_id: uuid.UUID) -> None:
+    """``Forbidden`` unless the caller may see the employee's private career data; their
+    own without computing reach (one statement less on "my" pages)."""
+    if policies.can_see_own_private(principal, employee_id):
+        return
+    if not policies.can_see_private(await _reach(db, principal), employee_id):
+        raise Forbidden()
+
+
+async def _current(db: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    return await queries.current_by_employee(db, rules(db), ids)
+
+
+async def current_proficiencies(db: Any, principal: Principal, employee_id: uuid.UUID) -> list[Any]:
+    """The employee's current levels (``queries.current_by_employee`` rows): private
+    career data."""
+    await require_private(db, principal, employee_id)
+    return await db.loader(_current).load(employee_id)
+
+
+async def _gaps(db: Any, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> list[list[Any]]:
+    return await queries.gap_rows(db, rules(db), keys)
+
+
+@dataclass
+class GapTarget:
+    """One role an employee is compared with: how it relates to them, its row, and per
+    expectation a ``queries.gap_rows`` row paired with its competency's row."""
+
+    relation: queries.GapRelation
+    role: Any
+    rows: list[tuple[Any, Any]]
+
+
+async def gap_analyses(
+    db: Any, principal: Principal, employee: Any, role_id: uuid.UUID | None
+) -> list[GapTarget]:
+    """The employee (row) compared with ``role_id``, or with their current role and each
+    next role: private career data. An unknown role is bad input."""
+    await require_private(db, principal, employee.id)
+    roles_loader = db.loader(framework_queries.roles_by_id)
+    targets: list[tuple[uuid.UUID, queries.GapRelation]] = []
+    if role_id is not None and await roles_loader.load(role_id) is None:
+        raise UserInputError.one("roleId", "no such role")
+
+    async def promotions() -> list[uuid.UUID]:
+        moves = await db.loader(framework_queries.moves_from).load(employee.role_id)
+        return [m.to_role_id for m in moves if m.kind == "PROMOTION"]
+
+    if role_id is not None:
+        relation = queries.GapRelation.OTHER_ROLE
+        if role_id == employee.role_id:
+            relation = queries.GapRelation.CURRENT_ROLE
+        elif employee.role_id is not None and role_id in await promotions():
+            relation = queries.GapRelation.NEXT_ROLE
+        targets.append((role_id, relation))
+    elif employee.role_id is not None:
+        targets.append((employee.role_id, queries.GapRelation.CURRENT_ROLE))
+        targets += [(r, queries.GapRelation.NEXT_ROLE) for r in await promotions()]
+    role_rows = await roles_loader.load_many([t[0] for t in targets])
+    found = await db.loader(_gaps).load_many([(employee.id, t[0]) for t in targets])
+    return [
+        GapTarget(relation, role, rows)
+        for (_, relation), role, rows in zip(targets, role_rows, found, strict=True)
+        if role is not None
+    ]
+
+
+async def team_matrix(
+    db: Any,
+    principal: Principal,
+    *,
+    manager_id: uuid.UUID | None,
+    org_unit_id: uuid.UUID | None,
+    all_levels: bool,
+    against: str,
+    offset: int,
+    limit: int,
+) -> tuple[queries.MatrixPage, int]:
+    """One page of a team's skills matrix and the team's size. Managers see their own
+    team and those below them (``policies.can_see_team``); admins any manager's team, or
+    an org unit's people."""
+    policies.require_private_reader(principal)
+    reach = await _reach(db, principal)
+    if org_unit_id is not None:
+        if manager_id is not None:
+            raise UserInputError.one("orgUnitId", "give a manager or an org unit, not both")
+        if not reach.admin:
+            raise Forbidden()
+        selection = queries.TeamSelection(org_unit_id=org_unit_id, all_levels=all_levels)
+    else:
+        manager = manager_id or principal.employee_id
+        if manager is None:
+            raise UserInputError.one("managerId", "a service account must name the manager")
+        if not policies.can_see_team(principal, reach, manager):
+            raise Forbidden()
+        selection = queries.TeamSelection(manager_id=manager, all_levels=all_levels)
+    page = await queries.team_matrix(db, rules(db), selection, against, offset, limit)
+    total = page.total if page.rows else await queries.team_size(db, selection)
+    return page, total
+
+
+async def skill_gap_summary(
+    db: Any, principal: Principal, group_by: str, criteria: queries.SummaryFilter
+) -> list[Any]:
+    """Organization patterns, for HR admins: ``queries.skill_gap_summary``."""
+    policies.require_admin(principal)
+    return await queries.skill_gap_summary(db, rules(db), group_by, criteria)
+
+
+async def assessments_select(
+    db: Executor, principal: Principal, criteria: queries.AssessmentFilter
+) -> Any:
+    """The statement listing the assessments the caller may see that meet ``criteria``."""
+    policies.require_private_reader(principal)
+    return queries.assessments_select(principal, await _reach(db, principal), criteria)
+
+
+def cycles_select(principal: Principal, status: str | None) -> Any:
+    """The statement listing cycles, for readers of private career data."""
+    policies.require_private_reader(principal)
+    return queries.cycles_select(status)
+
+
+async def visible_assessments(
+    db: Any, principal: Principal, ids: Sequence[uuid.UUID]
+) -> list[Any | None]:
+    """Assessment rows by ID, None for those the caller may not see (or that do not
+    exist), batched through the request's loader."""
+    rows = await db.loader(queries.assessments_by_id).load_many(list(ids))
+    if not any(rows):
+        return list(rows)
+    reach = await _reach(db, principal)
+    return [r if r is not None and _sees(principal, reach, r) else None for r in rows]
+
+
+def _sees(principal: Principal, reach: policies.Reach, row: Any) -> bool:
+    """Whether the caller may see the assessment row (``policies.can_see_assessment``)."""
+    return policies.can_see_assessment(
+        principal,
+        reach,
+        subject_id=row.subject_id,
+        assessor_id=row.assessor_id,
+        kind=row.kind,
+        submitted=row.status == AssessmentStatus.SUBMITTED,
+    )
+
+
+async def ratings_behind(
+    db: Any, principal: Principal, competency_id: uuid.UUID, assessment_ids: Sequence[uuid.UUID]
+) -> list[tuple[Any, Any]]:
+    """The ratings a current level rests on, newest first, with their assessments: those
+    the caller may see (the subject sees no single peer's rating)."""
+    if not assessment_ids:
+        return []
+    ids = list(assessment_ids)
+    found = await db.loader(queries.ratings_by_key).load_many([(a, competency_id) for a in ids])
+    parents = await visible_assessments(db, principal, ids)
+    return [
+        (rating, parent)
+        for rating, parent in zip(found, parents, strict=True)
+        if rating is not None and parent is not None
+    ]
+
+
+async def visible_cycles(
+    db: Any, principal: Principal, ids: Sequence[uuid.UUID]
+) -> list[Any | None]:
+    """Cycle rows by ID, for readers of private career data; None otherwise."""
+    if not policies.is_private_reader(principal):
+        return [None for _ in ids]
+    return list(await db.loader(queries.cycles_by_id).load_many(list(ids)))
+
+
+async def _cycle_employees(db: Any, ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+    return await queries.cycle_employees_by_cycle(db, ids)
+
+
+async def cycle_employees(db: Any, principal: Principal, cycle_id: uuid.UUID) -> list[uuid.UUID]:
+    """The employees a cycle lists (coverage EMPLOYEES), those the caller may see."""
+    reach = await _reach(db, principal)
+    ids = await db.loader(_cycle_employees).load(cycle_id)
+    return [i for i in ids if reach.sees_profile(i)]

@@ -14,6 +14,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from service.assessments import queries
+from service.assessments import service as assessments
 from service.assessments.models import AssessmentCycleCoverage as AssessmentCycleCoverageValue
 from service.assessments.models import AssessmentCycleStatus as AssessmentCycleStatusValue
 from service.assessments.models import AssessmentKind as AssessmentKindValue
@@ -25,11 +26,11 @@ from service.assessments.queries import RoleTarget as RoleTargetValue
 from service.assessments.queries import SkillGapGroupBy as SkillGapGroupByValue
 from service.assessments.queries import TeamScope as TeamScopeValue
 from service.auth import policies
-from service.errors import Forbidden, UserInputError
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Level, Role
 from service.graphql.enums import graphql_enum
 from service.graphql.pagination import Connection, make_connection
+from service.people import queries as people_queries
 
 if TYPE_CHECKING:
     from service.people.types import Employee, OrgUnit
@@ -140,9 +141,8 @@ SkillGapGroupBy = graphql_enum(
 
 
 def rules(info_or_ctx: Any) -> queries.Rules:
-    """The resolution rule's parameters from the request's settings."""
-    ctx = getattr(info_or_ctx, "context", info_or_ctx)
-    return queries.Rules.from_settings(ctx.settings.assessments)
+    """The resolution rule's parameters from the request's settings (``service.rules``)."""
+    return assessments.rules(getattr(info_or_ctx, "context", info_or_ctx))
 
 
 def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
@@ -155,25 +155,24 @@ def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
     return out
 
 
-async def _rows(info: Info, batch: Any, node_ids: Iterable[str]) -> list[Any | None]:
+async def _rows(info: Info, read: Any, node_ids: Iterable[str]) -> list[Any | None]:
+    """Rows for ``node_ids`` in order from ``read(db, principal, ids)``; None for malformed
+    IDs."""
     ids = _uuids(node_ids)
-    found = iter(await info.context.loader(batch).load_many([i for i in ids if i is not None]))
+    principal = await info.context.principal()
+    found = iter(await read(info.context, principal, [i for i in ids if i is not None]))
     return [next(found) if i is not None else None for i in ids]
 
 
-async def _employee(
-    info: Info, employee_id: uuid.UUID | None, *, named: bool = False
-) -> Employee | None:
-    """The employee if the caller may see their profile, or regardless with ``named``: the
-    people of an assessment the caller may see (its subject, assessor, inviter) are shown
-    by name to everyone who sees it; their other data keeps its own rules."""
-    from service.people.types import Employee, employees_by_id
+async def _named(info: Info, employee_id: uuid.UUID | None) -> Employee | None:
+    """A person of an assessment the caller may see (its subject, assessor, inviter): shown
+    to everyone who sees the assessment, with what the field rules of ``Employee`` give
+    (their name, title, org unit and role at least)."""
+    from service.people.types import Employee
 
     if employee_id is None:
         return None
-    if not named and not (await info.context.reach()).sees_profile(employee_id):
-        return None
-    row = await info.context.loader(employees_by_id).load(employee_id)
+    row = await info.context.loader(people_queries.employees_by_id).load(employee_id)
     return Employee.from_row(row) if row is not None else None
 
 
@@ -191,34 +190,7 @@ async def _level_name(info: Info, competency_id: uuid.UUID, level: float | None)
     return next((s.name for s in steps if s.value == nearest), None)
 
 
-async def _require_private(info: Info, employee_id: uuid.UUID) -> None:
-    """Raise ``Forbidden`` unless the caller may see the employee's private career data;
-    their own without computing reach (one statement less on "my" pages)."""
-    if policies.can_see_own_private(await info.context.principal(), employee_id):
-        return
-    if not policies.can_see_private(await info.context.reach(), employee_id):
-        raise Forbidden()
-
-
-async def can_see(info: Info, row: Any) -> bool:
-    """Whether the caller may see an assessment row (``policies.can_see_assessment``)."""
-    principal = await info.context.principal()
-    reach = await info.context.reach()
-    return policies.can_see_assessment(
-        principal,
-        reach,
-        subject_id=row.subject_id,
-        assessor_id=row.assessor_id,
-        kind=row.kind,
-        submitted=row.status == AssessmentStatusValue.SUBMITTED,
-    )
-
-
 # --- cycles -------------------------------------------------------------------------------
-
-
-async def _cycle_employees(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
-    return await queries.cycle_employees_by_cycle(ctx, ids)
 
 
 @strawberry.type(
@@ -256,9 +228,7 @@ class AssessmentCycle(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[AssessmentCycle | None]:
-        if not policies.is_private_reader(await info.context.principal()):
-            return [None for _ in node_ids]
-        rows = await _rows(info, queries.cycles_by_id, node_ids)
+        rows = await _rows(info, assessments.visible_cycles, node_ids)
         return [cls.from_row(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="Kinds of assessment the cycle collects.")
@@ -275,13 +245,11 @@ class AssessmentCycle(relay.Node):
         description="With coverage EMPLOYEES: the employees covered, those the caller may see."
     )
     async def employees(self, info: Info) -> list[EmployeeRef]:
-        from service.people.types import Employee, employees_by_id
+        from service.people.types import Employee
 
-        reach = await info.context.reach()
-        ids = [i for i in await info.context.loader(_cycle_employees).load(self.pk)]
-        rows = await info.context.loader(employees_by_id).load_many(
-            [i for i in ids if reach.sees_profile(i)]
-        )
+        principal = await info.context.principal()
+        ids = await assessments.cycle_employees(info.context, principal, self.pk)
+        rows = await info.context.loader(people_queries.employees_by_id).load_many(ids)
         return sorted(
             (Employee.from_row(r) for r in rows if r is not None), key=lambda e: (e.name, e.pk)
         )
@@ -345,12 +313,12 @@ class Assessment(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Assessment | None]:
-        rows = await _rows(info, queries.assessments_by_id, node_ids)
-        return [cls.from_row(r) if r is not None and await can_see(info, r) else None for r in rows]
+        rows = await _rows(info, assessments.visible_assessments, node_ids)
+        return [cls.from_row(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="The employee assessed.")
     async def subject(self, info: Info) -> EmployeeRef | None:
-        return await _employee(info, self.row.subject_id, named=True)
+        return await _named(info, self.row.subject_id)
 
     @strawberry.field(
         description="Who wrote it; null for imports without an assessor and for service "
@@ -368,11 +336,11 @@ class Assessment(relay.Node):
             assessor_id=self.row.assessor_id,
         ):
             return None
-        return await _employee(info, self.row.assessor_id, named=True)
+        return await _named(info, self.row.assessor_id)
 
     @strawberry.field(description="For PEER assessments: who invited the peer.")
     async def invited_by(self, info: Info) -> EmployeeRef | None:
-        return await _employee(info, self.row.invited_by_id, named=True)
+        return await _named(info, self.row.invited_by_id)
 
     @strawberry.field(description="The cycle it belongs to; null for ad-hoc assessments.")
     async def cycle(self, info: Info) -> AssessmentCycle | None:
@@ -438,16 +406,9 @@ async def _ratings_behind(
     """The ratings a current level rests on, newest first, those the caller may see."""
     if not assessment_ids:
         return []
-    ids = list(assessment_ids)
-    found = await info.context.loader(queries.ratings_by_key).load_many(
-        [(a, competency_id) for a in ids]
-    )
-    parents = await info.context.loader(queries.assessments_by_id).load_many(ids)
-    out = []
-    for rating, parent in zip(found, parents, strict=True):
-        if rating is not None and parent is not None and await can_see(info, parent):
-            out.append(Rating(row=rating, assessment_row=parent))
-    return out
+    principal = await info.context.principal()
+    found = await assessments.ratings_behind(info.context, principal, competency_id, assessment_ids)
+    return [Rating(row=rating, assessment_row=parent) for rating, parent in found]
 
 
 # --- current proficiency ------------------------------------------------------------------
@@ -493,14 +454,10 @@ class CurrentProficiency:
         return await _ratings_behind(info, self.row.competency_id, self.row.assessment_ids)
 
 
-async def _current(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await queries.current_by_employee(ctx, rules(ctx), ids)
-
-
 async def current_proficiencies(info: Info, employee_id: uuid.UUID) -> list[CurrentProficiency]:
     """``Employee.currentProficiencies``: private career data."""
-    await _require_private(info, employee_id)
-    rows = await info.context.loader(_current).load(employee_id)
+    principal = await info.context.principal()
+    rows = await assessments.current_proficiencies(info.context, principal, employee_id)
     return [
         CurrentProficiency(row=r, level=float(r.level), stale=r.stale, as_of=r.as_of) for r in rows
     ]
@@ -545,8 +502,10 @@ class CompetencyGap:
 
     @classmethod
     def from_row(cls, r: Any, competency_row: Any) -> CompetencyGap:
-        """From a row of ``queries.gap_rows`` and its competency's row."""
-        return cls(
+        """From a row of ``queries.gap_rows`` and its competency's row: an
+        ``AssessedCompetencyGap`` unless the expectation is unassessed."""
+        assessed = r.status != GapStatusValue.UNASSESSED
+        return (AssessedCompetencyGap if assessed else CompetencyGap)(
             row=r,
             required_level=r.required_level,
             current_level=r.current_level,
@@ -566,10 +525,28 @@ class CompetencyGap:
 
     @strawberry.field(
         description="The ratings behind the current level, newest first: who gave them and "
-        "when (a peer's name only where the caller may see it)."
+        "when, those the caller may see (the subject sees no single peer's rating)."
     )
     async def ratings(self, info: Info) -> list[Rating]:
         return await _ratings_behind(info, self.row.competency_id, self.row.assessment_ids)
+
+
+@strawberry.type(
+    description="An expectation the employee has a current level for (met, exceeded or "
+    "below it), so the level, gap, date and source are always given."
+)
+class AssessedCompetencyGap(CompetencyGap):
+    current_level: float = strawberry.field(description="The employee's current level.")
+    gap: float = strawberry.field(
+        description="`requiredLevel − currentLevel`, signed: positive is the shortfall, zero "
+        "or negative means the requirement is met."
+    )
+    as_of: dt.datetime = strawberry.field(
+        description="When the newest rating behind the current level was given."
+    )
+    source: AssessmentKind = strawberry.field(  # type: ignore[valid-type]
+        description="The kind of rating the current level comes from."
+    )
 
 
 _STATUS = {m.value: m for m in GapStatus}
@@ -601,19 +578,22 @@ class GapAnalysis:
         "(ties: core first, then larger gap). Unassessed ones are not gaps (see "
         "`unassessedCount`)."
     )
-    def top_gaps(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[CompetencyGap]:
-        below = [g for g in self.expectations if g.status == GapStatus.BELOW]
-        below.sort(key=lambda g: (-g.weighted_gap, not g.core, -(g.gap or 0)))
+    def top_gaps(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[AssessedCompetencyGap]:
+        below = [g for g in self._assessed() if g.status == GapStatus.BELOW]
+        below.sort(key=lambda g: (-g.weighted_gap, not g.core, -g.gap))
         return below[: _limit(limit)]
 
     @strawberry.field(
         description="Expectations met or exceeded, furthest above the requirement first, "
         "then by weight."
     )
-    def strengths(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[CompetencyGap]:
-        met = [g for g in self.expectations if g.status in (GapStatus.MEETS, GapStatus.EXCEEDS)]
-        met.sort(key=lambda g: (g.gap or 0.0, -g.weight))
+    def strengths(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[AssessedCompetencyGap]:
+        met = [g for g in self._assessed() if g.status in (GapStatus.MEETS, GapStatus.EXCEEDS)]
+        met.sort(key=lambda g: (g.gap, -g.weight))
         return met[: _limit(limit)]
+
+    def _assessed(self) -> list[AssessedCompetencyGap]:
+        return [g for g in self.expectations if isinstance(g, AssessedCompetencyGap)]
 
     @strawberry.field(description="Expectations met (status MEETS).")
     def meets_count(self) -> int:
@@ -647,43 +627,13 @@ class GapAnalysis:
         )
 
 
-async def _gaps(
-    ctx: Any, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
-) -> list[list[tuple[Any, Any]]]:
-    return await queries.gap_rows(ctx, rules(ctx), keys)
-
-
 async def gap_analyses(
     info: Info, employee_row: Any, role_id: uuid.UUID | None
 ) -> list[GapAnalysis]:
     """``Employee.gapAnalysis``: for ``role_id``, or the current role and each next role."""
-    await _require_private(info, employee_row.id)
-    roles_loader = info.context.loader(framework_queries.roles_by_id)
-    targets: list[tuple[uuid.UUID, Any]] = []
-    if role_id is not None and await roles_loader.load(role_id) is None:
-        raise UserInputError.one("roleId", "no such role")
-    if role_id is not None:
-        relation = GapRelation.OTHER_ROLE
-        if role_id == employee_row.role_id:
-            relation = GapRelation.CURRENT_ROLE
-        elif employee_row.role_id is not None:
-            moves = await info.context.loader(framework_queries.moves_from).load(
-                employee_row.role_id
-            )
-            if any(m.to_role_id == role_id and m.kind == "PROMOTION" for m in moves):
-                relation = GapRelation.NEXT_ROLE
-        targets.append((role_id, relation))
-    elif employee_row.role_id is not None:
-        moves = await info.context.loader(framework_queries.moves_from).load(employee_row.role_id)
-        targets.append((employee_row.role_id, GapRelation.CURRENT_ROLE))
-        targets += [(m.to_role_id, GapRelation.NEXT_ROLE) for m in moves if m.kind == "PROMOTION"]
-    role_rows = await roles_loader.load_many([t[0] for t in targets])
-    found = await info.context.loader(_gaps).load_many([(employee_row.id, t[0]) for t in targets])
-    return [
-        GapAnalysis.build(relation, role, rows)
-        for (_, relation), role, rows in zip(targets, role_rows, found, strict=True)
-        if role is not None
-    ]
+    principal = await info.context.principal()
+    found = await assessments.gap_analyses(info.context, principal, employee_row, role_id)
+    return [GapAnalysis.build(GapRelation(t.relation.value), t.role, t.rows) for t in found]
 
 
 # --- team skills matrix -------------------------------------------------------------------

@@ -84,6 +84,7 @@ LIST_SIZES: dict[str, int | Arg | OneWith] = {
     "CareerPathStep.tracks": 5,
     "CareerPathStep.growth": 100,  # competencies of a role's expectations: enforced 100
     "Competency.descriptors": 20,  # enforced: 20 descriptors
+    "AssessedCompetencyGap.ratings": 4,  # as CompetencyGap.ratings
     "CompetencyGap.ratings": 4,  # the latest of each kind of rating
     "CurrentProficiency.ratings": 4,  # the latest of each kind of rating
     "Employee.nextRoles": 5,

@@ -75,6 +75,16 @@ async def employees_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | 
     return [found.get(i) for i in ids]
 
 
+async def visible_by_id(db: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    """Employees by ID, None for those the caller may not see at all
+    (``Reach.sees_profile``), through the request's loader (``db.loader``, ``db.reach``):
+    people are loaded only when visible."""
+    reach = await db.reach()
+    visible = [i for i in ids if reach.sees_profile(i)]
+    found = dict(zip(visible, await db.loader(employees_by_id).load_many(visible), strict=True))
+    return [found.get(i) for i in ids]
+
+
 async def org_units_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
     rows = (await db.execute(ORG_UNITS_BY_ID, {"ids": list(set(ids))})).all()
     found = {r.id: r for r in rows}

@@ -60,10 +60,10 @@ def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
     return out
 
 
-async def _load_rows(info: Info, batch: Any, node_ids: Iterable[str]) -> list[Any | None]:
-    """Rows for ``node_ids`` in order through the request's loader; None for malformed IDs."""
+async def _load_rows(info: Info, read: Any, node_ids: Iterable[str]) -> list[Any | None]:
+    """Rows for ``node_ids`` in order from ``read(db, ids)``; None for malformed IDs."""
     ids = _uuids(node_ids)
-    found = iter(await info.context.loader(batch).load_many([i for i in ids if i is not None]))
+    found = iter(await read(info.context, [i for i in ids if i is not None]))
     return [next(found) if i is not None else None for i in ids]
 
 
@@ -90,8 +90,12 @@ def _promotions() -> Any:
     return importlib.import_module(_PROMOTIONS)
 
 
-async def employees_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await queries.employees_by_id(ctx, ids)
+# The request's loader of employees by ID is keyed by this batch function.
+employees_by_id = queries.employees_by_id
+
+
+async def _org_units(db: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await db.loader(_org_units_by_id).load_many(ids)
 
 
 async def _org_units_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
@@ -136,7 +140,7 @@ class OrgUnit(relay.Node):
         principal = await info.context.principal()
         if not policies.is_reader(principal):
             return [None for _ in node_ids]
-        rows = await _load_rows(info, _org_units_by_id, node_ids)
+        rows = await _load_rows(info, _org_units, node_ids)
         return [cls.from_row(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="The unit this one belongs to; null at the top.")
@@ -216,10 +220,7 @@ async def _role(info: Info, role_id: uuid.UUID | None) -> Role | None:
 async def _visible_employee(info: Info, employee_id: uuid.UUID | None) -> Employee | None:
     if employee_id is None:
         return None
-    reach = await info.context.reach()
-    if not reach.sees_profile(employee_id):
-        return None
-    row = await info.context.loader(employees_by_id).load(employee_id)
+    (row,) = await queries.visible_by_id(info.context, [employee_id])
     return Employee.from_row(row) if row is not None else None
 
 
@@ -334,11 +335,8 @@ class Employee(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Employee | None]:
-        reach = await info.context.reach()
-        rows = await _load_rows(info, employees_by_id, node_ids)
-        return [
-            cls.from_row(r) if r is not None and reach.sees_profile(r.id) else None for r in rows
-        ]
+        rows = await _load_rows(info, queries.visible_by_id, node_ids)
+        return [cls.from_row(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="The person's ID in the HRIS, if synced. HR record.")
     async def external_id(self, info: Info) -> str | None:

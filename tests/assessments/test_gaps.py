@@ -247,3 +247,19 @@ async def test_the_own_data_shortcut_agrees_with_reach(team: Org) -> None:
                 ), scopes
 
     await team.run(check)
+
+
+def test_top_gaps_and_strengths_always_have_a_level_and_gap() -> None:
+    """They are never unassessed, so the schema says their level and gap are given."""
+    from graphql import GraphQLNonNull, get_named_type
+
+    from service.graphql.schema import schema
+
+    analysis = schema._schema.get_type("GapAnalysis")
+    for name in ("topGaps", "strengths"):
+        entry = get_named_type(analysis.fields[name].type)  # type: ignore[union-attr]
+        for field in ("currentLevel", "gap", "asOf", "source"):
+            assert isinstance(entry.fields[field].type, GraphQLNonNull), (name, field)  # type: ignore[union-attr]
+    # Expectations may be unassessed.
+    expectation = get_named_type(analysis.fields["expectations"].type)  # type: ignore[union-attr]
+    assert not isinstance(expectation.fields["gap"].type, GraphQLNonNull)  # type: ignore[union-attr]
