@@ -28,6 +28,7 @@ from service.people.models import (
     position_history,
 )
 from service.people.queries import EMPLOYEE_COLUMNS
+from service.promotions import queries as promotion_queries
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -250,6 +251,7 @@ async def update_employee(
                 row.id, row.role_id, before.role_id, kind.value, effective or dt.date.today()
             ),
         )
+        await promotion_queries.record_readiness(db, [row.id])
     await audit.record(
         db, principal, "employee.update", "Employee", employee_id, audit.diff(before, changed)
     )

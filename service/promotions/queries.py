@@ -45,6 +45,7 @@ from service.assessments.queries import (
 )
 from service.auth import policies
 from service.auth.principal import Principal
+from service.config import get_settings
 from service.db import Executor
 from service.people.models import employees
 from service.promotions.models import (
@@ -289,6 +290,21 @@ async def snapshot_readiness(
     ids = sorted(set(employee_ids))
     if ids:
         await db.execute(SNAPSHOT_SQL, {"ids": ids, "taken_at": taken_at, **rules.params()})
+
+
+def rules_for(db: Executor) -> Rules:
+    """The resolution rule of the request's settings (the GraphQL context carries them),
+    else of the process's."""
+    settings = getattr(db, "settings", None) or get_settings()
+    return Rules.from_settings(settings.assessments)
+
+
+async def record_readiness(
+    db: Executor, employee_ids: Sequence[uuid.UUID], taken_at: dt.datetime | None = None
+) -> None:
+    """Snapshot the next-role readiness of ``employee_ids`` where it changed. Called
+    whenever their proficiencies or their role change."""
+    await snapshot_readiness(db, rules_for(db), employee_ids, taken_at)
 
 
 HISTORY_BY_EMPLOYEE = (

@@ -43,7 +43,6 @@ from service.audit import service as audit
 from service.auth import policies
 from service.auth.principal import Principal, system_principal
 from service.auth.scopes import Scope
-from service.config import get_settings
 from service.db import ConnectionExecutor, Database, Executor
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
@@ -84,11 +83,6 @@ async def _emit(db: Executor, principal: Principal, type: str, data: dict[str, A
     the change: every state change of a case goes through here (``events`` documents the
     payloads)."""
     await outbox.emit(db, principal, type, data)
-
-
-def _rules(db: Executor) -> assessment_queries.Rules:
-    settings = getattr(db, "settings", None) or get_settings()
-    return assessment_queries.Rules.from_settings(settings.assessments)
 
 
 async def _reach(db: Executor, principal: Principal) -> policies.Reach:
@@ -140,7 +134,9 @@ async def _valid_move(db: Executor, from_role_id: uuid.UUID | None, to_role_id: 
 async def gap_snapshot(db: Executor, employee_id: uuid.UUID, role: Any) -> dict[str, Any]:
     """The gap analysis of the employee against ``role`` as it stands now, as JSON: the
     frozen evidence of a case."""
-    found = (await assessment_queries.gap_rows(db, _rules(db), [(employee_id, role.id)]))[0]
+    found = (
+        await assessment_queries.gap_rows(db, queries.rules_for(db), [(employee_id, role.id)])
+    )[0]
     expectations = [
         {
             "competencyId": str(r.competency_id),
@@ -688,7 +684,7 @@ async def record_readiness(
 ) -> None:
     """Snapshot the next-role readiness of ``employee_ids`` where it changed. Called when
     their proficiencies change (assessments) and when their role changes."""
-    await queries.snapshot_readiness(db, _rules(db), employee_ids, taken_at)
+    await queries.record_readiness(db, employee_ids, taken_at)
 
 
 # --- succession ---------------------------------------------------------------------------

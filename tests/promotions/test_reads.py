@@ -68,8 +68,10 @@ async def test_ratings_record_readiness_history_when_it_changes(team: Org, fw: F
         "{ me { readinessHistory { readiness targetRole { key } } } }", as_="alice"
     )
     history = data(body)["me"]["readinessHistory"]
-    # coding 2/4 with weight 2 of 5 → 0.2; the same value again adds nothing; then all met.
+    # Unrated when the fixture gave her the role → 0; coding 2/4 with weight 2 of 5 → 0.2;
+    # the same value again adds nothing; then all met.
     assert history == [
+        {"readiness": 0.0, "targetRole": {"key": "senior"}},
         {"readiness": 0.2, "targetRole": {"key": "senior"}},
         {"readiness": 1.0, "targetRole": {"key": "senior"}},
     ]
@@ -104,7 +106,7 @@ async def test_passed_over_lists_people_ready_for_long_without_a_promotion(
     assert entry["readiness"] == 1.0
     assert entry["monthsReady"] in (8, 9)
     assert entry["targetRole"] == {"key": "senior"}
-    assert entry["readinessHistory"][0]["readiness"] == 1.0
+    assert [h["readiness"] for h in entry["readinessHistory"]] == [0.0, 1.0]
     assert entry["promotions"] == []
     # The fixture gave Alice her role today (her history above is moved back by hand).
     assert entry["timeInRole"] == {"since": dt.date.today().isoformat(), "months": 0}
@@ -196,3 +198,19 @@ async def test_promotions_list_costs_the_same_statements_for_any_page_size(
         assert all(node["employee"]["role"]["title"] == "Engineer" for node in nodes)
         counted.append(counter.count)
     assert counted[0] == counted[1], counted
+
+
+async def test_a_role_change_by_update_employee_starts_a_new_readiness_history(
+    team: Org, fw: Framework
+) -> None:
+    await past(team, "bob", "MANAGER", all_at(fw, 4), dt.date(2025, 1, 10), "manager")
+    await team.run(
+        people.update_employee,
+        team.people["bob"].id,
+        people.EmployeeInput(role_id=fw.role["senior"]),
+    )
+    body = await team.gql("{ me { readinessHistory { readiness targetRole { key } } } }", as_="bob")
+    # Coding 4 of 5 with weight 2, the other three 4 of 4: (1.6 + 3) / 5 for staff.
+    assert data(body)["me"]["readinessHistory"] == [
+        {"readiness": 0.92, "targetRole": {"key": "staff"}}
+    ]
