@@ -99,14 +99,16 @@ async def test_approving_a_case_dated_today_changes_the_role_with_a_history_entr
     assert last.source_type == "Promotion"  # type: ignore[attr-defined]
     assert gid("Promotion", type("R", (), {"id": last.source_id})) == case["id"]  # type: ignore[attr-defined]
     assert last.previous_role_id == fw.role["engineer"]  # type: ignore[attr-defined]
-    assert last.effective_date == TODAY  # type: ignore[attr-defined]
+    # The case's date is the day it was proposed (not the module's import day: midnight).
+    dated = dt.date.fromisoformat(case["effectiveDate"])
+    assert last.effective_date == dated  # type: ignore[attr-defined]
     # The employee now sees the decided case, and their time in the new role starts today.
     body = await team.gql(
         "{ me { promotions { id status } timeInRole { since months } } }", as_="alice"
     )
     me = data(body)["me"]
     assert me["promotions"] == [{"id": case["id"], "status": "EFFECTIVE"}]
-    assert me["timeInRole"] == {"since": TODAY.isoformat(), "months": 0}
+    assert me["timeInRole"] == {"since": dated.isoformat(), "months": 0}
 
 
 async def test_a_future_case_waits_for_the_scheduler_which_applies_it_once(
