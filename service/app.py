@@ -172,7 +172,13 @@ class CareerpathGraphQLRouter(GraphQLRouter[Context, None]):
 
 
 class BodySizeLimit:
-    """Refuses request bodies larger than the limit with 413, before reading them whole."""
+    """Refuses request bodies larger than the limit with 413, without keeping them.
+
+    The rest of a refused body is read and dropped (up to ``DRAIN_FACTOR`` times the limit)
+    before the answer is sent: a server that answers and closes while the client is still
+    uploading makes most clients report a reset connection instead of the 413."""
+
+    DRAIN_FACTOR = 64
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -184,6 +190,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._drain(receive, 0)
             await _send_413(send, self.max_bytes)
             return
         seen = 0
@@ -200,7 +207,16 @@ class BodySizeLimit:
         try:
             await self.app(scope, limited, send)
         except _BodyTooLarge:
+            await self._drain(receive, seen)
             await _send_413(send, self.max_bytes)
+
+    async def _drain(self, receive: Receive, seen: int) -> None:
+        """Read and drop what is left of the body, up to a bound."""
+        while seen <= self.max_bytes * self.DRAIN_FACTOR:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+            seen += len(message.get("body", b""))
 
 
 class _BodyTooLarge(Exception):
@@ -212,7 +228,9 @@ async def _send_413(send: Send, limit: int) -> None:
         {
             "errors": [
                 {
-                    "message": f"Request body larger than {limit} bytes.",
+                    "message": f"Request body larger than {limit} bytes. Import a large "
+                    "framework document with the command line instead: "
+                    "`careerpath framework import FILE`.",
                     "extensions": {"code": "REQUEST_TOO_LARGE"},
                 }
             ]
