@@ -26,7 +26,6 @@ from tests.promotions.conftest import (
     rate,
 )
 
-TODAY = dt.date.today()
 ME_PROMOTIONS = "{ me { promotions { id status } } }"
 
 
@@ -117,7 +116,7 @@ async def test_a_future_case_waits_for_the_scheduler_which_applies_it_once(
     from service.db import ConnectionExecutor
     from service.promotions import service as promotions_service
 
-    due = TODAY + dt.timedelta(days=10)
+    due = dt.date.today() + dt.timedelta(days=10)
     case = (await propose(team, fw, effective=due))["promotion"]
     approved = await decide(team, "approvePromotion", case["id"])
     assert approved["promotion"]["status"] == "APPROVED"
@@ -170,7 +169,7 @@ async def test_cancelling_by_the_proposer_or_an_admin_only(team: Org, fw: Framew
 
 
 async def test_an_admin_cancels_an_approved_case_before_its_date(team: Org, fw: Framework) -> None:
-    case = (await propose(team, fw, effective=TODAY + dt.timedelta(days=30)))["promotion"]
+    case = (await propose(team, fw, effective=dt.date.today() + dt.timedelta(days=30)))["promotion"]
     await decide(team, "approvePromotion", case["id"])
     by_proposer = await decide(team, "cancelPromotion", case["id"], as_="manager", scopes=MANAGER)
     assert [e["code"] for e in by_proposer["userErrors"]] == ["INVALID_STATE"]
@@ -288,7 +287,7 @@ async def test_stale_versions_are_refused(team: Org, fw: Framework) -> None:
 async def test_the_employee_sees_a_proposal_only_once_decided_unless_the_setting_says_so(
     team: Org, fw: Framework
 ) -> None:
-    case = (await propose(team, fw, effective=TODAY + dt.timedelta(days=5)))["promotion"]
+    case = (await propose(team, fw, effective=dt.date.today() + dt.timedelta(days=5)))["promotion"]
     assert data(await team.gql(ME_PROMOTIONS, as_="alice"))["me"]["promotions"] == []
     node = await team.gql(
         "query($id: ID!) { node(id: $id) { id } }", {"id": case["id"]}, as_="alice"

@@ -3,7 +3,6 @@ in the same transaction, with data matching the documented schema."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import jsonschema
@@ -14,8 +13,6 @@ from service.webhooks.models import webhook_events
 from service.webhooks.outbox import event_type
 from tests.conftest import Org, gid
 from tests.promotions.conftest import Framework, counts, decide, proposal, propose
-
-TODAY = dt.date.today()
 
 
 async def events_of(org: Org) -> list[tuple[str, dict[str, Any]]]:

@@ -14,8 +14,6 @@ from service.promotions.models import promotions as promotions_table
 from tests.conftest import Org
 from tests.promotions.conftest import APPROVE, Framework, decide, propose
 
-TODAY = dt.date.today()
-
 
 async def _promotion_entries(org: Org) -> int:
     async with org.runtime.db.transaction(org.id) as conn:
@@ -52,7 +50,7 @@ async def test_two_concurrent_approvals_apply_the_promotion_once(team: Org, fw: 
 async def test_two_scheduler_runs_at_once_apply_a_due_promotion_once(
     team: Org, fw: Framework
 ) -> None:
-    due = TODAY + dt.timedelta(days=7)
+    due = dt.date.today() + dt.timedelta(days=7)
     case = (await propose(team, fw, effective=due))["promotion"]
     assert (await decide(team, "approvePromotion", case["id"]))["promotion"]["status"] == "APPROVED"
     engine = team.runtime.db
@@ -77,7 +75,7 @@ async def test_two_scheduler_runs_at_once_apply_a_due_promotion_once(
 
 
 async def test_the_scheduler_runs_over_every_organization(team: Org, fw: Framework) -> None:
-    due = TODAY + dt.timedelta(days=3)
+    due = dt.date.today() + dt.timedelta(days=3)
     case = (await propose(team, fw, effective=due))["promotion"]
     await decide(team, "approvePromotion", case["id"])
     runs = await asyncio.gather(
