@@ -209,6 +209,23 @@ class WebhookSettings(BaseModel):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
 
+class HrisSettings(BaseModel):
+    """How HRIS syncs (`syncOrgUnits`, `syncEmployees`) guard against a bad snapshot."""
+
+    max_termination_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="A FULL employee sync that would terminate more than this share of the "
+        "synced employees (those with an external ID) is refused unless sent with `force`.",
+    )
+    idempotency_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 30,
+        description="How long the answer of a sync sent with an `Idempotency-Key` is replayed.",
+    )
+
 
 class Settings(BaseSettings):
     """Every setting careerpath reads. See the README's configuration table."""
@@ -298,6 +315,7 @@ class Settings(BaseSettings):
     )
     assessments: AssessmentSettings = Field(default_factory=AssessmentSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    hris: HrisSettings = Field(default_factory=HrisSettings)
     webhook_allow_hosts: list[str] = Field(
         default_factory=list,
         description="Former name of `webhooks.allow_hosts`, still read and added to it.",

@@ -800,3 +800,13 @@ def snapshot_document(s: Snapshot) -> dict[str, Any]:
             ],
         }
     )
+
+
+async def roles_by_key(db: Executor, keys: Sequence[str]) -> dict[str, Any]:
+    """Roles by key (archived ones too), each with its level's ``rank``, in one statement."""
+    rows = await db.execute(
+        select(roles.c.id, roles.c.key, roles.c.archived_at, levels.c.rank)
+        .join(levels, levels.c.id == roles.c.level_id)
+        .where(roles.c.key.in_(list(keys)))
+    )
+    return {r.key: r for r in rows}

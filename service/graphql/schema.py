@@ -34,6 +34,7 @@ from service.graphql.extensions import (
 from service.graphql.node import NodeQuery
 from service.graphql.scalars import SCALAR_OVERRIDES
 from service.people.schema import PeopleMutation, PeopleQuery
+from service.people.sync_schema import SyncMutation
 from service.promotions.schema import PromotionsMutation, PromotionsQuery
 from service.webhooks.schema import WebhooksMutation, WebhooksQuery
 
@@ -49,6 +50,7 @@ QUERIES: tuple[type, ...] = (
 )
 MUTATIONS: tuple[type, ...] = (
     PeopleMutation,
+    SyncMutation,
     IdentityMutation,
     FrameworkMutation,
     AssessmentsMutation,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,10 +261,19 @@ async def update_employee(
 async def _position_change_kind(
     db: Executor, values: dict[str, Any], previous_role_id: uuid.UUID | None
 ) -> PositionChangeKind | None:
-    """How an update is recorded in position history; a role change (e.g. from an HRIS
-    sync) is a promotion, demotion or lateral move by the ranks of the two roles' levels."""
-    if "role_id" in values and values["role_id"] is not None and previous_role_id is not None:
+    ranks: dict[uuid.UUID, int] = {}
+    if values.get("role_id") is not None and previous_role_id is not None:
         ranks = await role_level_ranks(db, [previous_role_id, values["role_id"]])
+    return position_change_kind(values, previous_role_id, ranks)
+
+
+def position_change_kind(
+    values: Mapping[str, Any], previous_role_id: uuid.UUID | None, ranks: Mapping[uuid.UUID, int]
+) -> PositionChangeKind | None:
+    """How an update is recorded in position history; a role change (e.g. from an HRIS
+    sync) is a promotion, demotion or lateral move by the ranks of the two roles' levels
+    (``ranks``: level rank by role ID)."""
+    if "role_id" in values and values["role_id"] is not None and previous_role_id is not None:
         before, after = ranks.get(previous_role_id), ranks.get(values["role_id"])
         if before is not None and after is not None and after != before:
             return PositionChangeKind.PROMOTION if after > before else PositionChangeKind.DEMOTION

@@ -1,0 +1,34 @@
+"""Authorization matrix entries of the HRIS sync (see tests/authz_matrix.py): HR admins and
+HRIS integrations sync; employees and managers are refused; another organization's caller
+syncs into its own organization and sees nothing of this one."""
+
+from __future__ import annotations
+
+from tests.authz_matrix import PEOPLE_WRITE, Entry, Op, Result, Row, World, allowed
+from tests.people.sync_helpers import SYNC_EMPLOYEES, SYNC_UNITS
+
+
+def sync_units(w: World) -> Op:
+    return Op(SYNC_UNITS, {"input": {"units": [{"externalId": "U-SYNC", "name": "Synced"}]}})
+
+
+def sync_employees(w: World) -> Op:
+    record = {"externalId": "E-SYNC", "name": "Sam Synced", "email": "sam.synced@example.com"}
+    return Op(SYNC_EMPLOYEES, {"input": {"employees": [record]}})
+
+
+def created(result: Result) -> None:
+    assert [r["status"] for r in result.value["results"]] == ["CREATED"], result.body
+    assert result.value["applied"] is True
+
+
+SYNC_WRITE = {
+    **PEOPLE_WRITE,
+    Row.ADMIN: allowed(created),
+    Row.SERVICE_ACCOUNT: allowed(created),
+}
+
+AUTHZ = {
+    "Mutation.syncOrgUnits": Entry(sync_units, SYNC_WRITE),
+    "Mutation.syncEmployees": Entry(sync_employees, SYNC_WRITE),
+}
