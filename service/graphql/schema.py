@@ -34,13 +34,14 @@ from service.graphql.extensions import (
 from service.graphql.node import NodeQuery
 from service.graphql.scalars import SCALAR_OVERRIDES
 from service.people.schema import PeopleMutation, PeopleQuery
-from service.people.sync_schema import SyncMutation
+from service.people.sync_schema import SyncMutation, SyncQuery
 from service.promotions.schema import PromotionsMutation, PromotionsQuery
 from service.webhooks.schema import WebhooksMutation, WebhooksQuery
 
 QUERIES: tuple[type, ...] = (
     NodeQuery,
     PeopleQuery,
+    SyncQuery,
     IdentityQuery,
     AuditQuery,
     FrameworkQuery,

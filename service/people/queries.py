@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class EmployeeFilter:
     status: str | None = None
     search: str | None = None
     role_id: uuid.UUID | None = None
+    updated_since: dt.datetime | None = None
 
 
 def listable(reach: Reach) -> Any:
@@ -48,6 +50,8 @@ def employees_select(reach: Reach, f: EmployeeFilter) -> Select[Any]:
         stmt = stmt.where(employees.c.status == f.status)
     if f.role_id is not None:
         stmt = stmt.where(employees.c.role_id == f.role_id)
+    if f.updated_since is not None:
+        stmt = stmt.where(employees.c.updated_at >= f.updated_since)
     if f.search:
         pattern = "%" + f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(employees.c.name.ilike(pattern), employees.c.email.ilike(pattern)))

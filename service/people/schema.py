@@ -92,6 +92,7 @@ class PeopleQuery:
             status=f.status.value if f.status is not None else None,
             search=f.search.strip() if f.search else None,
             role_id=decode_optional(f.role_id, "Role", ("filter", "roleId")),
+            updated_since=f.updated_since,
         )
         reach = await info.context.reach()
         page = await paginate(

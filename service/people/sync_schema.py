@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
 
 from service.auth import policies
+from service.errors import Forbidden
 from service.graphql.enums import graphql_enum
 from service.graphql.errors import UserError, UserErrorCode
 from service.graphql.ids import encode_id
 from service.graphql.kit import Call, Payload, mutation
+from service.graphql.pagination import Connection, PageArgs, paginate
 from service.people import sync
-from service.people.types import EmployeeStatus
+from service.people.models import position_history
+from service.people.types import EmployeeStatus, PositionChange
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 LIMITS = (
@@ -244,6 +250,39 @@ async def _sync_employees(c: Call) -> sync.SyncOutcome:
         max_termination_share=c.info.context.settings.hris.max_termination_share,
         idempotency=_idempotency(c, "syncEmployees"),
     )
+
+
+@strawberry.type
+class SyncQuery:
+    @strawberry.field(
+        description="Every position history entry of the organization (hires, promotions, "
+        "moves, transfers, manager changes, terminations), oldest first, so an HRIS or a "
+        "warehouse can pull what changed: keep the latest `recordedAt` you saw and pass it "
+        "as `since` next time (re-reading a minute of overlap covers entries of transactions "
+        "still running at the time). Requires `career:admin` or `career:hris`."
+    )
+    async def position_changes(
+        self,
+        info: Info,
+        since: Annotated[
+            dt.datetime | None,
+            strawberry.argument(description="Only entries recorded at or after this time."),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[PositionChange]:
+        principal = policies.require_reader(await info.context.principal())
+        if not policies.reads_whole_org(principal):
+            raise Forbidden()
+        stmt = select(position_history)
+        if since is not None:
+            stmt = stmt.where(position_history.c.created_at >= since)
+        stmt = stmt.order_by(position_history.c.created_at, position_history.c.id)
+        return await paginate(
+            info, stmt, PageArgs(first, after, last, before), PositionChange.from_row
+        )
 
 
 @strawberry.type

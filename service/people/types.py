@@ -202,6 +202,12 @@ class PositionChange:
     async def previous_manager(self, info: Info) -> Employee | None:
         return await _visible_employee(info, self.row.previous_manager_id)
 
+    @strawberry.field(
+        description="The employee whose position changed, if the caller may see them."
+    )
+    async def employee(self, info: Info) -> Employee | None:
+        return await _visible_employee(info, self.row.employee_id)
+
 
 async def org_unit_of(info: Info, unit_id: uuid.UUID | None) -> OrgUnit | None:
     if unit_id is None:
@@ -500,4 +506,9 @@ class EmployeeFilter:
     search: str | None = strawberry.field(
         default=None,
         description="Part of the name or email, case-insensitive (at most 100 characters).",
+    )
+    updated_since: dt.datetime | None = strawberry.field(
+        default=None,
+        description="Changed at or after this time (`updatedAt`), to pull changes "
+        "incrementally: keep the latest `updatedAt` you saw and pass it next time.",
     )

@@ -4,7 +4,19 @@ syncs into its own organization and sees nothing of this one."""
 
 from __future__ import annotations
 
-from tests.authz_matrix import PEOPLE_WRITE, Entry, Op, Result, Row, World, allowed
+from tests.authz_matrix import (
+    FORBIDDEN,
+    HIDDEN,
+    PEOPLE_WRITE,
+    UNAUTHENTICATED,
+    Allowed,
+    Entry,
+    Op,
+    Result,
+    Row,
+    World,
+    allowed,
+)
 from tests.people.sync_helpers import SYNC_EMPLOYEES, SYNC_UNITS
 
 
@@ -28,7 +40,30 @@ SYNC_WRITE = {
     Row.SERVICE_ACCOUNT: allowed(created),
 }
 
+
+def position_changes(w: World) -> Op:
+    return Op("{ positionChanges(first: 100) { nodes { kind employee { id email } } } }")
+
+
+def shows_subjects_hire(result: Result) -> None:
+    gid = result.world.gid("Employee", result.world.subject)
+    hires = [n for n in result.value["nodes"] if (n["employee"] or {}).get("id") == gid]
+    assert [n["kind"] for n in hires] == ["HIRE"], result.body
+
+
+READ_CHANGES = {
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: FORBIDDEN,
+    Row.OTHER_EMPLOYEE: FORBIDDEN,
+    Row.MANAGER_OF: FORBIDDEN,
+    Row.MANAGER_NOT_OF: FORBIDDEN,
+    Row.ADMIN: Allowed(shows_subjects_hire, writes=False),
+    Row.SERVICE_ACCOUNT: Allowed(shows_subjects_hire, writes=False),
+    Row.OTHER_ORG: HIDDEN,
+}
+
 AUTHZ = {
+    "Query.positionChanges": Entry(position_changes, READ_CHANGES),
     "Mutation.syncOrgUnits": Entry(sync_units, SYNC_WRITE),
     "Mutation.syncEmployees": Entry(sync_employees, SYNC_WRITE),
 }
