@@ -118,6 +118,8 @@ LIST_SIZES: dict[str, int | Arg | OneWith] = {
     "Query.webhookEventTypes": 30,
     "WebhookDelivery.attempts": 21,  # enforced: a retry schedule has at most 20 delays
     "RedeliverWebhookEventPayload.deliveries": 100,  # enforced: 100 endpoints
+    "SyncPayload.results": 1000,  # enforced: 1,000 records per sync call
+    "SyncRecordResult.errors": 3,  # a refused record usually has one or two problems
 }
 
 _INTROSPECTION = frozenset({"__schema", "__type"})
