@@ -8,14 +8,17 @@ from tests.authz_matrix import (
     FORBIDDEN,
     HIDDEN,
     PEOPLE_WRITE,
+    PERSON_FIELDS,
     UNAUTHENTICATED,
     Allowed,
     Entry,
     Op,
     Result,
     Row,
+    View,
     World,
     allowed,
+    shows,
 )
 from tests.people.sync_helpers import SYNC_EMPLOYEES, SYNC_UNITS
 
@@ -67,3 +70,25 @@ AUTHZ = {
     "Mutation.syncOrgUnits": Entry(sync_units, SYNC_WRITE),
     "Mutation.syncEmployees": Entry(sync_employees, SYNC_WRITE),
 }
+
+
+def history_of_subject(w: World) -> Op:
+    return Op(
+        f"query($id: ID!) {{ employee(id: $id) {{ positionHistory {{ kind "
+        f"employee {{ {PERSON_FIELDS} }} }} }} }}",
+        {"id": w.gid("Employee", w.subject)},
+    )
+
+
+SUBJECT_HIRE = "employee.positionHistory.0.employee"
+#: Alice herself, through her own hire entry: whoever may see her history sees her record.
+HIRE_OF_SUBJECT = {
+    **{row: HIDDEN for row in Row},
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: shows({SUBJECT_HIRE: ("alice", View.FULL)}),
+    Row.MANAGER_OF: shows({SUBJECT_HIRE: ("alice", View.FULL)}),
+    Row.ADMIN: shows({SUBJECT_HIRE: ("alice", View.FULL)}),
+    Row.SERVICE_ACCOUNT: shows({SUBJECT_HIRE: ("alice", View.FULL)}),
+}
+
+RELATIONS = {"PositionChange.employee": Entry(history_of_subject, HIRE_OF_SUBJECT)}
