@@ -193,7 +193,8 @@ async def test_full_sync_terminates_missing_people_within_the_threshold(
 async def _roles(org: Org) -> dict[str, Any]:
     levels = {
         rank: await org.run(
-            framework.create_level,
+            framework.create,
+            framework.LEVEL,
             framework.LevelInput(key=f"l{rank}", name=f"Level {rank}", rank=rank),
         )
         for rank in (1, 2)
@@ -204,7 +205,8 @@ async def _roles(org: Org) -> dict[str, Any]:
     made = {}
     for key, rank in (("eng-1", 1), ("eng-2", 2), ("eng-2b", 2)):
         made[key] = await org.run(
-            framework.create_role,
+            framework.create,
+            framework.ROLE,
             framework.RoleInput(
                 key=key, family_id=family.id, level_id=levels[rank].id, title=key.title()
             ),
