@@ -209,6 +209,7 @@ class WebhookSettings(BaseModel):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
 
+
 class HrisSettings(BaseModel):
     """How HRIS syncs (`syncOrgUnits`, `syncEmployees`) guard against a bad snapshot."""
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from service.audit.models import audit_events
 from service.people.models import employees, org_units, position_history
 from service.webhooks.models import webhook_events
+from tests.auth.helpers import add_service_account, client_token
 from tests.conftest import Org
-from tests.identity.conftest import add_service_account, client_token
 
 SYNC_RESULT = """
     results { externalId status id errors { field message code } }

@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from service.app import create_app
 from service.people.models import employees, org_units
+from tests.auth.helpers import add_service_account
 from tests.conftest import Org
-from tests.identity.conftest import add_service_account
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hris_sync.py"
 IDP = "http://idp.test"
