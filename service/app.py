@@ -32,6 +32,7 @@ from service.db import Database, Timeouts, current_revision, head_revision
 from service.graphql.context import Context
 from service.graphql.schema import build_schema
 from service.logs import RequestIdMiddleware, configure_logging, safe_message
+from service.promotions.scheduler import run_scheduler
 from service.webhooks.dispatcher import run_dispatcher
 
 log = structlog.get_logger("careerpath")
@@ -274,10 +275,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             if rt.settings.webhooks.dispatcher_in_serve
             else None
         )
+        scheduler = asyncio.create_task(
+            run_scheduler(rt.db, stop_dispatcher, rt.settings.promotion_schedule_seconds)
+        )
         yield
         stop_dispatcher.set()
         if dispatcher is not None:
             await dispatcher
+        await scheduler
         if getattr(app.state, "owns_runtime", False):
             await app.state.runtime.db.dispose()
 

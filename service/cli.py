@@ -256,8 +256,10 @@ def worker(
         ),
     ] = None,
 ) -> None:
-    """Deliver webhooks until stopped (SIGTERM/SIGINT). Run as many workers as needed."""
+    """Deliver webhooks and apply due promotions until stopped (SIGTERM/SIGINT). Run as many
+    workers as needed."""
     from service.db import Database
+    from service.promotions.scheduler import run_scheduler
     from service.webhooks.dispatcher import run_dispatcher
 
     settings = get_settings()
@@ -273,11 +275,16 @@ def worker(
             loop.add_signal_handler(sig, stop.set)
         db = Database(target.app_url, pool_size=min(webhook_settings.concurrency, 20) + 2)
         try:
-            await run_dispatcher(db, webhook_settings, stop)
+            await asyncio.gather(
+                run_dispatcher(db, webhook_settings, stop),
+                run_scheduler(db, stop, settings.promotion_schedule_seconds),
+            )
         finally:
             await db.dispose()
 
-    console.print("careerpath worker is delivering webhooks", highlight=False)
+    console.print(
+        "careerpath worker is delivering webhooks and applying due promotions", highlight=False
+    )
     asyncio.run(work())
 
 

@@ -269,6 +269,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest request body accepted."
     )
+    promotion_schedule_seconds: float = Field(
+        default=300,
+        gt=0,
+        le=86_400,
+        description="How often `serve` and `worker` apply approved promotions whose date has come.",
+    )
     pool_size: int = Field(
         default=10, ge=1, le=200, description="Database connections per process."
     )
