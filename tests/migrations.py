@@ -4,12 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
+import asyncpg
 from sqlalchemy.engine import make_url
 
-from service.db import drop_database, migrate, provision
+from service.db import asyncpg_dsn, drop_database, migrate, provision
+
+#: Kinds of schema objects ``catalog_state`` looks for, each a query of their names.
+CATALOG = {
+    "tables": "select tablename from pg_tables where schemaname = 'public'",
+    "secured_tables": "select tablename from pg_tables where schemaname = 'public' and rowsecurity",
+    "functions": "select proname from pg_proc",
+    "constraints": "select conname from pg_constraint",
+}
+
+
+async def catalog_state(url: str, **wanted: Collection[str]) -> tuple[Any, ...]:
+    """The schema's revision, then for each keyword (a kind in ``CATALOG``) which of the
+    given names exist, e.g. ``catalog_state(url, tables={"roles"})``."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        found: list[Any] = [await conn.fetchval("select version_num from alembic_version")]
+        for kind, names in wanted.items():
+            rows = await conn.fetch(
+                f"select * from ({CATALOG[kind]}) c(name) where name = any($1::text[])",
+                list(names),
+            )
+            found.append({r["name"] for r in rows})
+        return tuple(found)
+    finally:
+        await conn.close()
 
 
 def round_trip(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncpg
+from collections.abc import Awaitable
+from typing import Any
 
-from service.db import asyncpg_dsn
-from tests.migrations import round_trip
+from tests.migrations import catalog_state, round_trip
 
 REVISION, BEFORE = "0004_assessments", "0003_framework"
 TABLES = {
@@ -17,18 +17,8 @@ TABLES = {
 }
 
 
-async def _state(url: str) -> tuple[str, set[str]]:
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        version = await conn.fetchval("select version_num from alembic_version")
-        rows = await conn.fetch(
-            "select tablename from pg_tables where schemaname = 'public' "
-            "and tablename = any($1::text[])",
-            list(TABLES),
-        )
-        return version, {r["tablename"] for r in rows}
-    finally:
-        await conn.close()
+def _state(url: str) -> Awaitable[tuple[Any, ...]]:
+    return catalog_state(url, tables=TABLES)
 
 
 def test_downgrade_removes_the_assessment_tables_and_upgrade_restores_them(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncpg
+from collections.abc import Awaitable
+from typing import Any
 
-from service.db import asyncpg_dsn
-from tests.migrations import round_trip
+from tests.migrations import catalog_state, round_trip
 
 REVISION, BEFORE = "0003_framework", "0002_service_accounts"
 TABLES = {
@@ -29,22 +29,8 @@ FOREIGN_KEYS = {
 }
 
 
-async def _state(url: str) -> tuple[str, set[str], set[str]]:
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        version = await conn.fetchval("select version_num from alembic_version")
-        tables = await conn.fetch(
-            "select tablename from pg_tables where schemaname = 'public' "
-            "and tablename = any($1::text[])",
-            list(TABLES),
-        )
-        keys = await conn.fetch(
-            "select conname from pg_constraint where conname = any($1::text[])",
-            list(FOREIGN_KEYS),
-        )
-        return version, {r["tablename"] for r in tables}, {r["conname"] for r in keys}
-    finally:
-        await conn.close()
+def _state(url: str) -> Awaitable[tuple[Any, ...]]:
+    return catalog_state(url, tables=TABLES, constraints=FOREIGN_KEYS)
 
 
 def test_downgrade_removes_the_framework_and_upgrade_restores_it(

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import asyncpg
+from collections.abc import Awaitable
+from typing import Any
 
-from service.db import asyncpg_dsn
-from tests.migrations import round_trip
+from tests.migrations import catalog_state, round_trip
 
 REVISION, BEFORE = "0006_webhooks", "0005_tenant_policy_once"
 TABLES = {"webhook_endpoints", "webhook_events", "webhook_deliveries", "webhook_attempts"}
 FUNCTIONS = {"webhook_claim", "webhook_next_due", "webhook_prune"}
 
 
-async def _state(url: str) -> tuple[str, set[str], set[str]]:
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        version = await conn.fetchval("select version_num from alembic_version")
-        tables = await conn.fetch(
-            "select tablename from pg_tables where schemaname = 'public' "
-            "and tablename = any($1::text[])",
-            list(TABLES),
-        )
-        functions = await conn.fetch(
-            "select proname from pg_proc where proname = any($1::text[])", list(FUNCTIONS)
-        )
-        return version, {r["tablename"] for r in tables}, {r["proname"] for r in functions}
-    finally:
-        await conn.close()
+def _state(url: str) -> Awaitable[tuple[Any, ...]]:
+    return catalog_state(url, tables=TABLES, functions=FUNCTIONS)
 
 
 def test_downgrade_removes_the_webhook_tables_and_upgrade_restores_them(
