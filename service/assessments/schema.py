@@ -27,32 +27,10 @@ from service.assessments.types import (
     team_skills_matrix,
 )
 from service.auth import policies
-from service.errors import UserInputError, Validator
-from service.graphql.errors import UserError, run_mutation
-from service.graphql.ids import decode_id, decode_optional
+from service.graphql.errors import UserError
+from service.graphql.ids import decode_optional
+from service.graphql.kit import Call, Payload, id_input, mutation, version_input
 from service.graphql.pagination import Connection, PageArgs, paginate
-
-INPUT = strawberry.argument(description="The change to make.")
-VERSION_DESC = "The `version` you read; the change is refused if it changed since."
-
-
-class _Decoder(Validator):
-    """Decodes global IDs of an input, collecting every malformed one."""
-
-    def id(self, value: Any, type_name: str, *path: str) -> Any:
-        """The UUID, None for None, ``assessments.INVALID`` when malformed (reported)."""
-        if value is None:
-            return None
-        try:
-            return decode_id(value, type_name, ("input", *path))
-        except UserInputError as exc:
-            self.errors.extend(exc.errors)
-            return assessments.INVALID
-
-
-def _kind(value: Any) -> str:
-    return str(value.value)
-
 
 # --- queries ------------------------------------------------------------------------------
 
@@ -261,46 +239,51 @@ class CreateAssessmentCycleInput:
     kinds: list[AssessmentKind] = strawberry.field(
         description="Kinds of assessment the cycle collects (at least one)."
     )
-    org_unit_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Cover this org unit and its sub-units only."
+    org_unit_id: strawberry.ID | None = id_input(
+        "OrgUnit", "Cover this org unit and its sub-units only.", default=None
     )
-    employee_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None,
-        description=f"Cover these employees only (at most {assessments.MAX_CYCLE_EMPLOYEES}). "
+    employee_ids: list[strawberry.ID] | None = id_input(
+        "Employee",
+        f"Cover these employees only (at most {assessments.MAX_CYCLE_EMPLOYEES}). "
         "Without an org unit or employees the cycle covers everyone.",
+        default=None,
     )
 
 
 @strawberry.input(description="Moves a cycle to its next status.")
 class AssessmentCycleTransitionInput:
-    id: strawberry.ID = strawberry.field(description="The cycle.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    id: strawberry.ID = id_input("AssessmentCycle", "The cycle.", target=True)
+    version: int | None = version_input()
 
 
 @strawberry.type(description="Result of a cycle mutation.")
-class AssessmentCyclePayload:
+class AssessmentCyclePayload(Payload):
     cycle: AssessmentCycle | None = strawberry.field(
-        description="The cycle after the change; null when refused."
+        default=None, description="The cycle after the change; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.input(description="Starts a SELF or MANAGER assessment by the caller.")
 class StartAssessmentInput:
-    subject_id: strawberry.ID = strawberry.field(
-        description="Whom to assess: yourself (SELF) or someone below you (MANAGER)."
+    subject_id: strawberry.ID = id_input(
+        "Employee",
+        "Whom to assess: yourself (SELF) or someone below you (MANAGER).",
+        target=True,
     )
     kind: AssessmentKind = strawberry.field(description="SELF or MANAGER.")
-    cycle_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="An open cycle that collects this kind and covers the subject; none "
+    cycle_id: strawberry.ID | None = id_input(
+        "AssessmentCycle",
+        "An open cycle that collects this kind and covers the subject; none "
         "for an ad-hoc assessment.",
+        default=None,
     )
 
 
 @strawberry.input(description="A rating of one competency.")
 class RatingInput:
-    competency_id: strawberry.ID = strawberry.field(description="The competency (each once).")
+    competency_id: strawberry.ID = id_input(
+        "Competency", "The competency (each once).", required=True
+    )
     level: int = strawberry.field(description="A level of the competency's scale.")
     evidence: str | None = strawberry.field(
         default=None, description="What the rating rests on (at most 4000 characters)."
@@ -309,62 +292,62 @@ class RatingInput:
 
 @strawberry.input(description="Ratings to add or replace in a draft assessment.")
 class SaveRatingsInput:
-    assessment_id: strawberry.ID = strawberry.field(description="Your draft assessment.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    assessment_id: strawberry.ID = id_input("Assessment", "Your draft assessment.", target=True)
+    version: int | None = version_input()
     ratings: list[RatingInput] = strawberry.field(
         description=f"Ratings to add, or to replace for competencies already rated (at most "
         f"{assessments.MAX_RATINGS})."
     )
-    remove_competency_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Competencies whose ratings to remove."
+    remove_competency_ids: list[strawberry.ID] | None = id_input(
+        "Competency", "Competencies whose ratings to remove.", default=None
     )
 
 
 @strawberry.input(description="Submits a draft assessment; it cannot change afterwards.")
 class SubmitAssessmentInput:
-    assessment_id: strawberry.ID = strawberry.field(description="Your draft assessment.")
-    version: int | None = strawberry.field(default=None, description=VERSION_DESC)
+    assessment_id: strawberry.ID = id_input("Assessment", "Your draft assessment.", target=True)
+    version: int | None = version_input()
 
 
 @strawberry.input(description="Invites a colleague to assess someone as a peer.")
 class InvitePeerAssessorInput:
-    subject_id: strawberry.ID = strawberry.field(
-        description="Whom the peer assesses: yourself, or someone below you."
+    subject_id: strawberry.ID = id_input(
+        "Employee", "Whom the peer assesses: yourself, or someone below you.", target=True
     )
-    peer_id: strawberry.ID = strawberry.field(description="The colleague invited.")
-    cycle_id: strawberry.ID | None = strawberry.field(
-        default=None, description="An open cycle that collects PEER assessments."
+    peer_id: strawberry.ID = id_input("Employee", "The colleague invited.", required=True)
+    cycle_id: strawberry.ID | None = id_input(
+        "AssessmentCycle", "An open cycle that collects PEER assessments.", default=None
     )
 
 
 @strawberry.type(description="Result of an assessment mutation.")
-class AssessmentPayload:
+class AssessmentPayload(Payload):
     assessment: Assessment | None = strawberry.field(
-        description="The assessment after the change; null when refused."
+        default=None, description="The assessment after the change; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.input(description="A calibrated outcome for an employee, recorded as submitted.")
 class CalibrateRatingsInput:
-    subject_id: strawberry.ID = strawberry.field(description="The employee.")
+    subject_id: strawberry.ID = id_input("Employee", "The employee.", target=True)
     ratings: list[RatingInput] = strawberry.field(
         description=f"The calibrated ratings (1 to {assessments.MAX_RATINGS})."
     )
-    cycle_id: strawberry.ID | None = strawberry.field(
+    cycle_id: strawberry.ID | None = id_input(
+        "AssessmentCycle",
+        "The open or closed cycle calibrated, if any (it must collect CALIBRATION).",
         default=None,
-        description="The open or closed cycle calibrated, if any (it must collect CALIBRATION).",
     )
 
 
 @strawberry.input(description="One rating of a past review.")
 class ImportedRatingInput:
-    subject_id: strawberry.ID = strawberry.field(description="The employee rated.")
-    competency_id: strawberry.ID = strawberry.field(description="The competency.")
+    subject_id: strawberry.ID = id_input("Employee", "The employee rated.", required=True)
+    competency_id: strawberry.ID = id_input("Competency", "The competency.", required=True)
     level: int = strawberry.field(description="A level of the competency's scale.")
     kind: AssessmentKind = strawberry.field(description="Who rated.")
-    assessor_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Who gave the rating, if known (SELF: the subject)."
+    assessor_id: strawberry.ID | None = id_input(
+        "Employee", "Who gave the rating, if known (SELF: the subject).", default=None
     )
     rated_on: dt.date = strawberry.field(description="When it was given (not in the future).")
     evidence: str | None = strawberry.field(
@@ -377,47 +360,61 @@ class ImportRatingsInput:
     ratings: list[ImportedRatingInput] = strawberry.field(
         description="The ratings; at most the configured maximum (default 1000) per call."
     )
-    cycle_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The (usually closed) cycle they belong to, if any."
+    cycle_id: strawberry.ID | None = id_input(
+        "AssessmentCycle", "The (usually closed) cycle they belong to, if any.", default=None
     )
 
 
 @strawberry.type(description="Result of `importRatings`.")
-class ImportRatingsPayload:
-    imported_count: int = strawberry.field(description="Ratings written (0 when refused).")
-    assessment_count: int = strawberry.field(
-        description="Assessments created: one per subject, kind, assessor and date."
-    )
-    employee_count: int = strawberry.field(description="Employees whose ratings were imported.")
+class ImportRatingsPayload(Payload):
     user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
         description="Every problem found, by row (`input.ratings.<index>.<field>`); "
-        "nothing is written when there is any."
+        "nothing is written when there is any.",
+    )
+    imported_count: int = strawberry.field(
+        default=0, description="Ratings written (0 when refused)."
+    )
+    assessment_count: int = strawberry.field(
+        default=0, description="Assessments created: one per subject, kind, assessor and date."
+    )
+    employee_count: int = strawberry.field(
+        default=0, description="Employees whose ratings were imported."
     )
 
 
-def _ratings(d: _Decoder, items: list[RatingInput]) -> list[assessments.RatingInput]:
-    return [
-        assessments.RatingInput(
-            competency_id=d.id(r.competency_id, "Competency", "ratings", str(i), "competencyId"),
-            level=r.level,
-            evidence=r.evidence,
-        )
-        for i, r in enumerate(items[: assessments.MAX_RATINGS + 1])
-    ]
-
-
-def _assessment_payload(result: tuple[Any, list[UserError]]) -> AssessmentPayload:
-    row, errors = result
-    return AssessmentPayload(
-        assessment=Assessment.from_row(row) if row else None, user_errors=errors
+def _imported(result: assessments.ImportResult) -> ImportRatingsPayload:
+    return ImportRatingsPayload(
+        imported_count=result.rating_count,
+        assessment_count=len(result.assessment_ids),
+        employee_count=result.employee_count,
     )
 
 
-def _cycle_payload(result: tuple[Any, list[UserError]]) -> AssessmentCyclePayload:
-    row, errors = result
-    return AssessmentCyclePayload(
-        cycle=AssessmentCycle.from_row(row) if row else None, user_errors=errors
+def _at_most(items: list[Any] | None, limit: int) -> list[Any]:
+    """The first ``limit + 1`` items: enough for the service to see there are too many."""
+    return (items or [])[: limit + 1]
+
+
+async def _import_ratings(c: Call) -> Any:
+    limit = c.info.context.settings.assessments.max_import_rows
+    if len(c.input.ratings) > limit:
+        c.errors.clear()  # the limit is the one problem worth reporting
+    return await assessments.import_ratings(
+        c.db,
+        c.principal,
+        _at_most(c.input.ratings, limit),
+        cycle_id=c.input.cycle_id,
+        max_rows=limit,
+        input_errors=c.errors,
     )
+
+
+async def _invite_peer(c: Call) -> Any:
+    row = await assessments.invite_peer(
+        c.db, c.principal, c.input.subject_id, c.input.peer_id, c.input.cycle_id, c.errors
+    )
+    return await assessments.shown_invitation(c.db, c.principal, row)
 
 
 ADMIN = " Requires `career:admin`."
@@ -425,225 +422,99 @@ ADMIN = " Requires `career:admin`."
 
 @strawberry.type
 class AssessmentsMutation:
-    @strawberry.mutation(description="Create an assessment cycle (DRAFT)." + ADMIN)
-    async def create_assessment_cycle(
-        self, info: Info, input: Annotated[CreateAssessmentCycleInput, INPUT]
-    ) -> AssessmentCyclePayload:
-        async def act() -> Any:
-            d = _Decoder()
-            ids = input.employee_ids
-            data = assessments.CycleInput(
-                name=input.name,
-                description=input.description,
-                starts_on=input.starts_on,
-                ends_on=input.ends_on,
-                kinds=[_kind(k) for k in input.kinds],
-                org_unit_id=d.id(input.org_unit_id, "OrgUnit", "orgUnitId"),
-                employee_ids=None
-                if ids is None
-                else [
-                    d.id(e, "Employee", "employeeIds", str(i))
-                    for i, e in enumerate(ids[: assessments.MAX_CYCLE_EMPLOYEES + 1])
-                ],
-            )
-            return await assessments.create_cycle(
-                info.context, await info.context.principal(), data, d.errors
-            )
-
-        return _cycle_payload(await run_mutation(info, act, authorize=policies.require_admin))
-
-    @strawberry.mutation(
-        description="Open a DRAFT cycle: assessments can now be started and submitted in it."
-        + ADMIN
+    create_assessment_cycle = mutation(
+        "Create an assessment cycle (DRAFT)." + ADMIN,
+        CreateAssessmentCycleInput,
+        AssessmentCyclePayload,
+        permission=policies.require_admin,
+        call=lambda c: assessments.create_cycle(c.db, c.principal, c.input, c.errors),
     )
-    async def open_assessment_cycle(
-        self, info: Info, input: Annotated[AssessmentCycleTransitionInput, INPUT]
-    ) -> AssessmentCyclePayload:
-        async def act() -> Any:
-            cycle_id = decode_id(input.id, "AssessmentCycle", ("input", "id"))
-            return await assessments.open_cycle(
-                info.context, await info.context.principal(), cycle_id, input.version
-            )
-
-        return _cycle_payload(await run_mutation(info, act, authorize=policies.require_admin))
-
-    @strawberry.mutation(
-        description="Close an OPEN cycle: drafts left in it can no longer be submitted." + ADMIN
+    open_assessment_cycle = mutation(
+        "Open a DRAFT cycle: assessments can now be started and submitted in it." + ADMIN,
+        AssessmentCycleTransitionInput,
+        AssessmentCyclePayload,
+        permission=policies.require_admin,
+        call=lambda c: assessments.open_cycle(c.db, c.principal, c.input.id, c.input.version),
     )
-    async def close_assessment_cycle(
-        self, info: Info, input: Annotated[AssessmentCycleTransitionInput, INPUT]
-    ) -> AssessmentCyclePayload:
-        async def act() -> Any:
-            cycle_id = decode_id(input.id, "AssessmentCycle", ("input", "id"))
-            return await assessments.close_cycle(
-                info.context, await info.context.principal(), cycle_id, input.version
-            )
-
-        return _cycle_payload(await run_mutation(info, act, authorize=policies.require_admin))
-
-    @strawberry.mutation(
-        description="Start a draft assessment: SELF of yourself, or MANAGER of someone below "
+    close_assessment_cycle = mutation(
+        "Close an OPEN cycle: drafts left in it can no longer be submitted." + ADMIN,
+        AssessmentCycleTransitionInput,
+        AssessmentCyclePayload,
+        permission=policies.require_admin,
+        call=lambda c: assessments.close_cycle(c.db, c.principal, c.input.id, c.input.version),
+    )
+    start_assessment = mutation(
+        "Start a draft assessment: SELF of yourself, or MANAGER of someone below "
         "you (`career:manager`). Returns your existing draft when there is one. Peers are "
         "invited with `invitePeerAssessor`; admins record calibrations with "
-        "`calibrateRatings`."
+        "`calibrateRatings`.",
+        StartAssessmentInput,
+        AssessmentPayload,
+        permission=policies.require_private_reader,
+        call=lambda c: assessments.start_assessment(
+            c.db, c.principal, c.input.subject_id, c.input.kind, c.input.cycle_id, c.errors
+        ),
     )
-    async def start_assessment(
-        self, info: Info, input: Annotated[StartAssessmentInput, INPUT]
-    ) -> AssessmentPayload:
-        async def act() -> Any:
-            d = _Decoder()
-            subject = decode_id(input.subject_id, "Employee", ("input", "subjectId"))
-            cycle = d.id(input.cycle_id, "AssessmentCycle", "cycleId")
-            return await assessments.start_assessment(
-                info.context,
-                await info.context.principal(),
-                subject,
-                _kind(input.kind),
-                cycle,
-                d.errors,
-            )
-
-        return _assessment_payload(
-            await run_mutation(info, act, authorize=policies.require_private_reader)
-        )
-
-    @strawberry.mutation(
-        description="Add or replace ratings of your draft assessment (one per competency) "
+    save_ratings = mutation(
+        "Add or replace ratings of your draft assessment (one per competency) "
         "and remove others. Only the assessor edits a draft; submitted assessments never "
-        "change."
+        "change.",
+        SaveRatingsInput,
+        AssessmentPayload,
+        permission=policies.require_private_reader,
+        call=lambda c: assessments.save_ratings(
+            c.db,
+            c.principal,
+            c.input.assessment_id,
+            _at_most(c.input.ratings, assessments.MAX_RATINGS),
+            remove=_at_most(c.input.remove_competency_ids, assessments.MAX_RATINGS),
+            expected_version=c.input.version,
+            input_errors=c.errors,
+        ),
     )
-    async def save_ratings(
-        self, info: Info, input: Annotated[SaveRatingsInput, INPUT]
-    ) -> AssessmentPayload:
-        async def act() -> Any:
-            d = _Decoder()
-            assessment_id = decode_id(input.assessment_id, "Assessment", ("input", "assessmentId"))
-            remove = [
-                d.id(c, "Competency", "removeCompetencyIds", str(i))
-                for i, c in enumerate(
-                    (input.remove_competency_ids or [])[: assessments.MAX_RATINGS + 1]
-                )
-            ]
-            return await assessments.save_ratings(
-                info.context,
-                await info.context.principal(),
-                assessment_id,
-                _ratings(d, input.ratings),
-                remove=remove,
-                expected_version=input.version,
-                input_errors=d.errors,
-            )
-
-        return _assessment_payload(
-            await run_mutation(info, act, authorize=policies.require_private_reader)
-        )
-
-    @strawberry.mutation(
-        description="Submit your draft assessment: it becomes immutable, visible to the "
-        "subject and their managers, and updates the subject's current proficiencies."
+    submit_assessment = mutation(
+        "Submit your draft assessment: it becomes immutable, visible to the "
+        "subject and their managers, and updates the subject's current proficiencies.",
+        SubmitAssessmentInput,
+        AssessmentPayload,
+        permission=policies.require_private_reader,
+        call=lambda c: assessments.submit_assessment(
+            c.db, c.principal, c.input.assessment_id, c.input.version
+        ),
     )
-    async def submit_assessment(
-        self, info: Info, input: Annotated[SubmitAssessmentInput, INPUT]
-    ) -> AssessmentPayload:
-        async def act() -> Any:
-            assessment_id = decode_id(input.assessment_id, "Assessment", ("input", "assessmentId"))
-            return await assessments.submit_assessment(
-                info.context, await info.context.principal(), assessment_id, input.version
-            )
-
-        return _assessment_payload(
-            await run_mutation(info, act, authorize=policies.require_private_reader)
-        )
-
-    @strawberry.mutation(
-        description="Invite a colleague to assess someone as a peer: creates the peer's "
+    invite_peer_assessor = mutation(
+        "Invite a colleague to assess someone as a peer: creates the peer's "
         "draft PEER assessment. The subject, their manager chain (`career:manager`) or an "
         "admin invites. Peer feedback is anonymous to its subject: when the subject invites, "
         "`assessment` is null and the answer is the same whether or not the colleague was "
         "already invited; the peer's input reaches the subject only as the mean of at least "
-        "`CAREERPATH_ASSESSMENTS__MIN_PEER_COUNT` peers in their current levels."
+        "`CAREERPATH_ASSESSMENTS__MIN_PEER_COUNT` peers in their current levels.",
+        InvitePeerAssessorInput,
+        AssessmentPayload,
+        permission=policies.require_private_reader,
+        call=_invite_peer,
     )
-    async def invite_peer_assessor(
-        self, info: Info, input: Annotated[InvitePeerAssessorInput, INPUT]
-    ) -> AssessmentPayload:
-        async def act() -> Any:
-            d = _Decoder()
-            subject = decode_id(input.subject_id, "Employee", ("input", "subjectId"))
-            principal = await info.context.principal()
-            row = await assessments.invite_peer(
-                info.context,
-                principal,
-                subject,
-                d.id(input.peer_id, "Employee", "peerId"),
-                d.id(input.cycle_id, "AssessmentCycle", "cycleId"),
-                d.errors,
-            )
-            return await assessments.shown_invitation(info.context, principal, row)
-
-        return _assessment_payload(
-            await run_mutation(info, act, authorize=policies.require_private_reader)
-        )
-
-    @strawberry.mutation(
-        description="Record a calibrated outcome for an employee as a submitted CALIBRATION "
-        "assessment." + ADMIN
+    calibrate_ratings = mutation(
+        "Record a calibrated outcome for an employee as a submitted CALIBRATION "
+        "assessment." + ADMIN,
+        CalibrateRatingsInput,
+        AssessmentPayload,
+        permission=policies.require_admin,
+        call=lambda c: assessments.calibrate(
+            c.db,
+            c.principal,
+            c.input.subject_id,
+            _at_most(c.input.ratings, assessments.MAX_RATINGS),
+            c.input.cycle_id,
+            c.errors,
+        ),
     )
-    async def calibrate_ratings(
-        self, info: Info, input: Annotated[CalibrateRatingsInput, INPUT]
-    ) -> AssessmentPayload:
-        async def act() -> Any:
-            d = _Decoder()
-            subject = decode_id(input.subject_id, "Employee", ("input", "subjectId"))
-            return await assessments.calibrate(
-                info.context,
-                await info.context.principal(),
-                subject,
-                _ratings(d, input.ratings),
-                d.id(input.cycle_id, "AssessmentCycle", "cycleId"),
-                d.errors,
-            )
-
-        return _assessment_payload(await run_mutation(info, act, authorize=policies.require_admin))
-
-    @strawberry.mutation(
-        description="Import ratings of past reviews: every row is checked, and either all "
-        "are written or none." + ADMIN
+    import_ratings = mutation(
+        "Import ratings of past reviews: every row is checked, and either all "
+        "are written or none." + ADMIN,
+        ImportRatingsInput,
+        ImportRatingsPayload,
+        permission=policies.require_admin,
+        call=_import_ratings,
+        make=_imported,
     )
-    async def import_ratings(
-        self, info: Info, input: Annotated[ImportRatingsInput, INPUT]
-    ) -> ImportRatingsPayload:
-        settings = info.context.settings.assessments
-
-        async def act() -> Any:
-            d = _Decoder()
-            limit = settings.max_import_rows
-            rows = [
-                assessments.ImportRow(
-                    subject_id=d.id(r.subject_id, "Employee", "ratings", str(i), "subjectId"),
-                    competency_id=d.id(
-                        r.competency_id, "Competency", "ratings", str(i), "competencyId"
-                    ),
-                    level=r.level,
-                    kind=_kind(r.kind),
-                    rated_on=r.rated_on,
-                    assessor_id=d.id(r.assessor_id, "Employee", "ratings", str(i), "assessorId"),
-                    evidence=r.evidence,
-                )
-                for i, r in enumerate(input.ratings[: limit + 1])
-            ]
-            return await assessments.import_ratings(
-                info.context,
-                await info.context.principal(),
-                rows,
-                cycle_id=d.id(input.cycle_id, "AssessmentCycle", "cycleId"),
-                max_rows=limit,
-                input_errors=d.errors if len(input.ratings) <= limit else [],
-            )
-
-        result, errors = await run_mutation(info, act, authorize=policies.require_admin)
-        return ImportRatingsPayload(
-            imported_count=result.rating_count if result else 0,
-            assessment_count=len(result.assessment_ids) if result else 0,
-            employee_count=result.employee_count if result else 0,
-            user_errors=errors,
-        )
