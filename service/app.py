@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,13 +12,11 @@ from typing import Any
 
 import orjson
 import structlog
-from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.fastapi import GraphQLRouter
 
 from service.auth.dev_issuer import DevIssuer
 from service.auth.tokens import (
@@ -30,8 +29,15 @@ from service.auth.tokens import (
 from service.config import Settings, get_settings
 from service.db import Database, Timeouts, current_revision, head_revision
 from service.graphql.context import Context
+from service.graphql.http import (
+    GraphQLHTTPRouter,
+    PersistedQueries,
+    RequestRefused,
+    refusal_response,
+)
 from service.graphql.schema import build_schema
 from service.logs import RequestIdMiddleware, configure_logging, safe_message
+from service.observability import metrics
 from service.promotions.scheduler import run_scheduler
 from service.webhooks.dispatcher import run_dispatcher
 
@@ -97,28 +103,6 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-class RequestRefused(Exception):
-    """A request refused before GraphQL runs, answered with a GraphQL-shaped error body."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
-
-
-def graphql_error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> Response:
-    body = orjson.dumps(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
-    )
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
-
-
 def _invalid_token() -> RequestRefused:
     return RequestRefused(
         401,
@@ -126,50 +110,6 @@ def _invalid_token() -> RequestRefused:
         "The access token is invalid or expired.",
         {"WWW-Authenticate": 'Bearer realm="careerpath", error="invalid_token"'},
     )
-
-
-class CareerpathGraphQLRouter(GraphQLRouter[Context, None]):
-    def __init__(self, *args: Any, max_response_bytes: int, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.max_response_bytes = max_response_bytes
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    def create_response(self, response_data: Any, sub_response: Response) -> Response:
-        """The response; one larger than the limit is replaced by an error saying so."""
-        body = self.encode_json(response_data)
-        if len(body) > self.max_response_bytes:
-            log.warning("response too large", bytes=len(body), limit=self.max_response_bytes)
-            body = orjson.dumps(
-                {
-                    "data": None,
-                    "errors": [
-                        {
-                            "message": f"The response would exceed {self.max_response_bytes} "
-                            "bytes; ask for smaller pages or fewer fields.",
-                            "extensions": {
-                                "code": "RESPONSE_TOO_LARGE",
-                                "limit": self.max_response_bytes,
-                            },
-                        }
-                    ],
-                }
-            )
-        response = Response(
-            body,
-            media_type="application/json",
-            status_code=sub_response.status_code or 200,
-        )
-        response.headers.raw.extend(sub_response.headers.raw)
-        return response
-
-    def decode_json(self, data: str | bytes) -> object:
-        """The request body; anything but an object (or a batch, refused later) is a 400."""
-        value = orjson.loads(data)
-        if not isinstance(value, (dict, list)):
-            raise StrawberryHTTPException(400, "The request body must be a JSON object.")
-        return value
 
 
 class BodySizeLimit:
@@ -269,6 +209,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         gc.freeze()
         gc.set_threshold(50_000, 10, 10)
         rt: Runtime = app.state.runtime
+        metrics.count_statements(rt.db.engine.sync_engine)
         stop_dispatcher = asyncio.Event()
         dispatcher = (
             asyncio.create_task(run_dispatcher(rt.db, rt.settings.webhooks, stop_dispatcher))
@@ -296,6 +237,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     app.state.owns_runtime = False
+    if runtime is not None:
+        metrics.count_statements(runtime.db.engine.sync_engine)
 
     async def get_context(request: Request, response: Response) -> Context:
         rt: Runtime = request.app.state.runtime
@@ -321,18 +264,19 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         ctx.response = response
         return ctx
 
-    router = CareerpathGraphQLRouter(
+    router = GraphQLHTTPRouter(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide=None if settings.is_production else "graphiql",
-        allow_queries_via_get=False,
         max_response_bytes=settings.max_response_bytes,
+        persisted_queries=PersistedQueries(settings.persisted_queries_max_chars),
+        operation_names=metrics.OperationNames(settings.metrics.max_operation_names),
     )
     app.include_router(router, prefix="/graphql")
 
     @app.exception_handler(RequestRefused)
     async def refused(request: Request, exc: RequestRefused) -> Response:
-        return graphql_error_response(exc.status, exc.code, exc.message, exc.headers)
+        return refusal_response(request, exc)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -384,9 +328,23 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             )
         return JSONResponse({"status": "ok", "revision": revision})
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if settings.metrics.enabled:
+        metrics_token = settings.metrics.token
+
+        @app.get("/metrics", include_in_schema=False)
+        async def prometheus_metrics(request: Request) -> Response:
+            """Prometheus metrics; with ``metrics.token`` set, only for that bearer token."""
+            if metrics_token is not None:
+                given = (request.headers.get("authorization") or "").encode()
+                expected = f"Bearer {metrics_token.get_secret_value()}".encode()
+                if not hmac.compare_digest(given, expected):
+                    return Response(
+                        "Metrics need the configured bearer token.\n",
+                        status_code=401,
+                        media_type="text/plain",
+                        headers={"WWW-Authenticate": 'Bearer realm="careerpath-metrics"'},
+                    )
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict[str, Any]:
@@ -408,8 +366,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         CORSMiddleware,
         allow_origins=settings.allowed_origins,
         allow_methods=["GET", "POST"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-        expose_headers=["X-Request-ID", "Retry-After", "WWW-Authenticate"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "If-None-Match"],
+        expose_headers=["X-Request-ID", "Retry-After", "WWW-Authenticate", "ETag"],
         max_age=600,
     )
     app.add_middleware(RequestIdMiddleware)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -228,6 +228,24 @@ class HrisSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    """Prometheus metrics at `/metrics`."""
+
+    enabled: bool = Field(default=True, description="Serve `/metrics`; off: it is a 404.")
+    token: SecretStr | None = Field(
+        default=None,
+        description="When set, `/metrics` answers only requests with `Authorization: Bearer "
+        "<token>` (Prometheus: `authorization: {credentials: …}` in the scrape config).",
+    )
+    max_operation_names: int = Field(
+        default=200,
+        ge=0,
+        le=10_000,
+        description="Distinct operation names a process labels its metrics with; later "
+        "names are counted as `other`, so callers cannot grow the label set without bound.",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting careerpath reads. See the README's configuration table."""
 
@@ -278,6 +296,12 @@ class Settings(BaseSettings):
     pool_size: int = Field(
         default=10, ge=1, le=200, description="Database connections per process."
     )
+    persisted_queries_max_chars: int = Field(
+        default=5_000_000,
+        ge=0,
+        description="Characters of query documents a process keeps for automatic persisted "
+        "queries, least recently used dropped first; 0 turns persisted queries off.",
+    )
     max_response_bytes: int = Field(
         default=5_000_000,
         ge=10_000,
@@ -323,6 +347,7 @@ class Settings(BaseSettings):
     assessments: AssessmentSettings = Field(default_factory=AssessmentSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     hris: HrisSettings = Field(default_factory=HrisSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     webhook_allow_hosts: list[str] = Field(
         default_factory=list,
         description="Former name of `webhooks.allow_hosts`, still read and added to it.",

@@ -40,6 +40,10 @@ class Context(BaseContext):
         self.settings = runtime.settings
         self.claims = claims
         self.is_mutation = False
+        # The operation that runs (``query`` or ``mutation``, and its name if it has one),
+        # once it has parsed and validated.
+        self.operation_type: str | None = None
+        self.operation_name: str | None = None
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
         self._lock = asyncio.Lock()

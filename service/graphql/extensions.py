@@ -23,13 +23,14 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLExecutionResult
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.graphql import OperationType
 
 from service.errors import Forbidden, Unauthenticated, UserInputError
 from service.graphql.cost import CostEstimator
 from service.logs import safe_message
+from service.observability import metrics
 
 log = structlog.get_logger("careerpath.graphql")
 
@@ -40,8 +41,11 @@ class TransactionExtension(SchemaExtension):
     are saved all together or not at all."""
 
     def on_execute(self) -> Iterator[None]:
-        ctx = self.execution_context.context
-        ctx.is_mutation = self.execution_context.operation_type == OperationType.MUTATION
+        ec = self.execution_context
+        ctx = ec.context
+        ctx.is_mutation = ec.operation_type == OperationType.MUTATION
+        ctx.operation_type = ec.operation_type.value
+        ctx.operation_name = ec.operation_name
         yield
 
     async def on_operation(self) -> AsyncIterator[None]:
@@ -84,17 +88,43 @@ def mark_unavailable(ctx: Any) -> None:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
 
+def _counted(cache: str, cached: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call an ``lru_cache``-wrapped function, counting the lookup as a hit or a miss."""
+    hits = cached.cache_info().hits
+    result = cached(*args, **kwargs)
+    metrics.cache_lookup(cache, hit=cached.cache_info().hits > hits)
+    return result
+
+
 class SafeParserCache(ParserCache):
     """Strawberry's parse cache, except that a document that does not parse is left to
     the regular parse step, where its syntax error (the token limit included) becomes a
-    coded GraphQL error like any other instead of escaping the extension hooks."""
+    coded GraphQL error like any other instead of escaping the extension hooks. Lookups
+    are counted in the metrics (cache ``parse``)."""
 
     def on_parse(self) -> Iterator[None]:
         ec = self.execution_context
         try:
-            ec.graphql_document = self.cached_parse_document(ec.query, **ec.parse_options)
+            ec.graphql_document = _counted(
+                "parse", self.cached_parse_document, ec.query, **ec.parse_options
+            )
         except GraphQLError:
             ec.graphql_document = None
+        yield
+
+
+class CountedValidationCache(ValidationCache):
+    """Strawberry's validation cache, its lookups counted in the metrics (``validation``)."""
+
+    def on_validate(self) -> Iterator[None]:
+        ec = self.execution_context
+        ec.pre_execution_errors = _counted(
+            "validation",
+            self.cached_validate_document,
+            ec.schema._schema,
+            ec.graphql_document,
+            ec.validation_rules,
+        )
         yield
 
 

@@ -7,11 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
@@ -25,6 +21,7 @@ from service.config import Settings, get_settings
 from service.framework.schema import FrameworkMutation, FrameworkQuery
 from service.graphql.extensions import (
     CostLimitExtension,
+    CountedValidationCache,
     DeadlineExecutionContext,
     ErrorCodeExtension,
     InputValidationExtension,
@@ -93,7 +90,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         InputValidationExtension,
         partial(CostLimitExtension, max_cost=settings.max_query_cost),
         partial(SafeParserCache, maxsize=1024),
-        partial(ValidationCache, maxsize=1024),
+        partial(CountedValidationCache, maxsize=1024),
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)

@@ -3,16 +3,14 @@ is declared or it streams: the client gets the answer, not a reset connection.""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from service.app import BodySizeLimit
+from tests.live import serving
 
 LIMIT = 10_000
 
@@ -30,19 +28,8 @@ async def echo(scope: Any, receive: Any, send: Any) -> None:
 
 @pytest.fixture
 async def server() -> AsyncIterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        BodySizeLimit(echo, max_bytes=LIMIT), host="127.0.0.1", port=port, log_level="error"
-    )
-    running = uvicorn.Server(config)
-    task = asyncio.create_task(running.serve())
-    while not running.started:
-        await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    await task
+    async with serving(BodySizeLimit(echo, max_bytes=LIMIT)) as base:
+        yield base
 
 
 async def chunks(total: int) -> AsyncIterator[bytes]:

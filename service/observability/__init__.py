@@ -1,0 +1,1 @@
+"""Seeing the service in production: Prometheus metrics and OpenTelemetry tracing."""

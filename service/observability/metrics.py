@@ -1,0 +1,116 @@
+"""Prometheus metrics of GraphQL requests and caches, served at ``/metrics``.
+
+| metric | labels | what |
+|---|---|---|
+| `careerpath_graphql_request_duration_seconds` | `operation`, `outcome` | time from the request reaching the endpoint to its answer |
+| `careerpath_graphql_statements_per_request` | `operation` | SQL statements one request sent |
+| `careerpath_cache_lookups_total` | `cache`, `result` | lookups of the service's caches, `hit` or `miss` |
+
+Label values stay few: `operation` is the operation's name for the first
+``max_operation_names`` distinct names seen by the process, `other` after that,
+`anonymous` for unnamed operations and `invalid` for requests that never ran (they did
+not parse or validate, or were refused first); `outcome` is one of ``OUTCOMES``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+REQUEST_SECONDS = Histogram(
+    "careerpath_graphql_request_duration_seconds",
+    "Time to answer a GraphQL request, by operation name and outcome.",
+    ["operation", "outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 30.0),
+)
+STATEMENTS = Histogram(
+    "careerpath_graphql_statements_per_request",
+    "SQL statements sent for one GraphQL request, by operation name.",
+    ["operation"],
+    buckets=(0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128),
+)
+CACHE_LOOKUPS = Counter(
+    "careerpath_cache_lookups",
+    "Lookups in the service's caches, by cache and result (hit or miss).",
+    ["cache", "result"],
+)
+
+#: Every value of the ``outcome`` label.
+OUTCOMES = ("ok", "refused", "denied", "unavailable", "error")
+ANONYMOUS, OTHER, INVALID = "anonymous", "other", "invalid"
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+
+
+def cache_lookup(cache: str, *, hit: bool) -> None:
+    """Count one lookup in ``cache`` (a fixed name, e.g. ``persisted_queries``)."""
+    CACHE_LOOKUPS.labels(cache, "hit" if hit else "miss").inc()
+
+
+def outcome(status: int, codes: Iterable[str]) -> str:
+    """The ``outcome`` label of an answer from its HTTP status and error codes."""
+    found = set(codes)
+    if status >= 500 or "SERVICE_UNAVAILABLE" in found:
+        return "unavailable"
+    if "INTERNAL_SERVER_ERROR" in found:
+        return "error"
+    if status in (401, 403) or found & {"UNAUTHENTICATED", "FORBIDDEN"}:
+        return "denied"
+    if status >= 400 or found:
+        return "refused"
+    return "ok"
+
+
+class OperationNames:
+    """The ``operation`` label: a name of its own for the first ``limit`` distinct
+    operation names, ``other`` for any later one."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._known: set[str] = set()
+
+    def label(self, name: str | None) -> str:
+        if not name:
+            return ANONYMOUS
+        if name in self._known:
+            return name
+        if not _NAME.fullmatch(name) or len(self._known) >= self.limit:
+            return OTHER
+        self._known.add(name)
+        return name
+
+
+class StatementCount:
+    """Statements sent while serving one request (see ``count_statements``)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+_current: contextvars.ContextVar[StatementCount | None] = contextvars.ContextVar(
+    "careerpath_statements", default=None
+)
+
+
+def start_counting() -> StatementCount:
+    """Count the statements this task sends from now on."""
+    counter = StatementCount()
+    _current.set(counter)
+    return counter
+
+
+def _count(*_: Any) -> None:
+    counter = _current.get()
+    if counter is not None:
+        counter.count += 1
+
+
+def count_statements(engine: Engine) -> None:
+    """Count each statement ``engine`` sends in the counter of the task sending it."""
+    if not event.contains(engine, "before_cursor_execute", _count):
+        event.listen(engine, "before_cursor_execute", _count)
