@@ -16,11 +16,12 @@ knows about GraphQL (the GraphQL half is ``service.graphql.kit``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from service.db import Executor
 from service.errors import ErrorCode, UserInputError
@@ -149,3 +150,25 @@ async def update_versioned(
     before = {k[len(prefix) :]: v for k, v in mapping.items() if k.startswith(prefix)}
     after = {k: v for k, v in mapping.items() if not k.startswith(prefix)}
     return Updated(before=Record(before), after=Record(after))
+
+
+# --- batch reads ----------------------------------------------------------------------------
+
+
+async def rows_by_id(db: Executor, table: Table, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    """The rows of ``table`` with ``ids``, in the order of ``ids`` (None where there is
+    none): one statement, the batch function behind a type's ``rows_by_id``."""
+    stmt = select(table).where(
+        table.c.id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
+    )
+    rows = (await db.execute(stmt, {"ids": list(set(ids))})).all()
+    found = {r.id: r for r in rows}
+    return [found.get(i) for i in ids]
+
+
+def grouped(rows: Iterable[Any], attr: str, keys: Sequence[Any]) -> list[list[Any]]:
+    """``rows`` grouped by their ``attr``, one list per key of ``keys`` (in order)."""
+    groups: dict[Any, list[Any]] = {}
+    for r in rows:
+        groups.setdefault(getattr(r, attr), []).append(r)
+    return [groups.get(k, []) for k in keys]

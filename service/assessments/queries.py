@@ -45,7 +45,7 @@ from service.assessments.models import (
 )
 from service.auth.policies import Reach
 from service.auth.principal import Principal
-from service.config import AssessmentSettings
+from service.config import AssessmentSettings, get_settings
 from service.db import Executor
 from service.framework.models import competencies, roles
 
@@ -108,6 +108,13 @@ class Rules:
             "stale_before": self.stale_before,
             "min_peers": self.min_peer_count,
         }
+
+
+def rules_for(db: Executor) -> Rules:
+    """The resolution rule of the request's settings (the GraphQL context carries them),
+    else of the process's."""
+    settings = getattr(db, "settings", None) or get_settings()
+    return Rules.from_settings(settings.assessments)
 
 
 def resolved_lateral(employee: str, competency: str) -> str:
@@ -426,6 +433,19 @@ async def gap_rows(
     for r, competency in zip(found, GAP_COMPETENCY.rows(found), strict=True):
         grouped.setdefault((r.employee_id, r.role_id), []).append((r, competency))
     return [grouped.get(p, []) for p in pairs]
+
+
+def gap_rank(weight: float, gap: float, core: bool) -> tuple[float, bool, float]:
+    """The order of top gaps: largest weight × gap first, then core ones, then larger gap."""
+    return (-weight * gap, not core, -gap)
+
+
+def top_gaps(rows: Sequence[tuple[Any, Any]], limit: int) -> list[tuple[Any, Any]]:
+    """The first ``limit`` expectations below their required level among one employee's
+    ``gap_rows`` pairs, in ``gap_rank`` order (``GapAnalysis.topGaps``)."""
+    below = [p for p in rows if p[0].status == GapStatus.BELOW]
+    below.sort(key=lambda p: gap_rank(float(p[0].weight), float(p[0].gap), p[0].core))
+    return below[:limit]
 
 
 # --- moves ------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from service.audit import service as audit
 from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
+from service.development import progress as development
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
 from service.framework.models import competencies, scale_levels
@@ -840,6 +841,7 @@ async def submit_assessment(
     ).after
     await queries.refresh_current(db, [row.subject_id])
     await promotions.record_readiness(db, [row.subject_id])
+    await development.proficiencies_changed(db, principal, [row.subject_id])
     await events.assessment_submitted(db, principal, submitted)
     await audit.record(
         db,
@@ -891,6 +893,7 @@ async def calibrate(
     )
     await queries.refresh_current(db, [subject_id])
     await promotions.record_readiness(db, [subject_id])
+    await development.proficiencies_changed(db, principal, [subject_id])
     await events.assessment_submitted(db, principal, row)
     await audit.record(
         db,
@@ -1043,6 +1046,7 @@ async def import_ratings(
     subjects = sorted({a["subject_id"] for a in new_assessments})
     await queries.refresh_current(db, subjects)
     await promotions.record_readiness(db, subjects)
+    await development.proficiencies_changed(db, principal, subjects)
     await events.assessments_imported(
         db, principal, new_assessments, len(new_ratings), cycle.id if cycle else None
     )

@@ -519,10 +519,6 @@ class CompetencyGap:
             source=_KIND[r.source_kind] if r.source_kind else None,
         )
 
-    @property
-    def weighted_gap(self) -> float:
-        return self.weight * (self.gap or 0.0)
-
     @strawberry.field(
         description="The ratings behind the current level, newest first: who gave them and "
         "when, those the caller may see (the subject sees no single peer's rating)."
@@ -580,7 +576,7 @@ class GapAnalysis:
     )
     def top_gaps(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[AssessedCompetencyGap]:
         below = [g for g in self._assessed() if g.status == GapStatus.BELOW]
-        below.sort(key=lambda g: (-g.weighted_gap, not g.core, -g.gap))
+        below.sort(key=lambda g: queries.gap_rank(g.weight, g.gap, g.core))
         return below[: _limit(limit)]
 
     @strawberry.field(

@@ -93,6 +93,15 @@ LIST_SIZES: dict[str, int | Arg | OneWith] = {
     "Employee.gapAnalysis": OneWith("roleId", otherwise=6),  # current and next roles
     "Employee.promotions": 5,
     "Employee.readinessHistory": 20,
+    "Employee.developmentPlans": 5,
+    "DevelopmentPlan.goals": 10,  # enforced: 10 goals per plan
+    "DevelopmentPlan.overdueGoals": 10,  # enforced: 10 goals per plan
+    "DevelopmentPlan.checkIns": 20,
+    "DevelopmentGoal.actions": 10,  # enforced: 10 actions per goal
+    "LearningResource.competencies": 20,  # enforced: 20 competencies per resource
+    "MentorProfile.competencies": 20,  # enforced: 20 competencies
+    "Query.developmentCompletion": 100,
+    "ImportLearningResourcesPayload.results": 1000,  # enforced: 1,000 resources per call
     "PassedOverEntry.promotions": 5,
     "PassedOverEntry.readinessHistory": 20,
     "PromotionEvidence.expectations": 100,  # a role's expectations: enforced 100

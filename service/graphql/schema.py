@@ -18,6 +18,7 @@ from service.assessments.schema import AssessmentsMutation, AssessmentsQuery
 from service.audit.schema import AuditQuery
 from service.auth.schema import IdentityMutation, IdentityQuery
 from service.config import Settings, get_settings
+from service.development.schema import DevelopmentMutation, DevelopmentQuery
 from service.framework.schema import FrameworkMutation, FrameworkQuery
 from service.graphql.extensions import (
     CostLimitExtension,
@@ -44,6 +45,7 @@ QUERIES: tuple[type, ...] = (
     FrameworkQuery,
     AssessmentsQuery,
     PromotionsQuery,
+    DevelopmentQuery,
     WebhooksQuery,
 )
 MUTATIONS: tuple[type, ...] = (
@@ -53,6 +55,7 @@ MUTATIONS: tuple[type, ...] = (
     FrameworkMutation,
     AssessmentsMutation,
     PromotionsMutation,
+    DevelopmentMutation,
     WebhooksMutation,
 )
 

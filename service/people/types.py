@@ -69,6 +69,7 @@ async def _load_rows(info: Info, read: Any, node_ids: Iterable[str]) -> list[Any
 
 if TYPE_CHECKING:
     from service.assessments.types import CurrentProficiency, GapAnalysis
+    from service.development.types import DevelopmentPlan
     from service.promotions.types import Promotion, ReadinessPoint, TimeInRole
 
 # The assessments' and promotions' types refer to Employee, and Employee's fields of those
@@ -80,6 +81,8 @@ GapAnalysisRef = Annotated["GapAnalysis", strawberry.lazy(_ASSESSMENTS)]
 PromotionRef = Annotated["Promotion", strawberry.lazy(_PROMOTIONS)]
 TimeInRoleRef = Annotated["TimeInRole", strawberry.lazy(_PROMOTIONS)]
 ReadinessPointRef = Annotated["ReadinessPoint", strawberry.lazy(_PROMOTIONS)]
+_DEVELOPMENT = "service.development.types"
+DevelopmentPlanRef = Annotated["DevelopmentPlan", strawberry.lazy(_DEVELOPMENT)]
 
 
 def _assessments() -> Any:
@@ -491,6 +494,13 @@ class Employee(relay.Node):
         if not policies.can_see_private(await info.context.reach(), self.pk):
             raise Forbidden()
         return await _promotions().readiness_history(info, self.pk)
+
+    @strawberry.field(
+        description="The person's development plans, newest first. Private career data: "
+        "the person, the managers above them and HR admins; FORBIDDEN for others."
+    )
+    async def development_plans(self, info: Info) -> list[DevelopmentPlanRef]:
+        return await importlib.import_module(_DEVELOPMENT).employee_plans(info, self.pk)
 
 
 @strawberry.input(description="Narrows the `employees` list; all given conditions must hold.")

@@ -42,10 +42,10 @@ from service.assessments.queries import (
     READINESS_TERM_SQL,
     Rules,
     resolved_lateral,
+    rules_for,
 )
 from service.auth import policies
 from service.auth.principal import Principal
-from service.config import get_settings
 from service.db import Executor
 from service.people.models import employees
 from service.promotions.models import (
@@ -290,13 +290,6 @@ async def snapshot_readiness(
     ids = sorted(set(employee_ids))
     if ids:
         await db.execute(SNAPSHOT_SQL, {"ids": ids, "taken_at": taken_at, **rules.params()})
-
-
-def rules_for(db: Executor) -> Rules:
-    """The resolution rule of the request's settings (the GraphQL context carries them),
-    else of the process's."""
-    settings = getattr(db, "settings", None) or get_settings()
-    return Rules.from_settings(settings.assessments)
 
 
 async def record_readiness(

@@ -1,0 +1,365 @@
+"""Read side of development: rows by ID, DataLoader batch functions, the visibility of
+plans, the team's plans, the learning catalogue, completion figures, and what drafting
+a plan looks up (catalogue resources and mentors for a competency).
+
+**Progress.** A goal's progress is 0–100: what its editors report, raised by the share of
+its actions done, and 100 once achieved. A plan's progress is the mean progress of its
+goals that are not dropped (0 without goals). A goal is *overdue* when it is open and its
+due date has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+)
+
+from service.assessments.queries import Rules, resolved_lateral
+from service.auth.policies import Reach
+from service.db import Executor
+from service.development.models import (
+    GoalStatus,
+    development_actions,
+    development_check_ins,
+    development_goals,
+    development_plans,
+    learning_resource_competencies,
+    learning_resources,
+    mentor_competencies,
+)
+from service.framework.queries import in_ids
+from service.kit import grouped, rows_by_id
+from service.people.models import employees
+
+
+async def plans_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await rows_by_id(db, development_plans, ids)
+
+
+async def goals_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await rows_by_id(db, development_goals, ids)
+
+
+async def actions_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await rows_by_id(db, development_actions, ids)
+
+
+async def check_ins_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await rows_by_id(db, development_check_ins, ids)
+
+
+async def resources_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    return await rows_by_id(db, learning_resources, ids)
+
+
+async def _children(
+    db: Executor, table: Any, parent: str, order: Sequence[Any], ids: Sequence[uuid.UUID]
+) -> list[list[Any]]:
+    stmt = select(table).where(in_ids(table.c[parent])).order_by(table.c[parent], *order)
+    rows = (await db.execute(stmt, {"ids": list(set(ids))})).all()
+    return grouped(rows, parent, ids)
+
+
+async def goals_by_plan(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Each plan's goals in their order."""
+    g = development_goals.c
+    return await _children(db, development_goals, "plan_id", (g.position, g.id), ids)
+
+
+async def actions_by_goal(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Each goal's actions in their order."""
+    a = development_actions.c
+    return await _children(db, development_actions, "goal_id", (a.position, a.id), ids)
+
+
+async def check_ins_by_plan(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Each plan's check-ins, newest first."""
+    c = development_check_ins.c
+    return await _children(
+        db, development_check_ins, "plan_id", (c.held_on.desc(), c.created_at.desc()), ids
+    )
+
+
+async def plans_by_employee(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Each employee's plans, newest first."""
+    p = development_plans.c
+    return await _children(db, development_plans, "employee_id", (p.created_at.desc(), p.id), ids)
+
+
+async def resource_competencies(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Each resource's competencies with the level range it helps with."""
+    c = learning_resource_competencies.c
+    return await _children(
+        db, learning_resource_competencies, "resource_id", (c.min_level, c.competency_id), ids
+    )
+
+
+async def mentoring_by_employee(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """The competencies each employee has offered to mentor."""
+    m = mentor_competencies.c
+    return await _children(db, mentor_competencies, "employee_id", (m.created_at,), ids)
+
+
+# --- progress -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanStats:
+    """A plan's progress and goal counts (see the module docstring)."""
+
+    progress: int
+    goals: int
+    achieved: int
+    overdue: int
+
+
+def overdue(today: dt.date) -> ColumnElement[bool]:
+    g = development_goals.c
+    return and_(g.status == GoalStatus.OPEN.value, g.due_on < today)
+
+
+async def plan_stats(db: Executor, ids: Sequence[uuid.UUID]) -> list[PlanStats]:
+    """Progress and counts of each plan: one statement."""
+    g = development_goals.c
+    live = g.status != GoalStatus.DROPPED.value
+    today = dt.datetime.now(dt.UTC).date()
+    stmt = (
+        select(
+            g.plan_id,
+            func.coalesce(func.round(func.avg(case((live, g.progress)))), 0).label("progress"),
+            func.count().filter(live).label("goals"),
+            func.count().filter(g.status == GoalStatus.ACHIEVED.value).label("achieved"),
+            func.count().filter(overdue(today)).label("overdue"),
+        )
+        .where(in_ids(g.plan_id))
+        .group_by(g.plan_id)
+    )
+    rows = {r.plan_id: r for r in (await db.execute(stmt, {"ids": list(set(ids))})).all()}
+    out = []
+    for i in ids:
+        r = rows.get(i)
+        out.append(
+            PlanStats(int(r.progress), r.goals, r.achieved, r.overdue)
+            if r is not None
+            else PlanStats(0, 0, 0, 0)
+        )
+    return out
+
+
+# --- visibility and lists -----------------------------------------------------------------
+
+
+def visible_plans(reach: Reach) -> ColumnElement[bool]:
+    """Plans the caller may see: private career data (``policies.can_see_private``)."""
+    if reach.admin:
+        return true()
+    if not reach.private:
+        return false()
+    return development_plans.c.employee_id.in_(sorted(reach.private))
+
+
+@dataclass(frozen=True)
+class TeamFilter:
+    """Whose plans a team view lists: everyone below ``manager_id`` (or only direct
+    reports), in the given statuses, optionally only plans with overdue goals."""
+
+    manager_id: uuid.UUID
+    direct_only: bool = False
+    statuses: tuple[str, ...] = ("DRAFT", "ACTIVE")
+    overdue_only: bool = False
+
+
+TEAM_SQL = text(
+    """
+    with recursive below as (
+        select id, 1 as depth from employees where manager_id = :manager
+        union all
+        select e.id, b.depth + 1 from below b cross join lateral (
+            select id from employees where manager_id = b.id offset 0) e
+        where not :direct_only
+    )
+    select id from below
+    """
+).columns(id=employees.c.id.type)
+
+
+def team_plans_select(f: TeamFilter, today: dt.date) -> Select[Any]:
+    """The plans of the people below a manager, by employee name then newest first."""
+    p, e, g = development_plans.c, employees.c, development_goals.c
+    below = TEAM_SQL.bindparams(manager=f.manager_id, direct_only=f.direct_only).subquery("below")
+    stmt = (
+        select(development_plans)
+        .join(employees, e.id == p.employee_id)
+        .where(p.employee_id.in_(select(below.c.id)))
+        .where(p.status.in_(f.statuses))
+        .order_by(e.name, e.id, p.created_at.desc(), p.id)
+    )
+    if f.overdue_only:
+        stmt = stmt.where(select(literal(1)).where(g.plan_id == p.id, overdue(today)).exists())
+    return stmt
+
+
+def employee_plans_select(employee_id: uuid.UUID) -> Select[Any]:
+    p = development_plans.c
+    return (
+        select(development_plans)
+        .where(p.employee_id == employee_id)
+        .order_by(p.created_at.desc(), p.id)
+    )
+
+
+def catalogue_select(
+    competency_id: uuid.UUID | None,
+    level: int | None,
+    search: str | None,
+    include_archived: bool = False,
+) -> Select[Any]:
+    """Learning resources, by title: those developing ``competency_id`` (at ``level``:
+    within the level range they help with), matching ``search`` in title or provider."""
+    r, c = learning_resources.c, learning_resource_competencies.c
+    stmt = select(learning_resources).order_by(r.title, r.id)
+    if not include_archived:
+        stmt = stmt.where(r.archived_at.is_(None))
+    if competency_id is not None or level is not None:
+        cond = [c.resource_id == r.id]
+        if competency_id is not None:
+            cond.append(c.competency_id == competency_id)
+        if level is not None:
+            cond += [c.min_level <= level, c.max_level >= level]
+        stmt = stmt.where(select(literal(1)).where(*cond).exists())
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(r.title.ilike(pattern), r.provider.ilike(pattern)))
+    return stmt
+
+
+# --- drafting ----------------------------------------------------------------------------
+
+
+async def resources_for(
+    db: Executor, wants: Sequence[tuple[uuid.UUID, int, int]], per_competency: int
+) -> dict[uuid.UUID, list[Any]]:
+    """For each (competency, from level, to level): up to ``per_competency`` active
+    resources developing it whose level range overlaps the climb, closest fit first. One
+    statement."""
+    if not wants:
+        return {}
+    stmt = text(
+        """
+        select w.competency_id, r.*
+        from unnest(cast(:competencies as uuid[]), cast(:lows as int[]), cast(:highs as int[]))
+             as w(competency_id, low, high)
+        cross join lateral (
+            select r.*
+            from learning_resource_competencies c
+            join learning_resources r on r.id = c.resource_id and r.archived_at is null
+            where c.competency_id = w.competency_id
+              and c.min_level <= w.high and c.max_level >= w.low
+            order by abs(c.max_level - w.high) + abs(c.min_level - w.low), r.title, r.id
+            limit :n
+        ) r
+        """
+    )
+    rows = (
+        await db.execute(
+            stmt,
+            {
+                "competencies": [w[0] for w in wants],
+                "lows": [w[1] for w in wants],
+                "highs": [w[2] for w in wants],
+                "n": per_competency,
+            },
+        )
+    ).all()
+    out: dict[uuid.UUID, list[Any]] = {}
+    for row in rows:
+        out.setdefault(row.competency_id, []).append(row)
+    return out
+
+
+MENTORS_SQL = text(
+    f"""
+    select w.competency_id, m.employee_id, m.name, m.title, m.level, m.outside
+    from unnest(cast(:competencies as uuid[]), cast(:targets as int[])) as w(competency_id, target)
+    cross join lateral (
+        select e.id as employee_id, e.name, e.title, cur.level,
+               not (e.manager_id is not distinct from me.manager_id
+                    or e.id = me.manager_id or e.manager_id = me.id) as outside
+        from mentor_competencies mc
+        join employees e on e.id = mc.employee_id and e.status <> 'TERMINATED'
+        cross join (select id, manager_id from employees where id = :employee) me
+        join {resolved_lateral("e.id", "mc.competency_id")} cur on true
+        where mc.competency_id = w.competency_id and e.id <> me.id
+          and cur.level >= w.target
+        order by outside desc, cur.level desc, e.name, e.id
+        limit 1
+    ) m
+    """  # noqa: S608
+)
+
+
+async def mentors_for(
+    db: Executor, rules: Rules, employee_id: uuid.UUID, wants: Sequence[tuple[uuid.UUID, int]]
+) -> dict[uuid.UUID, Any]:
+    """For each (competency, target level): the best colleague who opted in to mentor it
+    and whose current level is at least the target, preferring people outside the
+    employee's team (their manager, peers under the same manager, their own reports).
+    One statement."""
+    if not wants:
+        return {}
+    rows = (
+        await db.execute(
+            MENTORS_SQL,
+            {
+                "competencies": [w[0] for w in wants],
+                "targets": [w[1] for w in wants],
+                "employee": employee_id,
+                **rules.params(),
+            },
+        )
+    ).all()
+    return {r.competency_id: r for r in rows}
+
+
+# --- completion figures ----------------------------------------------------------------
+
+
+async def completion_by_org_unit(
+    db: Executor, start: dt.date, end: dt.date, org_unit_id: uuid.UUID | None
+) -> list[Any]:
+    """Per org unit of the employees: goals due in [start, end] (not dropped) and how many
+    of them are achieved. One statement."""
+    g, p, e = development_goals.c, development_plans.c, employees.c
+    due = and_(g.due_on >= start, g.due_on <= end, g.status != GoalStatus.DROPPED.value)
+    stmt = (
+        select(
+            e.org_unit_id,
+            func.count().label("due"),
+            func.count().filter(g.status == GoalStatus.ACHIEVED.value).label("completed"),
+        )
+        .select_from(development_goals)
+        .join(development_plans, p.id == g.plan_id)
+        .join(employees, e.id == p.employee_id)
+        .where(due, p.status != "ARCHIVED")
+        .group_by(e.org_unit_id)
+        .order_by(e.org_unit_id)
+    )
+    if org_unit_id is not None:
+        stmt = stmt.where(e.org_unit_id == org_unit_id)
+    return list((await db.execute(stmt)).all())

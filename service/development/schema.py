@@ -1,0 +1,650 @@
+"""Query and Mutation fields of development plans and the learning catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from service.auth import policies
+from service.development import queries
+from service.development import service as development
+from service.development.types import (
+    ActionKind,
+    ActionStatus,
+    DevelopmentAction,
+    DevelopmentCheckIn,
+    DevelopmentGoal,
+    DevelopmentPlan,
+    GoalStatus,
+    LearningResource,
+    MentorProfile,
+    ResourceKind,
+)
+from service.errors import ErrorCode, Forbidden, UserInputError
+from service.graphql.ids import decode_optional
+from service.graphql.kit import Call, Payload, id_input, mutation, version_input
+from service.graphql.pagination import Connection, PageArgs, paginate
+from service.kit import INVALID, NOT_GIVEN
+
+if TYPE_CHECKING:
+    from service.people.types import OrgUnit
+
+OrgUnitRef = Annotated["OrgUnit", strawberry.lazy("service.people.types")]
+MAX_PERIOD_DAYS = 3660
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+@strawberry.input(description="Narrows the learning catalogue; all given conditions hold.")
+class LearningResourceFilter:
+    competency_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Develops this competency."
+    )
+    level: int | None = strawberry.field(
+        default=None,
+        description="Helps with this level (within the resource's range for the competency, "
+        "or for any competency when none is given).",
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Part of the title or provider (at most 100 characters)."
+    )
+    include_archived: bool = strawberry.field(
+        default=False, description="Resources no longer offered too."
+    )
+
+
+@strawberry.type(description="Goal completion in one org unit over a period.")
+class DevelopmentCompletion:
+    org_unit_id: strawberry.Private[uuid.UUID | None]
+    due_goals: int = strawberry.field(
+        description="Goals (not dropped) of plans that are not archived, due in the period."
+    )
+    completed_goals: int = strawberry.field(description="Of those, the goals achieved.")
+
+    @strawberry.field(description="completedGoals ÷ dueGoals, in [0, 1].")
+    def rate(self) -> float:
+        return self.completed_goals / self.due_goals if self.due_goals else 0.0
+
+    @strawberry.field(
+        description="The employees' org unit (direct membership); null for people without one."
+    )
+    async def org_unit(self, info: Info) -> OrgUnitRef | None:
+        from service.people.types import org_unit_of
+
+        return await org_unit_of(info, self.org_unit_id)
+
+
+def _page(first: int | None, after: str | None, last: int | None, before: str | None) -> PageArgs:
+    return PageArgs(first, after, last, before)
+
+
+@strawberry.type
+class DevelopmentQuery:
+    @strawberry.field(
+        description="The learning catalogue, by title: every reader of the organization sees it."
+    )
+    async def learning_resources(
+        self,
+        info: Info,
+        filter: Annotated[
+            LearningResourceFilter | None,
+            strawberry.argument(description="Conditions the resources meet."),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[LearningResource]:
+        policies.require_reader(await info.context.principal())
+        f = filter or LearningResourceFilter()
+        competency = decode_optional(f.competency_id, "Competency", ("filter", "competencyId"))
+        search = (f.search or "").strip()
+        if len(search) > 100:
+            raise UserInputError.one(("filter", "search"), "is longer than 100 characters")
+        return await paginate(
+            info,
+            queries.catalogue_select(competency, f.level, search or None, f.include_archived),
+            _page(first, after, last, before),
+            LearningResource.from_row,
+        )
+
+    @strawberry.field(
+        description="A manager's view of their team's development plans (DRAFT and ACTIVE), "
+        "by employee name: everyone below the manager, or their direct reports only. "
+        "`career:manager` callers for themselves and the managers below them; HR admins for "
+        "any manager. Each plan tells its progress and overdue goals."
+    )
+    async def team_development(
+        self,
+        info: Info,
+        manager_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The manager; the caller when omitted."),
+        ] = None,
+        direct_only: Annotated[
+            bool, strawberry.argument(description="Only the manager's direct reports.")
+        ] = False,
+        overdue_only: Annotated[
+            bool, strawberry.argument(description="Only plans with overdue goals.")
+        ] = False,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[DevelopmentPlan]:
+        principal = policies.require_private_reader(await info.context.principal())
+        manager = decode_optional(manager_id, "Employee", "managerId") or principal.employee_id
+        if manager is None:
+            raise UserInputError.one("managerId", "a service account must name the manager")
+        if not policies.can_see_team(principal, await info.context.reach(), manager):
+            raise Forbidden()
+        criteria = queries.TeamFilter(manager, direct_only=direct_only, overdue_only=overdue_only)
+        return await paginate(
+            info,
+            queries.team_plans_select(criteria, development.today()),
+            _page(first, after, last, before),
+            DevelopmentPlan.from_row,
+        )
+
+    @strawberry.field(
+        description="Program metrics: per org unit, goals due in the period and how many "
+        "were achieved (HR admins)."
+    )
+    async def development_completion(
+        self,
+        info: Info,
+        from_: Annotated[
+            dt.date, strawberry.argument(name="from", description="First day of the period.")
+        ],
+        to: Annotated[dt.date, strawberry.argument(description="Last day of the period.")],
+        org_unit_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this org unit.")
+        ] = None,
+    ) -> list[DevelopmentCompletion]:
+        policies.require_admin(await info.context.principal())
+        unit = decode_optional(org_unit_id, "OrgUnit", "orgUnitId")
+        if to < from_:
+            raise UserInputError.one("to", "is before `from`")
+        if (to - from_).days > MAX_PERIOD_DAYS:
+            raise UserInputError.one("to", "the period is longer than ten years")
+        rows = await queries.completion_by_org_unit(info.context, from_, to, unit)
+        return [
+            DevelopmentCompletion(
+                org_unit_id=r.org_unit_id, due_goals=r.due, completed_goals=r.completed
+            )
+            for r in rows
+        ]
+
+
+# --- mutations ----------------------------------------------------------------------------
+
+
+@strawberry.input(description="A new development plan (a DRAFT).")
+class CreateDevelopmentPlanInput:
+    employee_id: strawberry.ID = id_input(
+        "Employee", "Whose plan: the caller, someone below them, or anyone for HR admins."
+    )
+    title: str = strawberry.field(description="Title (at most 200 characters).")
+    target_role_id: strawberry.ID | None = id_input(
+        "Role", "The role it prepares for.", default=None
+    )
+    starts_on: dt.date | None = strawberry.field(
+        default=None, description="When it starts (default today)."
+    )
+    ends_on: dt.date | None = strawberry.field(default=None, description="When it ends.")
+
+
+@strawberry.input(description="Draft a plan from the employee's gaps toward a role.")
+class DraftDevelopmentPlanInput:
+    employee_id: strawberry.ID = id_input("Employee", "Whose plan.")
+    target_role_id: strawberry.ID | None = id_input(
+        "Role", "The role to prepare for; the employee's next role when omitted.", default=None
+    )
+    title: str | None = strawberry.field(
+        default=None, description='Title; "Toward <role>" when omitted.'
+    )
+
+
+@strawberry.input(description="Changes to a plan; omitted fields stay as they are.")
+class UpdateDevelopmentPlanInput:
+    id: strawberry.ID = id_input("DevelopmentPlan", "The plan.", target=True)
+    version: int | None = version_input()
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    target_role_id: strawberry.ID | None = id_input("Role", "New target role; null clears.")
+    starts_on: dt.date | None = strawberry.field(
+        default=strawberry.UNSET, description="New start; goals must still fall within."
+    )
+    ends_on: dt.date | None = strawberry.field(
+        default=strawberry.UNSET, description="New end; null for none."
+    )
+
+
+@strawberry.input(description="A plan to move on: approve or archive.")
+class DevelopmentPlanTransitionInput:
+    id: strawberry.ID = id_input("DevelopmentPlan", "The plan.", target=True)
+    version: int | None = version_input()
+
+
+@strawberry.input(description="A new goal on a DRAFT or ACTIVE plan.")
+class AddDevelopmentGoalInput:
+    plan_id: strawberry.ID = id_input("DevelopmentPlan", "The plan.", target=True)
+    title: str = strawberry.field(description="What to achieve (at most 200 characters).")
+    description: str | None = strawberry.field(default=None, description="More about it.")
+    competency_id: strawberry.ID | None = id_input(
+        "Competency", "The competency to grow.", default=None
+    )
+    target_level: int | None = strawberry.field(
+        default=None, description="With a competency: the level to reach, on its scale."
+    )
+    due_on: dt.date | None = strawberry.field(
+        default=None, description="Due date, within the plan's period."
+    )
+
+
+@strawberry.input(description="Changes to a goal; omitted fields stay as they are.")
+class UpdateDevelopmentGoalInput:
+    id: strawberry.ID = id_input("DevelopmentGoal", "The goal.", target=True)
+    version: int | None = version_input()
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New description."
+    )
+    target_level: int | None = strawberry.field(
+        default=strawberry.UNSET, description="New target level, on the competency's scale."
+    )
+    due_on: dt.date | None = strawberry.field(
+        default=strawberry.UNSET, description="New due date; null for none."
+    )
+    progress: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Progress, 0 to 100."
+    )
+    status: GoalStatus | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="ACHIEVED (progress becomes 100), DROPPED, or OPEN to reopen.",
+    )
+
+
+@strawberry.input(description="A new action toward a goal.")
+class AddDevelopmentActionInput:
+    goal_id: strawberry.ID = id_input("DevelopmentGoal", "The goal.", target=True)
+    kind: ActionKind = strawberry.field(description="The learning modality.")
+    title: str | None = strawberry.field(
+        default=None, description="What to do; the resource's title when omitted."
+    )
+    url: str | None = strawberry.field(default=None, description="A link.")
+    resource_id: strawberry.ID | None = id_input(
+        "LearningResource", "A catalogue resource it uses.", default=None
+    )
+    mentor_id: strawberry.ID | None = id_input(
+        "Employee", "A mentor: a colleague who offers to mentor.", default=None
+    )
+    due_on: dt.date | None = strawberry.field(
+        default=None, description="Due date, within the plan's period."
+    )
+
+
+@strawberry.input(description="Changes to an action; omitted fields stay as they are.")
+class UpdateDevelopmentActionInput:
+    id: strawberry.ID = id_input("DevelopmentAction", "The action.", target=True)
+    version: int | None = version_input()
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    url: str | None = strawberry.field(default=strawberry.UNSET, description="New link.")
+    mentor_id: strawberry.ID | None = id_input("Employee", "New mentor; null clears.")
+    due_on: dt.date | None = strawberry.field(
+        default=strawberry.UNSET, description="New due date; null for none."
+    )
+    status: ActionStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="New status."
+    )
+
+
+@strawberry.input(description="A check-in on a plan.")
+class AddDevelopmentCheckInInput:
+    plan_id: strawberry.ID = id_input("DevelopmentPlan", "The plan.", target=True)
+    note: str = strawberry.field(description="What was said and agreed (at most 4,000).")
+    held_on: dt.date | None = strawberry.field(
+        default=None, description="The day of the conversation (default today)."
+    )
+
+
+@strawberry.input(description="The competencies the caller offers to mentor.")
+class SetMentoringInput:
+    competency_ids: list[strawberry.ID] = id_input(
+        "Competency", "Exactly these (at most 20); empty withdraws the offer.", required=True
+    )
+
+
+@strawberry.input(description="A competency a resource develops, by key, and its levels.")
+class ResourceCompetencyInput:
+    key: str = strawberry.field(description="The competency's key.")
+    min_level: int = strawberry.field(description="The lowest level it helps reach.")
+    max_level: int = strawberry.field(description="The highest level it helps reach.")
+
+
+@strawberry.input(description="One catalogue resource, identified by its external ID.")
+class LearningResourceInput:
+    external_id: str = strawberry.field(description="Its ID in the learning platform.")
+    title: str = strawberry.field(description="Title (at most 200 characters).")
+    kind: ResourceKind = strawberry.field(description="What kind of resource.")
+    url: str | None = strawberry.field(default=None, description="Where to take it.")
+    provider: str | None = strawberry.field(default=None, description="Who offers it.")
+    duration_minutes: int | None = strawberry.field(
+        default=None, description="About how long it takes, in minutes."
+    )
+    description: str | None = strawberry.field(default=None, description="What it covers.")
+    archived: bool = strawberry.field(
+        default=False, description="No longer offered (kept for the plans using it)."
+    )
+    competencies: list[ResourceCompetencyInput] = strawberry.field(
+        default_factory=list, description="The competencies it develops (at most 20)."
+    )
+
+
+@strawberry.input(description="Resources to create or update by external ID (at most 1,000).")
+class ImportLearningResourcesInput:
+    resources: list[LearningResourceInput] = strawberry.field(description="The resources.")
+
+
+@strawberry.input(description="A completion reported by a learning platform.")
+class CompleteLearningActionInput:
+    employee_external_id: str = strawberry.field(description="The learner's HRIS external ID.")
+    resource_external_id: str = strawberry.field(description="The resource's external ID.")
+    completed_on: dt.date | None = strawberry.field(
+        default=None, description="When it was completed (default now)."
+    )
+
+
+@strawberry.type(description="Result of a development plan mutation.")
+class DevelopmentPlanPayload(Payload):
+    development_plan: DevelopmentPlan | None = strawberry.field(
+        default=None, description="The plan after the change; null when refused."
+    )
+
+
+@strawberry.type(description="Result of a goal mutation.")
+class DevelopmentGoalPayload(Payload):
+    goal: DevelopmentGoal | None = strawberry.field(
+        default=None, description="The goal after the change; null when refused."
+    )
+
+
+@strawberry.type(description="Result of an action mutation.")
+class DevelopmentActionPayload(Payload):
+    action: DevelopmentAction | None = strawberry.field(
+        default=None, description="The action after the change; null when refused."
+    )
+
+
+@strawberry.type(description="Result of `addDevelopmentCheckIn`.")
+class DevelopmentCheckInPayload(Payload):
+    check_in: DevelopmentCheckIn | None = strawberry.field(
+        default=None, description="The check-in; null when refused."
+    )
+
+
+@strawberry.type(description="Result of `setMentoring`.")
+class SetMentoringPayload(Payload):
+    mentor_profile: MentorProfile | None = strawberry.field(
+        default=None,
+        description="What mentees see of the caller; null when refused or withdrawn.",
+    )
+
+
+@strawberry.type(description="What an import did with one resource.")
+class LearningResourceImportResult:
+    external_id: str = strawberry.field(description="The resource's external ID.")
+    status: str = strawberry.field(description="CREATED, UPDATED or UNCHANGED.")
+    resource: LearningResource = strawberry.field(description="The resource as it is now.")
+
+
+@strawberry.type(description="Result of `importLearningResources`.")
+class ImportLearningResourcesPayload(Payload):
+    results: list[LearningResourceImportResult] = strawberry.field(
+        default_factory=list, description="One per resource, in input order; empty when refused."
+    )
+
+
+@strawberry.type(description="Result of `completeLearningAction`.")
+class CompleteLearningActionPayload(Payload):
+    completed_count: int | None = strawberry.field(
+        default=None,
+        description="How many open actions of the employee using the resource became DONE "
+        "(0 when none did); null when refused.",
+    )
+
+
+def _id(value: Any) -> Any:
+    """A decoded optional ID: None when omitted or null, INVALID kept (already reported)."""
+    return None if value is NOT_GIVEN else value
+
+
+def _plan_input(i: Any) -> development.PlanInput:
+    return development.PlanInput(
+        employee_id=getattr(i, "employee_id", NOT_GIVEN),
+        title=i.title,
+        target_role_id=i.target_role_id,
+        starts_on=i.starts_on,
+        ends_on=i.ends_on,
+    )
+
+
+def _goal_input(i: Any) -> development.GoalInput:
+    names = (
+        "plan_id",
+        "title",
+        "description",
+        "competency_id",
+        "target_level",
+        "due_on",
+        "progress",
+        "status",
+    )
+    return development.GoalInput(**{n: getattr(i, n, NOT_GIVEN) for n in names})
+
+
+def _action_input(i: Any) -> development.ActionInput:
+    names = ("goal_id", "kind", "title", "url", "resource_id", "mentor_id", "due_on", "status")
+    return development.ActionInput(**{n: getattr(i, n, NOT_GIVEN) for n in names})
+
+
+async def _draft(c: Call) -> Any:
+    employee = c.input.employee_id
+    role = _id(c.input.target_role_id)
+    if employee is INVALID or role is INVALID:
+        raise UserInputError(list(c.errors))
+    return await development.draft_plan(c.db, c.principal, employee, role, title=c.input.title)
+
+
+def _import_records(c: Call) -> list[development.ResourceRecord]:
+    if len(c.input.resources) > development.MAX_IMPORT:
+        raise UserInputError.one(
+            ("input", "resources"),
+            f"at most {development.MAX_IMPORT} resources per call",
+            ErrorCode.LIMIT_EXCEEDED,
+        )
+    return [
+        development.ResourceRecord(
+            external_id=r.external_id,
+            title=r.title,
+            kind=r.kind,
+            url=r.url,
+            provider=r.provider,
+            duration_minutes=r.duration_minutes,
+            description=r.description,
+            archived=r.archived,
+            competencies=[
+                development.ResourceCompetency(x.key, x.min_level, x.max_level)
+                for x in r.competencies
+            ],
+        )
+        for r in c.input.resources
+    ]
+
+
+def _import_payload(results: list[development.ImportResult]) -> ImportLearningResourcesPayload:
+    return ImportLearningResourcesPayload(
+        results=[
+            LearningResourceImportResult(
+                external_id=r.external_id,
+                status=r.status,
+                resource=LearningResource.from_row(r.row),
+            )
+            for r in results
+        ]
+    )
+
+
+def _mentor_payload(row: Any) -> SetMentoringPayload:
+    return SetMentoringPayload(mentor_profile=MentorProfile.of(row) if row is not None else None)
+
+
+EDITORS = (
+    " By the employee, a manager above them or an HR admin; `version` refuses a change "
+    "based on stale data."
+)
+
+
+@strawberry.type
+class DevelopmentMutation:
+    create_development_plan = mutation(
+        "Start a development plan (DRAFT) for an employee." + EDITORS,
+        CreateDevelopmentPlanInput,
+        DevelopmentPlanPayload,
+        permission=development.require_planner,
+        call=lambda c: development.create_plan(c.db, c.principal, _plan_input(c.input), c.errors),
+    )
+    draft_development_plan = mutation(
+        "Draft a plan (DRAFT) from the employee's gap analysis toward a role (their next "
+        "role by default): one goal per top gap, each with catalogue resources, a mentor "
+        "who offers that competency and a stretch assignment." + EDITORS,
+        DraftDevelopmentPlanInput,
+        DevelopmentPlanPayload,
+        permission=development.require_planner,
+        call=_draft,
+    )
+    update_development_plan = mutation(
+        "Change a DRAFT or ACTIVE plan's title, target role or period." + EDITORS,
+        UpdateDevelopmentPlanInput,
+        DevelopmentPlanPayload,
+        permission=development.require_planner,
+        call=lambda c: development.update_plan(
+            c.db,
+            c.principal,
+            c.input.id,
+            _plan_input(c.input),
+            expected_version=c.input.version,
+            input_errors=c.errors,
+        ),
+    )
+    approve_development_plan = mutation(
+        "Approve a DRAFT plan (→ ACTIVE): a manager above the employee or an HR admin; "
+        "who and when are recorded.",
+        DevelopmentPlanTransitionInput,
+        DevelopmentPlanPayload,
+        permission=development.require_planner,
+        call=lambda c: development.approve_plan(
+            c.db, c.principal, c.input.id, expected_version=c.input.version
+        ),
+    )
+    archive_development_plan = mutation(
+        "Archive a DRAFT or ACTIVE plan: kept, no longer worked on." + EDITORS,
+        DevelopmentPlanTransitionInput,
+        DevelopmentPlanPayload,
+        permission=development.require_planner,
+        call=lambda c: development.archive_plan(
+            c.db, c.principal, c.input.id, expected_version=c.input.version
+        ),
+    )
+    add_development_goal = mutation(
+        "Add a goal to a DRAFT or ACTIVE plan." + EDITORS,
+        AddDevelopmentGoalInput,
+        DevelopmentGoalPayload,
+        permission=development.require_planner,
+        call=lambda c: development.add_goal(c.db, c.principal, _goal_input(c.input), c.errors),
+    )
+    update_development_goal = mutation(
+        "Change a goal: text, target level, due date, progress or status." + EDITORS,
+        UpdateDevelopmentGoalInput,
+        DevelopmentGoalPayload,
+        permission=development.require_planner,
+        call=lambda c: development.update_goal(
+            c.db,
+            c.principal,
+            c.input.id,
+            _goal_input(c.input),
+            expected_version=c.input.version,
+            input_errors=c.errors,
+        ),
+    )
+    add_development_action = mutation(
+        "Add an action toward a goal." + EDITORS,
+        AddDevelopmentActionInput,
+        DevelopmentActionPayload,
+        permission=development.require_planner,
+        call=lambda c: development.add_action(c.db, c.principal, _action_input(c.input), c.errors),
+    )
+    update_development_action = mutation(
+        "Change an action: title, link, mentor, due date or status; actions done raise "
+        "their goal's progress." + EDITORS,
+        UpdateDevelopmentActionInput,
+        DevelopmentActionPayload,
+        permission=development.require_planner,
+        call=lambda c: development.update_action(
+            c.db,
+            c.principal,
+            c.input.id,
+            _action_input(c.input),
+            expected_version=c.input.version,
+            input_errors=c.errors,
+        ),
+    )
+    add_development_check_in = mutation(
+        "Record a check-in on a plan: a dated note by the employee or a manager above them "
+        "(or an HR admin).",
+        AddDevelopmentCheckInInput,
+        DevelopmentCheckInPayload,
+        permission=development.require_planner,
+        call=lambda c: development.add_check_in(
+            c.db, c.principal, c.input.plan_id, c.input.note, c.input.held_on
+        ),
+    )
+    set_mentoring = mutation(
+        "Offer to mentor these competencies (the caller's own choice; empty withdraws). "
+        "Mentees' plans then show the caller's name, title and these competencies.",
+        SetMentoringInput,
+        SetMentoringPayload,
+        permission=development.require_planner,
+        call=lambda c: development.set_mentoring(c.db, c.principal, c.input.competency_ids),
+        make=_mentor_payload,
+    )
+    import_learning_resources = mutation(
+        "Create or update learning catalogue resources by external ID, up to 1,000 per "
+        "call (HR admins and `career:hris` integrations). Idempotent; all or nothing, every "
+        "refused record reported at its path.",
+        ImportLearningResourcesInput,
+        ImportLearningResourcesPayload,
+        permission=development.require_catalogue_writer,
+        call=lambda c: development.import_learning_resources(c.db, c.principal, _import_records(c)),
+        make=_import_payload,
+    )
+    complete_learning_action = mutation(
+        "Report that an employee completed a catalogue resource, by external IDs (a "
+        "learning platform; HR admins and `career:hris`): their open actions using it become "
+        "DONE. Nothing of the plans is returned.",
+        CompleteLearningActionInput,
+        CompleteLearningActionPayload,
+        permission=development.require_catalogue_writer,
+        call=lambda c: development.complete_learning_action(
+            c.db,
+            c.principal,
+            c.input.employee_external_id,
+            c.input.resource_external_id,
+            c.input.completed_on,
+        ),
+        make=lambda n: CompleteLearningActionPayload(completed_count=n),
+    )

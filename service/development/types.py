@@ -1,0 +1,493 @@
+"""GraphQL types of development: plans, goals, actions, check-ins, the learning catalogue
+and mentors' profiles. Every relation goes through the request's DataLoaders, so a page
+of plans costs the statements of one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from service.auth import policies
+from service.development import queries
+from service.development.models import ActionKind as ActionKindValue
+from service.development.models import ActionStatus as ActionStatusValue
+from service.development.models import GoalStatus as GoalStatusValue
+from service.development.models import PlanStatus as PlanStatusValue
+from service.development.models import ResourceKind as ResourceKindValue
+from service.errors import Forbidden
+from service.framework import queries as framework_queries
+from service.framework.types import Competency, Role
+from service.graphql.enums import graphql_enum
+from service.graphql.node import RowNode, VersionedNode
+
+if TYPE_CHECKING:
+    from service.assessments.types import Assessment
+    from service.people.types import Employee
+
+EmployeeRef = Annotated["Employee", strawberry.lazy("service.people.types")]
+AssessmentRef = Annotated["Assessment", strawberry.lazy("service.assessments.types")]
+
+PRIVATE = (
+    " Private career data: the employee, the managers above them and HR admins see it; "
+    "nobody else (HRIS integrations included)."
+)
+
+PlanStatus = graphql_enum(
+    PlanStatusValue,
+    "Where a development plan stands. DRAFT → ACTIVE → COMPLETED; DRAFT or ACTIVE → ARCHIVED.",
+    {
+        "DRAFT": "Being written by the employee and their manager; not yet approved.",
+        "ACTIVE": "Approved by a manager above the employee or an HR admin; being worked on.",
+        "COMPLETED": "Every goal that was not dropped is achieved.",
+        "ARCHIVED": "Set aside before completion; kept for the record.",
+    },
+)
+GoalStatus = graphql_enum(
+    GoalStatusValue,
+    "Where a goal stands.",
+    {
+        "OPEN": "Being worked on.",
+        "ACHIEVED": "Reached: by an assessment bringing the current level to the target, or "
+        "marked so by the plan's editors.",
+        "DROPPED": "No longer pursued; left out of the plan's progress.",
+    },
+)
+ActionKind = graphql_enum(
+    ActionKindValue,
+    "The learning modality of an action.",
+    {
+        "COURSE": "A formal training course or program.",
+        "STRETCH_ASSIGNMENT": "Work beyond the current role that exercises the competency.",
+        "MENTORING": "Regular time with a mentor.",
+        "PROJECT": "A cross-functional project.",
+        "ROTATION": "Time spent in another team or role.",
+        "READING": "Books, articles or other self-study.",
+        "OTHER": "Anything else.",
+    },
+)
+ActionStatus = graphql_enum(
+    ActionStatusValue,
+    "Where an action stands.",
+    {
+        "PLANNED": "Not started.",
+        "IN_PROGRESS": "Started.",
+        "DONE": "Completed (reported by the plan's editors or a learning platform).",
+        "SKIPPED": "Decided against; left out of the goal's progress.",
+    },
+)
+ResourceKind = graphql_enum(
+    ResourceKindValue,
+    "What kind of learning resource it is.",
+    {
+        "COURSE": "A course, online or in person.",
+        "READING": "A book, article or guide.",
+        "VIDEO": "A talk or video series.",
+        "PROGRAM": "A longer program (a cohort, a certification).",
+        "OTHER": "Anything else.",
+    },
+)
+
+
+async def _one(info: Info, batch: Any, key: Any) -> Any:
+    return None if key is None else await info.context.loader(batch).load(key)
+
+
+async def _employee(info: Info, employee_id: uuid.UUID | None) -> Any:
+    """The employee if the caller may see them; else None."""
+    if employee_id is None:
+        return None
+    from service.people.types import Employee
+
+    return (await Employee.resolve_nodes(info=info, node_ids=[str(employee_id)]))[0]
+
+
+async def _competency(info: Info, competency_id: uuid.UUID | None) -> Competency | None:
+    row = await _one(info, framework_queries.competencies_by_id, competency_id)
+    return Competency.from_row(row) if row is not None else None
+
+
+async def _plans_visible(info: Info, employee_ids: Sequence[uuid.UUID]) -> list[bool]:
+    principal = await info.context.principal()
+    if all(policies.can_see_own_private(principal, e) for e in employee_ids):
+        return [True for _ in employee_ids]
+    reach = await info.context.reach()
+    return [policies.can_see_private(reach, e) for e in employee_ids]
+
+
+async def _via_plans(info: Info, rows: Sequence[Any]) -> list[bool]:
+    """Rows of a plan (goals, actions, check-ins) are visible with their plan."""
+    plans = await info.context.loader(queries.plans_by_id).load_many([r.plan_id for r in rows])
+    allowed = await _plans_visible(info, [p.employee_id for p in plans])
+    return list(allowed)
+
+
+# --- the learning catalogue ---------------------------------------------------------------
+
+
+@strawberry.type(description="A competency a learning resource develops, and for which levels.")
+class ResourceCompetency:
+    competency_id: strawberry.Private[uuid.UUID]
+    min_level: int = strawberry.field(description="The lowest level it helps reach.")
+    max_level: int = strawberry.field(description="The highest level it helps reach.")
+
+    @strawberry.field(description="The competency.")
+    async def competency(self, info: Info) -> Competency | None:
+        return await _competency(info, self.competency_id)
+
+
+@strawberry.type(
+    description="An item of the organization's learning catalogue: a course, reading, video "
+    "or program, with the competencies and levels it develops. Synced from a learning "
+    "platform by external ID (`importLearningResources`)."
+)
+class LearningResource(VersionedNode):
+    rows_by_id = queries.resources_by_id
+
+    @strawberry.field(description="Its ID in the learning platform; null when entered here.")
+    def external_id(self) -> str | None:
+        return self.row.external_id
+
+    @strawberry.field(description="Title.")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="Where to take it.")
+    def url(self) -> str | None:
+        return self.row.url
+
+    @strawberry.field(description="Who offers it.")
+    def provider(self) -> str | None:
+        return self.row.provider
+
+    @strawberry.field(description="What kind of resource.")
+    def kind(self) -> ResourceKind:  # type: ignore[valid-type]
+        return ResourceKind[self.row.kind]
+
+    @strawberry.field(description="About how long it takes, in minutes.")
+    def duration_minutes(self) -> int | None:
+        return self.row.duration_minutes
+
+    @strawberry.field(description="What it covers.")
+    def description(self) -> str | None:
+        return self.row.description
+
+    @strawberry.field(description="No longer offered in new plans.")
+    def archived(self) -> bool:
+        return self.row.archived_at is not None
+
+    @strawberry.field(description="The competencies it develops, with their level ranges.")
+    async def competencies(self, info: Info) -> list[ResourceCompetency]:
+        rows = await info.context.loader(queries.resource_competencies).load(self.row.id)
+        return [
+            ResourceCompetency(
+                competency_id=r.competency_id, min_level=r.min_level, max_level=r.max_level
+            )
+            for r in rows
+        ]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        principal = await info.context.principal()
+        return [policies.is_reader(principal) for _ in rows]
+
+
+# --- mentors -----------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description="A colleague who offers to mentor, as a mentee sees them: their name, title "
+    "and the competencies they mentor, nothing more."
+)
+class MentorProfile:
+    employee_id: strawberry.Private[uuid.UUID]
+    name: str = strawberry.field(description="Their name.")
+    title: str | None = strawberry.field(description="Their job title.")
+
+    @strawberry.field(description="The competencies they offer to mentor.")
+    async def competencies(self, info: Info) -> list[Competency]:
+        rows = await info.context.loader(queries.mentoring_by_employee).load(self.employee_id)
+        found = await info.context.loader(framework_queries.competencies_by_id).load_many(
+            [r.competency_id for r in rows]
+        )
+        return [Competency.from_row(c) for c in found if c is not None and c.archived_at is None]
+
+    @classmethod
+    def of(cls, row: Any) -> MentorProfile:
+        return cls(employee_id=row.id, name=row.name, title=row.title)
+
+
+async def _mentor(info: Info, employee_id: uuid.UUID | None) -> MentorProfile | None:
+    from service.people.types import employees_by_id
+
+    row = await _one(info, employees_by_id, employee_id)
+    return MentorProfile.of(row) if row is not None else None
+
+
+# --- plans -------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A dated note on a plan's progress." + PRIVATE)
+class DevelopmentCheckIn(RowNode):
+    rows_by_id = queries.check_ins_by_id
+
+    @strawberry.field(description="The day of the conversation.")
+    def held_on(self) -> dt.date:
+        return self.row.held_on
+
+    @strawberry.field(description="What was said and agreed.")
+    def note(self) -> str:
+        return self.row.note
+
+    @strawberry.field(description="When it was written.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
+
+    @strawberry.field(
+        description="Who wrote it (the employee or a manager above them; null for an HR "
+        "admin the caller does not see)."
+    )
+    async def author(self, info: Info) -> EmployeeRef | None:
+        if self.row.author_type != "EMPLOYEE":
+            return None
+        return await _employee(info, self.row.author_id)
+
+    @classmethod
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        return await _via_plans(info, rows)
+
+
+@strawberry.type(description="A step toward a goal in one learning modality." + PRIVATE)
+class DevelopmentAction(VersionedNode):
+    rows_by_id = queries.actions_by_id
+
+    @strawberry.field(description="The learning modality.")
+    def kind(self) -> ActionKind:  # type: ignore[valid-type]
+        return ActionKind[self.row.kind]
+
+    @strawberry.field(description="What to do.")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="A link to it.")
+    def url(self) -> str | None:
+        return self.row.url
+
+    @strawberry.field(description="Due date.")
+    def due_on(self) -> dt.date | None:
+        return self.row.due_on
+
+    @strawberry.field(description="Where it stands.")
+    def status(self) -> ActionStatus:  # type: ignore[valid-type]
+        return ActionStatus[self.row.status]
+
+    @strawberry.field(description="When it was done; null unless DONE.")
+    def completed_at(self) -> dt.datetime | None:
+        return self.row.completed_at
+
+    @strawberry.field(description="The catalogue resource it uses.")
+    async def resource(self, info: Info) -> LearningResource | None:
+        row = await _one(info, queries.resources_by_id, self.row.resource_id)
+        return LearningResource.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="The mentor of a MENTORING action: name, title and what they mentor."
+    )
+    async def mentor(self, info: Info) -> MentorProfile | None:
+        return await _mentor(info, self.row.mentor_id)
+
+    @classmethod
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        return await _via_plans(info, rows)
+
+
+@strawberry.type(
+    description="A goal of a plan, optionally a competency and the level to reach." + PRIVATE
+)
+class DevelopmentGoal(VersionedNode):
+    rows_by_id = queries.goals_by_id
+
+    @strawberry.field(description="What to achieve.")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="More about it.")
+    def description(self) -> str | None:
+        return self.row.description
+
+    @strawberry.field(description="The competency to grow; null for a goal of another kind.")
+    async def competency(self, info: Info) -> Competency | None:
+        return await _competency(info, self.row.competency_id)
+
+    @strawberry.field(description="The level of the competency to reach, on its scale.")
+    def target_level(self) -> int | None:
+        return self.row.target_level
+
+    @strawberry.field(description="Due date.")
+    def due_on(self) -> dt.date | None:
+        return self.row.due_on
+
+    @strawberry.field(description="Where it stands.")
+    def status(self) -> GoalStatus:  # type: ignore[valid-type]
+        return GoalStatus[self.row.status]
+
+    @strawberry.field(
+        description="0 to 100: what the editors report, raised by the share of actions done "
+        "(at most 90 while open), 100 once achieved."
+    )
+    def progress(self) -> int:
+        return int(self.row.progress)
+
+    @strawberry.field(description="Open with its due date passed.")
+    def overdue(self) -> bool:
+        due = self.row.due_on
+        return (
+            self.row.status == "OPEN" and due is not None and due < dt.datetime.now(dt.UTC).date()
+        )
+
+    @strawberry.field(description="When it was achieved.")
+    def achieved_at(self) -> dt.datetime | None:
+        return self.row.achieved_at
+
+    @strawberry.field(
+        description="The current level that achieved it, when an assessment did; null when "
+        "the editors marked it achieved."
+    )
+    def achieved_level(self) -> float | None:
+        level = self.row.achieved_level
+        return float(level) if level is not None else None
+
+    @strawberry.field(
+        description="The newest assessment behind the level that achieved it, if the caller "
+        "may see that assessment."
+    )
+    async def achieved_by(self, info: Info) -> AssessmentRef | None:
+        if self.row.achieved_assessment_id is None:
+            return None
+        from service.assessments.types import Assessment
+
+        found = await Assessment.resolve_nodes(
+            info=info, node_ids=[str(self.row.achieved_assessment_id)]
+        )
+        return found[0]
+
+    @strawberry.field(description="The actions toward it, in order.")
+    async def actions(self, info: Info) -> list[DevelopmentAction]:
+        rows = await info.context.loader(queries.actions_by_goal).load(self.row.id)
+        return [DevelopmentAction.from_row(r) for r in rows]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        return await _via_plans(info, rows)
+
+
+@strawberry.type(
+    description="An individual development plan: goals tied to competency gaps, actions "
+    "mixing learning modalities, regular check-ins." + PRIVATE
+)
+class DevelopmentPlan(VersionedNode):
+    rows_by_id = queries.plans_by_id
+
+    @strawberry.field(description="Title.")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="Where it stands.")
+    def status(self) -> PlanStatus:  # type: ignore[valid-type]
+        return PlanStatus[self.row.status]
+
+    @strawberry.field(description="When the plan starts; goals are not due before.")
+    def starts_on(self) -> dt.date:
+        return self.row.starts_on
+
+    @strawberry.field(description="When the plan ends; goals are not due after.")
+    def ends_on(self) -> dt.date | None:
+        return self.row.ends_on
+
+    @strawberry.field(description="When it was approved (DRAFT → ACTIVE).")
+    def approved_at(self) -> dt.datetime | None:
+        return self.row.approved_at
+
+    @strawberry.field(description="When its goals were all achieved.")
+    def completed_at(self) -> dt.datetime | None:
+        return self.row.completed_at
+
+    @strawberry.field(description="When it was archived.")
+    def archived_at(self) -> dt.datetime | None:
+        return self.row.archived_at
+
+    @strawberry.field(description="Whose plan it is.")
+    async def employee(self, info: Info) -> EmployeeRef | None:
+        return await _employee(info, self.row.employee_id)
+
+    @strawberry.field(
+        description="Who approved it: a manager above the employee or an HR admin (null "
+        "when the caller does not see them, or the system approved it)."
+    )
+    async def approved_by(self, info: Info) -> EmployeeRef | None:
+        if self.row.approved_by_type != "EMPLOYEE":
+            return None
+        return await _employee(info, self.row.approved_by_id)
+
+    @strawberry.field(description="The role it prepares for.")
+    async def target_role(self, info: Info) -> Role | None:
+        row = await _one(info, framework_queries.roles_by_id, self.row.target_role_id)
+        return Role.from_row(row) if row is not None else None
+
+    async def _stats(self, info: Info) -> queries.PlanStats:
+        return await info.context.loader(queries.plan_stats).load(self.row.id)
+
+    @strawberry.field(description="0 to 100: the mean progress of its goals that are not dropped.")
+    async def progress(self, info: Info) -> int:
+        return (await self._stats(info)).progress
+
+    @strawberry.field(description="Goals that are not dropped.")
+    async def goal_count(self, info: Info) -> int:
+        return (await self._stats(info)).goals
+
+    @strawberry.field(description="Goals achieved.")
+    async def achieved_goal_count(self, info: Info) -> int:
+        return (await self._stats(info)).achieved
+
+    @strawberry.field(description="Open goals past their due date.")
+    async def overdue_goal_count(self, info: Info) -> int:
+        return (await self._stats(info)).overdue
+
+    @strawberry.field(description="Its goals, in order.")
+    async def goals(self, info: Info) -> list[DevelopmentGoal]:
+        rows = await info.context.loader(queries.goals_by_plan).load(self.row.id)
+        return [DevelopmentGoal.from_row(r) for r in rows]
+
+    @strawberry.field(description="Its open goals past their due date.")
+    async def overdue_goals(self, info: Info) -> list[DevelopmentGoal]:
+        today = dt.datetime.now(dt.UTC).date()
+        rows = await info.context.loader(queries.goals_by_plan).load(self.row.id)
+        return [
+            DevelopmentGoal.from_row(r)
+            for r in rows
+            if r.status == "OPEN" and r.due_on is not None and r.due_on < today
+        ]
+
+    @strawberry.field(description="Its check-ins, newest first.")
+    async def check_ins(self, info: Info) -> list[DevelopmentCheckIn]:
+        rows = await info.context.loader(queries.check_ins_by_plan).load(self.row.id)
+        return [DevelopmentCheckIn.from_row(r) for r in rows]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
+        return await _plans_visible(info, [r.employee_id for r in rows])
+
+
+async def employee_plans(info: Info, employee_id: uuid.UUID) -> list[DevelopmentPlan]:
+    """``Employee.developmentPlans``: private career data, FORBIDDEN for others."""
+    principal = await info.context.principal()
+    if not policies.can_see_own_private(principal, employee_id) and not policies.can_see_private(
+        await info.context.reach(), employee_id
+    ):
+        raise Forbidden()
+    rows = await info.context.loader(queries.plans_by_employee).load(employee_id)
+    return [DevelopmentPlan.from_row(r) for r in rows]

@@ -1,0 +1,244 @@
+"""Reads: a manager's team view (constant statements for 50 reports), overdue goals, and
+completion figures per org unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from service.auth.principal import system_principal
+from service.db import ConnectionExecutor
+from service.development.models import (
+    development_actions,
+    development_check_ins,
+    development_goals,
+    development_plans,
+)
+from service.people import service as people
+from tests.conftest import Org, gid
+from tests.development.conftest import ADD_GOAL, MANAGER, UPDATE_GOAL, Framework, call, new_plan
+
+TODAY = dt.date.today()
+TEAM = """query($n: Int!, $overdue: Boolean!) {
+  teamDevelopment(first: $n, overdueOnly: $overdue) { totalCount nodes {
+    title status progress overdueGoalCount employee { name } targetRole { title }
+    approvedBy { name }
+    overdueGoals { title }
+    goals { title overdue competency { key } actions { title mentor { name } resource { title } } }
+    checkIns { note author { name } }
+  } }
+}"""
+
+
+async def _reports(team: Org, fw: Framework, n: int) -> None:
+    """``n`` reports of Max, each with an ACTIVE plan of two goals (one overdue), two
+    actions and a check-in, written in bulk."""
+    async with team.runtime.db.transaction(team.id) as conn:
+        db = ConnectionExecutor(conn)
+        system = system_principal(team.id)
+        manager = team.people["manager"]
+        ids = []
+        for i in range(n):
+            row = await people.create_employee(
+                db,
+                system,
+                people.EmployeeInput(
+                    email=f"r{i}@{team.slug}.example",
+                    name=f"Report {i:02d}",
+                    auth_subject=f"sub-r{i}-{team.slug}",
+                    manager_id=manager.id,
+                ),
+            )
+            ids.append(row.id)
+        plans = (
+            (
+                await conn.execute(
+                    insert(development_plans).returning(development_plans.c.id),
+                    [
+                        {
+                            "org_id": team.id,
+                            "employee_id": e,
+                            "title": f"Plan {i}",
+                            "target_role_id": fw.role["senior"],
+                            "starts_on": TODAY - dt.timedelta(days=90),
+                            "status": "ACTIVE",
+                            "approved_by_type": "EMPLOYEE",
+                            "approved_by_id": manager.id,
+                            "approved_at": dt.datetime.now(dt.UTC),
+                        }
+                        for i, e in enumerate(ids)
+                    ],
+                )
+            )
+            .scalars()
+            .all()
+        )
+        goals = (
+            await conn.execute(
+                insert(development_goals).returning(
+                    development_goals.c.id, development_goals.c.plan_id
+                ),
+                [
+                    {
+                        "org_id": team.id,
+                        "plan_id": p,
+                        "position": k,
+                        "title": f"Goal {k}",
+                        "competency_id": fw.competency["design"],
+                        "target_level": 3,
+                        "due_on": TODAY + dt.timedelta(days=-5 if k == 1 else 30),
+                        "progress": 20 * k,
+                    }
+                    for p in plans
+                    for k in (1, 2)
+                ],
+            )
+        ).all()
+        await conn.execute(
+            insert(development_actions),
+            [
+                {
+                    "org_id": team.id,
+                    "goal_id": g.id,
+                    "plan_id": g.plan_id,
+                    "position": 1,
+                    "kind": "MENTORING",
+                    "title": "Sessions",
+                    "mentor_id": team.people["carol"].id,
+                }
+                for g in goals
+            ],
+        )
+        await conn.execute(
+            insert(development_check_ins),
+            [
+                {
+                    "org_id": team.id,
+                    "plan_id": p,
+                    "author_type": "EMPLOYEE",
+                    "author_id": manager.id,
+                    "held_on": TODAY,
+                    "note": "Fine.",
+                }
+                for p in plans
+            ],
+        )
+
+
+async def test_team_development_costs_the_same_statements_for_50_reports(
+    team: Org, fw: Framework, count_statements: Any
+) -> None:
+    await _reports(team, fw, 50)
+    token = team.token("manager", MANAGER)
+    counted = []
+    for n in (1, 5, 50):
+        with count_statements() as counter:
+            body = await team.gql(TEAM, {"n": n, "overdue": False}, token=token)
+        assert "errors" not in body, body
+        nodes = body["data"]["teamDevelopment"]["nodes"]
+        assert len(nodes) == n
+        counted.append(counter.count)
+    assert counted[0] == counted[1] == counted[2], counted
+    first = nodes[0]
+    assert first["employee"]["name"] == "Report 00"
+    assert (first["progress"], first["overdueGoalCount"]) == (30, 1)
+    assert first["overdueGoals"] == [{"title": "Goal 1"}]
+    assert [g["overdue"] for g in first["goals"]] == [True, False]
+    assert first["goals"][0]["actions"] == [
+        {"title": "Sessions", "mentor": {"name": "Carol Chen"}, "resource": None}
+    ]
+    assert first["checkIns"] == [{"note": "Fine.", "author": {"name": "Max Manager"}}]
+    assert first["approvedBy"] == {"name": "Max Manager"}
+    assert body["data"]["teamDevelopment"]["totalCount"] == 50
+
+
+async def test_overdue_only_and_the_managers_reach(team: Org, fw: Framework) -> None:
+    plan = await new_plan(team, startsOn=(TODAY - dt.timedelta(days=30)).isoformat())
+    goal = await call(
+        team,
+        ADD_GOAL,
+        "addDevelopmentGoal",
+        {
+            "i": {
+                "planId": plan["id"],
+                "title": "Late",
+                "dueOn": (TODAY - dt.timedelta(days=2)).isoformat(),
+            }
+        },
+    )
+    assert goal["goal"]["overdue"] is True
+    await new_plan(team, as_="bob", employeeId=gid("Employee", team.people["bob"]))
+    body = await team.gql(TEAM, {"n": 10, "overdue": True}, as_="manager", scopes=MANAGER)
+    assert [n["employee"]["name"] for n in body["data"]["teamDevelopment"]["nodes"]] == [
+        "Alice Anders"
+    ]
+    body = await team.gql(TEAM, {"n": 10, "overdue": False}, as_="boss", scopes=MANAGER)
+    names = [n["employee"]["name"] for n in body["data"]["teamDevelopment"]["nodes"]]
+    assert names == ["Alice Anders", "Bob Brown"]
+    # Achieving the goal clears the flag.
+    await call(
+        team,
+        UPDATE_GOAL,
+        "updateDevelopmentGoal",
+        {"i": {"id": goal["goal"]["id"], "status": "ACHIEVED"}},
+    )
+    body = await team.gql(TEAM, {"n": 10, "overdue": True}, as_="manager", scopes=MANAGER)
+    assert body["data"]["teamDevelopment"]["nodes"] == []
+    # Not a manager of Max's team: refused.
+    body = await team.gql(
+        "query($m: ID!) { teamDevelopment(managerId: $m) { totalCount } }",
+        {"m": gid("Employee", team.people["manager"])},
+        as_="manager2",
+        scopes=MANAGER,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_completion_figures_per_org_unit(team: Org, fw: Framework) -> None:
+    unit = await team.run(people.create_org_unit, people.OrgUnitInput(name="Platform"))
+    await team.run(
+        people.update_employee, team.people["alice"].id, people.EmployeeInput(org_unit_id=unit.id)
+    )
+    plan = await new_plan(team, startsOn=(TODAY - dt.timedelta(days=60)).isoformat())
+    made = []
+    for title, days in (("A", -20), ("B", -10), ("C", -3), ("D", 40)):
+        result = await call(
+            team,
+            ADD_GOAL,
+            "addDevelopmentGoal",
+            {
+                "i": {
+                    "planId": plan["id"],
+                    "title": title,
+                    "dueOn": (TODAY + dt.timedelta(days=days)).isoformat(),
+                }
+            },
+        )
+        made.append(result["goal"])
+    await call(
+        team,
+        UPDATE_GOAL,
+        "updateDevelopmentGoal",
+        {"i": {"id": made[0]["id"], "status": "ACHIEVED"}},
+    )
+    await call(
+        team,
+        UPDATE_GOAL,
+        "updateDevelopmentGoal",
+        {"i": {"id": made[2]["id"], "status": "DROPPED"}},
+    )
+    body = await team.gql(
+        "query($f: Date!, $t: Date!) { developmentCompletion(from: $f, to: $t) "
+        "{ dueGoals completedGoals rate orgUnit { name } } }",
+        {"f": (TODAY - dt.timedelta(days=30)).isoformat(), "t": TODAY.isoformat()},
+        as_="admin",
+        scopes="career:employee career:admin",
+    )
+    # A and B were due in the last 30 days (C was dropped, D is later): one of two achieved.
+    assert body["data"]["developmentCompletion"] == [
+        {"dueGoals": 2, "completedGoals": 1, "rate": 0.5, "orgUnit": {"name": "Platform"}}
+    ]
+    async with team.runtime.db.transaction(team.id) as conn:
+        assert (await conn.execute(select(development_goals.c.id))).all()
