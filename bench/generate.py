@@ -28,6 +28,7 @@ import asyncpg
 from bench import pg
 from bench.stages.assessments import AssessmentsStage
 from bench.stages.base import Stage, World
+from bench.stages.development import DevelopmentStage
 from bench.stages.framework import FrameworkStage
 from bench.stages.people import PeopleStage
 from bench.stages.promotions import PromotionsStage
@@ -37,7 +38,13 @@ GENERATOR_VERSION = 1
 ORG_SLUG = "bench"
 
 #: Generator stages, in load order; each may use what the ones before left in the World.
-STAGES: list[Stage] = [PeopleStage(), FrameworkStage(), AssessmentsStage(), PromotionsStage()]
+STAGES: list[Stage] = [
+    PeopleStage(),
+    FrameworkStage(),
+    AssessmentsStage(),
+    PromotionsStage(),
+    DevelopmentStage(),
+]
 
 
 @dataclass

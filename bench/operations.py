@@ -327,6 +327,34 @@ def _check_passed_over(data: dict[str, Any], facts: Facts, page: int) -> str | N
     return None
 
 
+ME_PLANS = """
+query MePlans {
+  me {
+    developmentPlans {
+      id title status progress goalCount overdueGoalCount startsOn endsOn
+      targetRole { title }
+      goals {
+        title status progress dueOn overdue targetLevel competency { name }
+        actions { kind title status dueOn resource { title url } mentor { name title } }
+      }
+      checkIns { heldOn note }
+    }
+  }
+}
+"""
+
+
+def _check_me_plans(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    plans = data["me"]["developmentPlans"]
+    if not plans:
+        return "no development plans"
+    if not any(p["status"] == "ACTIVE" and p["goals"] for p in plans):
+        return "no active plan with goals"
+    if not all(g["actions"] for p in plans for g in p["goals"]):
+        return "a goal without actions"
+    return None
+
+
 # --- the registry -------------------------------------------------------------------------
 
 OPERATIONS: list[Operation] = [
@@ -430,6 +458,16 @@ OPERATIONS: list[Operation] = [
         variables=lambda facts, page: {"first": page},
         check=_check_promotions_page,
         page_sizes=(10, 50),
+    ),
+    Operation(
+        name="me_plans",
+        description="`me { developmentPlans }` with goals, actions (resource, mentor), "
+        "check-ins and progress, as an employee",
+        kind="light",
+        persona="employee",
+        target=Target(),
+        query=ME_PLANS,
+        check=_check_me_plans,
     ),
     Operation(
         name="passed_over",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from service.auth import service as accounts
 from service.auth.principal import system_principal
 from service.db import ConnectionExecutor, Database, Executor
+from service.demo.development import load_development
 from service.demo.people import PERSONAS, UNITS, people
 from service.demo.promotions import load_promotions
 from service.demo.ratings import load_mid_year_review
@@ -60,6 +61,7 @@ async def load_demo(db: Database) -> DemoOrg:
         await accounts.grant_hr_admin(ex, system_principal(org_id), ids[PERSONAS["admin"][0]])
         await load_mid_year_review(ex, org_id, people(), ids)
         await load_promotions(ex, org_id, ids, role_ids)
+        await load_development(ex, org_id, ids)
     return DemoOrg(org_id, DEMO_SLUG, created=True)
 
 

@@ -31,7 +31,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.elements import ClauseElement
 
 from service.assessments import queries as assessment_queries
-from service.assessments import service as assessments
 from service.assessments.queries import rules_for
 from service.audit import service as audit
 from service.auth import policies
@@ -884,7 +883,7 @@ async def draft_plan(
     "Toward <role title>".
 
     The plan has one goal per top gap of the assessments' gap analysis against the role
-    (``assessments.gap_analyses``; at most ``DRAFT_GOALS``, largest weight × gap first),
+    (``gap_rows`` and ``top_gaps`` of ``service.assessments.queries``; at most ``DRAFT_GOALS``, largest weight × gap first),
     each with the required level as its target, due ``DRAFT_GOAL_DAYS`` from today, and
     suggested actions mixing modalities: catalogue resources for the competency and
     levels to climb, a mentor (a colleague who opted in for the competency at or above the
@@ -897,27 +896,21 @@ async def draft_plan(
     v = Validator()
     if employee.status == EmployeeStatus.TERMINATED:
         v.add(("input", "employeeId"), "the employee has left", ErrorCode.INVALID_STATE)
-    if target_role_id is not None:
-        await _target_role(db, v, target_role_id, ("input", "targetRoleId"))
-        v.raise_if_any()
-    try:
-        targets = await assessments.gap_analyses(db, principal, employee, target_role_id)
-    except UserInputError:
-        raise _not_found(("input", "targetRoleId"), "role") from None
+    role = await _target_role(db, v, target_role_id, ("input", "targetRoleId"))
     v.raise_if_any()
-    chosen = (
-        targets[0]
-        if target_role_id is not None and targets
-        else next((t for t in targets if t.relation == "NEXT_ROLE"), None)
-    )
-    if chosen is None:
+    if role is None and target_role_id is None and employee.role_id is not None:
+        moves = (await framework_queries.moves_from(db, [employee.role_id]))[0]
+        following = next((m.to_role_id for m in moves if m.kind == "PROMOTION"), None)
+        if following is not None:
+            role = await framework_queries.one_by_id(db, roles, following)
+    if role is None:
         raise UserInputError.one(
             ("input", "targetRoleId"),
             "the employee's role leads to no next role; name a target role",
             ErrorCode.REQUIRED,
         )
-    role = chosen.role
-    gaps = assessment_queries.top_gaps(chosen.rows, DRAFT_GOALS)
+    rows = (await assessment_queries.gap_rows(db, rules_for(db), [(employee.id, role.id)]))[0]
+    gaps = assessment_queries.top_gaps(rows, DRAFT_GOALS)
     start = today()
     plan = await _insert_plan(
         db,
