@@ -226,6 +226,11 @@ def service_env(db: pg.BenchDatabase, issuer_url: str, port: int, workdir: Path)
         CAREERPATH_AUTH__ISSUER=issuer_url,
         CAREERPATH_PUBLIC_URL=f"http://{HOST}:{port}",
         CAREERPATH_DATA_DIR=str(workdir / "serve"),
+        # The API alone: no background jobs whose statements would land in the server log
+        # between an operation's markers (and in its replayed floor). The scheduler's one
+        # round at startup is over before the first request.
+        CAREERPATH_PROMOTION_SCHEDULE_SECONDS="86400",
+        CAREERPATH_WEBHOOKS__DISPATCHER_IN_SERVE="false",
     )
     return env
 
