@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
-import pytest
 
 from service.app import Runtime
-from service.demo.load import DEMO_SLUG, demo_subject, load_demo
-
-
-@pytest.fixture
-async def demo(runtime: Runtime) -> Runtime:
-    await load_demo(runtime.db)  # once per database: later calls find it loaded
-    return runtime
-
-
-async def ask(
-    runtime: Runtime, client: httpx.AsyncClient, key: str, scopes: str, query: str
-) -> Any:
-    assert runtime.dev_issuer is not None
-    token = runtime.dev_issuer.mint(demo_subject(key), org=DEMO_SLUG, scopes=scopes.split())
-    response = await client.post(
-        "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
-    )
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
-
+from tests.promotions.test_demo import ask
+from tests.promotions.test_demo import demo as demo  # the fixture
 
 PERSONA = "platform-swe-1"  # Chiara Bianchi, software engineer; her manager is Nora Lindqvist
 MANAGER = "career:employee career:manager"
