@@ -355,6 +355,27 @@ def _check_me_plans(data: dict[str, Any], facts: Facts, page: int) -> str | None
     return None
 
 
+# --- HRIS sync ----------------------------------------------------------------------------
+
+SYNC_RESEND = """
+mutation SyncResend($input: SyncEmployeesInput!) {
+  syncEmployees(input: $input) {
+    applied
+    summary { created updated unchanged terminated failed }
+    userErrors { code message }
+  }
+}
+"""
+
+
+def _check_sync_resend(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    found = data["syncEmployees"]
+    want = len(facts["sync_batch"])
+    if not found["applied"] or found["summary"]["unchanged"] != want:
+        return f"not {want} records unchanged: {found}"
+    return None
+
+
 # --- the registry -------------------------------------------------------------------------
 
 OPERATIONS: list[Operation] = [
@@ -468,6 +489,18 @@ OPERATIONS: list[Operation] = [
         target=Target(),
         query=ME_PLANS,
         check=_check_me_plans,
+    ),
+    Operation(
+        name="sync_resend",
+        description="`syncEmployees` re-sending 1,000 records equal to what is stored (the "
+        "nightly HRIS sync of unchanged people: every record UNCHANGED, nothing written), as "
+        "an HR admin",
+        kind="heavy",
+        persona="admin",
+        target=Target(p50_ms=500),
+        query=SYNC_RESEND,
+        variables=lambda facts, page: {"input": {"employees": facts["sync_batch"]}},
+        check=_check_sync_resend,
     ),
     Operation(
         name="passed_over",

@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     INVALID_STATE = "INVALID_STATE"
     STALE_VERSION = "STALE_VERSION"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    PENDING = "PENDING"
 
 
 @dataclass(frozen=True)

@@ -472,9 +472,43 @@ class PeopleStage:
 
         return {
             "employees": len(rows),
+            "sync_batch": await sync_batch(conn, org_id),
             "personas": {
                 "employee": persona(employee, "career:employee"),
                 "manager": persona(manager, "career:employee career:manager"),
                 "admin": persona(admin, "career:employee career:admin"),
             },
         }
+
+
+SYNC_BATCH = 1000
+SYNC_BATCH_SQL = """
+    select e.external_id, e.name, e.email, e.title, e.hire_date, e.status,
+           m.external_id as manager, u.external_id as unit
+      from employees e
+      left join employees m on m.id = e.manager_id
+      left join org_units u on u.id = e.org_unit_id
+     where e.org_id = $1 and e.status <> 'TERMINATED'
+       and (m.id is null or m.status <> 'TERMINATED')
+     order by e.external_id
+     limit $2
+"""
+
+
+async def sync_batch(conn: asyncpg.Connection, org_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Up to 1,000 employees as an HRIS would send them again (``syncEmployees``
+    records equal to what is stored), for the idempotent re-send operation."""
+    rows = await conn.fetch(SYNC_BATCH_SQL, org_id, SYNC_BATCH)
+    return [
+        {
+            "externalId": r["external_id"],
+            "name": r["name"],
+            "email": r["email"],
+            "title": r["title"],
+            "hireDate": r["hire_date"].isoformat() if r["hire_date"] else None,
+            "status": r["status"],
+            "managerExternalId": r["manager"],
+            "orgUnitExternalId": r["unit"],
+        }
+        for r in rows
+    ]

@@ -129,6 +129,7 @@ LIST_SIZES: dict[str, int | Arg | OneWith] = {
     "RedeliverWebhookEventPayload.deliveries": 100,  # enforced: 100 endpoints
     "SyncPayload.results": 1000,  # enforced: 1,000 records per sync call
     "SyncRecordResult.errors": 3,  # a refused record usually has one or two problems
+    "SyncRecordResult.notices": 1,  # enforced: only a pending manager
 }
 
 _INTROSPECTION = frozenset({"__schema", "__type"})

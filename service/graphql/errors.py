@@ -28,6 +28,8 @@ UserErrorCode = graphql_enum(
         "INVALID_STATE": "The object's current state does not allow this change.",
         "STALE_VERSION": "The object changed since the given version was read.",
         "LIMIT_EXCEEDED": "A list or batch is larger than allowed.",
+        "PENDING": "Accepted, but a reference waits for something not there yet (a notice, "
+        "not a refusal).",
     },
 )
 

@@ -1,4 +1,5 @@
-"""Relay connections with offset cursors, one SQL statement per page.
+"""Relay connections with offset cursors, one SQL statement per page; keyset cursors
+(``paginate_keyset``) for feeds that change while clients page through them.
 
 Cursors are opaque to clients (base64 of a position). Pages are limited to 100 nodes,
 20 by default. ``totalCount`` rides on the same statement as a window count.
@@ -7,12 +8,15 @@ Cursors are opaque to clients (base64 of a position). Pages are limited to 100 n
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import orjson
 import strawberry
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
@@ -206,3 +210,90 @@ async def paginate_partitions(
         total = totals.get(key, offset)
         out.append(make_connection([to_node(r) for r in rows], offset, limit, total))
     return out
+
+
+# --- keyset paging, for feeds ---------------------------------------------------------
+
+_KEY_PREFIX = "key"
+_KEY_PARSERS: dict[type, Callable[[str], Any]] = {
+    dt.datetime: dt.datetime.fromisoformat,
+    uuid.UUID: uuid.UUID,
+    str: str,
+}
+
+
+def encode_key_cursor(values: Sequence[Any]) -> str:
+    """A cursor holding the sort key of a row, e.g. ``(updated_at, id)``."""
+    raw = orjson.dumps(
+        [_KEY_PREFIX, *(v.isoformat() if hasattr(v, "isoformat") else str(v) for v in values)]
+    )
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_key_cursor(cursor: str, keys: Sequence[ColumnElement[Any]], argument: str) -> list[Any]:
+    """The sort key a cursor of ``encode_key_cursor`` holds, typed like ``keys``."""
+    try:
+        raw = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if isinstance(raw, list) and len(raw) == len(keys) + 1 and raw[0] == _KEY_PREFIX:
+            values = [
+                _KEY_PARSERS[k.type.python_type](v) for k, v in zip(keys, raw[1:], strict=True)
+            ]
+            if all(not isinstance(v, dt.datetime) or v.tzinfo is not None for v in values):
+                return values
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError, orjson.JSONDecodeError):
+        pass
+    raise UserInputError.one(argument, "is not a valid cursor")
+
+
+async def paginate_keyset(
+    info: Info,
+    statement: Select[Any],
+    keys: Sequence[ColumnElement[Any]],
+    args: PageArgs,
+    to_node: Callable[[Any], T],
+) -> Connection[T]:
+    """One page of ``statement`` (unordered) in the order of ``keys`` (unique together,
+    e.g. ``(created_at, id)``), with cursors holding each row's key instead of its
+    position: rows inserted or moved while a client pages are neither skipped nor repeated
+    among the others, and each page is an index range scan. ``after`` / ``before`` bound
+    the range; ``first`` pages forward (20 by default), ``last`` backward. ``totalCount``
+    costs one more statement, only when selected."""
+    for name, value in (("first", args.first), ("last", args.last)):
+        if value is not None and not 0 <= value <= MAX_PAGE:
+            raise UserInputError.one(name, f"must be between 0 and {MAX_PAGE}")
+    if args.first is not None and args.last is not None:
+        raise UserInputError.one("last", "cannot be combined with `first`")
+    row_key = tuple_(*keys)
+    ranged = statement
+    if args.after:
+        ranged = ranged.where(row_key > tuple_(*decode_key_cursor(args.after, keys, "after")))
+    if args.before:
+        ranged = ranged.where(row_key < tuple_(*decode_key_cursor(args.before, keys, "before")))
+    backward = args.last is not None
+    limit = args.last if backward else (DEFAULT_PAGE if args.first is None else args.first)
+    assert limit is not None
+    ordered = ranged.order_by(*(k.desc() if backward else k.asc() for k in keys))
+    rows = list((await info.context.execute(ordered.limit(limit + 1))).all()) if limit else []
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backward:
+        rows.reverse()
+    total = 0
+    if _selects(info, "totalCount"):
+        count = select(func.count()).select_from(statement.order_by(None).subquery())
+        total = (await info.context.execute(count)).scalar_one()
+    edges = [
+        Edge(cursor=encode_key_cursor([getattr(r, str(k.key)) for k in keys]), node=to_node(r))
+        for r in rows
+    ]
+    return Connection(
+        edges=edges,
+        nodes=[e.node for e in edges],
+        page_info=PageInfo(
+            has_next_page=(args.before is not None) if backward else more,
+            has_previous_page=more if backward else args.after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

@@ -1,9 +1,11 @@
-"""Events of the people domain: ``employee.role_changed``.
+"""Events of the people domain: ``employee.role_changed`` and ``employee.terminated``.
 
 Every path that changes someone's role (``updateEmployee``, an HRIS sync, a promotion
 becoming effective, an accepted mobility offer) reports it through
 ``employee_role_changed``, inside the transaction of the change, so consumers see one
-story whatever caused it.
+story whatever caused it. Likewise every termination (``terminateEmployee``, a sync record
+with status TERMINATED, an employee missing from a FULL sync) reports
+``employee.terminated`` once, when the status becomes TERMINATED.
 """
 
 from __future__ import annotations
@@ -78,3 +80,59 @@ async def employee_role_changed(db: Any, principal: Any, data: dict[str, Any]) -
     """Report a role change (``data`` from ``role_changed_data``) in the caller's
     transaction."""
     await emit(db, principal, EMPLOYEE_ROLE_CHANGED, data)
+
+
+EMPLOYEE_TERMINATED = register_event_type(
+    "employee.terminated",
+    "An employee left the organization: by `terminateEmployee`, by an HRIS sync record "
+    "with status TERMINATED, or by missing from a FULL HRIS sync. Sent once per "
+    "termination; the reason is not included (HR admins only).",
+    {
+        "type": "object",
+        "required": ["employee_id", "termination_date", "source_type"],
+        "properties": {
+            "employee_id": {"type": "string", "format": "uuid"},
+            "termination_date": {"type": "string", "format": "date"},
+            "source_type": {
+                "type": ["string", "null"],
+                "description": "What caused it: `HrisSync` for a sync; null for "
+                "`terminateEmployee`.",
+            },
+            "missing_from_snapshot": {
+                "type": "boolean",
+                "description": "Whether a FULL sync terminated the employee because its "
+                "snapshot did not list them.",
+            },
+        },
+        "additionalProperties": True,
+    },
+    example={
+        "employee_id": "9e2b1a7c-4f3d-4b8e-8c1a-3d5e7f9a1b2c",
+        "termination_date": "2026-04-30",
+        "source_type": "HrisSync",
+        "missing_from_snapshot": False,
+    },
+).name
+
+
+async def employee_terminated(
+    db: Any,
+    principal: Any,
+    employee_id: uuid.UUID,
+    termination_date: dt.date,
+    *,
+    source_type: str | None = None,
+    missing_from_snapshot: bool = False,
+) -> None:
+    """Report a termination in the caller's transaction (IDs and the date only)."""
+    await emit(
+        db,
+        principal,
+        EMPLOYEE_TERMINATED,
+        {
+            "employee_id": str(employee_id),
+            "termination_date": termination_date.isoformat(),
+            "source_type": source_type,
+            "missing_from_snapshot": missing_from_snapshot,
+        },
+    )

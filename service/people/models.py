@@ -79,6 +79,8 @@ employees = tenant_table(
     Column("status", Text, nullable=False, server_default=EmployeeStatus.ACTIVE.value),
     Column("termination_date", Date),
     Column("termination_reason", Text),
+    # The HRIS's ID of a manager not synced yet; resolved when they arrive (``sync``).
+    Column("pending_manager_external_id", Text),
     version_column(),
     *timestamps(),
     UniqueConstraint("org_id", "external_id"),

@@ -14,11 +14,12 @@ from service.errors import Forbidden, UserInputError
 from service.graphql.ids import decode_id, decode_optional
 from service.graphql.kit import Call, Payload, id_input, mutation
 from service.graphql.lookahead import connection_nodes
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.pagination import Connection, PageArgs, paginate, paginate_keyset
 from service.kit import NOT_GIVEN
 from service.people import queries
 from service.people import service as people
 from service.people.models import EmployeeStatus as EmployeeStatusValue
+from service.people.models import employees
 from service.people.types import (
     Employee,
     EmployeeFilter,
@@ -64,7 +65,9 @@ class PeopleQuery:
         return nodes[0]
 
     @strawberry.field(
-        description="Employees the caller may see, by name: everyone for HR admins and HRIS "
+        description="Employees the caller may see, by name (with `updatedSince`: oldest "
+        "change first, `updatedAt` then ID, with cursors that hold that key, so people "
+        "changed while you page are neither skipped nor repeated): everyone for HR admins and HRIS "
         "integrations, the caller and their reports (all levels) for managers, the caller "
         "for employees."
     )
@@ -95,12 +98,20 @@ class PeopleQuery:
             updated_since=f.updated_since,
         )
         reach = await info.context.reach()
-        page = await paginate(
-            info,
-            queries.employees_select(reach, criteria),
-            PageArgs(first, after, last, before),
-            Employee.from_row,
-        )
+        args = PageArgs(first, after, last, before)
+        if criteria.updated_since is not None:
+            # A feed of changes: oldest change first, with cursors that stay put.
+            page = await paginate_keyset(
+                info,
+                queries.employees_select(reach, criteria).order_by(None),
+                (employees.c.updated_at, employees.c.id),
+                args,
+                Employee.from_row,
+            )
+        else:
+            page = await paginate(
+                info, queries.employees_select(reach, criteria), args, Employee.from_row
+            )
         await prefetch_employees(info, page.nodes, connection_nodes(info))
         return page
 

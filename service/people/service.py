@@ -343,6 +343,7 @@ async def terminate_employee(
     await _record_position(
         db, principal, row, PositionChangeKind.TERMINATION, termination_date, current
     )
+    await people_events.employee_terminated(db, principal, row.id, termination_date)
     for report_id in reports if new_manager_id is not None else []:
         if report_id == new_manager_id:
             continue
@@ -477,6 +478,8 @@ async def _validated(
             ):
                 v.add(("input", "managerId"), "would create a reporting cycle", ErrorCode.CYCLE)
         out["manager_id"] = manager_id
+        if current is not None and current.pending_manager_external_id is not None:
+            out["pending_manager_external_id"] = None  # set by hand: no longer waiting
     if data.status is not NOT_GIVEN:
         if data.status == EmployeeStatus.TERMINATED:
             v.add(

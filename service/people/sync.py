@@ -31,7 +31,8 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import select, text
+from sqlalchemy import any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from service.audit import service as audit
 from service.auth import policies
@@ -41,7 +42,7 @@ from service.errors import ErrorCode, FieldError, UserInputError
 from service.framework import queries as framework_queries
 from service.kit import NOT_GIVEN
 from service.people import events as people_events
-from service.people.models import EmployeeStatus, PositionChangeKind, org_units
+from service.people.models import EmployeeStatus, PositionChangeKind, employees, org_units
 from service.people.queries import EMPLOYEE_COLUMNS
 from service.people.service import EMAIL_RE, position_change_kind
 
@@ -49,6 +50,8 @@ from service.people.service import EMAIL_RE, position_change_kind
 MAX_RECORDS = 1000
 #: The reason recorded for employees a FULL sync terminates.
 MISSING_REASON = "Missing from a full HRIS sync"
+#: The ``source_type`` of position history and events a sync writes.
+SOURCE_TYPE = "HrisSync"
 _LOCK_KEY = 7_314_001  # first half of the advisory lock of an organization's syncs
 _EMPLOYEE_TEXT_LIMITS = {"name": 200, "title": 200, "email": 320, "auth_subject": 255}
 _CAMEL = {
@@ -83,6 +86,8 @@ class RecordResult:
     status: SyncRecordStatus
     errors: list[FieldError] = field(default_factory=list)
     id: uuid.UUID | None = None
+    #: Problems that did not refuse the record, e.g. a manager not synced yet (PENDING).
+    notices: list[FieldError] = field(default_factory=list)
 
 
 @dataclass
@@ -107,6 +112,7 @@ class SyncOutcome:
                     "status": r.status.value,
                     "id": str(r.id) if r.id else None,
                     "errors": [_error_json(e) for e in r.errors],
+                    "notices": [_error_json(e) for e in r.notices],
                 }
                 for r in self.results
             ],
@@ -121,6 +127,7 @@ class SyncOutcome:
                     SyncRecordStatus(r["status"]),
                     [_error_from(e) for e in r["errors"]],
                     uuid.UUID(r["id"]) if r["id"] else None,
+                    [_error_from(e) for e in r.get("notices", [])],
                 )
                 for r in data["results"]
             ],
@@ -332,6 +339,7 @@ def _results(
     statuses: Mapping[int, SyncRecordStatus],
     errors: _Errors,
     ids: Mapping[int, uuid.UUID],
+    notices: _Errors | None = None,
 ) -> list[RecordResult]:
     return [
         RecordResult(
@@ -339,6 +347,7 @@ def _results(
             SyncRecordStatus.ERROR if i in errors else statuses[i],
             errors.by_index.get(i, []),
             None if i in errors else ids.get(i),
+            [] if notices is None or i in errors else notices.by_index.get(i, []),
         )
         for i, ext in enumerate(external_ids)
     ]
@@ -514,7 +523,7 @@ async def _write_all(
 _EMPLOYEE_COLS = (
     "name text, email text, title text, auth_subject text, org_unit_id uuid, manager_id uuid,"
     " role_id uuid, hire_date date, status text, termination_date date,"
-    " termination_reason text"
+    " termination_reason text, pending_manager_external_id text"
 )
 _EMPLOYEE_SET = (
     "name",
@@ -528,6 +537,7 @@ _EMPLOYEE_SET = (
     "status",
     "termination_date",
     "termination_reason",
+    "pending_manager_external_id",
 )
 _EMPLOYEE_INSERT = text(  # fixed text, values are bound
     f"""
@@ -555,7 +565,7 @@ _HISTORY_INSERT = text(  # fixed text, values are bound
         title, source_type, note)
     select :org_id, r.employee_id, r.kind, r.effective_date, r.role_id, r.previous_role_id,
            r.org_unit_id, r.previous_org_unit_id, r.manager_id, r.previous_manager_id,
-           r.title, 'HrisSync', r.note
+           r.title, :source_type, r.note
       from {_JSON_ROWS} as r(employee_id uuid, kind text, effective_date date, role_id uuid,
            previous_role_id uuid, org_unit_id uuid, previous_org_unit_id uuid, manager_id uuid,
            previous_manager_id uuid, title text, note text)
@@ -686,6 +696,91 @@ def _final_state(
     return final
 
 
+def _keys(values: Iterable[Any]) -> set[str]:
+    """The given, non-blank values of a reference field, trimmed."""
+    return {str(v).strip() for v in values if v not in (NOT_GIVEN, None) and str(v).strip()}
+
+
+# Each branch joins the batch's keys (``unnest``) to an index, and the union decides: the
+# cost follows the batch, not the organization. (An ``OR`` of ``= any(:array)`` conditions
+# cannot use the indexes, and under a generic plan compares every row with every key.)
+_KNOWN = text(
+    """
+    select e.* from employees e where e.id in (
+        select id from employees join unnest(cast(:exts as text[])) k(v) on external_id = k.v
+        union all
+        select id from employees join unnest(cast(:emails as text[])) k(v) on lower(email) = k.v
+        union all
+        select id from employees join unnest(cast(:subjects as text[])) k(v)
+            on auth_subject = k.v
+        union all
+        select id from employees join unnest(cast(:exts as text[])) k(v)
+            on pending_manager_external_id = k.v
+        union all
+        select id from employees
+         where cast(:full as boolean) and external_id is not null and status <> 'TERMINATED'
+    )
+    """
+)
+
+
+async def _known_employees(
+    db: Executor,
+    external_ids: set[str],
+    emails: set[str],
+    subjects: set[str],
+    *,
+    full: bool,
+) -> list[Any]:
+    """The stored employees a batch can touch, in one statement: those it names (records
+    and managers), those holding its emails or identity subjects, those waiting for one
+    of its records as their manager, and for a FULL sync every synced employee still
+    employed (the candidates for termination)."""
+    params = {
+        "exts": sorted(external_ids),
+        "emails": sorted(emails),
+        "subjects": sorted(subjects),
+        "full": full,
+    }
+    return list((await db.execute(_KNOWN, params)).all())
+
+
+async def _chains(db: Executor, ids: set[uuid.UUID]) -> list[Any]:
+    """``ids`` and everyone above them in the stored org chart (one recursive statement),
+    to check a batch's new reporting lines for cycles."""
+    start = select(*EMPLOYEE_COLUMNS).where(
+        employees.c.id == any_(bindparam("ids", sorted(ids), type_=ARRAY(UUID(as_uuid=True))))
+    )
+    up = start.cte("up", recursive=True)
+    up = up.union(
+        select(*EMPLOYEE_COLUMNS).select_from(employees.join(up, employees.c.id == up.c.manager_id))
+    )
+    return list((await db.execute(select(up))).all())
+
+
+def _moves_managers(
+    records: Sequence[Any],
+    ext_ids: Sequence[str | None],
+    by_ext: Mapping[str, Any],
+    known: Sequence[Any],
+) -> bool:
+    """Whether the batch may change any reporting line (else no cycle can appear and the
+    org chart above need not be read): a new record with a manager, a manager different
+    from the stored one, or a pending reference the batch resolves."""
+    listed = {e for e in ext_ids if e}
+    if any(r.pending_manager_external_id in listed for r in known):
+        return True
+    for i, r in enumerate(records):
+        if r.manager_external_id is NOT_GIVEN:
+            continue
+        key = str(r.manager_external_id or "").strip()
+        current = by_ext.get(ext_ids[i] or "")
+        target = by_ext[key].id if key in by_ext else None
+        if current is None or (key and target is None) or target != current.manager_id:
+            return True
+    return False
+
+
 async def _sync_employees(
     db: Executor,
     principal: Principal,
@@ -698,11 +793,23 @@ async def _sync_employees(
     today: dt.date,
 ) -> SyncOutcome:
     errors = _Errors("employees")
+    notices = _Errors("employees")
     ext_ids = _external_ids(records, errors)
-    rows = (await db.execute(select(*EMPLOYEE_COLUMNS))).all()
     look = await _lookups(db, records)
-    by_ext = {r.external_id: r for r in rows if r.external_id}
+    known = await _known_employees(
+        db,
+        {e for e in ext_ids if e} | _keys(r.manager_external_id for r in records),
+        {e.lower() for e in _keys(r.email for r in records)},
+        _keys(r.auth_subject for r in records),
+        full=mode == SyncMode.FULL,
+    )
+    by_ext = {r.external_id: r for r in known if r.external_id}
+    rows = {r.id: r for r in known}
+    if _moves_managers(records, ext_ids, by_ext, known):
+        starts = set(rows) | {r.manager_id for r in known if r.manager_id is not None}
+        rows |= {r.id: r for r in await _chains(db, starts) if r.id not in rows}
     new_ids = {i: uuid.uuid4() for i in range(len(records))}
+    batch_keys = {e for e in ext_ids if e}
 
     cleaned: dict[int, dict[str, Any]] = {}
     for i, r in enumerate(records):
@@ -717,8 +824,10 @@ async def _sync_employees(
         cleaned[i] = c
 
     terminated_missing: list[Any] = []
+    resolved: dict[uuid.UUID, uuid.UUID] = {}
     while True:
         failed = set(errors.by_index)
+        notices.by_index.clear()
         ids = {
             i: (by_ext[ext].id if ext in by_ext else new_ids[i])
             for i, ext in enumerate(ext_ids)
@@ -726,7 +835,7 @@ async def _sync_employees(
         }
         in_batch = {str(ext_ids[i]): ids[i] for i in ids}
         finals: dict[int, dict[str, Any]] = {}
-        state = {r.id: dict(r._mapping) for r in rows}
+        state = {row_id: dict(r._mapping) for row_id, r in rows.items()}
         for i, row_id in ids.items():
             ext = ext_ids[i]
             assert ext is not None
@@ -736,17 +845,18 @@ async def _sync_employees(
             finals[i] = final
             state[row_id] = final
         if mode == SyncMode.FULL:
-            listed = {ext for ext in ext_ids if ext is not None}
             terminated_missing = [
                 r
-                for r in rows
+                for r in known
                 if r.external_id
-                and r.external_id not in listed
+                and r.external_id not in batch_keys
                 and r.status != EmployeeStatus.TERMINATED
             ]
             for r in terminated_missing:
                 state[r.id] = {**state[r.id], "status": EmployeeStatus.TERMINATED.value}
-        _resolve_managers(records, ids, finals, in_batch, by_ext, state, errors)
+        resolved = _resolve_managers(
+            records, ids, in_batch, batch_keys, by_ext, state, errors, notices
+        )
         _check_unique(finals, state, errors)
         if atomic or set(errors.by_index) == failed:
             break
@@ -758,6 +868,7 @@ async def _sync_employees(
     history: list[dict[str, Any]] = []
     audits: list[tuple[str, str, uuid.UUID, dict[str, Any]]] = []
     role_changes: list[tuple[dict[str, Any], Any, PositionChangeKind]] = []
+    terminated: list[tuple[uuid.UUID, bool]] = []
     ranks = await _ranks(db, look, finals, by_ext, ext_ids)
     for i, final in finals.items():
         current = by_ext.get(ext_ids[i])
@@ -775,25 +886,28 @@ async def _sync_employees(
         if not changed:
             statuses[i] = SyncRecordStatus.UNCHANGED
             continue
-        updates.append({**final, "version": current.version})
         terminating = changed.get("status") == EmployeeStatus.TERMINATED
         statuses[i] = SyncRecordStatus.TERMINATED if terminating else SyncRecordStatus.UPDATED
-        moves = {k: v for k, v in changed.items() if k in ("role_id", "org_unit_id", "manager_id")}
-        if moves:
+        _record_update(final, current, changed, ranks, today, updates, history, audits)
+        moves = {k: v for k, v in changed.items() if k in _MOVES}
+        if "role_id" in moves:
             kind = position_change_kind(moves, current.role_id, ranks)
-            if kind is not None:
-                history.append(_history(final, current, kind, today))
-                if "role_id" in moves:
-                    role_changes.append((final, current, kind))
+            assert kind is not None
+            role_changes.append((final, current, kind))
         if terminating:
-            history.append(_history(final, current, PositionChangeKind.TERMINATION, today))
-        action = "employee.terminate" if terminating else "employee.update"
-        audits.append(
-            (action, "Employee", final["id"], audit.diff(dict(current._mapping), changed))
-        )
+            terminated.append((final["id"], False))
 
-    terminations = _terminations(terminated_missing, today)
-    results = _results(ext_ids, statuses, errors, ids)
+    # Employees outside the batch whose pending manager arrived in it.
+    batch_rows = {f["id"] for f in finals.values()}
+    waiting = [rows[row_id] for row_id in resolved if row_id not in batch_rows]
+    for current in waiting:
+        final = {c: getattr(current, c) for c in ("id", "external_id", *_EMPLOYEE_SET)}
+        final |= {"manager_id": resolved[current.id], "pending_manager_external_id": None}
+        changed = {k: v for k, v in final.items() if getattr(current, k) != v}
+        _record_update(final, current, changed, ranks, today, updates, history, audits)
+
+    results = _results(ext_ids, statuses, errors, ids, notices)
+    results += [RecordResult(r.external_id, SyncRecordStatus.UPDATED, [], r.id) for r in waiting]
     results += [
         RecordResult(r.external_id, SyncRecordStatus.TERMINATED, [], r.id)
         for r in terminated_missing
@@ -801,7 +915,7 @@ async def _sync_employees(
     call_errors: list[FieldError] = []
     if errors.by_index and atomic:
         call_errors.append(_refused(len(errors.by_index), len(records), "employees"))
-    managed = sum(1 for r in rows if r.external_id and r.status != EmployeeStatus.TERMINATED)
+    managed = sum(1 for r in known if r.external_id and r.status != EmployeeStatus.TERMINATED)
     if terminated_missing and not force and len(terminated_missing) > max_share * managed:
         call_errors.append(
             FieldError(
@@ -815,6 +929,7 @@ async def _sync_employees(
     if call_errors:
         return SyncOutcome(results, False, call_errors)
 
+    terminations = _terminations(terminated_missing, today)
     for r in terminated_missing:
         values = terminations[r.id]
         final = {**{str(k): v for k, v in r._mapping.items()}, **values}
@@ -823,6 +938,7 @@ async def _sync_employees(
         audits.append(
             ("employee.terminate", "Employee", r.id, audit.diff(dict(r._mapping), values))
         )
+        terminated.append((r.id, True))
 
     await _write_employees(db, principal, inserts, updates, history)
     for final, current, kind in role_changes:
@@ -833,8 +949,45 @@ async def _sync_employees(
                 final["id"], final["role_id"], current.role_id, kind.value, today
             ),
         )
+    for employee_id, missing in terminated:
+        await people_events.employee_terminated(
+            db,
+            principal,
+            employee_id,
+            today,
+            source_type=SOURCE_TYPE,
+            missing_from_snapshot=missing,
+        )
     await audit.record_many(db, [audit.event(principal, *a) for a in audits])
     return SyncOutcome(results, True)
+
+
+_MOVES = ("role_id", "org_unit_id", "manager_id")
+
+
+def _record_update(
+    final: dict[str, Any],
+    current: Any,
+    changed: Mapping[str, Any],
+    ranks: Mapping[uuid.UUID, int],
+    today: dt.date,
+    updates: list[dict[str, Any]],
+    history: list[dict[str, Any]],
+    audits: list[tuple[str, str, uuid.UUID, dict[str, Any]]],
+) -> None:
+    """Queue the version-checked update of a stored employee, its position history
+    (role, unit or manager moves; a termination) and its audit event."""
+    updates.append({**final, "version": current.version})
+    terminating = changed.get("status") == EmployeeStatus.TERMINATED
+    moves = {k: v for k, v in changed.items() if k in _MOVES}
+    if moves:
+        kind = position_change_kind(moves, current.role_id, ranks)
+        if kind is not None:
+            history.append(_history(final, current, kind, today))
+    if terminating:
+        history.append(_history(final, current, PositionChangeKind.TERMINATION, today))
+    action = "employee.terminate" if terminating else "employee.update"
+    audits.append((action, "Employee", final["id"], audit.diff(dict(current._mapping), changed)))
 
 
 async def _ranks(
@@ -902,30 +1055,47 @@ def _history(
 def _resolve_managers(
     records: Sequence[Any],
     ids: Mapping[int, uuid.UUID],
-    finals: dict[int, dict[str, Any]],
     in_batch: Mapping[str, uuid.UUID],
+    batch_keys: set[str],
     by_ext: Mapping[str, Any],
     state: dict[uuid.UUID, dict[str, Any]],
     errors: _Errors,
-) -> None:
+    notices: _Errors,
+) -> dict[uuid.UUID, uuid.UUID]:
     """Resolve ``managerExternalId`` against the batch and the stored employees, at the
-    end of the call; refuse managers who leave and reporting cycles, per record."""
+    end of the call; refuse managers who leave and reporting cycles, per record.
+
+    A manager known nowhere yet is not an error: the record is written without a manager,
+    the reference is kept on the employee (``pending_manager_external_id``) with a
+    PENDING notice, and a later call that brings that manager sets it. Returns those
+    pending references this batch resolves (employee → manager), cycles left out."""
     changed: dict[uuid.UUID, int] = {}
     for i, row_id in ids.items():
         r = records[i]
         if r.manager_external_id is NOT_GIVEN:
             continue
         key = (r.manager_external_id or "").strip() or None
+        state[row_id]["pending_manager_external_id"] = None
         manager_id = in_batch.get(key) if key else None
         if key is not None and manager_id is None:
             manager_id = by_ext[key].id if key in by_ext else None
-            if manager_id is None:
+            if manager_id is None and key in batch_keys:
                 errors.add(
                     i,
                     "manager_external_id",
-                    f'no employee "{key}" here or in this batch',
+                    f'the manager "{key}" is refused in this batch',
                     ErrorCode.NOT_FOUND,
                 )
+                continue
+            if manager_id is None:
+                notices.add(
+                    i,
+                    "manager_external_id",
+                    f'no employee "{key}" yet: kept as pending, and set as the manager when '
+                    "a later sync brings them",
+                    ErrorCode.PENDING,
+                )
+                state[row_id] |= {"manager_id": None, "pending_manager_external_id": key}
                 continue
         if manager_id is not None and manager_id == row_id:
             errors.add(
@@ -940,17 +1110,27 @@ def _resolve_managers(
                 ErrorCode.INVALID_STATE,
             )
             continue
-        finals[i]["manager_id"] = manager_id
         state[row_id]["manager_id"] = manager_id
         changed[row_id] = i
+    resolved: dict[uuid.UUID, uuid.UUID] = {}
+    for row_id, s in state.items():
+        target = in_batch.get(s.get("pending_manager_external_id") or "")
+        if target is not None and state[target]["status"] != EmployeeStatus.TERMINATED:
+            resolved[row_id] = target
+            s |= {"manager_id": target, "pending_manager_external_id": None}
     managers = {row_id: s["manager_id"] for row_id, s in state.items()}
-    for row_id in _cycle_members(managers, changed):
-        errors.add(
-            changed[row_id],
-            "manager_external_id",
-            "would create a reporting cycle",
-            ErrorCode.CYCLE,
-        )
+    for row_id in _cycle_members(managers, set(changed) | set(resolved)):
+        if row_id in changed:
+            errors.add(
+                changed[row_id],
+                "manager_external_id",
+                "would create a reporting cycle",
+                ErrorCode.CYCLE,
+            )
+        if row_id in resolved:  # stays pending
+            key = next(k for k, v in in_batch.items() if v == resolved.pop(row_id))
+            state[row_id] |= {"manager_id": None, "pending_manager_external_id": key}
+    return resolved
 
 
 def _check_unique(
@@ -986,7 +1166,10 @@ async def _write_employees(
     await _write_all(db, _EMPLOYEE_INSERT, inserts, "employees", principal.org_id)
     await _write_all(db, _EMPLOYEE_UPDATE, updates, "employees")
     if history:
-        await db.execute(_HISTORY_INSERT, {"rows": _json_rows(history), "org_id": principal.org_id})
+        await db.execute(
+            _HISTORY_INSERT,
+            {"rows": _json_rows(history), "org_id": principal.org_id, "source_type": SOURCE_TYPE},
+        )
 
 
 __all__ = [

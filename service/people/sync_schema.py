@@ -16,7 +16,7 @@ from service.graphql.enums import graphql_enum
 from service.graphql.errors import UserError, UserErrorCode
 from service.graphql.ids import encode_id
 from service.graphql.kit import Call, Payload, mutation
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.pagination import Connection, PageArgs, paginate_keyset
 from service.people import sync
 from service.people.models import position_history
 from service.people.types import EmployeeStatus, PositionChange
@@ -92,7 +92,9 @@ class EmployeeSyncRecord:
     manager_external_id: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="External ID of the manager: stored, or anywhere in this batch (before or "
-        "after this record).",
+        "after this record). Someone not synced yet is kept as pending (a PENDING notice; "
+        "`Employee.pendingManagerExternalId`) and becomes the manager when a later call "
+        "brings them; null clears.",
     )
     role_key: str | None = strawberry.field(
         default=strawberry.UNSET,
@@ -154,6 +156,10 @@ class SyncRecordResult:
         description='Why the record was refused, with paths such as `["input", "employees", '
         '"3", "email"]`.'
     )
+    notices: list[UserError] = strawberry.field(
+        description="What did not refuse the record but is not done yet, e.g. a manager not "
+        "synced yet (code PENDING): kept on the employee and set when they arrive."
+    )
 
 
 @strawberry.type(description="How many records ended in each status.")
@@ -163,13 +169,17 @@ class SyncSummary:
     unchanged: int = strawberry.field(description="Records already up to date.")
     terminated: int = strawberry.field(description="Employees terminated.")
     failed: int = strawberry.field(description="Records refused.")
+    pending: int = strawberry.field(
+        description="Records written whose manager is not synced yet (see `notices`)."
+    )
 
 
 @strawberry.type(description="Result of a sync call.")
 class SyncPayload(Payload):
     results: list[SyncRecordResult] = strawberry.field(
         default_factory=list,
-        description="One result per record, in input order; a FULL sync appends the "
+        description="One result per record, in input order; then the employees outside the "
+        "batch whose pending manager it brought (UPDATED), and for a FULL sync the "
         "employees it terminates.",
     )
     applied: bool = strawberry.field(default=False, description="Whether the changes were written.")
@@ -200,6 +210,7 @@ def _payload(type_name: str) -> Callable[[sync.SyncOutcome], SyncPayload]:
                     status=SyncRecordStatus(r.status.value),
                     id=strawberry.ID(encode_id(type_name, r.id)) if r.id else None,
                     errors=errors(r.errors),
+                    notices=errors(r.notices),
                 )
                 for r in outcome.results
             ],
@@ -211,6 +222,7 @@ def _payload(type_name: str) -> Callable[[sync.SyncOutcome], SyncPayload]:
                 unchanged=outcome.count(s.UNCHANGED),
                 terminated=outcome.count(s.TERMINATED),
                 failed=outcome.count(s.ERROR),
+                pending=sum(1 for r in outcome.results if r.notices),
             ),
         )
 
@@ -257,8 +269,9 @@ class SyncQuery:
     @strawberry.field(
         description="Every position history entry of the organization (hires, promotions, "
         "moves, transfers, manager changes, terminations), oldest first, so an HRIS or a "
-        "warehouse can pull what changed: keep the latest `recordedAt` you saw and pass it "
-        "as `since` next time (re-reading a minute of overlap covers entries of transactions "
+        "warehouse can pull what changed: page with `after` (cursors hold the entry's "
+        "`recordedAt` and ID, so entries written while you page are neither skipped nor "
+        "repeated), keep the latest `recordedAt` you saw and pass it as `since` next time (re-reading a minute of overlap covers entries of transactions "
         "still running at the time). Requires `career:admin` or `career:hris`."
     )
     async def position_changes(
@@ -279,9 +292,12 @@ class SyncQuery:
         stmt = select(position_history)
         if since is not None:
             stmt = stmt.where(position_history.c.created_at >= since)
-        stmt = stmt.order_by(position_history.c.created_at, position_history.c.id)
-        return await paginate(
-            info, stmt, PageArgs(first, after, last, before), PositionChange.from_row
+        return await paginate_keyset(
+            info,
+            stmt,
+            (position_history.c.created_at, position_history.c.id),
+            PageArgs(first, after, last, before),
+            PositionChange.from_row,
         )
 
 
@@ -298,9 +314,10 @@ class SyncMutation:
     )
     sync_employees = mutation(
         "Upsert employees by `externalId`; a manager may come after their reports, and "
-        "re-sending the same batch changes nothing. Role, unit and manager changes are "
+        "re-sending the same batch changes nothing; a manager not synced yet is kept as "
+        "pending and set when a later call brings them. Role, unit and manager changes are "
         "recorded in the position history, role changes also as `employee.role_changed` "
-        "events." + LIMITS,
+        "events and terminations as `employee.terminated` events." + LIMITS,
         SyncEmployeesInput,
         SyncPayload,
         permission=policies.require_people_writer,

@@ -359,6 +359,14 @@ class Employee(relay.Node):
         await _require_record(info, self.pk)
         return self.row.auth_subject
 
+    @strawberry.field(
+        description="The HRIS ID of a manager named by a sync before that manager was "
+        "synced; set as `manager` when a later sync brings them, null otherwise. HR record."
+    )
+    async def pending_manager_external_id(self, info: Info) -> str | None:
+        await _require_record(info, self.pk)
+        return self.row.pending_manager_external_id
+
     @strawberry.field(description="First day of employment. HR record.")
     async def hire_date(self, info: Info) -> dt.date | None:
         await _require_record(info, self.pk)
@@ -520,5 +528,6 @@ class EmployeeFilter:
     updated_since: dt.datetime | None = strawberry.field(
         default=None,
         description="Changed at or after this time (`updatedAt`), to pull changes "
-        "incrementally: keep the latest `updatedAt` you saw and pass it next time.",
+        "incrementally: the list is then ordered by `updatedAt` and ID with stable cursors; "
+        "keep the latest `updatedAt` you saw and pass it next time.",
     )

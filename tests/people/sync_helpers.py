@@ -13,9 +13,9 @@ from tests.auth.helpers import add_service_account, client_token
 from tests.conftest import Org
 
 SYNC_RESULT = """
-    results { externalId status id errors { field message code } }
+    results { externalId status id errors { field message code } notices { field code } }
     applied replayed
-    summary { created updated unchanged terminated failed }
+    summary { created updated unchanged terminated failed pending }
     userErrors { field message code }
 """
 SYNC_UNITS = f"""
@@ -79,6 +79,28 @@ async def counts(org: Org) -> dict[str, int]:
             await conn.execute(select(func.coalesce(func.sum(employees.c.version), 0)))
         ).scalar_one()
         return out
+
+
+async def rows(org: Org, stmt: Any) -> list[Any]:
+    """The rows ``stmt`` reads in organization ``org``."""
+    async with org.runtime.db.transaction(org.id) as conn:
+        return list((await conn.execute(stmt)).all())
+
+
+async def by_external_id(org: Org) -> dict[str, Any]:
+    """The organization's employees by external ID."""
+    return {r.external_id: r for r in await rows(org, select(employees))}
+
+
+async def events_of(org: Org, event_type: str) -> list[dict[str, Any]]:
+    """The ``data`` of the organization's webhook events of one type, oldest first."""
+    found = await rows(
+        org,
+        select(webhook_events.c.data)
+        .where(webhook_events.c.type == event_type)
+        .order_by(webhook_events.c.occurred_at),
+    )
+    return [r.data for r in found]
 
 
 def statuses(payload: dict[str, Any]) -> list[str]:

@@ -9,25 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from service.framework import service as framework
-from service.people.models import employees, position_history
+from service.people.models import position_history
 from service.people.sync import MAX_RECORDS
 from service.webhooks.models import webhook_events
 from tests.conftest import Org
-from tests.people.sync_helpers import Hris, counts, person, statuses
+from tests.people.sync_helpers import Hris, by_external_id, counts, person, rows, statuses
 
 
 @pytest.fixture
 async def hris(org: Org) -> Hris:
     return await Hris.of(org)
-
-
-async def rows(org: Org, stmt: Any) -> list[Any]:
-    async with org.runtime.db.transaction(org.id) as conn:
-        return list((await conn.execute(stmt)).all())
-
-
-async def by_external_id(org: Org) -> dict[str, Any]:
-    return {r.external_id: r for r in await rows(org, select(employees))}
 
 
 async def test_units_and_employees_in_any_order(hris: Hris, org: Org) -> None:
@@ -109,12 +100,17 @@ async def test_bad_records_are_reported_per_record_and_nothing_is_written(
     for r in result["results"]:
         by_ext.setdefault(r["externalId"], []).append(r)
     assert by_ext["OK1"][0]["status"] == "CREATED"  # would have been created
+    # A manager not synced yet is no error: the reference would wait for them.
+    assert by_ext["NOBOSS"][0]["status"] == "CREATED"
+    assert by_ext["NOBOSS"][0]["notices"] == [
+        {"field": ["input", "employees", "6", "managerExternalId"], "code": "PENDING"}
+    ]
+    assert result["summary"]["pending"] == 1
     expected = {
         "DUP": ("externalId", "CONFLICT"),
         "BADMAIL": ("email", "INVALID"),
         "BADDATE": ("hireDate", "INVALID"),
         "NOROLE": ("roleKey", "NOT_FOUND"),
-        "NOBOSS": ("managerExternalId", "NOT_FOUND"),
         "CYC1": ("managerExternalId", "CYCLE"),
         "CYC2": ("managerExternalId", "CYCLE"),
         "TAKEN": ("email", "TAKEN"),
