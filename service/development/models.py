@@ -74,6 +74,12 @@ class ResourceKind(StrEnum):
     OTHER = "OTHER"
 
 
+class ImportStatus(StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+
+
 def _actor(prefix: str) -> list[Column]:
     """Who did something: the actor's type (EMPLOYEE, SERVICE_ACCOUNT, SYSTEM) and ID."""
     return [Column(f"{prefix}_type", Text), Column(f"{prefix}_id", UUID(as_uuid=True))]

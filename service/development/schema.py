@@ -20,6 +20,7 @@ from service.development.types import (
     DevelopmentGoal,
     DevelopmentPlan,
     GoalStatus,
+    ImportStatus,
     LearningResource,
     MentorProfile,
     ResourceKind,
@@ -398,7 +399,7 @@ class SetMentoringPayload(Payload):
 @strawberry.type(description="What an import did with one resource.")
 class LearningResourceImportResult:
     external_id: str = strawberry.field(description="The resource's external ID.")
-    status: str = strawberry.field(description="CREATED, UPDATED or UNCHANGED.")
+    status: ImportStatus = strawberry.field(description="What the import did with it.")
     resource: LearningResource = strawberry.field(description="The resource as it is now.")
 
 
@@ -491,7 +492,7 @@ def _import_payload(results: list[development.ImportResult]) -> ImportLearningRe
         results=[
             LearningResourceImportResult(
                 external_id=r.external_id,
-                status=r.status,
+                status=ImportStatus[r.status],
                 resource=LearningResource.from_row(r.row),
             )
             for r in results

@@ -17,6 +17,7 @@ from service.development import queries
 from service.development.models import ActionKind as ActionKindValue
 from service.development.models import ActionStatus as ActionStatusValue
 from service.development.models import GoalStatus as GoalStatusValue
+from service.development.models import ImportStatus as ImportStatusValue
 from service.development.models import PlanStatus as PlanStatusValue
 from service.development.models import ResourceKind as ResourceKindValue
 from service.errors import Forbidden
@@ -78,6 +79,15 @@ ActionStatus = graphql_enum(
         "IN_PROGRESS": "Started.",
         "DONE": "Completed (reported by the plan's editors or a learning platform).",
         "SKIPPED": "Decided against; left out of the goal's progress.",
+    },
+)
+ImportStatus = graphql_enum(
+    ImportStatusValue,
+    "What an import did with one learning resource.",
+    {
+        "CREATED": "A new resource.",
+        "UPDATED": "An existing resource (same external ID) whose fields or competencies changed.",
+        "UNCHANGED": "An existing resource already as sent.",
     },
 )
 ResourceKind = graphql_enum(
