@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
 from service.assessments import queries
@@ -29,6 +28,7 @@ from service.auth import policies
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Level, Role
 from service.graphql.enums import graphql_enum
+from service.graphql.node import VersionedNode
 from service.graphql.pagination import Connection, make_connection
 from service.people import queries as people_queries
 
@@ -145,25 +145,6 @@ def rules(info_or_ctx: Any) -> queries.Rules:
     return assessments.rules(getattr(info_or_ctx, "context", info_or_ctx))
 
 
-def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
-    out: list[uuid.UUID | None] = []
-    for n in node_ids:
-        try:
-            out.append(uuid.UUID(n))
-        except ValueError:
-            out.append(None)
-    return out
-
-
-async def _rows(info: Info, read: Any, node_ids: Iterable[str]) -> list[Any | None]:
-    """Rows for ``node_ids`` in order from ``read(db, principal, ids)``; None for malformed
-    IDs."""
-    ids = _uuids(node_ids)
-    principal = await info.context.principal()
-    found = iter(await read(info.context, principal, [i for i in ids if i is not None]))
-    return [next(found) if i is not None else None for i in ids]
-
-
 async def _named(info: Info, employee_id: uuid.UUID | None) -> Employee | None:
     """A person of an assessment the caller may see (its subject, assessor, inviter): shown
     to everyone who sees the assessment, with what the field rules of ``Employee`` give
@@ -197,9 +178,9 @@ async def _level_name(info: Info, competency_id: uuid.UUID, level: float | None)
     description="A review period in which assessments are collected: a window, the kinds "
     "of assessment it collects and whom it covers. DRAFT → OPEN → CLOSED."
 )
-class AssessmentCycle(relay.Node):
-    pk: strawberry.Private[uuid.UUID]
-    row: strawberry.Private[Any]
+class AssessmentCycle(VersionedNode):
+    converters = {"status": AssessmentCycleStatus, "coverage": AssessmentCycleCoverage}
+
     name: str = strawberry.field(description="Display name, e.g. 2026 mid-year review.")
     description: str | None = strawberry.field(description="What the cycle is for.")
     starts_on: dt.date = strawberry.field(description="First day of the window.")
@@ -208,28 +189,9 @@ class AssessmentCycle(relay.Node):
     coverage: AssessmentCycleCoverage = strawberry.field(description="Whom the cycle covers.")  # type: ignore[valid-type]
 
     @classmethod
-    def from_row(cls, row: Any) -> AssessmentCycle:
-        return cls(
-            pk=row.id,
-            row=row,
-            name=row.name,
-            description=row.description,
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-            status=AssessmentCycleStatus(row.status),
-            coverage=AssessmentCycleCoverage(row.coverage),
-        )
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[AssessmentCycle | None]:
-        rows = await _rows(info, assessments.visible_cycles, node_ids)
-        return [cls.from_row(r) if r is not None else None for r in rows]
+    async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
+        principal = await info.context.principal()
+        return await assessments.visible_cycles(info.context, principal, ids)
 
     @strawberry.field(description="Kinds of assessment the cycle collects.")
     def kinds(self) -> list[AssessmentKind]:  # type: ignore[valid-type]
@@ -262,17 +224,6 @@ class AssessmentCycle(relay.Node):
     def closed_at(self) -> dt.datetime | None:
         return self.row.closed_at
 
-    @strawberry.field(
-        description="Incremented by every change; pass it to open and close mutations to "
-        "refuse a change based on stale data."
-    )
-    def version(self) -> int:
-        return int(self.row.version)
-
-    @strawberry.field(description="When the cycle was created.")
-    def created_at(self) -> dt.datetime:
-        return self.row.created_at
-
 
 # --- assessments and ratings --------------------------------------------------------------
 
@@ -284,9 +235,9 @@ class AssessmentCycle(relay.Node):
     "subject: they never see a PEER assessment of themself, only the mean of at least "
     "`CAREERPATH_ASSESSMENTS__MIN_PEER_COUNT` peers (default 3) in their current levels."
 )
-class Assessment(relay.Node):
-    pk: strawberry.Private[uuid.UUID]
-    row: strawberry.Private[Any]
+class Assessment(VersionedNode):
+    converters = {"kind": AssessmentKind, "status": AssessmentStatus, "source": AssessmentSource}
+
     kind: AssessmentKind = strawberry.field(description="Who rates whom.")  # type: ignore[valid-type]
     status: AssessmentStatus = strawberry.field(description="Draft or submitted.")  # type: ignore[valid-type]
     source: AssessmentSource = strawberry.field(description="Written here or imported.")  # type: ignore[valid-type]
@@ -295,26 +246,9 @@ class Assessment(relay.Node):
     )
 
     @classmethod
-    def from_row(cls, row: Any) -> Assessment:
-        return cls(
-            pk=row.id,
-            row=row,
-            kind=AssessmentKind(row.kind),
-            status=AssessmentStatus(row.status),
-            source=AssessmentSource(row.source),
-            submitted_at=row.submitted_at,
-        )
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Assessment | None]:
-        rows = await _rows(info, assessments.visible_assessments, node_ids)
-        return [cls.from_row(r) if r is not None else None for r in rows]
+    async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
+        principal = await info.context.principal()
+        return await assessments.visible_assessments(info.context, principal, ids)
 
     @strawberry.field(description="The employee assessed.")
     async def subject(self, info: Info) -> EmployeeRef | None:
@@ -353,21 +287,6 @@ class Assessment(relay.Node):
     async def ratings(self, info: Info) -> list[Rating]:
         rows = await info.context.loader(queries.ratings_by_assessment).load(self.pk)
         return [Rating(row=r, assessment_row=self.row) for r in rows]
-
-    @strawberry.field(
-        description="Incremented by every change; pass it to `saveRatings` and "
-        "`submitAssessment` to refuse a change based on stale data."
-    )
-    def version(self) -> int:
-        return int(self.row.version)
-
-    @strawberry.field(description="When it was started.")
-    def created_at(self) -> dt.datetime:
-        return self.row.created_at
-
-    @strawberry.field(description="When it last changed.")
-    def updated_at(self) -> dt.datetime:
-        return self.row.updated_at
 
 
 @strawberry.type(description="A competency rated at a level of its scale, with the evidence.")

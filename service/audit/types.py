@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any, Self
+from typing import Any
 
 import strawberry
-from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -17,7 +14,7 @@ from service.auth import policies
 from service.auth.principal import ActorType as ActorTypeValue
 from service.graphql.enums import graphql_enum
 from service.graphql.ids import encode_id
-from service.graphql.node import load_rows
+from service.graphql.node import RowNode
 
 ActorType = graphql_enum(
     ActorTypeValue,
@@ -36,17 +33,14 @@ ACTOR_NODE_TYPES = {
 }
 
 
-async def _audit_events_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await queries.audit_events_by_id(ctx, ids)
-
-
 @strawberry.type(
     description="One change made through the API: who, what, to which object, and the "
     "values before and after. Written in the same transaction as the change. Visible to "
     "HR admins only."
 )
-class AuditEvent(relay.Node):
-    pk: strawberry.Private[uuid.UUID]
+class AuditEvent(RowNode):
+    rows_by_id = queries.audit_events_by_id
+
     occurred_at: dt.datetime = strawberry.field(description="When the change was made.")
     actor_type: ActorType = strawberry.field(  # type: ignore[valid-type]
         description="An employee, a service account, or careerpath itself (CLI, scheduled jobs)."
@@ -75,7 +69,7 @@ class AuditEvent(relay.Node):
         actor_type = ActorTypeValue(row.actor_type)
         actor_node = ACTOR_NODE_TYPES.get(actor_type)
         return cls(
-            pk=row.id,
+            row=row,
             occurred_at=row.occurred_at,
             actor_type=ActorType(actor_type.value),
             actor_id=strawberry.ID(encode_id(actor_node, row.actor_id))
@@ -91,18 +85,8 @@ class AuditEvent(relay.Node):
         )
 
     @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[AuditEvent | None]:
-        ids = list(node_ids)
-        if not policies.is_admin(await info.context.principal()):
-            return [None for _ in ids]
-        rows = await load_rows(info, _audit_events_by_id, ids)
-        return [cls.from_row(row) if row is not None else None for row in rows]
+    async def readable(cls, info: Info) -> bool:
+        return policies.is_admin(await info.context.principal())
 
 
 @strawberry.input(description="Narrows `auditEvents`; all given conditions must hold.")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import Any, ClassVar, Self
+from typing import Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
@@ -22,7 +20,7 @@ from service.framework.models import TrackKind as TrackKindValue
 from service.framework.models import TransitionKind as TransitionKindValue
 from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, current, later, named
-from service.graphql.node import load_rows
+from service.graphql.node import VersionedNode
 
 TrackKind = graphql_enum(
     TrackKindValue,
@@ -59,12 +57,6 @@ async def require_reader(info: Info) -> None:
     framework.require_reader(await info.context.principal())
 
 
-async def _nodes(info: Info, batch: Any, node_ids: Iterable[str], make: Any) -> list[Any]:
-    """Node objects for global IDs, through the request's loader; None when unknown."""
-    await require_reader(info)
-    return [make(r) if r is not None else None for r in await load_rows(info, batch, node_ids)]
-
-
 async def _row(info: Info, batch: Any, row_id: uuid.UUID | None) -> Any | None:
     if row_id is None:
         return None
@@ -86,35 +78,15 @@ async def _objects(
     description="An editable, archivable part of the framework (scale, level, job family, "
     "role, track, transition or competency)."
 )
-class FrameworkEntity(relay.Node):
+class FrameworkEntity(VersionedNode):
     """Each type names its batch function (``rows_by_id``); ``from_row`` fills the fields
     from the row's columns of the same names (``converters`` turn a column into a field's
-    value, e.g. an enum)."""
-
-    row: strawberry.Private[Any]
-    pk: strawberry.Private[uuid.UUID]
-    rows_by_id: ClassVar[Any]
-    converters: ClassVar[dict[str, Any]] = {}
+    value, e.g. an enum). Readers only."""
 
     @classmethod
-    def from_row(cls, row: Any) -> Self:
-        values: dict[str, Any] = {"row": row, "pk": row.id}
-        for f in dataclasses.fields(cls):
-            if f.init and f.name not in values and f.default is dataclasses.MISSING:
-                convert = cls.converters.get(f.name)
-                value = getattr(row, f.name)
-                values[f.name] = convert(value) if convert is not None else value
-        return cls(**values)
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        return await _nodes(info, cls.rows_by_id, node_ids, cls.from_row)
+    async def readable(cls, info: Info) -> bool:
+        await require_reader(info)
+        return True
 
     @strawberry.field(description="Archived entities are kept for history but not offered.")
     def archived(self) -> bool:
@@ -123,21 +95,6 @@ class FrameworkEntity(relay.Node):
     @strawberry.field(description="When it was archived; null while active.")
     def archived_at(self) -> dt.datetime | None:
         return self.row.archived_at
-
-    @strawberry.field(
-        description="Incremented by every change; pass it to update and archive mutations "
-        "to refuse a change based on stale data."
-    )
-    def version(self) -> int:
-        return int(self.row.version)
-
-    @strawberry.field(description="When it was created.")
-    def created_at(self) -> dt.datetime:
-        return self.row.created_at
-
-    @strawberry.field(description="When it last changed.")
-    def updated_at(self) -> dt.datetime:
-        return self.row.updated_at
 
 
 # --- scales -------------------------------------------------------------------------------

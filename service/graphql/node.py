@@ -8,22 +8,29 @@ reader may see every row, overrides ``visible``::
     @strawberry.type(description="...")
     class Widget(VersionedNode):
         rows_by_id = queries.widgets_by_id          # (executor, ids) -> rows in order
+        converters = {"status": WidgetStatus}       # column -> field value, where not as is
+        name: str = strawberry.field(description="Its name.")  # filled from row.name
 
+        @classmethod
+        async def readable(cls, info): ...          # optional: may the caller see any?
         @classmethod
         async def visible(cls, info, rows): ...     # optional: default is every row
 
-Then ``Widget.from_row(row)``, ``Widget.resolve_nodes(...)`` (one batched statement per
-request through the request's DataLoader) and the global ID come for free.
+Then ``Widget.from_row(row)`` (plain fields from the columns of the same name),
+``widget.pk``, ``Widget.resolve_nodes(...)`` (one batched statement per request through the
+request's DataLoader) and the global ID come for free. A type whose reads decide visibility
+themselves (``read(db, principal, ids)``) overrides ``rows`` instead of ``visible``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import cache
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self, cast
 
 import strawberry
 from strawberry import relay
@@ -61,14 +68,37 @@ class RowNode(relay.Node):
 
     row: strawberry.Private[Any]
     rows_by_id: ClassVar[RowsById]
+    converters: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+
+    @property
+    def pk(self) -> uuid.UUID:
+        """The row's UUID."""
+        return self.row.id
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
-        return cls(row=row)
+        """The object of ``row``: each plain field (no default) from the column of its name,
+        through ``converters`` where one is named."""
+        values: dict[str, Any] = {"row": row}
+        for name, convert in _columns(cast(Any, cls)):
+            value = getattr(row, name)
+            values[name] = convert(value) if convert is not None else value
+        return cls(**values)
 
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
         return str(root.row.id)
+
+    @classmethod
+    async def readable(cls, info: Info) -> bool:
+        """Whether the caller may see any object of this type (asked before any read)."""
+        return True
+
+    @classmethod
+    async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
+        """The rows of ``ids`` in order (None where there is none), through the request's
+        DataLoader of ``rows_by_id``."""
+        return await info.context.loader(cls.rows_by_id).load_many(ids)
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -79,13 +109,30 @@ class RowNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        rows = await load_rows(info, cls.rows_by_id, node_ids)
-        found = [r for r in rows if r is not None]
-        allowed = iter(await cls.visible(info, found) if found else [])
+        ids = uuids(node_ids)
+        if not await cls.readable(info):
+            return [None for _ in ids]
+        found = iter(await cls.rows(info, [i for i in ids if i is not None]))
+        rows = [next(found) if i is not None else None for i in ids]
+        present = [r for r in rows if r is not None]
+        allowed = iter(await cls.visible(info, present) if present else [])
         out: list[Self | None] = []
         for row in rows:
             out.append(cls.from_row(row) if row is not None and next(allowed) else None)
         return out
+
+
+@cache
+def _columns(cls: Any) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    """The fields ``from_row`` fills (those without a default), with their converters."""
+    return [
+        (f.name, cls.converters.get(f.name))
+        for f in dataclasses.fields(cls)
+        if f.init
+        and f.name != "row"
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
 
 
 @strawberry.type(description="A row-backed object with optimistic concurrency.")

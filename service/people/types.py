@@ -6,11 +6,10 @@ import dataclasses
 import datetime as dt
 import importlib
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
 from service.auth import policies
@@ -20,6 +19,7 @@ from service.framework.types import Role, prefetch_roles
 from service.graphql.enums import graphql_enum
 from service.graphql.ids import decode_optional
 from service.graphql.lookahead import children, current, later, named
+from service.graphql.node import RowNode
 from service.graphql.pagination import Connection, PageArgs, paginate_partitions
 from service.people import queries
 from service.people.models import EmployeeStatus as EmployeeStatusValue
@@ -48,23 +48,6 @@ PositionChangeKind = graphql_enum(
         "TERMINATION": "Left the organization.",
     },
 )
-
-
-def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
-    out: list[uuid.UUID | None] = []
-    for n in node_ids:
-        try:
-            out.append(uuid.UUID(n))
-        except ValueError:
-            out.append(None)
-    return out
-
-
-async def _load_rows(info: Info, read: Any, node_ids: Iterable[str]) -> list[Any | None]:
-    """Rows for ``node_ids`` in order from ``read(db, ids)``; None for malformed IDs."""
-    ids = _uuids(node_ids)
-    found = iter(await read(info.context, [i for i in ids if i is not None]))
-    return [next(found) if i is not None else None for i in ids]
 
 
 if TYPE_CHECKING:
@@ -97,10 +80,6 @@ def _promotions() -> Any:
 employees_by_id = queries.employees_by_id
 
 
-async def _org_units(db: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await db.loader(_org_units_by_id).load_many(ids)
-
-
 async def _org_units_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
     return await queries.org_units_by_id(ctx, ids)
 
@@ -122,35 +101,21 @@ async def _direct_reports(ctx: Any, keys: Sequence[tuple[uuid.UUID, PageArgs]]) 
 
 
 @strawberry.type(description="A unit of the organization chart (department, team, region).")
-class OrgUnit(relay.Node):
-    pk: strawberry.Private[uuid.UUID]
-    parent_uuid: strawberry.Private[uuid.UUID | None]
+class OrgUnit(RowNode):
+    rows_by_id = _org_units_by_id
+
     name: str = strawberry.field(description="Display name.")
     external_id: str | None = strawberry.field(description="The unit's ID in the HRIS, if synced.")
 
     @classmethod
-    def from_row(cls, row: Any) -> OrgUnit:
-        return cls(pk=row.id, parent_uuid=row.parent_id, name=row.name, external_id=row.external_id)
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[OrgUnit | None]:
-        principal = await info.context.principal()
-        if not policies.is_reader(principal):
-            return [None for _ in node_ids]
-        rows = await _load_rows(info, _org_units, node_ids)
-        return [cls.from_row(r) if r is not None else None for r in rows]
+    async def readable(cls, info: Info) -> bool:
+        return policies.is_reader(await info.context.principal())
 
     @strawberry.field(description="The unit this one belongs to; null at the top.")
     async def parent(self, info: Info) -> OrgUnit | None:
-        if self.parent_uuid is None:
+        if self.row.parent_id is None:
             return None
-        row = await info.context.loader(_org_units_by_id).load(self.parent_uuid)
+        row = await info.context.loader(_org_units_by_id).load(self.row.parent_id)
         return OrgUnit.from_row(row) if row is not None else None
 
 
@@ -297,9 +262,7 @@ DETAILS = (
     "person, the managers above them, HR admins and HRIS integrations, and anyone else "
     "gets a FORBIDDEN error for them."
 )
-class Employee(relay.Node):
-    pk: strawberry.Private[uuid.UUID]
-    row: strawberry.Private[Any]
+class Employee(RowNode):
     name: str = strawberry.field(description="Full name.")
     title: str | None = strawberry.field(description="Job title as shown in the HRIS.")
     # Filled by `prefetch_employees` for a whole list at once, by field name ("manager",
@@ -308,8 +271,8 @@ class Employee(relay.Node):
     known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: Any) -> Employee:
-        return cls(pk=row.id, row=row, name=row.name, title=row.title)
+    async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
+        return await queries.visible_by_id(info.context, ids)
 
     def _detail(self, info: Info, value: Any) -> Any:
         """``value`` if the caller may see this person's details, else ``Forbidden``."""
@@ -335,17 +298,6 @@ class Employee(relay.Node):
     @strawberry.field(description="Work location." + DETAILS)
     def location(self, info: Info) -> str | None:
         return self._detail(info, self.row.location)
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.pk)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Employee | None]:
-        rows = await _load_rows(info, queries.visible_by_id, node_ids)
-        return [cls.from_row(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="The person's ID in the HRIS, if synced. HR record.")
     async def external_id(self, info: Info) -> str | None:
