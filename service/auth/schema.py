@@ -15,7 +15,7 @@ from service.auth.types import Scope, ServiceAccount
 from service.graphql.kit import Call, Payload, id_input, mutation, version_input
 from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paginate
-from service.people.types import Employee, prefetch_employees
+from service.people.types import Employee
 
 
 @strawberry.type
@@ -63,7 +63,7 @@ class IdentityQuery:
             PageArgs(first, after, last, before),
             Employee.from_row,
         )
-        await prefetch_employees(info, page.nodes, connection_nodes(info))
+        await Employee.prefetch(info, page.nodes, connection_nodes(info))
         return page
 
 

@@ -36,7 +36,6 @@ from service.framework.types import (
     TrackKind,
     TransitionKind,
     prefetch_paths,
-    prefetch_roles,
     require_reader,
 )
 from service.graphql.enums import graphql_enum
@@ -215,7 +214,7 @@ class FrameworkQuery:
             PageArgs(first, after, last, before),
             Role.from_row,
         )
-        await prefetch_roles(info, page.nodes, connection_nodes(info))
+        await Role.prefetch(info, page.nodes, connection_nodes(info))
         return page
 
     @strawberry.field(description="One role by ID or key; null when there is none.")

@@ -21,6 +21,7 @@ from service.framework.models import TransitionKind as TransitionKindValue
 from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, current, later, named
 from service.graphql.node import VersionedNode
+from service.graphql.relations import Relation, to_one
 
 TrackKind = graphql_enum(
     TrackKindValue,
@@ -253,6 +254,44 @@ class CareerMove:
         return RoleTransition.from_row(row) if row is not None else None
 
 
+async def _competencies(info: Info, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Competency]:
+    """The competencies of ``ids`` (each once), by ID, through the request's loader."""
+    return await _objects(info, queries.competencies_by_id, ids, Competency.from_row)
+
+
+# Lists of roles reached by the moves out of a role, by field: the kind of move they follow.
+_MOVE_LISTS = {"nextRoles": "PROMOTION", "lateralMoves": "LATERAL"}
+
+
+async def _load_expectations(info: Info, roles: Sequence[Role], wanted: list[Any]) -> None:
+    """``Role.expectations`` of all ``roles``, with their competencies, in one batch each."""
+    lists = await info.context.loader(queries.expectations_by_role).load_many([r.pk for r in roles])
+    comps = await _competencies(info, (e.competency_id for rows in lists for e in rows))
+    for role, rows in zip(roles, lists, strict=True):
+        role.known["expectations"] = [
+            RoleExpectation.from_row(e, comps[e.competency_id]) for e in rows
+        ]
+
+
+async def _load_moves(info: Info, roles: Sequence[Role], wanted: list[Any]) -> None:
+    """``Role.nextRoles`` and ``lateralMoves`` of all ``roles`` (and, below them, what is
+    selected on the roles reached) in one batch each."""
+    kinds = {f.name: _MOVE_LISTS[f.name] for f in wanted}
+    moves = await info.context.loader(queries.moves_from).load_many([r.pk for r in roles])
+    targets = await _objects(
+        info,
+        queries.roles_by_id,
+        (m.to_role_id for found in moves for m in found if m.kind in kinds.values()),
+        Role.from_row,
+    )
+    await Role.prefetch(info, list(targets.values()), children(wanted))
+    for role, found in zip(roles, moves, strict=True):
+        for field, kind in kinds.items():
+            role.known[field] = [
+                targets[m.to_role_id] for m in found if m.kind == kind and m.to_role_id in targets
+            ]
+
+
 @strawberry.type(
     description="A position in a job family at a level, with the competencies it expects "
     "and the moves that lead to and from it."
@@ -261,32 +300,22 @@ class Role(FrameworkEntity):
     key: str = strawberry.field(description="Stable key, unique among roles.")
     title: str = strawberry.field(description="Job title.")
     description: str | None = strawberry.field(description="What the role is about.")
-    # Filled by `prefetch_roles` for a whole list at once when the query selects them; the
-    # fields then answer synchronously. None: not loaded (the field loads it itself).
-    known_level: strawberry.Private[Level | None] = None
-    known_family: strawberry.Private[JobFamily | None] = None
-    known_expectations: strawberry.Private[list[RoleExpectation] | None] = None
-    known_next_roles: strawberry.Private[list[Role] | None] = None
-    known_lateral_moves: strawberry.Private[list[Role] | None] = None
 
     rows_by_id = queries.roles_by_id
-
-    async def _load(self, info: Info, attr: str) -> Any:
-        """The current field for this role alone (the loaders batch it with its siblings)."""
-        await prefetch_roles(info, [self], current(info))
-        return getattr(self, attr)
+    relations = (
+        to_one(queries.levels_by_id, Level, level="level_id"),
+        to_one(queries.job_families_by_id, JobFamily, family="family_id"),
+        Relation(("expectations",), _load_expectations),
+        Relation(tuple(_MOVE_LISTS), _load_moves),
+    )
 
     @strawberry.field(description="The job family the role belongs to.")
     def family(self, info: Info) -> JobFamily:
-        if self.known_family is not None:
-            return self.known_family
-        return later(self._load(info, "known_family"))
+        return self.related(info, "family")
 
     @strawberry.field(description="The role's level.")
     def level(self, info: Info) -> Level:
-        if self.known_level is not None:
-            return self.known_level
-        return later(self._load(info, "known_level"))
+        return self.related(info, "level")
 
     @strawberry.field(description="Pay range. Visible to HR admins only; FORBIDDEN for others.")
     async def pay_band(self, info: Info) -> PayBand | None:
@@ -301,9 +330,7 @@ class Role(FrameworkEntity):
         description="Competencies the role expects: core first, then by weight and name."
     )
     def expectations(self, info: Info) -> list[RoleExpectation]:
-        if self.known_expectations is not None:
-            return self.known_expectations
-        return later(self._load(info, "known_expectations"))
+        return self.related(info, "expectations")
 
     @strawberry.field(
         description="Departures from good practice, e.g. fewer than 4 or more than 6 core "
@@ -341,15 +368,11 @@ class Role(FrameworkEntity):
         "promotions."
     )
     def next_roles(self, info: Info) -> list[Role]:
-        if self.known_next_roles is not None:
-            return self.known_next_roles
-        return later(self._load(info, "known_next_roles"))
+        return self.related(info, "nextRoles")
 
     @strawberry.field(description="Roles one can move to sideways (explicit lateral moves).")
     def lateral_moves(self, info: Info) -> list[Role]:
-        if self.known_lateral_moves is not None:
-            return self.known_lateral_moves
-        return later(self._load(info, "known_lateral_moves"))
+        return self.related(info, "lateralMoves")
 
     @strawberry.field(description="Roles promoted into this one.")
     async def previous_roles(self, info: Info) -> list[Role]:
@@ -360,67 +383,6 @@ class Role(FrameworkEntity):
     async def tracks(self, info: Info) -> list[Track]:
         rows = await info.context.loader(queries.tracks_by_role).load(self.pk)
         return [Track.from_row(r) for r in rows]
-
-
-# Lists of roles reached by the moves out of a role, by field: the kind of move they follow.
-_MOVE_LISTS = {"nextRoles": "PROMOTION", "lateralMoves": "LATERAL"}
-
-
-async def prefetch_roles(info: Info, roles: Sequence[Role], selected: list[SelectedField]) -> None:
-    """Load, for all ``roles`` at once, what ``selected`` (the fields selected on each of
-    them) needs: level, family, expectations with their competencies, next and lateral
-    roles (and, below those, what is selected on them). One batched load per kind, so a
-    page of roles costs the same statements as one role, and the fields answer from
-    memory instead of awaiting a loader per role and field."""
-    names = {f.name for f in selected}
-    if "level" in names:
-        found = await _objects(
-            info, queries.levels_by_id, (r.row.level_id for r in roles), Level.from_row
-        )
-        for role in roles:
-            role.known_level = found[role.row.level_id]
-    if "family" in names:
-        found = await _objects(
-            info, queries.job_families_by_id, (r.row.family_id for r in roles), JobFamily.from_row
-        )
-        for role in roles:
-            role.known_family = found[role.row.family_id]
-    if "expectations" in names:
-        lists = await info.context.loader(queries.expectations_by_role).load_many(
-            [r.pk for r in roles]
-        )
-        comps = await _objects(
-            info,
-            queries.competencies_by_id,
-            (e.competency_id for rows in lists for e in rows),
-            Competency.from_row,
-        )
-        for role, rows in zip(roles, lists, strict=True):
-            role.known_expectations = [
-                RoleExpectation.from_row(e, comps[e.competency_id]) for e in rows
-            ]
-    wanted = named(selected, *_MOVE_LISTS)
-    if wanted:
-        kinds = {_MOVE_LISTS[f.name] for f in wanted}
-        moves = await info.context.loader(queries.moves_from).load_many([r.pk for r in roles])
-        targets = await _objects(
-            info,
-            queries.roles_by_id,
-            (m.to_role_id for found in moves for m in found if m.kind in kinds),
-            Role.from_row,
-        )
-        await prefetch_roles(info, list(targets.values()), children(wanted))
-
-        def reached(found: list[queries.Move], kind: str) -> list[Role]:
-            return [
-                targets[m.to_role_id] for m in found if m.kind == kind and m.to_role_id in targets
-            ]
-
-        for role, found in zip(roles, moves, strict=True):
-            if "nextRoles" in names:
-                role.known_next_roles = reached(found, "PROMOTION")
-            if "lateralMoves" in names:
-                role.known_lateral_moves = reached(found, "LATERAL")
 
 
 @strawberry.type(description="A role at a position of a track.")
@@ -635,12 +597,7 @@ async def prefetch_steps(
         )
         comps = {}
         if "growth" in names:
-            comps = await _objects(
-                info,
-                queries.competencies_by_id,
-                (g.competency_id for found in lists for g in found),
-                Competency.from_row,
-            )
+            comps = await _competencies(info, (g.competency_id for found in lists for g in found))
         for step, found in zip(steps, lists, strict=True):
             step.known_uplift = sum(g.increase for g in found)
             if "growth" in names:
@@ -655,7 +612,7 @@ async def prefetch_steps(
             [i for s in steps for i in (s.from_role_id, s.to_role_id)],
             Role.from_row,
         )
-        await prefetch_roles(info, list(roles.values()), children(ends))
+        await Role.prefetch(info, list(roles.values()), children(ends))
         for step in steps:
             step.known_from_role = roles[step.from_role_id]
             step.known_to_role = roles[step.to_role_id]
@@ -708,7 +665,7 @@ async def prefetch_paths(
         roles = await _objects(
             info, queries.roles_by_id, (i for p in paths for i in p.role_ids), Role.from_row
         )
-        await prefetch_roles(info, list(roles.values()), children(on_roles))
+        await Role.prefetch(info, list(roles.values()), children(on_roles))
         for path in paths:
             path.known_roles = [roles[i] for i in path.role_ids if i in roles]
     on_steps = children(named(selected, "steps"))

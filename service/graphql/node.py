@@ -38,6 +38,8 @@ from strawberry.types import Info
 
 from service.errors import UserInputError
 from service.graphql.ids import parse_global_id
+from service.graphql.lookahead import current, later
+from service.graphql.relations import Relation, prefetch
 
 MAX_NODES = 100
 
@@ -69,6 +71,9 @@ class RowNode(relay.Node):
     row: strawberry.Private[Any]
     rows_by_id: ClassVar[RowsById]
     converters: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+    relations: ClassVar[Sequence[Relation]] = ()
+    # Values of relation fields loaded in advance (by a list, for all its items), by field.
+    known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def pk(self) -> uuid.UUID:
@@ -88,6 +93,23 @@ class RowNode(relay.Node):
     @classmethod
     def resolve_id(cls, root: Self, *, info: Info) -> str:
         return str(root.row.id)
+
+    @classmethod
+    async def prefetch(cls, info: Info, objects: Sequence[Any], selected: list[Any]) -> None:
+        """Load the ``relations`` that ``selected`` (the fields selected on each of
+        ``objects``) asks for, for all of them at once (``relations.prefetch``)."""
+        await prefetch(info, objects, selected, cls.relations)
+
+    def related(self, info: Info, field: str) -> Any:
+        """The value of a relation field: from ``known`` when a list loaded it, else an
+        awaitable that loads it for this object (its siblings batched by the loaders)."""
+        if field in self.known:
+            return self.known[field]
+        return later(self._related(info, field))
+
+    async def _related(self, info: Info, field: str) -> Any:
+        await type(self).prefetch(info, [self], current(info))
+        return self.known[field]
 
     @classmethod
     async def readable(cls, info: Info) -> bool:

@@ -25,7 +25,6 @@ from service.people.types import (
     EmployeeFilter,
     EmployeeStatus,
     OrgUnit,
-    prefetch_employees,
 )
 
 MAX_SEARCH = 100
@@ -112,7 +111,7 @@ class PeopleQuery:
             page = await paginate(
                 info, queries.employees_select(reach, criteria), args, Employee.from_row
             )
-        await prefetch_employees(info, page.nodes, connection_nodes(info))
+        await Employee.prefetch(info, page.nodes, connection_nodes(info))
         return page
 
     @strawberry.field(description="The organization's units, by name.")

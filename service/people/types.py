@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import importlib
 import uuid
@@ -15,12 +14,13 @@ from strawberry.types import Info
 from service.auth import policies
 from service.errors import Forbidden
 from service.framework import queries as framework_queries
-from service.framework.types import Role, prefetch_roles
+from service.framework.types import Role
 from service.graphql.enums import graphql_enum
 from service.graphql.ids import decode_optional
-from service.graphql.lookahead import children, current, later, named
+from service.graphql.lookahead import children, later
 from service.graphql.node import RowNode
 from service.graphql.pagination import Connection, PageArgs, paginate_partitions
+from service.graphql.relations import Relation, to_one
 from service.people import queries
 from service.people.models import EmployeeStatus as EmployeeStatusValue
 from service.people.models import PositionChangeKind as PositionChangeKindValue
@@ -198,44 +198,29 @@ async def _visible_employee(info: Info, employee_id: uuid.UUID | None) -> Employ
     return Employee.from_row(row) if row is not None else None
 
 
-async def prefetch_employees(info: Info, people: Sequence[Employee], selected: list[Any]) -> None:
-    """Load, for all ``people`` at once, what ``selected`` (the fields selected on each of
-    them) needs: managers (those the caller may see, with what is selected on them), org
-    units and roles. One batched load per kind, so a page of people costs the same
-    statements as one person, and the fields answer from memory."""
-    if named(selected, *DETAIL_FIELDS):
-        reach = await info.context.reach()
-        for p in people:
-            p.known["details"] = policies.sees_details(reach, p.pk)
-    wanted = named(selected, "manager")
-    if wanted:
-        reach = await info.context.reach()
-        ids = {p.row.manager_id for p in people if p.row.manager_id is not None}
-        visible = {i for i in ids if reach.sees_profile(i)}
-        keys = set(visible)
-        if not reach.profile.isdisjoint(visible):
-            # Someone in the caller's management chain: load the whole chain in the same
-            # batch, so walking `manager { manager { … } }` up costs one statement.
-            keys |= reach.profile
-        rows = await info.context.loader(employees_by_id).load_many(list(keys))
-        managers = {r.id: Employee.from_row(r) for r in rows if r is not None and r.id in visible}
-        await prefetch_employees(info, list(managers.values()), children(wanted))
-        for p in people:
-            p.known["manager"] = managers.get(p.row.manager_id)
-    if named(selected, "orgUnit"):
-        unit_ids = {p.row.org_unit_id for p in people if p.row.org_unit_id is not None}
-        rows = await info.context.loader(_org_units_by_id).load_many(list(unit_ids))
-        units = {r.id: OrgUnit.from_row(r) for r in rows if r is not None}
-        for p in people:
-            p.known["orgUnit"] = units.get(p.row.org_unit_id)
-    wanted = named(selected, "role")
-    if wanted:
-        role_ids = {p.row.role_id for p in people if p.row.role_id is not None}
-        rows = await info.context.loader(framework_queries.roles_by_id).load_many(list(role_ids))
-        roles = {r.id: Role.from_row(r) for r in rows if r is not None}
-        await prefetch_roles(info, list(roles.values()), children(wanted))
-        for p in people:
-            p.known["role"] = roles.get(p.row.role_id)
+async def _load_details(info: Info, people: Sequence[Employee], wanted: list[Any]) -> None:
+    """Whether the caller sees each person's fields of ``DETAIL_FIELDS``."""
+    reach = await info.context.reach()
+    for p in people:
+        p.known["details"] = policies.sees_details(reach, p.pk)
+
+
+async def _load_managers(info: Info, people: Sequence[Employee], wanted: list[Any]) -> None:
+    """``Employee.manager`` of all ``people``: those the caller may see, with what is
+    selected on them."""
+    reach = await info.context.reach()
+    ids = {p.row.manager_id for p in people if p.row.manager_id is not None}
+    visible = {i for i in ids if reach.sees_profile(i)}
+    keys = set(visible)
+    if not reach.profile.isdisjoint(visible):
+        # Someone in the caller's management chain: load the whole chain in the same
+        # batch, so walking `manager { manager { … } }` up costs one statement.
+        keys |= reach.profile
+    rows = await info.context.loader(employees_by_id).load_many(list(keys))
+    managers = {r.id: Employee.from_row(r) for r in rows if r is not None and r.id in visible}
+    await Employee.prefetch(info, list(managers.values()), children(wanted))
+    for p in people:
+        p.known["manager"] = managers.get(p.row.manager_id)
 
 
 async def _require_record(info: Info, employee_id: uuid.UUID) -> None:
@@ -265,10 +250,14 @@ DETAILS = (
 class Employee(RowNode):
     name: str = strawberry.field(description="Full name.")
     title: str | None = strawberry.field(description="Job title as shown in the HRIS.")
-    # Filled by `prefetch_employees` for a whole list at once, by field name ("manager",
-    # "orgUnit", "role", and "details": whether the caller sees the fields of
-    # DETAIL_FIELDS); a field found here answers without awaiting anything.
-    known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # A list loads these for all its people at once (`Employee.prefetch`); "details" is
+    # whether the caller sees the fields of DETAIL_FIELDS.
+    relations = (
+        Relation(DETAIL_FIELDS, _load_details),
+        Relation(("manager",), _load_managers),
+        to_one(_org_units_by_id, OrgUnit, orgUnit="org_unit_id"),
+        to_one(framework_queries.roles_by_id, Role, role="role_id"),
+    )
 
     @classmethod
     async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
@@ -352,26 +341,15 @@ class Employee(RowNode):
 
     @strawberry.field(description="The org unit the person belongs to.")
     def org_unit(self, info: Info) -> OrgUnit | None:
-        if "orgUnit" in self.known:
-            return self.known["orgUnit"]
-        return later(org_unit_of(info, self.row.org_unit_id))
+        return self.related(info, "orgUnit")
 
     @strawberry.field(description="The person's manager, if the caller may see them.")
     def manager(self, info: Info) -> Employee | None:
-        if "manager" in self.known:
-            return self.known["manager"]
-        return later(self._load(info, "manager"))
+        return self.related(info, "manager")
 
     @strawberry.field(description="The person's current role in the career framework.")
     def role(self, info: Info) -> Role | None:
-        if "role" in self.known:
-            return self.known["role"]
-        return later(self._load(info, "role"))
-
-    async def _load(self, info: Info, name: str) -> Any:
-        """The current field for this person alone (the loaders batch it with siblings)."""
-        await prefetch_employees(info, [self], current(info))
-        return self.known[name]
+        return self.related(info, "role")
 
     @strawberry.field(
         description="Roles the person can be promoted to from their current role: the next "

@@ -12,7 +12,7 @@ from service.auth import policies
 from service.auth.scopes import Scope
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.graphql.ids import decode_id
-from service.graphql.kit import Call, Payload, id_input, mutation, version_input
+from service.graphql.kit import Call, Payload, id_input, mutation, payload_type, version_input
 from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paginate
 from service.kit import given
@@ -26,7 +26,6 @@ from service.promotions.types import (
     PromotionStatus,
     SuccessionPlan,
     SuccessorReadiness,
-    prefetch_promotions,
     request_settings,
 )
 
@@ -140,7 +139,7 @@ class PromotionsQuery:
             PageArgs(first, after, last, before),
             Promotion.from_row,
         )
-        await prefetch_promotions(info, page.nodes, connection_nodes(info))
+        await Promotion.prefetch(info, page.nodes, connection_nodes(info))
         return page
 
     @strawberry.field(
@@ -272,32 +271,23 @@ class CancelPromotionInput:
     version: int | None = version_input()
 
 
-@strawberry.type(description="Result of `proposePromotion`.")
-class ProposePromotionPayload(Payload):
-    promotion: Promotion | None = strawberry.field(
-        default=None, description="The case; null when refused."
+def _case_payload(verb: str, doc: str = "The case; null when refused.") -> Any:
+    """``<Verb>PromotionPayload``: the case after ``<verb>Promotion``."""
+    return payload_type(
+        f"{verb}PromotionPayload",
+        f"Result of `{verb.lower()}Promotion`.",
+        "promotion",
+        Promotion,
+        doc,
     )
 
 
-@strawberry.type(description="Result of `approvePromotion`.")
-class ApprovePromotionPayload(Payload):
-    promotion: Promotion | None = strawberry.field(
-        default=None, description="The case (EFFECTIVE when its date had come); null when refused."
-    )
-
-
-@strawberry.type(description="Result of `rejectPromotion`.")
-class RejectPromotionPayload(Payload):
-    promotion: Promotion | None = strawberry.field(
-        default=None, description="The case; null when refused."
-    )
-
-
-@strawberry.type(description="Result of `cancelPromotion`.")
-class CancelPromotionPayload(Payload):
-    promotion: Promotion | None = strawberry.field(
-        default=None, description="The case; null when refused."
-    )
+ProposePromotionPayload = _case_payload("Propose")
+ApprovePromotionPayload = _case_payload(
+    "Approve", "The case (EFFECTIVE when its date had come); null when refused."
+)
+RejectPromotionPayload = _case_payload("Reject")
+CancelPromotionPayload = _case_payload("Cancel")
 
 
 @strawberry.input(description="Changes to the promotion settings; omitted ones stay.")

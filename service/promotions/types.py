@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -18,10 +17,11 @@ from service.assessments import types as assessment_types
 from service.auth import policies
 from service.errors import Forbidden
 from service.framework import queries as framework_queries
-from service.framework.types import Competency, Role, prefetch_roles
+from service.framework.types import Competency, Role
 from service.graphql.enums import graphql_enum
-from service.graphql.lookahead import children, later, named
+from service.graphql.lookahead import children, later
 from service.graphql.node import VersionedNode
+from service.graphql.relations import Relation, to_one
 from service.people import queries as people_queries
 from service.promotions import queries
 from service.promotions.models import Criticality as CriticalityValue
@@ -260,6 +260,45 @@ async def _details(info: Info, row: Any) -> None:
         raise Forbidden()
 
 
+_PEOPLE = (
+    ("employee", "employee_id", None),
+    ("proposer", "proposer_id", "proposer_type"),
+    ("decider", "decider_id", "decider_type"),
+)
+
+
+async def _load_people(info: Info, cases: Sequence[Any], wanted: list[SelectedField]) -> None:
+    """The people of ``cases`` that ``wanted`` names, those the caller may see (with what
+    is selected on them); None for service accounts and the system."""
+    from service.people.types import Employee
+
+    names = {f.name for f in wanted}
+    people_fields = [p for p in _PEOPLE if p[0] in names]
+
+    def employee_id(case: Any, column: str, kind: str | None) -> Any:
+        if kind is not None and getattr(case.row, kind) != "EMPLOYEE":
+            return None
+        return getattr(case.row, column)
+
+    ids = {employee_id(c, column, kind) for c in cases for _, column, kind in people_fields}
+    ids.discard(None)
+    people: dict[Any, Any] = {}
+    if ids:
+        found = await Employee.resolve_nodes(info=info, node_ids=[str(i) for i in ids])
+        people = {e.row.id: e for e in found if e is not None}
+        await Employee.prefetch(info, list(people.values()), children(wanted))
+    for c in cases:
+        for name, column, kind in people_fields:
+            c.known[name] = people.get(employee_id(c, column, kind))
+
+
+async def _load_details(info: Info, cases: Sequence[Any], wanted: list[SelectedField]) -> None:
+    principal = await info.context.principal()
+    reach = await info.context.reach()
+    for c in cases:
+        c.known["details"] = queries.can_see_details(principal, reach, c.row)
+
+
 @strawberry.type(
     description="A promotion case: an employee proposed for a role, with its justification, "
     "frozen evidence and decision. Visible to HR admins and HRIS integrations, the managers "
@@ -296,21 +335,13 @@ class Promotion(VersionedNode):
     def effective_at(self) -> dt.datetime | None:
         return self.row.effective_at
 
-    # Filled by `prefetch_promotions` for a whole page at once, by field name; a field found
-    # here answers without awaiting anything.
-    known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
-
-    def _person(self, info: Info, name: str, type_: str | None, employee_id: Any) -> Any:
-        if name in self.known:
-            return self.known[name]
-        if type_ != "EMPLOYEE":
-            return None
-        return later(_employee(info, employee_id))
-
-    def _role(self, info: Info, name: str, role_id: Any) -> Role | None:
-        if name in self.known:
-            return self.known[name]
-        return later(_role(info, role_id))
+    # A page loads these for all its cases at once (`Promotion.prefetch`); "details" is
+    # whether the caller sees the private fields.
+    relations = (
+        Relation(tuple(name for name, _, _ in _PEOPLE), _load_people),
+        to_one(framework_queries.roles_by_id, Role, fromRole="from_role_id", toRole="to_role_id"),
+        Relation(("justification", "overrideReason", "evidence"), _load_details),
+    )
 
     def _private(self, info: Info, value: Any) -> Any:
         if "details" not in self.known:
@@ -325,28 +356,28 @@ class Promotion(VersionedNode):
 
     @strawberry.field(description="The employee proposed for promotion.")
     def employee(self, info: Info) -> EmployeeRef | None:
-        return self._person(info, "employee", "EMPLOYEE", self.row.employee_id)
+        return self.related(info, "employee")
 
     @strawberry.field(description="The role the employee held when the case was proposed.")
     def from_role(self, info: Info) -> Role | None:
-        return self._role(info, "fromRole", self.row.from_role_id)
+        return self.related(info, "fromRole")
 
     @strawberry.field(description="The role proposed.")
     def to_role(self, info: Info) -> Role | None:
-        return self._role(info, "toRole", self.row.to_role_id)
+        return self.related(info, "toRole")
 
     @strawberry.field(
         description="Who proposed it, if an employee the caller may see (null for service "
         "accounts and the system)."
     )
     def proposer(self, info: Info) -> EmployeeRef | None:
-        return self._person(info, "proposer", self.row.proposer_type, self.row.proposer_id)
+        return self.related(info, "proposer")
 
     @strawberry.field(
         description="Who approved, rejected or cancelled it, if an employee the caller may see."
     )
     def decider(self, info: Info) -> EmployeeRef | None:
-        return self._person(info, "decider", self.row.decider_type, self.row.decider_id)
+        return self.related(info, "decider")
 
     @strawberry.field(description="Why the employee should be promoted." + PRIVATE_NOTE)
     def justification(self, info: Info) -> str:
@@ -365,57 +396,6 @@ class Promotion(VersionedNode):
     )
     def evidence(self, info: Info) -> PromotionEvidence:
         return self._private(info, PromotionEvidence.from_row(self.row))
-
-
-_PEOPLE = (
-    ("employee", "employee_id", None),
-    ("proposer", "proposer_id", "proposer_type"),
-    ("decider", "decider_id", "decider_type"),
-)
-
-
-async def prefetch_promotions(
-    info: Info, cases: Sequence[Promotion], selected: list[SelectedField]
-) -> None:
-    """Load, for a whole page of cases at once, what ``selected`` (the fields selected on
-    each) needs: the people (with what is selected on them), the roles, and whether the
-    caller sees the private details. One batched load per kind, so a page costs the same
-    statements as one case and the fields answer from memory."""
-    from service.people.types import Employee, prefetch_employees
-
-    if not cases:
-        return
-    wanted = named(selected, "employee", "proposer", "decider")
-    if wanted:
-        ids = {
-            getattr(c.row, column)
-            for c in cases
-            for _, column, kind in _PEOPLE
-            if getattr(c.row, column) is not None
-            and (kind is None or getattr(c.row, kind) == "EMPLOYEE")
-        }
-        found = await Employee.resolve_nodes(info=info, node_ids=[str(i) for i in ids])
-        people = {e.row.id: e for e in found if e is not None}
-        await prefetch_employees(info, list(people.values()), children(wanted))
-        for c in cases:
-            for name, column, kind in _PEOPLE:
-                employee_type = getattr(c.row, kind) if kind else "EMPLOYEE"
-                person = people.get(getattr(c.row, column))
-                c.known[name] = person if employee_type == "EMPLOYEE" else None
-    wanted = named(selected, "fromRole", "toRole")
-    if wanted:
-        role_ids = {r for c in cases for r in (c.row.from_role_id, c.row.to_role_id) if r}
-        rows = await info.context.loader(framework_queries.roles_by_id).load_many(list(role_ids))
-        roles = {r.id: Role.from_row(r) for r in rows if r is not None}
-        await prefetch_roles(info, list(roles.values()), children(wanted))
-        for c in cases:
-            c.known["fromRole"] = roles.get(c.row.from_role_id)
-            c.known["toRole"] = roles.get(c.row.to_role_id)
-    if named(selected, "justification", "overrideReason", "evidence"):
-        principal = await info.context.principal()
-        reach = await info.context.reach()
-        for c in cases:
-            c.known["details"] = queries.can_see_details(principal, reach, c.row)
 
 
 async def employee_promotions(info: Info, employee_id: uuid.UUID) -> list[Promotion]:
