@@ -30,7 +30,7 @@ from service.auth import policies
 from service.graphql.errors import UserError
 from service.graphql.ids import decode_optional
 from service.graphql.kit import Call, Payload, id_input, mutation, version_input
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.pagination import Connection, PageArgs, paged, paginate
 
 # --- queries ------------------------------------------------------------------------------
 
@@ -75,23 +75,21 @@ class AssessmentsQuery:
         description="Assessment cycles, latest window first. Readable by employees, "
         "managers and admins."
     )
+    @paged
     async def assessment_cycles(
         self,
         info: Info,
+        paging: PageArgs,
         status: Annotated[
             AssessmentCycleStatus | None,
             strawberry.argument(description="Only cycles in this status."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[AssessmentCycle]:
         principal = await info.context.principal()
         return await paginate(
             info,
             assessments.cycles_select(principal, status.value if status is not None else None),
-            PageArgs(first, after, last, before),
+            paging,
             AssessmentCycle.from_row,
         )
 
@@ -101,17 +99,15 @@ class AssessmentsQuery:
         "anonymous to its subject) and, for managers, of the people below them; every one "
         "for admins. Peers see only what they wrote."
     )
+    @paged
     async def assessments(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             AssessmentFilter | None,
             strawberry.argument(description="Conditions the assessments must meet."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[Assessment]:
         principal = policies.require_private_reader(await info.context.principal())
         f = filter or AssessmentFilter()
@@ -125,7 +121,7 @@ class AssessmentsQuery:
         return await paginate(
             info,
             await assessments.assessments_select(info.context, principal, criteria),
-            PageArgs(first, after, last, before),
+            paging,
             Assessment.from_row,
         )
 

@@ -12,7 +12,7 @@ from service.audit.types import ACTOR_NODE_TYPES, AuditEvent, AuditEventFilter
 from service.auth import policies
 from service.errors import ErrorCode, UserInputError
 from service.graphql.ids import decode_optional, parse_global_id
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.pagination import Connection, PageArgs, paged, paginate
 
 MAX_TEXT = 100
 
@@ -49,22 +49,20 @@ class AuditQuery:
         description="The audit log, newest first: every change made through the API. "
         "Requires `career:admin`."
     )
+    @paged
     async def audit_events(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             AuditEventFilter | None,
             strawberry.argument(description="Conditions the events must meet."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[AuditEvent]:
         policies.require_admin(await info.context.principal())
         return await paginate(
             info,
             queries.audit_events_select(_criteria(filter or AuditEventFilter())),
-            PageArgs(first, after, last, before),
+            paging,
             AuditEvent.from_row,
         )

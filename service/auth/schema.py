@@ -14,7 +14,7 @@ from service.auth import service as accounts
 from service.auth.types import Scope, ServiceAccount
 from service.graphql.kit import Call, Payload, id_input, mutation, version_input
 from service.graphql.lookahead import connection_nodes
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.people.types import Employee
 
 
@@ -23,23 +23,21 @@ class IdentityQuery:
     @strawberry.field(
         description="The organization's service accounts, by name. Requires `career:admin`."
     )
+    @paged
     async def service_accounts(
         self,
         info: Info,
+        paging: PageArgs,
         active: Annotated[
             bool | None,
             strawberry.argument(description="Only active (true) or deactivated (false) accounts."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[ServiceAccount]:
         policies.require_admin(await info.context.principal())
         return await paginate(
             info,
             queries.service_accounts_select(active),
-            PageArgs(first, after, last, before),
+            paging,
             ServiceAccount.from_row,
         )
 
@@ -48,19 +46,17 @@ class IdentityQuery:
         "acts as admin only for them (or for people the identity provider's configured admin "
         "claim names). Requires `career:admin`."
     )
+    @paged
     async def hr_admins(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        paging: PageArgs,
     ) -> Connection[Employee]:
         policies.require_admin(await info.context.principal())
         page = await paginate(
             info,
             queries.hr_admins_select(),
-            PageArgs(first, after, last, before),
+            paging,
             Employee.from_row,
         )
         await Employee.prefetch(info, page.nodes, connection_nodes(info))

@@ -50,7 +50,7 @@ from service.graphql.kit import (
     version_input,
 )
 from service.graphql.lookahead import connection_nodes, selected_below
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.pagination import Connection, PageArgs, paged, paginate
 
 MAX_SEARCH = 100
 MAX_PATHS = 20
@@ -186,16 +186,14 @@ class FrameworkQuery:
         return [ProficiencyScale.from_row(r) for r in rows]
 
     @strawberry.field(description="Roles by level rank, then title.")
+    @paged
     async def roles(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             RoleFilter | None, strawberry.argument(description="Conditions the roles must meet.")
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[Role]:
         await require_reader(info)
         f = filter or RoleFilter()
@@ -211,7 +209,7 @@ class FrameworkQuery:
         page = await paginate(
             info,
             queries.roles_select(criteria),
-            PageArgs(first, after, last, before),
+            paging,
             Role.from_row,
         )
         await Role.prefetch(info, page.nodes, connection_nodes(info))
@@ -236,17 +234,15 @@ class FrameworkQuery:
         return await _one(info, id, key, "Track", tracks, queries.tracks_by_id, Track.from_row)
 
     @strawberry.field(description="Competencies by category (uncategorised last), then name.")
+    @paged
     async def competencies(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             CompetencyFilter | None,
             strawberry.argument(description="Conditions the competencies must meet."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[Competency]:
         await require_reader(info)
         f = filter or CompetencyFilter()
@@ -261,7 +257,7 @@ class FrameworkQuery:
         return await paginate(
             info,
             queries.competencies_select(criteria),
-            PageArgs(first, after, last, before),
+            paging,
             Competency.from_row,
         )
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+import inspect
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -71,6 +73,44 @@ def decode_cursor(cursor: str, argument: str) -> int:
     except (ValueError, UnicodeDecodeError):
         pass
     raise UserInputError.one(argument, "is not a valid cursor")
+
+
+def paged(resolver: Callable[..., Awaitable[Any]]) -> Any:
+    """A list field's resolver that takes ``paging: PageArgs`` in place of the four Relay
+    arguments, which the field declares (last, after the resolver's own arguments)::
+
+        @strawberry.field(description="The organization's units, by name.")
+        @paged
+        async def org_units(self, info: Info, paging: PageArgs) -> Connection[OrgUnit]:
+            return await paginate(info, queries.org_units_select(), paging, OrgUnit.from_row)
+    """
+    signature = inspect.signature(resolver)
+    own = [p for p in signature.parameters.values() if p.name != "paging"]
+
+    @functools.wraps(resolver)
+    async def resolve(
+        *args: Any,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        return await resolver(*args, paging=PageArgs(first, after, last, before), **kwargs)
+
+    resolve.__signature__ = signature.replace(parameters=[*own, *_PAGE_PARAMETERS])  # type: ignore[attr-defined]
+    return resolve
+
+
+_PAGE_PARAMETERS = [
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+    for name, annotation in (
+        ("first", "int | None"),
+        ("after", "str | None"),
+        ("last", "int | None"),
+        ("before", "str | None"),
+    )
+]
 
 
 @dataclass(frozen=True)

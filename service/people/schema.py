@@ -14,7 +14,7 @@ from service.errors import Forbidden, UserInputError
 from service.graphql.ids import decode_id, decode_optional
 from service.graphql.kit import Call, Payload, id_input, mutation
 from service.graphql.lookahead import connection_nodes
-from service.graphql.pagination import Connection, PageArgs, paginate, paginate_keyset
+from service.graphql.pagination import Connection, PageArgs, paged, paginate, paginate_keyset
 from service.kit import NOT_GIVEN
 from service.people import queries
 from service.people import service as people
@@ -70,17 +70,15 @@ class PeopleQuery:
         "integrations, the caller and their reports (all levels) for managers, the caller "
         "for employees."
     )
+    @paged
     async def employees(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             EmployeeFilter | None,
             strawberry.argument(description="Conditions the employees must meet."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[Employee]:
         policies.require_reader(await info.context.principal())
         f = filter or EmployeeFilter()
@@ -97,36 +95,31 @@ class PeopleQuery:
             updated_since=f.updated_since,
         )
         reach = await info.context.reach()
-        args = PageArgs(first, after, last, before)
         if criteria.updated_since is not None:
             # A feed of changes: oldest change first, with cursors that stay put.
             page = await paginate_keyset(
                 info,
                 queries.employees_select(reach, criteria).order_by(None),
                 (employees.c.updated_at, employees.c.id),
-                args,
+                paging,
                 Employee.from_row,
             )
         else:
             page = await paginate(
-                info, queries.employees_select(reach, criteria), args, Employee.from_row
+                info, queries.employees_select(reach, criteria), paging, Employee.from_row
             )
         await Employee.prefetch(info, page.nodes, connection_nodes(info))
         return page
 
     @strawberry.field(description="The organization's units, by name.")
+    @paged
     async def org_units(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        paging: PageArgs,
     ) -> Connection[OrgUnit]:
         policies.require_reader(await info.context.principal())
-        return await paginate(
-            info, queries.org_units_select(), PageArgs(first, after, last, before), OrgUnit.from_row
-        )
+        return await paginate(info, queries.org_units_select(), paging, OrgUnit.from_row)
 
 
 # --- mutations --------------------------------------------------------------------------

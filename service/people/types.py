@@ -19,7 +19,7 @@ from service.graphql.enums import graphql_enum
 from service.graphql.ids import decode_optional
 from service.graphql.lookahead import children, later
 from service.graphql.node import RowNode
-from service.graphql.pagination import Connection, PageArgs, paginate_partitions
+from service.graphql.pagination import Connection, PageArgs, paged, paginate_partitions
 from service.graphql.relations import Relation, to_one
 from service.people import queries
 from service.people.models import EmployeeStatus as EmployeeStatusValue
@@ -364,18 +364,11 @@ class Employee(RowNode):
         return [Role.from_row(r) for r in rows if r is not None]
 
     @strawberry.field(description="People reporting directly to this person, by name. HR record.")
-    async def direct_reports(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Employee]:
+    @paged
+    async def direct_reports(self, info: Info, paging: PageArgs) -> Connection[Employee]:
         await _require_record(info, self.pk)
-        args = PageArgs(first=first, after=after, last=last, before=before)
-        args.window(0)  # validate arguments before batching
-        return await info.context.loader(_direct_reports).load((self.pk, args))
+        paging.window(0)  # validate arguments before batching
+        return await info.context.loader(_direct_reports).load((self.pk, paging))
 
     @strawberry.field(
         description="Every change of role, org unit or manager, newest first. HR record."

@@ -14,7 +14,7 @@ from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.graphql.ids import decode_id
 from service.graphql.kit import Call, Payload, id_input, mutation, payload_type, version_input
 from service.graphql.lookahead import connection_nodes
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.kit import given
 from service.promotions import queries
 from service.promotions import service as promotions
@@ -116,17 +116,15 @@ class PromotionsQuery:
         "integrations, the cases of the people below them (and those they proposed) for "
         "managers. Employees read their own through `me { promotions }`."
     )
+    @paged
     async def promotions(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             PromotionFilter | None,
             strawberry.argument(description="Conditions the cases must meet."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[Promotion]:
         principal = require_promotion_reader(await info.context.principal())
         criteria = _promotion_filter(filter or PromotionFilter())
@@ -136,7 +134,7 @@ class PromotionsQuery:
         page = await paginate(
             info,
             queries.promotions_select(condition, criteria),
-            PageArgs(first, after, last, before),
+            paging,
             Promotion.from_row,
         )
         await Promotion.prefetch(info, page.nodes, connection_nodes(info))
@@ -148,17 +146,15 @@ class PromotionsQuery:
         "promotion, longest first (HR admins). Readiness history is recorded whenever "
         "someone's ratings or role change."
     )
+    @paged
     async def passed_over(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             PassedOverFilter | None,
             strawberry.argument(description="The threshold, period and org unit."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[PassedOverEntry]:
         policies.require_admin(await info.context.principal())
         f = filter or PassedOverFilter()
@@ -177,7 +173,7 @@ class PromotionsQuery:
         return await paginate(
             info,
             queries.passed_over_select(criteria, today),
-            PageArgs(first, after, last, before),
+            paging,
             lambda r: PassedOverEntry.from_row(r, today),
         )
 
@@ -185,22 +181,20 @@ class PromotionsQuery:
         description="Succession plans, most critical first (HR admins); archived plans "
         "only when asked."
     )
+    @paged
     async def succession_plans(
         self,
         info: Info,
+        paging: PageArgs,
         include_archived: Annotated[
             bool, strawberry.argument(description="List archived plans too.")
         ] = False,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[SuccessionPlan]:
         policies.require_admin(await info.context.principal())
         return await paginate(
             info,
             queries.plans_select(include_archived),
-            PageArgs(first, after, last, before),
+            paging,
             SuccessionPlan.from_row,
         )
 

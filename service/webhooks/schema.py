@@ -11,7 +11,7 @@ from strawberry.types import Info
 from service.errors import UserInputError
 from service.graphql.ids import decode_id, encode_id
 from service.graphql.kit import Call, Payload, id_input, mutation, version_input
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.webhooks import queries
 from service.webhooks import service as webhooks
 from service.webhooks.outbox import event_types
@@ -53,23 +53,21 @@ class WebhooksQuery:
         description="The organization's webhook endpoints, oldest first. Requires "
         "`career:webhooks` or `career:admin`."
     )
+    @paged
     async def webhook_endpoints(
         self,
         info: Info,
+        paging: PageArgs,
         status: Annotated[
             WebhookEndpointStatus | None,
             strawberry.argument(description="Only enabled or only disabled endpoints."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[WebhookEndpoint]:
         webhooks.require_webhooks(await info.context.principal())
         return await paginate(
             info,
             queries.endpoints_select(status.value if status else None),
-            PageArgs(first, after, last, before),
+            paging,
             WebhookEndpoint.from_row,
         )
 
@@ -77,17 +75,15 @@ class WebhooksQuery:
         description="Deliveries, newest first, each with every attempt (status code, error, "
         "duration) and the next one. Requires `career:webhooks` or `career:admin`."
     )
+    @paged
     async def webhook_deliveries(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             WebhookDeliveryFilter | None,
             strawberry.argument(description="Which deliveries; all when omitted."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[WebhookDelivery]:
         webhooks.require_webhooks(await info.context.principal())
         f = filter or WebhookDeliveryFilter()
@@ -104,7 +100,7 @@ class WebhooksQuery:
         return await paginate(
             info,
             queries.deliveries_select(chosen),
-            PageArgs(first, after, last, before),
+            paging,
             WebhookDelivery.from_row,
         )
 
