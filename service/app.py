@@ -15,6 +15,7 @@ import structlog
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,7 +38,7 @@ from service.graphql.http import (
 )
 from service.graphql.schema import build_schema
 from service.logs import RequestIdMiddleware, configure_logging, safe_message
-from service.observability import metrics
+from service.observability import metrics, tracing
 from service.promotions.scheduler import run_scheduler
 from service.webhooks.dispatcher import run_dispatcher
 
@@ -190,10 +191,21 @@ async def _send_413(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
-    """The application. Tests pass a ``runtime``; ``careerpath serve`` builds one from settings."""
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    """The application. Tests pass a ``runtime`` (and a ``tracer_provider`` of their own);
+    ``careerpath serve`` builds both from settings."""
     settings = settings or (runtime.settings if runtime else get_settings())
     configure_logging(settings)
+    provider = tracer_provider or tracing.configured_provider(settings)
+
+    def instrument(rt: Runtime) -> None:
+        metrics.count_statements(rt.db.engine.sync_engine)
+        if provider is not None:
+            tracing.trace_engine(rt.db.engine, provider)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -209,7 +221,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         gc.freeze()
         gc.set_threshold(50_000, 10, 10)
         rt: Runtime = app.state.runtime
-        metrics.count_statements(rt.db.engine.sync_engine)
+        if getattr(app.state, "owns_runtime", False):
+            instrument(rt)
         stop_dispatcher = asyncio.Event()
         dispatcher = (
             asyncio.create_task(run_dispatcher(rt.db, rt.settings.webhooks, stop_dispatcher))
@@ -226,6 +239,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         await scheduler
         if getattr(app.state, "owns_runtime", False):
             await app.state.runtime.db.dispose()
+        if provider is not None and tracer_provider is None:
+            provider.shutdown()  # sends the spans still waiting
 
     app = FastAPI(
         title="careerpath",
@@ -238,7 +253,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     app.state.owns_runtime = False
     if runtime is not None:
-        metrics.count_statements(runtime.db.engine.sync_engine)
+        instrument(runtime)
 
     async def get_context(request: Request, response: Response) -> Context:
         rt: Runtime = request.app.state.runtime
@@ -371,4 +386,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         max_age=600,
     )
     app.add_middleware(RequestIdMiddleware)
+    if provider is not None:
+        tracing.trace_app(app, provider)
     return app

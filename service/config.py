@@ -246,6 +246,21 @@ class MetricsSettings(BaseModel):
     )
 
 
+class TracingSettings(BaseModel):
+    """OpenTelemetry tracing, exported over OTLP/HTTP when an endpoint is configured."""
+
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector base URL, e.g. `http://otel-collector:4318` (traces "
+        "go to `/v1/traces`). Unset: the standard `OTEL_EXPORTER_OTLP_ENDPOINT` (and the "
+        "other `OTEL_EXPORTER_OTLP_*` variables) if set, else tracing stays off.",
+    )
+    service_name: str = Field(
+        default="careerpath",
+        description="`service.name` of the spans, unless `OTEL_SERVICE_NAME` says otherwise.",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting careerpath reads. See the README's configuration table."""
 
@@ -348,6 +363,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     hris: HrisSettings = Field(default_factory=HrisSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     webhook_allow_hosts: list[str] = Field(
         default_factory=list,
         description="Former name of `webhooks.allow_hosts`, still read and added to it.",
