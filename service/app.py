@@ -16,7 +16,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth.dev_issuer import DevIssuer
@@ -359,7 +359,7 @@ def create_app(
                         media_type="text/plain",
                         headers={"WWW-Authenticate": 'Bearer realm="careerpath-metrics"'},
                     )
-            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+            return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict[str, Any]:

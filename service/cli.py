@@ -124,6 +124,11 @@ def serve(
     run_migrations(target)
     if demo:
         _load_demo_and_print_tokens(settings, target)
+    if workers > 1 and not reload and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        from service.observability.metrics import share_between_workers
+
+        # One scrape of /metrics then shows every worker's figures.
+        share_between_workers(_data_dir(settings) / "metrics")
     # Workers (and the reloader's child) read their settings from the environment.
     os.environ["CAREERPATH_DATABASE_URL"] = target.app_url
     os.environ["CAREERPATH_PUBLIC_URL"] = settings.public_url
@@ -147,6 +152,9 @@ def serve(
         port=port,
         reload=reload,
         workers=None if reload else workers,
+        # A worker still importing on a busy host answers the supervisor's ping late; the
+        # default 5 s would have it killed and started again, over and over.
+        timeout_worker_healthcheck=30,
         loop="uvloop",
         http="httptools",
         log_level="info" if settings.env == Environment.DEV else "warning",

@@ -10,18 +10,34 @@ Label values stay few: `operation` is the operation's name for the first
 ``max_operation_names`` distinct names seen by the process, `other` after that,
 `anonymous` for unnamed operations and `invalid` for requests that never ran (they did
 not parse or validate, or were refused first); `outcome` is one of ``OUTCOMES``.
+
+With several worker processes (``PROMETHEUS_MULTIPROC_DIR`` set, as ``serve --workers N``
+does), every worker writes its figures to that directory and ``/metrics`` sums them, so a
+scrape reaching any worker sees the whole server.
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
 import re
+import shutil
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUEST_SECONDS = Histogram(
     "careerpath_graphql_request_duration_seconds",
@@ -114,3 +130,20 @@ def count_statements(engine: Engine) -> None:
     """Count each statement ``engine`` sends in the counter of the task sending it."""
     if not event.contains(engine, "before_cursor_execute", _count):
         event.listen(engine, "before_cursor_execute", _count)
+
+
+def exposition() -> bytes:
+    """The text ``/metrics`` serves: this process's metrics, or every worker's."""
+    if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def share_between_workers(directory: Path) -> None:
+    """Have the worker processes started from now on pool their metrics in ``directory``
+    (emptied first: figures of an earlier run must not count)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROCESS_DIR_VARIABLE] = str(directory)
