@@ -16,7 +16,7 @@ from sqlalchemy import select
 from service.auth.principal import ActorType, Principal, system_principal
 from service.db import Executor
 from service.development import service as development
-from service.development.models import ActionStatus, development_actions
+from service.development.models import ActionStatus, development_actions, development_goals
 from service.framework.models import competencies
 
 # (external ID, title, kind, provider, minutes, competency key, min level, max level)
@@ -409,8 +409,9 @@ async def load_development(db: Executor, org_id: uuid.UUID, ids: dict[str, uuid.
         first = (
             await db.execute(
                 select(development_actions)
+                .join(development_goals, development_goals.c.id == development_actions.c.goal_id)
                 .where(development_actions.c.plan_id == plan.id)
-                .order_by(development_actions.c.created_at, development_actions.c.position)
+                .order_by(development_goals.c.position, development_actions.c.position)
                 .limit(1)
             )
         ).first()
