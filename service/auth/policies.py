@@ -303,13 +303,18 @@ MANAGES_SQL = text(
 )
 
 
+async def is_above(db: Any, manager_id: uuid.UUID, employee_id: uuid.UUID) -> bool:
+    """Whether ``manager_id`` is somewhere above ``employee_id`` in the org chart."""
+    result = await db.execute(MANAGES_SQL, {"emp": employee_id, "mgr": manager_id})
+    return bool(result.scalar())
+
+
 async def manages(db: Any, principal: Principal, employee_id: uuid.UUID) -> bool:
     """Whether the caller's employee is above ``employee_id`` in the org chart (whatever
     their scopes; combine with ``can_write_manager``)."""
     if principal.employee_id is None or principal.employee_id == employee_id:
         return False
-    result = await db.execute(MANAGES_SQL, {"emp": employee_id, "mgr": principal.employee_id})
-    return bool(result.scalar())
+    return await is_above(db, principal.employee_id, employee_id)
 
 
 # Each level of the recursion is an index lookup per person (a lateral subquery; `offset 0`

@@ -474,7 +474,7 @@ async def _validated(
                     ErrorCode.INVALID_STATE,
                 )
             elif own_id is not None and (
-                manager_id == own_id or await _manages(db, own_id, manager_id)
+                manager_id == own_id or await policies.is_above(db, own_id, manager_id)
             ):
                 v.add(("input", "managerId"), "would create a reporting cycle", ErrorCode.CYCLE)
         out["manager_id"] = manager_id
@@ -511,21 +511,6 @@ async def _validated(
         out["role_id"] = role_id
     v.raise_if_any()
     return out
-
-
-async def _manages(db: Executor, manager_id: uuid.UUID, employee_id: uuid.UUID) -> bool:
-    """Whether ``employee_id`` is somewhere below ``manager_id``."""
-    sql = text(
-        """
-        with recursive up as (
-            select manager_id from employees where id = :emp
-            union
-            select e.manager_id from employees e join up on e.id = up.manager_id
-        )
-        select exists (select 1 from up where manager_id = :mgr)
-        """
-    )
-    return bool((await db.execute(sql, {"emp": employee_id, "mgr": manager_id})).scalar())
 
 
 async def _exists(db: Executor, table: Any, row_id: uuid.UUID) -> bool:
