@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -387,20 +387,36 @@ def listing(keys: Sequence[str], limit: int | None = 10) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+async def insert_row(
+    db: Executor,
+    principal: Principal,
+    table: Any,
+    values: Mapping[str, Any],
+    action: str,
+    entity_type: str,
+    *,
+    unaudited: Mapping[str, Any] | None = None,
+) -> Any:
+    """Insert one row of a tenant table in the caller's organization and audit its creation
+    (``action``, e.g. ``widget.create``, with ``values``; ``unaudited`` columns, such as a
+    secret, are written but kept out of the audit log). Returns the row as written."""
+    row = (
+        await db.execute(
+            insert(table)
+            .values(org_id=principal.org_id, **values, **(unaudited or {}))
+            .returning(*table.c)
+        )
+    ).one()
+    await audit.record(db, principal, action, entity_type, row.id, audit.diff(None, dict(values)))
+    return row
+
+
 async def _insert(
     db: Executor, principal: Principal, entity: Entity, values: dict[str, Any]
 ) -> Any:
-    row = (
-        await db.execute(
-            insert(entity.table)
-            .values(org_id=principal.org_id, **values)
-            .returning(*entity.table.c)
-        )
-    ).one()
-    await audit.record(
-        db, principal, f"{entity.action}.create", entity.type_name, row.id, audit.diff(None, values)
+    return await insert_row(
+        db, principal, entity.table, values, f"{entity.action}.create", entity.type_name
     )
-    return row
 
 
 async def write(

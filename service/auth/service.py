@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from service.audit import service as audit
@@ -26,6 +26,7 @@ from service.auth import policies
 from service.auth.models import hr_admins, service_accounts
 from service.auth.principal import Principal
 from service.db import Executor
+from service.entities import insert_row
 from service.errors import ErrorCode, UserInputError, Validator
 from service.kit import check_version, update_versioned
 from service.people import service as people
@@ -88,17 +89,9 @@ async def create_service_account(
             v.add(("input", "clientId"), f'"{client_id}" is already registered', ErrorCode.TAKEN)
     v.raise_if_any()
     values = {"client_id": client_id, "name": name, "scopes": scopes, "active": True}
-    row = (
-        await db.execute(
-            insert(service_accounts)
-            .values(org_id=principal.org_id, **values)
-            .returning(*service_accounts.c)
-        )
-    ).one()
-    await audit.record(
-        db, principal, "service_account.create", "ServiceAccount", row.id, audit.diff(None, values)
+    return await insert_row(
+        db, principal, service_accounts, values, "service_account.create", "ServiceAccount"
     )
-    return row
 
 
 async def update_service_account(

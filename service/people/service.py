@@ -15,6 +15,7 @@ from service.audit import service as audit
 from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
+from service.entities import insert_row
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.framework import service as framework_service
 from service.framework.queries import role_level_ranks
@@ -79,27 +80,8 @@ async def create_org_unit(db: Executor, principal: Principal, data: OrgUnitInput
             ErrorCode.TAKEN,
         )
     v.raise_if_any()
-    row = (
-        await db.execute(
-            insert(org_units)
-            .values(
-                org_id=principal.org_id,
-                name=name,
-                external_id=external_id,
-                parent_id=data.parent_id,
-            )
-            .returning(*org_units.c)
-        )
-    ).one()
-    await audit.record(
-        db,
-        principal,
-        "org_unit.create",
-        "OrgUnit",
-        row.id,
-        audit.diff(None, {"name": name, "external_id": external_id, "parent_id": data.parent_id}),
-    )
-    return row
+    values = {"name": name, "external_id": external_id, "parent_id": data.parent_id}
+    return await insert_row(db, principal, org_units, values, "org_unit.create", "OrgUnit")
 
 
 async def update_org_unit(

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from service.assessments import queries as assessment_queries
@@ -44,6 +44,7 @@ from service.auth import policies
 from service.auth.principal import Principal, system_principal
 from service.auth.scopes import Scope
 from service.db import ConnectionExecutor, Database, Executor
+from service.entities import insert_row
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
 from service.framework.models import roles
@@ -733,17 +734,9 @@ async def create_succession_plan(
         "criticality": data.criticality or Criticality.MEDIUM.value,
         "note": note,
     }
-    row = (
-        await db.execute(
-            insert(succession_plans)
-            .values(org_id=principal.org_id, **values)
-            .returning(*succession_plans.c)
-        )
-    ).one()
-    await audit.record(
-        db, principal, "succession_plan.create", "SuccessionPlan", row.id, audit.diff(None, values)
+    return await insert_row(
+        db, principal, succession_plans, values, "succession_plan.create", "SuccessionPlan"
     )
-    return row
 
 
 async def _plan(db: Executor, plan_id: uuid.UUID, path: str = "id") -> Any:

@@ -20,6 +20,7 @@ from service.auth import policies
 from service.auth.principal import Principal
 from service.auth.scopes import Scope
 from service.db import Executor
+from service.entities import insert_row
 from service.errors import ErrorCode, UserInputError, Validator
 from service.kit import INVALID, check_version, given, update_versioned
 from service.webhooks import events, signing
@@ -124,20 +125,14 @@ async def create_endpoint(
     v.raise_if_any()
     secret = signing.new_secret()
     values = {"url": url, "event_types": types, "description": description}
-    row = (
-        await db.execute(
-            insert(webhook_endpoints)
-            .values(org_id=principal.org_id, secret=secret, **values)
-            .returning(*webhook_endpoints.c)
-        )
-    ).one()
-    await audit.record(
+    row = await insert_row(
         db,
         principal,
+        webhook_endpoints,
+        values,
         "webhook_endpoint.create",
         "WebhookEndpoint",
-        row.id,
-        audit.diff(None, values),
+        unaudited={"secret": secret},
     )
     return row, secret
 
