@@ -32,6 +32,13 @@ employee of A reporting to Max (manager of the subject); Bob is her peer (anothe
 employee); Mia manages another team (manager not of the subject); Ada is an HR admin;
 ``hris-sync`` is a service account holding ``career:hris``; B's admin holds every scope.
 
+Every entry states its outcomes twice over: ``expect`` with the organization's directory
+open (the default: every employee sees everyone's name, title, org unit, role and manager)
+and ``directory_off`` with it closed (``peopleSettings.directoryVisible`` false); an entry
+without ``directory_off`` says the field does not depend on the directory. Queries and
+relations run in both worlds (A's directory open in one, closed in the other);
+mutations, authorized by scope and reach alone, in the open one.
+
 Outcomes: ``UNAUTHENTICATED`` (401), ``FORBIDDEN`` (a FORBIDDEN error and no data),
 ``HIDDEN`` (no error and nothing of the subject in the response: exactly as if it did not
 exist), ``allowed(check)`` (no error; for mutations, no userErrors and a write). On top of
@@ -326,6 +333,14 @@ class Entry:
     op: OpBuilder
     expect: Mapping[Row, Outcome]
     subject: Callable[[World], set[str]] = World.subject_markers
+    #: The outcomes with the directory closed; None: the same as with it open.
+    directory_off: Mapping[Row, Outcome] | None = None
+
+    def outcomes(self, directory_open: bool) -> Mapping[Row, Outcome]:
+        """What each row gets with the directory open or closed."""
+        if directory_open or self.directory_off is None:
+            return self.expect
+        return self.directory_off
 
     async def build(self, world: World) -> Op:
         op = self.op(world)
@@ -466,6 +481,28 @@ class Shows(Outcome):
         errors = result.body.get("errors") or []
         assert {(e.get("extensions") or {}).get("code") for e in errors} <= {"FORBIDDEN"}
         assert {tuple(e["path"]) for e in errors} == expected_errors, result.body
+
+
+@dataclass(frozen=True)
+class SeesSubject(Outcome):
+    """The subject is in the response, with every field (``View.FULL``: her email too) or
+    by name only (``View.NAMED``: her email nowhere); other people may be there too, and
+    the only errors are FORBIDDEN for detail fields of people seen by name."""
+
+    view: View
+
+    def __repr__(self) -> str:
+        return f"SeesSubject({self.view})"
+
+    def check(self, result: Result, subject: set[str]) -> None:
+        assert result.response.status_code == 200, result.response.text
+        text = result.response.text
+        alice = result.world.subject
+        assert result.world.gid("Employee", alice) in text, f"{result.row}: {result.body}"
+        assert (alice.email in text) == (self.view is View.FULL), (result.row, result.body)
+        for error in result.body.get("errors") or []:
+            assert (error.get("extensions") or {}).get("code") == "FORBIDDEN", result.body
+            assert error["path"][-1] in DETAIL_FIELDS, result.body
 
 
 def shows(people: Mapping[str, tuple[str, View]]) -> Outcome:

@@ -151,6 +151,11 @@ class Org:
             await self.run(accounts.grant_hr_admin, row.id)
         return row
 
+    async def close_directory(self) -> None:
+        """Turn the organization's people directory off (it is on by default), for tests
+        of what each caller reaches without it."""
+        await self.run(people.update_people_settings, directory_visible=False)
+
     def token(self, key: str, scopes: str = "career:employee", **kwargs: Any) -> str:
         issuer = self.runtime.dev_issuer
         assert issuer is not None

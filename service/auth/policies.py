@@ -24,6 +24,13 @@ an employee's profile (name, title, unit)  their reach: themself, the people bel
 an employee's name, title, org unit and    also whoever is shown them through a
 role                                       relation: an assessment's subject, assessor
                                            and inviter to those who see the assessment
+the directory: name, title, org unit,      every employee and manager of the
+role and manager of everyone employed      organization while its ``directory_visible``
+(not terminated)                           setting is on (the default), also in lists
+                                           and search by name or title
+                                           (``Reach.sees_directory``); nothing more of
+                                           anyone: details, HR record and private
+                                           career data keep their own rules
 an employee's details (email, location,    themself, managers above them, admins, HRIS
 status, version, timestamps)               (``sees_details``); anyone else, whatever the
                                            path, gets ``Forbidden`` for these fields
@@ -127,13 +134,16 @@ class Reach:
     them in the org chart. ``profile``: additionally the caller's management chain upward,
     whose name, title, org unit and role only are visible. ``everyone``: admins and HRIS
     integrations see every profile and HR record. ``admin``: the caller holds
-    ``career:admin`` and also sees everyone's private career data.
+    ``career:admin`` and also sees everyone's private career data. ``directory``: the
+    organization's directory is open to employees, so the caller sees the name, title,
+    org unit, role and manager of everyone still employed (``sees_directory``).
     """
 
     everyone: bool
     private: frozenset[uuid.UUID]
     profile: frozenset[uuid.UUID]
     admin: bool = False
+    directory: bool = False
 
     def sees_record(self, employee_id: uuid.UUID) -> bool:
         """Whether the employee's HR record (external ID, dates, reports, history) is visible."""
@@ -142,6 +152,12 @@ class Reach:
     def sees_profile(self, employee_id: uuid.UUID) -> bool:
         """Whether the employee is visible at all (name, title, org unit, role)."""
         return self.everyone or employee_id in self.private or employee_id in self.profile
+
+    def sees_directory(self, employee_id: uuid.UUID) -> bool:
+        """Whether the employee may be shown by name, title, org unit, role and manager:
+        their profile is visible, or the directory is open (then only while they are
+        employed: callers check the status of those seen through the directory alone)."""
+        return self.directory or self.sees_profile(employee_id)
 
     @property
     def visible_ids(self) -> frozenset[uuid.UUID]:
@@ -337,12 +353,15 @@ REACH_SQL = text(
     select 'below' as side, id from below where :include_below
     union all
     select 'above', id from above
+    union all
+    select 'directory closed', null from people_settings where not directory_visible
     """
 )
 
 
 async def compute_reach(conn: AsyncConnection, principal: Principal) -> Reach:
-    """The caller's reach: one recursive query over the org chart for employees."""
+    """The caller's reach: one recursive query over the org chart for employees, which
+    also reads whether the organization's directory is open."""
     admin = is_admin(principal)
     if reads_whole_org(principal):
         return Reach(everyone=True, private=frozenset(), profile=frozenset(), admin=admin)
@@ -354,4 +373,9 @@ async def compute_reach(conn: AsyncConnection, principal: Principal) -> Reach:
     ).all()
     below = {r.id for r in rows if r.side == "below"}
     above = {r.id for r in rows if r.side == "above"}
-    return Reach(everyone=False, private=frozenset({me, *below}), profile=frozenset(above - below))
+    return Reach(
+        everyone=False,
+        private=frozenset({me, *below}),
+        profile=frozenset(above - below),
+        directory=not any(r.side == "directory closed" for r in rows),
+    )

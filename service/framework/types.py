@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import uuid
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -21,7 +22,16 @@ from service.framework.models import TransitionKind as TransitionKindValue
 from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, current, later, named
 from service.graphql.node import VersionedNode
+from service.graphql.pagination import Connection, PageArgs
 from service.graphql.relations import Relation, to_one
+
+if TYPE_CHECKING:
+    from service.people.types import Employee
+
+# People hold roles: the people domain's Employee refers to Role, and Role.holders refers
+# back lazily (the module loaded when the field is first resolved).
+_PEOPLE = "service.people.types"
+EmployeeRef = Annotated["Employee", strawberry.lazy(_PEOPLE)]
 
 TrackKind = graphql_enum(
     TrackKindValue,
@@ -383,6 +393,28 @@ class Role(FrameworkEntity):
     async def tracks(self, info: Info) -> list[Track]:
         rows = await info.context.loader(queries.tracks_by_role).load(self.pk)
         return [Track.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Who does this role today: the employees holding it (not terminated) "
+        "whom the caller may see, by name. Everyone for HR admins and HRIS integrations; "
+        "for employees, everyone while the organization's directory is open (the default; "
+        "`peopleSettings`), else only themselves and (managers) their reports. Each shows "
+        "what `Employee`'s rules give the caller: name, title, org unit, role and manager "
+        "at least."
+    )
+    async def holders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[EmployeeRef]:
+        people = importlib.import_module(_PEOPLE)
+        page: Connection[Any] = await people.role_holders(
+            info, self.pk, PageArgs(first, after, last, before)
+        )
+        return page
 
 
 @strawberry.type(description="A role at a position of a track.")

@@ -5,10 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     ForeignKeyConstraint,
     Index,
+    Integer,
+    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
@@ -111,4 +114,17 @@ position_history = Table(
     Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
     ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
     Index("ix_position_history_employee", "org_id", "employee_id", "effective_date"),
+)
+
+# An organization's people settings; no row means the defaults.
+people_settings = Table(
+    "people_settings",
+    metadata,
+    org_fk(),
+    # Every employee sees everyone's name, title, org unit, role and manager.
+    Column("directory_visible", Boolean, nullable=False, server_default="true"),
+    Column("version", Integer, nullable=False, server_default="1"),
+    *timestamps(),
+    PrimaryKeyConstraint("org_id"),
+    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
 )

@@ -8,12 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, any_, bindparam, or_, select, true
+from sqlalchemy import Select, and_, any_, bindparam, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from service.auth.policies import Reach
 from service.db import Executor
-from service.people.models import employees, org_units, position_history
+from service.people.models import (
+    EmployeeStatus,
+    employees,
+    org_units,
+    people_settings,
+    position_history,
+)
 
 EMPLOYEE_COLUMNS = [c for c in employees.c]
 
@@ -28,20 +34,29 @@ class EmployeeFilter:
     updated_since: dt.datetime | None = None
 
 
-def listable(reach: Reach) -> Any:
-    """A SQL condition limiting employees to those the caller reaches in full: everyone for
-    admins, else the caller and (managers) their reports. The management chain above the
-    caller is reachable by name through ``manager`` but is not listed."""
+def listable(reach: Reach, *, directory: bool = True) -> Any:
+    """A SQL condition limiting employees to those the caller may list: everyone for
+    admins; else the caller and (managers) their reports, and with the directory open
+    (and ``directory``) everyone still employed. The management chain above the caller is
+    reachable by name through ``manager`` but is not listed for its own sake."""
     if reach.everyone:
         return true()
     # One array parameter, whatever the reach's size (asyncpg takes at most 32,767 binds).
-    return employees.c.id == any_(
+    own = employees.c.id == any_(
         bindparam("reach_ids", list(reach.private), type_=ARRAY(UUID(as_uuid=True)))
     )
+    if directory and reach.directory:
+        return or_(own, employees.c.status != EmployeeStatus.TERMINATED.value)
+    return own
 
 
 def employees_select(reach: Reach, f: EmployeeFilter) -> Select[Any]:
-    stmt = select(*EMPLOYEE_COLUMNS).where(listable(reach))
+    """Employees the caller may list, filtered. Conditions on fields the directory does
+    not show (status, ``updatedSince``, email) apply to the people whose record the caller
+    sees: they never tell anything about someone seen through the directory alone."""
+    own = listable(reach, directory=False)
+    detail_filter = f.status is not None or f.updated_since is not None
+    stmt = select(*EMPLOYEE_COLUMNS).where(own if detail_filter else listable(reach))
     if f.org_unit_id is not None:
         stmt = stmt.where(employees.c.org_unit_id == f.org_unit_id)
     if f.manager_id is not None:
@@ -54,7 +69,14 @@ def employees_select(reach: Reach, f: EmployeeFilter) -> Select[Any]:
         stmt = stmt.where(employees.c.updated_at >= f.updated_since)
     if f.search:
         pattern = "%" + f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(employees.c.name.ilike(pattern), employees.c.email.ilike(pattern)))
+        by_email = employees.c.email.ilike(pattern)
+        stmt = stmt.where(
+            or_(
+                employees.c.name.ilike(pattern),
+                employees.c.title.ilike(pattern),
+                by_email if reach.everyone else and_(by_email, own),
+            )
+        )
     return stmt.order_by(employees.c.name, employees.c.id)
 
 
@@ -79,14 +101,32 @@ async def employees_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | 
     return [found.get(i) for i in ids]
 
 
-async def visible_by_id(db: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    """Employees by ID, None for those the caller may not see at all
-    (``Reach.sees_profile``), through the request's loader (``db.loader``, ``db.reach``):
-    people are loaded only when visible."""
+async def reachable_by_id(db: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    """Employees by ID within the caller's reach (``Reach.sees_profile``), the directory
+    aside: for relations whose domain shows people only to those who reach them."""
     reach = await db.reach()
     visible = [i for i in ids if reach.sees_profile(i)]
     found = dict(zip(visible, await db.loader(employees_by_id).load_many(visible), strict=True))
     return [found.get(i) for i in ids]
+
+
+async def visible_by_id(db: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    """Employees by ID, None for those the caller may not see at all
+    (``Reach.sees_directory``), through the request's loader (``db.loader``, ``db.reach``):
+    people are loaded only when visible."""
+    reach = await db.reach()
+    visible = [i for i in ids if reach.sees_directory(i)]
+    rows = await db.loader(employees_by_id).load_many(visible)
+    found = {r.id: r for r in rows if r is not None and in_directory(reach, r)}
+    return [found.get(i) for i in ids]
+
+
+def in_directory(reach: Reach, row: Any) -> bool:
+    """Whether a loaded employee ``row`` is visible by name: in the caller's reach, or
+    in the open directory while employed."""
+    if reach.sees_profile(row.id):
+        return True
+    return reach.directory and row.status != EmployeeStatus.TERMINATED.value
 
 
 async def org_units_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
@@ -107,3 +147,36 @@ async def position_history_by_employee(
 
 def org_units_select() -> Select[Any]:
     return select(org_units).order_by(org_units.c.name, org_units.c.id)
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeopleSettings:
+    """An organization's people settings (the defaults when it has none stored)."""
+
+    directory_visible: bool = True
+    version: int = 0
+    updated_at: dt.datetime | None = None
+
+
+PEOPLE_SETTINGS = select(people_settings)
+
+
+async def people_settings_of(db: Executor) -> PeopleSettings:
+    """The caller's organization's people settings."""
+    row = (await db.execute(PEOPLE_SETTINGS)).first()
+    if row is None:
+        return PeopleSettings()
+    return PeopleSettings(row.directory_visible, row.version, row.updated_at)
+
+
+def holders_select(reach: Reach) -> Select[Any]:
+    """Employees holding a role today (not terminated) whom the caller may list, without
+    order or role condition (``role_holders`` pages them per role)."""
+    return (
+        employees_select(reach, EmployeeFilter())
+        .order_by(None)
+        .where(employees.c.status != EmployeeStatus.TERMINATED.value)
+    )

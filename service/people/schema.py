@@ -25,6 +25,7 @@ from service.people.types import (
     EmployeeFilter,
     EmployeeStatus,
     OrgUnit,
+    PeopleSettings,
 )
 
 MAX_SEARCH = 100
@@ -66,9 +67,10 @@ class PeopleQuery:
     @strawberry.field(
         description="Employees the caller may see, by name (with `updatedSince`: oldest "
         "change first, `updatedAt` then ID, with cursors that hold that key, so people "
-        "changed while you page are neither skipped nor repeated): everyone for HR admins and HRIS "
-        "integrations, the caller and their reports (all levels) for managers, the caller "
-        "for employees."
+        "changed while you page are neither skipped nor repeated): everyone for HR admins "
+        "and HRIS integrations; for employees and managers themselves, their reports (all "
+        "levels, managers) and, while the directory is open (`peopleSettings`), everyone "
+        "still employed, shown by name, title, org unit, role and manager only."
     )
     @paged
     async def employees(
@@ -110,6 +112,14 @@ class PeopleQuery:
             )
         await Employee.prefetch(info, page.nodes, connection_nodes(info))
         return page
+
+    @strawberry.field(
+        description="The organization's people settings, such as whether the directory is "
+        "open to every employee. Readable by every caller of the organization."
+    )
+    async def people_settings(self, info: Info) -> PeopleSettings:
+        policies.require_reader(await info.context.principal())
+        return PeopleSettings.of(await queries.people_settings_of(info.context))
 
     @strawberry.field(description="The organization's units, by name.")
     @paged
@@ -233,6 +243,31 @@ class TerminateEmployeeInput:
     )
 
 
+@strawberry.input(description="Changes to the people settings; omitted ones stay.")
+class UpdatePeopleSettingsInput:
+    directory_visible: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Open (true) or close (false) the directory to every employee.",
+    )
+
+
+@strawberry.type(description="Result of `updatePeopleSettings`.")
+class UpdatePeopleSettingsPayload(Payload):
+    settings: PeopleSettings | None = strawberry.field(
+        default=None, description="The settings after the change; null when refused."
+    )
+
+
+async def _update_people_settings(c: Call) -> Any:
+    return await people.update_people_settings(
+        c.db, c.principal, directory_visible=c.input.directory_visible
+    )
+
+
+def _settings_payload(found: Any) -> UpdatePeopleSettingsPayload:
+    return UpdatePeopleSettingsPayload(settings=PeopleSettings.of(found))
+
+
 @strawberry.type(description="Result of an employee mutation.")
 class EmployeePayload(Payload):
     employee: Employee | None = strawberry.field(
@@ -321,6 +356,15 @@ class PeopleMutation:
         EmployeePayload,
         permission=policies.require_people_writer,
         call=_update_employee,
+    )
+    update_people_settings = mutation(
+        "Change the organization's people settings, e.g. open or close the directory to "
+        "every employee. Requires `career:admin` (HR admins); audited.",
+        UpdatePeopleSettingsInput,
+        UpdatePeopleSettingsPayload,
+        permission=policies.require_admin,
+        call=_update_people_settings,
+        make=_settings_payload,
     )
     terminate_employee = mutation(
         "Terminate an employee (status TERMINATED, history kept)." + WRITERS,

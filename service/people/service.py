@@ -26,9 +26,10 @@ from service.people.models import (
     PositionChangeKind,
     employees,
     org_units,
+    people_settings,
     position_history,
 )
-from service.people.queries import EMPLOYEE_COLUMNS
+from service.people.queries import EMPLOYEE_COLUMNS, PeopleSettings, people_settings_of
 from service.promotions import queries as promotion_queries
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -506,6 +507,46 @@ async def _taken(db: Executor, column: Any, value: Any, own_id: uuid.UUID | None
     if own_id is not None:
         stmt = stmt.where(table.c.id != own_id)
     return (await db.execute(stmt)).first() is not None
+
+
+# --- settings ---------------------------------------------------------------------------
+
+_SETTINGS_ROW = text(
+    "insert into people_settings (org_id) values (:org_id) on conflict (org_id) do nothing"
+)
+
+
+async def update_people_settings(
+    db: Executor, principal: Principal, *, directory_visible: Any = NOT_GIVEN
+) -> PeopleSettings:
+    """Change the organization's people settings (HR admins), audited when something
+    changes. Concurrent changes queue on the settings row, so the audit log tells the
+    story in order."""
+    policies.require_admin(principal)
+    if directory_visible is None:
+        raise UserInputError.one(
+            ("input", "directoryVisible"), "must be true or false", ErrorCode.REQUIRED
+        )
+    await db.execute(_SETTINGS_ROW, {"org_id": principal.org_id})
+    before = (await db.execute(select(people_settings).with_for_update())).one()
+    changes = {}
+    if directory_visible is not NOT_GIVEN and directory_visible != before.directory_visible:
+        changes["directory_visible"] = bool(directory_visible)
+    if changes:
+        await db.execute(
+            update(people_settings)
+            .where(people_settings.c.org_id == principal.org_id)
+            .values(**changes, version=people_settings.c.version + 1, updated_at=func.now())
+        )
+        await audit.record(
+            db,
+            principal,
+            "people_settings.update",
+            "PeopleSettings",
+            None,
+            audit.diff({"directory_visible": before.directory_visible}, changes),
+        )
+    return await people_settings_of(db)
 
 
 # --- organizations ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -86,6 +86,26 @@ async def _org_units_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | Non
 
 async def _position_history(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     return await queries.position_history_by_employee(ctx, ids)
+
+
+async def _role_holders(ctx: Any, keys: Sequence[tuple[uuid.UUID, PageArgs]]) -> list[Any]:
+    reach = await ctx.reach()
+    return await paginate_partitions(
+        ctx,
+        queries.holders_select(reach),
+        employees.c.role_id,
+        [employees.c.name, employees.c.id],
+        keys,
+        Employee.from_row,
+    )
+
+
+async def role_holders(info: Info, role_id: uuid.UUID, args: PageArgs) -> Connection[Employee]:
+    """``Role.holders``: one page of the people holding a role whom the caller may list,
+    batched with the other roles of the request into one statement."""
+    policies.require_reader(await info.context.principal())
+    args.window(0)  # validate arguments before batching
+    return await info.context.loader(_role_holders).load((role_id, args))
 
 
 async def _direct_reports(ctx: Any, keys: Sequence[tuple[uuid.UUID, PageArgs]]) -> list[Any]:
@@ -210,14 +230,18 @@ async def _load_managers(info: Info, people: Sequence[Employee], wanted: list[An
     selected on them."""
     reach = await info.context.reach()
     ids = {p.row.manager_id for p in people if p.row.manager_id is not None}
-    visible = {i for i in ids if reach.sees_profile(i)}
+    visible = {i for i in ids if reach.sees_directory(i)}
     keys = set(visible)
     if not reach.profile.isdisjoint(visible):
         # Someone in the caller's management chain: load the whole chain in the same
         # batch, so walking `manager { manager { … } }` up costs one statement.
         keys |= reach.profile
     rows = await info.context.loader(employees_by_id).load_many(list(keys))
-    managers = {r.id: Employee.from_row(r) for r in rows if r is not None and r.id in visible}
+    managers = {
+        r.id: Employee.from_row(r)
+        for r in rows
+        if r is not None and r.id in visible and queries.in_directory(reach, r)
+    }
     await Employee.prefetch(info, list(managers.values()), children(wanted))
     for p in people:
         p.known["manager"] = managers.get(p.row.manager_id)
@@ -241,7 +265,9 @@ DETAILS = (
 @strawberry.type(
     description="A person in the organization. Everyone may see their own record, managers "
     "their reports' records and their own management chain's names; HR admins and HRIS "
-    "integrations see everyone. Someone shown only through a relation (their management "
+    "integrations see everyone. While the organization's directory is open "
+    "(`peopleSettings.directoryVisible`, the default), every employee also sees the name, "
+    "title, org unit, role and manager of everyone still employed, and nothing more. Someone shown only through a relation (their management "
     "chain, an assessment's subject, assessor or inviter) shows their name, title, org "
     "unit and role; their other fields, and those marked *HR record*, are visible to the "
     "person, the managers above them, HR admins and HRIS integrations, and anyone else "
@@ -287,6 +313,13 @@ class Employee(RowNode):
     @strawberry.field(description="Work location." + DETAILS)
     def location(self, info: Info) -> str | None:
         return self._detail(info, self.row.location)
+
+    @classmethod
+    async def in_reach(cls, info: Info, ids: Collection[uuid.UUID]) -> list[Employee | None]:
+        """Like ``resolve_nodes`` but within the caller's reach only, the directory aside
+        (e.g. who decided a promotion case, which its domain shows to admins only)."""
+        rows = await queries.reachable_by_id(info.context, list(ids))
+        return [cls.from_row(r) if r is not None else None for r in rows]
 
     @strawberry.field(description="The person's ID in the HRIS, if synced. HR record.")
     async def external_id(self, info: Info) -> str | None:
@@ -442,11 +475,16 @@ class EmployeeFilter:
     manager_id: strawberry.ID | None = strawberry.field(
         default=None, description="Reporting directly to this employee."
     )
-    status: EmployeeStatus | None = strawberry.field(default=None, description="With this status.")  # type: ignore[valid-type]
+    status: EmployeeStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="With this status (among those whose record the caller sees: the "
+        "directory does not show status).",
+    )
     role_id: strawberry.ID | None = strawberry.field(default=None, description="In this role.")
     search: str | None = strawberry.field(
         default=None,
-        description="Part of the name or email, case-insensitive (at most 100 characters).",
+        description="Part of the name or title, case-insensitive (at most 100 characters); "
+        "also of the email of those whose record the caller sees.",
     )
     updated_since: dt.datetime | None = strawberry.field(
         default=None,
@@ -454,3 +492,27 @@ class EmployeeFilter:
         "incrementally: the list is then ordered by `updatedAt` and ID with stable cursors; "
         "keep the latest `updatedAt` you saw and pass it next time.",
     )
+
+
+@strawberry.type(description="An organization's people settings.")
+class PeopleSettings:
+    directory_visible: bool = strawberry.field(
+        description="Whether every employee sees the directory: the name, title, org unit, "
+        "role and manager of everyone still employed (in `employees`, `employee`, "
+        "`Role.holders`, `manager`), so colleagues, mentors and the people doing a role can "
+        "be found. On by default. Details (email, status, location), the HR record and "
+        "private career data (assessments, gaps, plans, aspirations, readiness, pay) never "
+        "follow it."
+    )
+    version: int = strawberry.field(description="Incremented by every change; 0 until changed.")
+    updated_at: dt.datetime | None = strawberry.field(
+        description="When the settings last changed; null while they are the defaults."
+    )
+
+    @classmethod
+    def of(cls, found: queries.PeopleSettings) -> PeopleSettings:
+        return cls(
+            directory_visible=found.directory_visible,
+            version=found.version,
+            updated_at=found.updated_at,
+        )

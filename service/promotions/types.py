@@ -109,12 +109,13 @@ async def _gaps(
 
 
 async def _employee(info: Info, employee_id: uuid.UUID | None) -> Any:
-    """The employee if the caller may see them (their name at least); else None."""
+    """The employee if the caller reaches them (their name at least; the directory does
+    not open the people of a promotion or a succession plan); else None."""
     if employee_id is None:
         return None
     from service.people.types import Employee
 
-    return (await Employee.resolve_nodes(info=info, node_ids=[str(employee_id)]))[0]
+    return (await Employee.in_reach(info, [employee_id]))[0]
 
 
 async def _role(info: Info, role_id: uuid.UUID | None) -> Role | None:
@@ -284,7 +285,7 @@ async def _load_people(info: Info, cases: Sequence[Any], wanted: list[SelectedFi
     ids.discard(None)
     people: dict[Any, Any] = {}
     if ids:
-        found = await Employee.resolve_nodes(info=info, node_ids=[str(i) for i in ids])
+        found = await Employee.in_reach(info, ids)
         people = {e.row.id: e for e in found if e is not None}
         await Employee.prefetch(info, list(people.values()), children(wanted))
     for c in cases:

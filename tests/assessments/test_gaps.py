@@ -149,6 +149,7 @@ async def test_an_unknown_role_is_bad_input(team: Org, fw: Framework) -> None:
 
 
 async def test_gaps_are_private_career_data(rated: Org) -> None:
+    await rated.close_directory()  # what each caller reaches without the directory
     org = rated
     assert await gaps(org, as_="manager", scopes="career:employee career:manager")
     assert await gaps(org, **ADMIN)

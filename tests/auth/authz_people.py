@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
+from sqlalchemy import update
+
+from service.graphql.ids import parse_global_id
+from service.people.models import employees as employees_table
 from tests.authz_matrix import (
+    ADMIN_ONLY_WRITE,
     FORBIDDEN,
     HIDDEN,
     PEOPLE_WRITE,
@@ -12,17 +18,21 @@ from tests.authz_matrix import (
     PERSON_FIELDS,
     SUBJECT_READ,
     UNAUTHENTICATED,
+    Allowed,
     Entry,
     Op,
+    Outcome,
     PersonInput,
     Result,
     Row,
+    SeesSubject,
     View,
     World,
     allowed,
     person_in,
     shows,
 )
+from tests.framework.authz import framework
 
 EMPLOYEE_FIELDS = "id name email"
 
@@ -113,9 +123,59 @@ def terminate_employee(w: World) -> Op:
     )
 
 
+#: With the directory open, colleagues outside the subject's reach see her by name: her
+#: email (and every other detail) is refused to them.
+DIRECTORY_READ = {
+    **SUBJECT_READ,
+    Row.OTHER_EMPLOYEE: SeesSubject(View.NAMED),
+    Row.MANAGER_NOT_OF: SeesSubject(View.NAMED),
+}
+#: A list of everyone: with the directory open the callers who see the subject in full
+#: also see others by name only (FORBIDDEN for their details).
+DIRECTORY_LIST = {
+    **DIRECTORY_READ,
+    Row.SELF: SeesSubject(View.FULL),
+    Row.MANAGER_OF: SeesSubject(View.FULL),
+}
+
+
+def people_settings(w: World) -> Op:
+    return Op("{ peopleSettings { directoryVisible version } }")
+
+
+def directory_open(result: Result) -> None:
+    assert result.value["directoryVisible"] is True, result.body
+
+
+def directory_closed(result: Result) -> None:
+    assert result.value["directoryVisible"] is False, result.body
+
+
+def settings_read(check: Any) -> dict[Row, Outcome]:
+    return {
+        **{row: Allowed(check, writes=False) for row in Row},
+        Row.ANONYMOUS: UNAUTHENTICATED,
+        Row.OTHER_ORG: allowed(directory_open),  # its own organization's
+    }
+
+
+def update_people_settings(w: World) -> Op:
+    return Op(
+        "mutation($i: UpdatePeopleSettingsInput!) { updatePeopleSettings(input: $i) "
+        "{ settings { directoryVisible } userErrors { field code } } }",
+        {"i": {"directoryVisible": False}},
+    )
+
+
 AUTHZ = {
-    "Query.node": Entry(node, SUBJECT_READ),
-    "Query.nodes": Entry(nodes, SUBJECT_READ),
+    "Query.node": Entry(node, DIRECTORY_READ, directory_off=SUBJECT_READ),
+    "Query.nodes": Entry(nodes, DIRECTORY_READ, directory_off=SUBJECT_READ),
+    "Query.peopleSettings": Entry(
+        people_settings,
+        settings_read(directory_open),
+        directory_off=settings_read(directory_closed),
+    ),
+    "Mutation.updatePeopleSettings": Entry(update_people_settings, ADMIN_ONLY_WRITE),
     "Query.me": Entry(
         me,
         {
@@ -129,8 +189,8 @@ AUTHZ = {
             Row.OTHER_ORG: allowed(is_the_caller),
         },
     ),
-    "Query.employee": Entry(employee, SUBJECT_READ),
-    "Query.employees": Entry(employees, SUBJECT_READ),
+    "Query.employee": Entry(employee, DIRECTORY_READ, directory_off=SUBJECT_READ),
+    "Query.employees": Entry(employees, DIRECTORY_LIST, directory_off=SUBJECT_READ),
     "Query.orgUnits": Entry(
         org_units,
         {
@@ -197,6 +257,14 @@ CHAIN = {
     Row.SERVICE_ACCOUNT: shows({MANAGER: ("manager", FULL), f"{MANAGER}.manager": ("boss", FULL)}),
     Row.OTHER_ORG: HIDDEN,
 }
+#: With the directory open, colleagues see Alice's manager and his manager by name.
+CHAIN_IN_DIRECTORY = {
+    **CHAIN,
+    Row.OTHER_EMPLOYEE: shows({MANAGER: ("manager", NAMED), f"{MANAGER}.manager": ("boss", NAMED)}),
+    Row.MANAGER_NOT_OF: shows({MANAGER: ("manager", NAMED), f"{MANAGER}.manager": ("boss", NAMED)}),
+}
+#: Alice's HR record through the directory: she is found, her history is refused.
+RECORD_REFUSED = {Row.OTHER_EMPLOYEE: FORBIDDEN, Row.MANAGER_NOT_OF: FORBIDDEN}
 #: Alice's hire, under Max (the HR record: herself, her managers, admins, HRIS).
 HIRED_UNDER = {
     **{row: HIDDEN for row in Row},
@@ -207,8 +275,81 @@ HIRED_UNDER = {
     Row.SERVICE_ACCOUNT: shows({HIRE: ("manager", FULL)}),
 }
 
+
+async def role_holders(w: World) -> Op:
+    """The researcher role, held by Bob (set once per world)."""
+    role = (await framework(w))["Role:researcher"]
+    async with w.org.runtime.db.transaction(w.org.id) as conn:
+        await conn.execute(
+            update(employees_table)
+            .where(employees_table.c.id == w.org.people["bob"].id)
+            .values(role_id=parse_global_id(role)[1])  # type: ignore[index]
+        )
+    return Op(
+        "query($id: ID!) { node(id: $id) { ... on Role { holders(first: 20) "
+        f"{{ nodes {{ {PERSON_FIELDS} }} }} }} }} }}",
+        {"id": role},
+    )
+
+
+def bob_markers(w: World) -> set[str]:
+    return w.markers("Employee", w.org.people["bob"])
+
+
+HOLDER = "node.holders.nodes.0"
+#: Bob holds the role: with the directory open everyone in the organization finds him by
+#: name; without, those who reach him (himself, his manager, admins, HRIS).
+HOLDERS = {
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: shows({HOLDER: ("bob", NAMED)}),
+    Row.OTHER_EMPLOYEE: shows({HOLDER: ("bob", FULL)}),
+    Row.MANAGER_OF: shows({HOLDER: ("bob", FULL)}),
+    Row.MANAGER_NOT_OF: shows({HOLDER: ("bob", NAMED)}),
+    Row.ADMIN: shows({HOLDER: ("bob", FULL)}),
+    Row.SERVICE_ACCOUNT: shows({HOLDER: ("bob", FULL)}),
+    Row.OTHER_ORG: HIDDEN,
+}
+
+
+def reports_of_manager(w: World) -> Op:
+    return Op(
+        "query($id: ID!) { employee(id: $id) { directReports(first: 20) "
+        f"{{ nodes {{ {PERSON_FIELDS} }} }} }} }}",
+        {"id": w.gid("Employee", w.org.people["manager"])},
+    )
+
+
+REPORTS = "employee.directReports.nodes"
+#: Max's reports, Alice and Bob: his HR record (himself, admins, HRIS); his reports see
+#: him as their manager, and with the directory open so does everyone, but not his team.
+TEAM_OF_MANAGER = {
+    Row.ANONYMOUS: UNAUTHENTICATED,
+    Row.SELF: FORBIDDEN,
+    Row.OTHER_EMPLOYEE: FORBIDDEN,
+    Row.MANAGER_OF: shows({f"{REPORTS}.0": ("alice", FULL), f"{REPORTS}.1": ("bob", FULL)}),
+    Row.MANAGER_NOT_OF: FORBIDDEN,
+    Row.ADMIN: shows({f"{REPORTS}.0": ("alice", FULL), f"{REPORTS}.1": ("bob", FULL)}),
+    Row.SERVICE_ACCOUNT: shows({f"{REPORTS}.0": ("alice", FULL), f"{REPORTS}.1": ("bob", FULL)}),
+    Row.OTHER_ORG: HIDDEN,
+}
+
 RELATIONS = {
-    "Employee.manager": Entry(management_chain, CHAIN),
-    "PositionChange.manager": Entry(position_history, HIRED_UNDER),
-    "PositionChange.previousManager": Entry(position_history, HIRED_UNDER),
+    "Employee.directReports": Entry(
+        reports_of_manager,
+        TEAM_OF_MANAGER,
+        directory_off={**TEAM_OF_MANAGER, Row.MANAGER_NOT_OF: HIDDEN},
+    ),
+    "Employee.manager": Entry(management_chain, CHAIN_IN_DIRECTORY, directory_off=CHAIN),
+    "PositionChange.manager": Entry(
+        position_history, {**HIRED_UNDER, **RECORD_REFUSED}, directory_off=HIRED_UNDER
+    ),
+    "PositionChange.previousManager": Entry(
+        position_history, {**HIRED_UNDER, **RECORD_REFUSED}, directory_off=HIRED_UNDER
+    ),
+    "Role.holders": Entry(
+        role_holders,
+        HOLDERS,
+        subject=bob_markers,
+        directory_off={**HOLDERS, Row.SELF: HIDDEN, Row.MANAGER_NOT_OF: HIDDEN},
+    ),
 }

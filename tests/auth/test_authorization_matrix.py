@@ -8,10 +8,12 @@ from graphql import GraphQLObjectType, get_named_type
 
 from service.app import Runtime
 from service.graphql.schema import schema
+from service.people import service as people
 from tests.auth.helpers import build_world
 from tests.authz_matrix import (
     Entry,
     Op,
+    Outcome,
     Result,
     Row,
     World,
@@ -37,10 +39,13 @@ def test_every_field_has_an_entry_for_every_row() -> None:
 
 
 # Queries first: a broken denial that writes to the shared world then fails its own case
-# without disturbing the read cases.
+# without disturbing the read cases. Queries run with A's directory open and closed;
+# mutations (authorized by scope and reach alone) with it open.
+OPEN, CLOSED = "directory open", "directory closed"
 CASES = [
-    (key, row)
+    (key, row, directory)
     for key in sorted(ENTRIES, key=lambda k: (k.startswith("Mutation."), k))
+    for directory in ((OPEN,) if key.startswith("Mutation.") else (OPEN, CLOSED))
     for row in Row
 ]
 
@@ -51,22 +56,40 @@ async def shared_world(runtime: Runtime, client: httpx.AsyncClient) -> World:
     return await build_world(runtime, client)
 
 
-@pytest.mark.parametrize(("key", "row"), CASES, ids=[f"{k}-{r.name}" for k, r in CASES])
+@pytest.fixture(scope="module")
+async def closed_world(runtime: Runtime, client: httpx.AsyncClient) -> World:
+    """The same with A's directory closed."""
+    world = await build_world(runtime, client)
+    await world.org.run(people.update_people_settings, directory_visible=False)
+    return world
+
+
+@pytest.mark.parametrize(
+    ("key", "row", "directory"), CASES, ids=[f"{k}-{r.name}-{d}" for k, r, d in CASES]
+)
 async def test_authorization(
-    shared_world: World, runtime: Runtime, client: httpx.AsyncClient, key: str, row: Row
+    shared_world: World,
+    closed_world: World,
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    key: str,
+    row: Row,
+    directory: str,
 ) -> None:
     entry = ENTRIES[key]
     kind, field = key.split(".", 1)
-    outcome = entry.expect[row]
+    outcome = entry.outcomes(directory == OPEN)[row]
     # Mutations that succeed change the world, so they get a fresh one.
     world = (
         await build_world(runtime, client)
         if kind == "Mutation" and outcome.writes
         else shared_world
+        if directory == OPEN
+        else closed_world
     )
     op = await entry.build(world)
     audit_before = await world.audit_count()
-    await send(world, entry, row, field, op)
+    await send(world, entry, outcome, row, field, op)
     if kind == "Mutation":
         writes = outcome.writes and row is not Row.OTHER_ORG
         audit_after = await world.audit_count()
@@ -76,7 +99,7 @@ async def test_authorization(
             assert audit_after == audit_before, f"{key} as {row} wrote to the organization"
 
 
-async def send(world: World, entry: Entry, row: Row, field: str, op: Op) -> None:
+async def send(world: World, entry: Entry, outcome: Outcome, row: Row, field: str, op: Op) -> None:
     """Send the entry's operation as the row's caller and check the outcome."""
     token = world.token(row)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -85,14 +108,15 @@ async def send(world: World, entry: Entry, row: Row, field: str, op: Op) -> None
     )
     assert response.status_code != 500, response.text
     result = Result(response=response, body=response.json(), field=field, world=world, row=row)
-    entry.expect[row].check(result, entry.subject(world))
+    outcome.check(result, entry.subject(world))
     if row is Row.OTHER_ORG:
         result.assert_hides(world.org_markers())
 
 
 def relation_fields() -> set[str]:
-    """``Type.field`` of every field reaching employees, below the Query and Mutation
-    fields (payloads and connections belong to the fields returning them)."""
+    """``Type.field`` of every field reaching employees (an employee, or a connection of
+    them), below the Query and Mutation fields (payloads and connections belong to the
+    fields returning them)."""
     gql = schema._schema
     roots = {gql.query_type.name, gql.mutation_type.name if gql.mutation_type else ""}
     found = set()
@@ -102,7 +126,7 @@ def relation_fields() -> set[str]:
         if name.endswith(("Payload", "Connection", "Edge")):
             continue
         for field_name, field in gql_type.fields.items():
-            if get_named_type(field.type).name == "Employee":
+            if get_named_type(field.type).name in ("Employee", "EmployeeConnection"):
                 found.add(f"{name}.{field_name}")
     return found
 
@@ -113,14 +137,25 @@ def test_every_field_reaching_people_has_an_entry() -> None:
     assert_entries_match(fields, RELATIONS, "RELATIONS")
 
 
-RELATION_CASES = [(key, row) for key in sorted(RELATIONS) for row in Row]
+RELATION_CASES = [
+    (key, row, directory)
+    for key in sorted(RELATIONS)
+    for directory in (OPEN, CLOSED)
+    for row in Row
+]
 
 
 @pytest.mark.parametrize(
-    ("key", "row"), RELATION_CASES, ids=[f"{k}-{r.name}" for k, r in RELATION_CASES]
+    ("key", "row", "directory"),
+    RELATION_CASES,
+    ids=[f"{k}-{r.name}-{d}" for k, r, d in RELATION_CASES],
 )
-async def test_people_reached_through_a_relation(shared_world: World, key: str, row: Row) -> None:
+async def test_people_reached_through_a_relation(
+    shared_world: World, closed_world: World, key: str, row: Row, directory: str
+) -> None:
     """Whom each row sees through the field, and how much of them: their name, title, org
     unit and role only, unless the policy gives the row more of that person."""
     entry = RELATIONS[key]
-    await send(shared_world, entry, row, key.split(".", 1)[1], await entry.build(shared_world))
+    world = shared_world if directory == OPEN else closed_world
+    outcome = entry.outcomes(directory == OPEN)[row]
+    await send(world, entry, outcome, row, key.split(".", 1)[1], await entry.build(world))

@@ -72,6 +72,7 @@ async def assert_admin(org: Org, token: str) -> None:
 
 
 async def test_the_admin_scope_alone_makes_no_admin(team: Org) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     # Alice asked her identity provider for career:admin; careerpath never named her.
     only_admin = team.token("alice", "career:admin")
     assert codes(await team.gql(EMPLOYEES, token=only_admin)) == ["FORBIDDEN"]
@@ -89,6 +90,7 @@ async def test_the_admin_scope_alone_makes_no_admin(team: Org) -> None:
 async def test_a_granted_admin_acts_as_admin_and_revoking_takes_effect_next_request(
     team: Org,
 ) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     ada = team.token("admin", "career:employee career:admin")
     await assert_admin(team, ada)
     alice = team.token("alice", "career:employee career:admin")

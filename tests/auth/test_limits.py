@@ -59,6 +59,7 @@ async def test_token_limit(team: Org) -> None:
 
 
 async def test_cost_limit_names_the_cost_and_the_limit(team: Org) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     limit = team.runtime.settings.max_query_cost
     query = (
         "{ employees(first: 100) { nodes { directReports(first: 100) { nodes { "

@@ -64,6 +64,7 @@ def test_private_career_data_is_for_self_managers_above_and_admins_only() -> Non
 async def test_principal_and_reach_are_computed_once_per_request(
     team: Org, count_statements: Any
 ) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     for i in range(10):
         await team.employee(f"report{i}", manager="alice")
     token = team.token("boss", "career:employee career:manager")
@@ -126,6 +127,7 @@ async def test_termination_reason_is_for_admins_only(team: Org) -> None:
 
 
 async def test_invisible_employee_looks_exactly_like_an_unknown_one(team: Org) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     query = "query($id: ID!) { employee(id: $id) { name email } node(id: $id) { id } }"
     token = team.token("alice")
     invisible = await team.gql(query, {"id": gid("Employee", team.people["carol"])}, token=token)

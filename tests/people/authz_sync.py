@@ -91,4 +91,15 @@ HIRE_OF_SUBJECT = {
     Row.SERVICE_ACCOUNT: shows({SUBJECT_HIRE: ("alice", View.FULL)}),
 }
 
-RELATIONS = {"PositionChange.employee": Entry(history_of_subject, HIRE_OF_SUBJECT)}
+#: With the directory open, colleagues find Alice, and her history is refused to them.
+HIRE_IN_DIRECTORY = {
+    **HIRE_OF_SUBJECT,
+    Row.OTHER_EMPLOYEE: FORBIDDEN,
+    Row.MANAGER_NOT_OF: FORBIDDEN,
+}
+
+RELATIONS = {
+    "PositionChange.employee": Entry(
+        history_of_subject, HIRE_IN_DIRECTORY, directory_off=HIRE_OF_SUBJECT
+    )
+}

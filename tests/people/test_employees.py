@@ -34,15 +34,18 @@ async def test_me_shows_own_record_with_manager_and_history(team: Org) -> None:
 
 
 async def test_employee_sees_only_self_in_list(team: Org) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     assert names(await team.gql(EMPLOYEES, as_="alice")) == ["Alice Anders"]
 
 
 async def test_employee_without_manager_scope_does_not_see_reports(team: Org) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     # The manager's own employee token reaches only the manager themself.
     assert names(await team.gql(EMPLOYEES, as_="manager")) == ["Max Manager"]
 
 
 async def test_manager_sees_all_levels_below(team: Org) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     body = await team.gql(EMPLOYEES, as_="boss", scopes="career:employee career:manager")
     assert names(body) == [
         "Alice Anders",
@@ -64,6 +67,7 @@ async def test_admin_sees_everyone_and_other_org_sees_nothing(team: Org, org_fac
 
 
 async def test_employee_by_id_returns_null_when_not_visible(team: Org) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     query = "query($id: ID!) { employee(id: $id) { name } }"
     carol = gid("Employee", team.people["carol"])
     assert (await team.gql(query, {"id": carol}, as_="alice"))["data"] == {"employee": None}
@@ -177,6 +181,7 @@ async def test_direct_reports_and_org_units(team: Org) -> None:
 
 
 async def test_node_resolves_employees_and_org_units(team: Org) -> None:
+    await team.close_directory()  # what each caller reaches without the directory
     unit = await team.run(people.create_org_unit, people.OrgUnitInput(name="Ops"))
     query = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Employee { name } ... on OrgUnit { name } } }"
     ids = [
