@@ -49,6 +49,22 @@ def given(value: Any) -> bool:
     return value is not NOT_GIVEN and value is not INVALID
 
 
+def by_key(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[Any | None]:
+    """The row whose ``attr`` is each key, in the order of ``keys`` (None where none is):
+    what a DataLoader batch function returns for single objects."""
+    found = {getattr(r, attr): r for r in rows}
+    return [found.get(k) for k in keys]
+
+
+def grouped(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[list[Any]]:
+    """The rows whose ``attr`` is each key, in their order, per key of ``keys``: what a
+    DataLoader batch function returns for lists."""
+    found: dict[Any, list[Any]] = {}
+    for r in rows:
+        found.setdefault(getattr(r, attr), []).append(r)
+    return [found.get(k, []) for k in keys]
+
+
 class Record(Mapping[str, Any]):
     """A row as attributes and as a mapping (``row.name``, ``row._mapping``, ``dict(row)``)."""
 

@@ -131,16 +131,9 @@ async def _load_assessment(
     path = ("input", "assessmentId")
     if row is None:
         raise _hidden(principal, path, "assessment")
-    if not _sees(principal, await _reach(db, principal), row):
+    if not _sees(principal, await policies.reach_of(db, principal), row):
         raise _hidden(principal, path, "assessment")
     return row
-
-
-async def _reach(db: Executor, principal: Principal) -> policies.Reach:
-    cached = getattr(db, "reach", None)
-    if cached is not None:  # the GraphQL context computes it once per request
-        return await cached()
-    return await policies.compute_reach(db, principal)  # type: ignore[arg-type]
 
 
 async def _cycle(db: Executor, cycle_id: uuid.UUID, *, lock: bool = False) -> Any | None:
@@ -625,7 +618,7 @@ async def invite_peer(
     above = await policies.manages(db, principal, subject_id)
     if not policies.can_invite_peer(principal, subject_id, above_subject=above):
         raise Forbidden()
-    reach = await _reach(db, principal)
+    reach = await policies.reach_of(db, principal)
     v = Errors(input_errors)
     if subject.status == EmployeeStatus.TERMINATED:
         v.add(("input", "subjectId"), "the employee has left", ErrorCode.INVALID_STATE)
@@ -698,7 +691,9 @@ async def shown_invitation(db: Executor, principal: Principal, row: Any | None) 
     """What ``invitePeerAssessor`` shows of the invitation it made: the new assessment for
     callers who may see who writes peer feedback on its subject (managers above, admins);
     nothing for the subject, who is never handed an ID of one peer's feedback."""
-    if row is None or not _follows_peers(principal, await _reach(db, principal), row.subject_id):
+    if row is None or not _follows_peers(
+        principal, await policies.reach_of(db, principal), row.subject_id
+    ):
         return None
     return row
 
@@ -1088,7 +1083,7 @@ async def require_private(db: Executor, principal: Principal, employee_id: uuid.
     own without computing reach (one statement less on "my" pages)."""
     if policies.can_see_own_private(principal, employee_id):
         return
-    if not policies.can_see_private(await _reach(db, principal), employee_id):
+    if not policies.can_see_private(await policies.reach_of(db, principal), employee_id):
         raise Forbidden()
 
 
@@ -1166,7 +1161,7 @@ async def team_matrix(
     team and those below them (``policies.can_see_team``); admins any manager's team, or
     an org unit's people."""
     policies.require_private_reader(principal)
-    reach = await _reach(db, principal)
+    reach = await policies.reach_of(db, principal)
     if org_unit_id is not None:
         if manager_id is not None:
             raise UserInputError.one("orgUnitId", "give a manager or an org unit, not both")
@@ -1198,7 +1193,7 @@ async def assessments_select(
 ) -> Any:
     """The statement listing the assessments the caller may see that meet ``criteria``."""
     policies.require_private_reader(principal)
-    return queries.assessments_select(principal, await _reach(db, principal), criteria)
+    return queries.assessments_select(principal, await policies.reach_of(db, principal), criteria)
 
 
 def cycles_select(principal: Principal, status: str | None) -> Any:
@@ -1215,7 +1210,7 @@ async def visible_assessments(
     rows = await db.loader(queries.assessments_by_id).load_many(list(ids))
     if not any(rows):
         return list(rows)
-    reach = await _reach(db, principal)
+    reach = await policies.reach_of(db, principal)
     return [r if r is not None and _sees(principal, reach, r) else None for r in rows]
 
 
@@ -1263,6 +1258,6 @@ async def _cycle_employees(db: Any, ids: Sequence[uuid.UUID]) -> list[list[uuid.
 
 async def cycle_employees(db: Any, principal: Principal, cycle_id: uuid.UUID) -> list[uuid.UUID]:
     """The employees a cycle lists (coverage EMPLOYEES), those the caller may see."""
-    reach = await _reach(db, principal)
+    reach = await policies.reach_of(db, principal)
     ids = await db.loader(_cycle_employees).load(cycle_id)
     return [i for i in ids if reach.sees_profile(i)]

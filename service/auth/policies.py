@@ -359,6 +359,15 @@ REACH_SQL = text(
 )
 
 
+async def reach_of(db: Any, principal: Principal) -> Reach:
+    """The caller's reach as services need it: the request's (the GraphQL context computes
+    it once per request), else computed now (the CLI, the scheduler, tests)."""
+    cached = getattr(db, "reach", None)
+    if cached is not None:
+        return await cached()
+    return await compute_reach(db, principal)
+
+
 async def compute_reach(conn: AsyncConnection, principal: Principal) -> Reach:
     """The caller's reach: one recursive query over the org chart for employees, which
     also reads whether the organization's directory is open."""

@@ -41,6 +41,7 @@ from service.framework.models import (
     track_steps,
     tracks,
 )
+from service.kit import grouped
 
 MAX_PATH_STEPS = 6
 
@@ -242,13 +243,6 @@ async def transitions_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any 
     return await _by_id(db, role_transitions, ids)
 
 
-def _grouped(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[list[Any]]:
-    groups: dict[Any, list[Any]] = {}
-    for r in rows:
-        groups.setdefault(getattr(r, attr), []).append(r)
-    return [groups.get(k, []) for k in keys]
-
-
 _SCALE_LEVELS_BY_SCALE = (
     select(scale_levels)
     .where(in_ids(scale_levels.c.scale_id))
@@ -259,7 +253,7 @@ _SCALE_LEVELS_BY_SCALE = (
 async def _grouped_by(
     db: Executor, stmt: Any, attr: str, ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
-    return _grouped((await db.execute(stmt, {"ids": list(set(ids))})).all(), attr, ids)
+    return grouped((await db.execute(stmt, {"ids": list(set(ids))})).all(), attr, ids)
 
 
 async def scale_levels_by_scale(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
@@ -422,7 +416,7 @@ _EDGES = {column: _edges_statement(column) for column in ("from_role_id", "to_ro
 
 async def _edges(db: Executor, column: str, ids: Sequence[uuid.UUID]) -> list[list[Move]]:
     rows = (await db.execute(_EDGES[column], {"ids": list(set(ids))})).all()
-    return _grouped(_moves(rows), column, ids)
+    return grouped(_moves(rows), column, ids)
 
 
 async def moves_from(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Move]]:

@@ -130,6 +130,12 @@ LIST_SIZES: dict[str, int | Arg | OneWith] = {
     "SyncPayload.results": 1000,  # enforced: 1,000 records per sync call
     "SyncRecordResult.errors": 3,  # a refused record usually has one or two problems
     "SyncRecordResult.notices": 1,  # enforced: only a pending manager
+    "Posting.requirements": 30,  # enforced: 30 requirements per posting
+    "PostingMatch.requirements": 30,  # one per requirement of the posting: enforced 30
+    "CandidateMatch.requirements": 30,  # as PostingMatch.requirements
+    "CareerAspiration.targetRoles": 10,  # enforced: 10 target roles
+    "CareerAspiration.jobFamilies": 10,  # enforced: 10 families
+    "Employee.applications": 20,
 }
 
 _INTROSPECTION = frozenset({"__schema", "__type"})

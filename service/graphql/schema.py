@@ -31,6 +31,7 @@ from service.graphql.extensions import (
 )
 from service.graphql.node import NodeQuery
 from service.graphql.scalars import SCALAR_OVERRIDES
+from service.mobility.schema import MobilityMutation, MobilityQuery
 from service.people.schema import PeopleMutation, PeopleQuery
 from service.people.sync_schema import SyncMutation, SyncQuery
 from service.promotions.schema import PromotionsMutation, PromotionsQuery
@@ -46,6 +47,7 @@ QUERIES: tuple[type, ...] = (
     AssessmentsQuery,
     PromotionsQuery,
     DevelopmentQuery,
+    MobilityQuery,
     WebhooksQuery,
 )
 MUTATIONS: tuple[type, ...] = (
@@ -56,6 +58,7 @@ MUTATIONS: tuple[type, ...] = (
     AssessmentsMutation,
     PromotionsMutation,
     DevelopmentMutation,
+    MobilityMutation,
     WebhooksMutation,
 )
 

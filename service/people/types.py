@@ -53,6 +53,7 @@ PositionChangeKind = graphql_enum(
 if TYPE_CHECKING:
     from service.assessments.types import CurrentProficiency, GapAnalysis
     from service.development.types import DevelopmentPlan
+    from service.mobility.types import Application, CareerAspiration, PostingMatch
     from service.promotions.types import Promotion, ReadinessPoint, TimeInRole
 
 # The assessments' and promotions' types refer to Employee, and Employee's fields of those
@@ -66,6 +67,10 @@ TimeInRoleRef = Annotated["TimeInRole", strawberry.lazy(_PROMOTIONS)]
 ReadinessPointRef = Annotated["ReadinessPoint", strawberry.lazy(_PROMOTIONS)]
 _DEVELOPMENT = "service.development.types"
 DevelopmentPlanRef = Annotated["DevelopmentPlan", strawberry.lazy(_DEVELOPMENT)]
+_MOBILITY = "service.mobility.types"
+ApplicationRef = Annotated["Application", strawberry.lazy(_MOBILITY)]
+CareerAspirationRef = Annotated["CareerAspiration", strawberry.lazy(_MOBILITY)]
+PostingMatchRef = Annotated["PostingMatch", strawberry.lazy(_MOBILITY)]
 
 
 def _assessments() -> Any:
@@ -74,6 +79,10 @@ def _assessments() -> Any:
 
 def _promotions() -> Any:
     return importlib.import_module(_PROMOTIONS)
+
+
+def _mobility() -> Any:
+    return importlib.import_module(_MOBILITY)
 
 
 # The request's loader of employees by ID is keyed by this batch function.
@@ -465,6 +474,31 @@ class Employee(RowNode):
     )
     async def development_plans(self, info: Info) -> list[DevelopmentPlanRef]:
         return await importlib.import_module(_DEVELOPMENT).employee_plans(info, self.pk)
+
+    @strawberry.field(
+        description="What the person wants next. Private career data, like "
+        "`currentProficiencies`; also shown to hiring managers when the person is "
+        "discoverable (null for them otherwise). Null when none was recorded."
+    )
+    async def career_aspiration(self, info: Info) -> CareerAspirationRef | None:
+        return await _mobility().career_aspiration(info, self.pk)
+
+    @strawberry.field(
+        description="The person's applications to postings the caller may see, newest "
+        "first (see `Application` for who sees which)."
+    )
+    async def applications(self, info: Info) -> list[ApplicationRef]:
+        return await _mobility().employee_applications(info, self.pk)
+
+    @strawberry.field(
+        description="OPEN postings ranked for the person, best match first, with the "
+        "explanation: not their own, deadline not passed. Private career data, like "
+        "`currentProficiencies`. The score is explained on `PostingMatch.score`."
+    )
+    async def recommended_postings(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[PostingMatchRef]:
+        return await _mobility().recommended_postings(info, self.pk, first, after)
 
 
 @strawberry.input(description="Narrows the `employees` list; all given conditions must hold.")

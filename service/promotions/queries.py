@@ -47,6 +47,7 @@ from service.assessments.queries import (
 from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
+from service.kit import by_key, grouped
 from service.people.models import employees
 from service.promotions.models import (
     DECIDED_STATUSES,
@@ -183,27 +184,15 @@ PROMOTIONS_BY_EMPLOYEE = (
 )
 
 
-def _by_key(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[Any | None]:
-    found = {getattr(r, attr): r for r in rows}
-    return [found.get(k) for k in keys]
-
-
-def _grouped(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[list[Any]]:
-    grouped: dict[Any, list[Any]] = {}
-    for r in rows:
-        grouped.setdefault(getattr(r, attr), []).append(r)
-    return [grouped.get(k, []) for k in keys]
-
-
 async def promotions_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
     rows = (await db.execute(PROMOTIONS_BY_ID, {"ids": list(set(ids))})).all()
-    return _by_key(rows, "id", ids)
+    return by_key(rows, "id", ids)
 
 
 async def promotions_by_employee(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Every case of each employee, newest first (callers filter by visibility)."""
     rows = (await db.execute(PROMOTIONS_BY_EMPLOYEE, {"ids": list(set(ids))})).all()
-    return _grouped(rows, "employee_id", ids)
+    return grouped(rows, "employee_id", ids)
 
 
 # --- time in role -------------------------------------------------------------------------
@@ -319,7 +308,7 @@ HISTORY_BY_EMPLOYEE = (
 async def readiness_history(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Each employee's snapshots in their current role, oldest first."""
     rows = (await db.execute(HISTORY_BY_EMPLOYEE, {"ids": list(set(ids))})).all()
-    return _grouped(rows, "employee_id", ids)
+    return grouped(rows, "employee_id", ids)
 
 
 # --- passed over --------------------------------------------------------------------------
@@ -421,10 +410,10 @@ SUCCESSORS_BY_PLAN = (
 
 async def plans_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
     rows = (await db.execute(PLANS_BY_ID, {"ids": list(set(ids))})).all()
-    return _by_key(rows, "id", ids)
+    return by_key(rows, "id", ids)
 
 
 async def successors_by_plan(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Each plan's successors, ready now first."""
     rows = (await db.execute(SUCCESSORS_BY_PLAN, {"ids": list(set(ids))})).all()
-    return _grouped(rows, "plan_id", ids)
+    return grouped(rows, "plan_id", ids)

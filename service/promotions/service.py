@@ -86,13 +86,6 @@ async def _emit(db: Executor, principal: Principal, type: str, data: dict[str, A
     await outbox.emit(db, principal, type, data)
 
 
-async def _reach(db: Executor, principal: Principal) -> policies.Reach:
-    cached = getattr(db, "reach", None)
-    if cached is not None:  # the GraphQL context computes it once per request
-        return await cached()
-    return await policies.compute_reach(db, principal)  # type: ignore[arg-type]
-
-
 def _actor(principal: Principal) -> dict[str, Any]:
     return {"type": principal.actor_type.value, "id": principal.actor_id}
 
@@ -311,7 +304,7 @@ async def _load(db: Executor, principal: Principal, promotion_id: uuid.UUID) -> 
     """The case, if the caller may see it; NOT_FOUND otherwise (whether it exists or not)."""
     row = (await db.execute(select(*promotions.c).where(promotions.c.id == promotion_id))).first()
     if row is not None:
-        reach = await _reach(db, principal)
+        reach = await policies.reach_of(db, principal)
         if queries.can_see(principal, reach, await queries.settings(db), row):
             return row
     raise UserInputError.one(("input", "id"), "no such promotion", ErrorCode.NOT_FOUND)

@@ -1,0 +1,517 @@
+"""Query and Mutation fields of mobility: postings, aspirations, applications, figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from service.auth import policies
+from service.errors import ErrorCode, UserInputError, Validator
+from service.graphql.ids import decode_id
+from service.graphql.kit import Call, Payload, id_input, mutation, version_input
+from service.graphql.pagination import Connection, PageArgs, paginate
+from service.kit import NOT_GIVEN, given
+from service.mobility import queries
+from service.mobility import service as mobility
+from service.mobility.types import (
+    Application,
+    ApplicationStatus,
+    CareerAspiration,
+    MobilityFigures,
+    MobilitySettings,
+    Opportunity,
+    Posting,
+    PostingKind,
+    PostingStatus,
+    TimeHorizon,
+    request_settings,
+)
+
+MAX_FILTER_VALUES = 5
+MAX_SEARCH = 100
+MAX_FIGURES_DAYS = 3660
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+@strawberry.input(description="Narrows `postings`; all given conditions must hold.")
+class PostingFilter:
+    kind: list[PostingKind] | None = strawberry.field(
+        default=None, description="Of one of these kinds (at most 5)."
+    )
+    status: list[PostingStatus] | None = strawberry.field(
+        default=None,
+        description="In one of these statuses (at most 4); others than OPEN only list "
+        "postings the caller owns, or any for HR admins.",
+    )
+    family_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Offering a role of this job family."
+    )
+    org_unit_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For this org unit or its sub-units."
+    )
+    remote: bool | None = strawberry.field(
+        default=None, description="Remote (true) or on site (false) only."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Part of the title or description, case-insensitive (at most 100 characters).",
+    )
+
+
+def _decode(d: Validator, value: Any, type_name: str, *path: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return decode_id(value, type_name, path)
+    except UserInputError as exc:
+        d.errors.extend(exc.errors)
+        return None
+
+
+def _posting_filter(f: PostingFilter) -> queries.PostingFilter:
+    d = Validator()
+    kinds = tuple(k.value for k in f.kind or [])
+    statuses = tuple(s.value for s in f.status or [])
+    for name, values in (("kind", kinds), ("status", statuses)):
+        if len(values) > MAX_FILTER_VALUES:
+            d.add(("filter", name), f"at most {MAX_FILTER_VALUES} values", ErrorCode.LIMIT_EXCEEDED)
+    search = (f.search or "").strip() or None
+    if search is not None and len(search) > MAX_SEARCH:
+        d.add(("filter", "search"), f"is longer than {MAX_SEARCH} characters", ErrorCode.TOO_LONG)
+    out = queries.PostingFilter(
+        kinds=kinds,
+        statuses=statuses,
+        family_id=_decode(d, f.family_id, "JobFamily", "filter", "familyId"),
+        org_unit_id=_decode(d, f.org_unit_id, "OrgUnit", "filter", "orgUnitId"),
+        remote=f.remote,
+        search=search,
+    )
+    d.raise_if_any()
+    return out
+
+
+@strawberry.input(description="The period of `mobilityFigures`.")
+class MobilityFiguresFilter:
+    start: dt.date | None = strawberry.field(
+        default=None, description="First day (default: a year before `end`)."
+    )
+    end: dt.date | None = strawberry.field(
+        default=None, description="Day after the last (default: tomorrow, so today counts)."
+    )
+
+
+@strawberry.type
+class MobilityQuery:
+    @strawberry.field(
+        description="Postings: OPEN ones for everyone in the organization (soonest deadline "
+        "first), plus, for their owners, their drafts and closed or filled postings; HR "
+        "admins see all. Applications and candidates are on each posting."
+    )
+    async def postings(
+        self,
+        info: Info,
+        filter: Annotated[
+            PostingFilter | None,
+            strawberry.argument(description="Conditions the postings must meet."),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Posting]:
+        principal = policies.require_reader(await info.context.principal())
+        criteria = _posting_filter(filter or PostingFilter())
+        return await paginate(
+            info,
+            queries.postings_select(queries.listable(principal), criteria),
+            PageArgs(first, after, last, before),
+            Posting.from_row,
+        )
+
+    @strawberry.field(
+        description="Internal mobility figures over a period (HR admins): time to fill, "
+        "internal fill rate, applications per posting, feedback on rejections, upward and "
+        "lateral moves."
+    )
+    async def mobility_figures(
+        self,
+        info: Info,
+        filter: Annotated[
+            MobilityFiguresFilter | None,
+            strawberry.argument(description="The period."),
+        ] = None,
+    ) -> MobilityFigures:
+        policies.require_admin(await info.context.principal())
+        f = filter or MobilityFiguresFilter()
+        end = f.end or mobility.today() + dt.timedelta(days=1)
+        start = f.start or end - dt.timedelta(days=365)
+        if not dt.timedelta(days=1) <= end - start <= dt.timedelta(days=MAX_FIGURES_DAYS):
+            raise UserInputError.one(
+                ("filter", "end"), f"must be 1 to {MAX_FIGURES_DAYS} days after `start`"
+            )
+        return MobilityFigures.of(await queries.figures(info.context, start, end), start, end)
+
+    @strawberry.field(description="The organization's rules for internal mobility.")
+    async def mobility_settings(self, info: Info) -> MobilitySettings:
+        policies.require_reader(await info.context.principal())
+        return MobilitySettings.of(await request_settings(info))
+
+
+# --- mutations ----------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description="The caller's career aspiration; omitted fields stay as they are (all empty "
+    "the first time)."
+)
+class SetCareerAspirationInput:
+    version: int | None = version_input()
+    target_role_ids: list[strawberry.ID] | None = id_input(
+        "Role", "Roles you would like to hold (at most 10); null or [] clears."
+    )
+    family_ids: list[strawberry.ID] | None = id_input(
+        "JobFamily", "Job families you are interested in (at most 10); null or [] clears."
+    )
+    open_to: list[Opportunity] | None = strawberry.field(
+        default=strawberry.UNSET, description="Kinds of opportunity you are open to."
+    )
+    open_to_relocation: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Whether you would relocate."
+    )
+    time_horizon: TimeHorizon | None = strawberry.field(
+        default=strawberry.UNSET, description="When you would like to move; null clears."
+    )
+    discoverable: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Let hiring managers find you among candidates and see this aspiration.",
+    )
+    note: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Anything else (at most 2,000 characters)."
+    )
+
+
+@strawberry.type(description="Result of `setCareerAspiration`.")
+class SetCareerAspirationPayload(Payload):
+    career_aspiration: CareerAspiration | None = strawberry.field(
+        default=None, description="The aspiration as recorded; null when refused."
+    )
+
+
+@strawberry.input(description="A competency requirement: a level of the competency's own scale.")
+class PostingRequirementInput:
+    competency_id: strawberry.ID = id_input("Competency", "The competency.", required=True)
+    required_level: int = strawberry.field(description="A level of the competency's scale.")
+    must_have: bool = strawberry.field(
+        default=False, description="Candidates who do not meet it are marked down."
+    )
+    weight: float = strawberry.field(default=1.0, description="Weight in (0, 100], default 1.")
+
+
+_REQUIREMENTS_DOC = (
+    "Competency requirements (at most 30). Omitted on a ROLE posting: the role's "
+    "expectations (core ones as must-haves)."
+)
+
+
+@strawberry.input(description="A new posting, created as a DRAFT.")
+class CreatePostingInput:
+    kind: PostingKind = strawberry.field(description="What it offers.")
+    title: str = strawberry.field(description="Its title (at most 200 characters).")
+    description: str | None = strawberry.field(
+        default=None, description="What the work is about (at most 10,000 characters)."
+    )
+    role_id: strawberry.ID | None = id_input(
+        "Role", "The role offered: required for ROLE postings.", default=None
+    )
+    org_unit_id: strawberry.ID = id_input(
+        "OrgUnit",
+        "The org unit it is for: managers post for their own unit or the units below it.",
+        required=True,
+    )
+    hiring_manager_id: strawberry.ID | None = id_input(
+        "Employee",
+        "Who hires (default: you). Managers name themselves or someone below them.",
+        default=None,
+    )
+    location: str | None = strawberry.field(default=None, description="Where (at most 200).")
+    remote: bool = strawberry.field(default=False, description="Can be done remotely.")
+    commitment: float = strawberry.field(
+        default=1.0, description="Share of working time in (0, 1]; default 1."
+    )
+    start_date: dt.date | None = strawberry.field(default=None, description="When it starts.")
+    end_date: dt.date | None = strawberry.field(default=None, description="When it ends.")
+    application_deadline: dt.date | None = strawberry.field(
+        default=None, description="The last day to apply; not in the past."
+    )
+    requirements: list[PostingRequirementInput] | None = strawberry.field(
+        default=None, description=_REQUIREMENTS_DOC
+    )
+
+
+@strawberry.input(description="Changes to a DRAFT or OPEN posting; omitted fields stay.")
+class UpdatePostingInput:
+    id: strawberry.ID = id_input("Posting", "The posting.", target=True)
+    version: int | None = version_input()
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New description; null clears."
+    )
+    role_id: strawberry.ID | None = id_input(
+        "Role", "New role; null clears (not on ROLE postings)."
+    )
+    org_unit_id: strawberry.ID | None = id_input("OrgUnit", "New org unit.")
+    hiring_manager_id: strawberry.ID | None = id_input("Employee", "New hiring manager.")
+    location: str | None = strawberry.field(default=strawberry.UNSET, description="New location.")
+    remote: bool | None = strawberry.field(default=strawberry.UNSET, description="Remote or not.")
+    commitment: float | None = strawberry.field(
+        default=strawberry.UNSET, description="New share of working time."
+    )
+    start_date: dt.date | None = strawberry.field(
+        default=strawberry.UNSET, description="New start date."
+    )
+    end_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="New end.")
+    application_deadline: dt.date | None = strawberry.field(
+        default=strawberry.UNSET, description="New deadline; not in the past."
+    )
+    requirements: list[PostingRequirementInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="New requirements, replacing all (at most 30)."
+    )
+
+
+@strawberry.input(description="Open or close a posting.")
+class PostingStatusInput:
+    id: strawberry.ID = id_input("Posting", "The posting.", target=True)
+    version: int | None = version_input()
+
+
+@strawberry.type(description="Result of a posting mutation.")
+class PostingPayload(Payload):
+    posting: Posting | None = strawberry.field(
+        default=None, description="The posting after the change; null when refused."
+    )
+
+
+@strawberry.input(description="An application to an OPEN posting.")
+class ApplyToPostingInput:
+    posting_id: strawberry.ID = id_input("Posting", "The posting.", required=True)
+    note: str | None = strawberry.field(
+        default=None, description="A note to the hiring manager (at most 2,000 characters)."
+    )
+    confidential: bool = strawberry.field(
+        default=False,
+        description="Keep it from your current manager chain until the organization's "
+        "`confidentialUntil` stage.",
+    )
+
+
+@strawberry.input(description="Move an application forward, or reject it with feedback.")
+class MoveApplicationInput:
+    id: strawberry.ID = id_input("Application", "The application.", target=True)
+    version: int | None = version_input()
+    status: ApplicationStatus = strawberry.field(
+        description="IN_REVIEW, INTERVIEWING, OFFERED (later than now) or REJECTED."
+    )
+    feedback: str | None = strawberry.field(
+        default=None,
+        description="Feedback for the applicant: required to reject (at most 4,000 characters).",
+    )
+
+
+@strawberry.input(description="An application of yours to withdraw, or an offer to accept.")
+class ApplicationActionInput:
+    id: strawberry.ID = id_input("Application", "The application.", target=True)
+    version: int | None = version_input()
+
+
+@strawberry.type(description="Result of an application mutation.")
+class ApplicationPayload(Payload):
+    application: Application | None = strawberry.field(
+        default=None, description="The application after the change; null when refused."
+    )
+
+
+@strawberry.input(description="Changes to the mobility settings; omitted ones stay.")
+class UpdateMobilitySettingsInput:
+    version: int | None = version_input()
+    confidential_until: ApplicationStatus | None = strawberry.field(
+        default=None,
+        description="From which stage a confidential application shows to the applicant's "
+        "manager chain: IN_REVIEW, INTERVIEWING, OFFERED or ACCEPTED.",
+    )
+
+
+@strawberry.type(description="Result of `updateMobilitySettings`.")
+class UpdateMobilitySettingsPayload(Payload):
+    settings: MobilitySettings | None = strawberry.field(
+        default=None, description="The settings after the change; null when refused."
+    )
+
+
+def _requirements(value: Any) -> Any:
+    if not given(value) or value is None:
+        return value
+    return [
+        mobility.RequirementInput(
+            competency_id=r.competency_id,
+            required_level=r.required_level,
+            must_have=r.must_have,
+            weight=r.weight,
+        )
+        for r in value
+    ]
+
+
+def _posting_input(c: Call) -> mobility.PostingInput:
+    i = c.input
+    fields = (
+        "kind",
+        "title",
+        "description",
+        "role_id",
+        "org_unit_id",
+        "hiring_manager_id",
+        "location",
+        "remote",
+        "commitment",
+        "start_date",
+        "end_date",
+        "application_deadline",
+    )
+    data = mobility.PostingInput(**{f: getattr(i, f, NOT_GIVEN) for f in fields})
+    data.requirements = _requirements(getattr(i, "requirements", NOT_GIVEN))
+    return data
+
+
+def _aspiration_input(c: Call) -> mobility.AspirationInput:
+    i = c.input
+    return mobility.AspirationInput(
+        target_role_ids=i.target_role_ids,
+        family_ids=i.family_ids,
+        open_to=i.open_to,
+        open_to_relocation=i.open_to_relocation,
+        time_horizon=i.time_horizon,
+        discoverable=i.discoverable,
+        note=i.note,
+    )
+
+
+@strawberry.type
+class MobilityMutation:
+    set_career_aspiration = mutation(
+        "Record your career aspiration: target roles, families, what you are open to, "
+        "relocation, time horizon and whether hiring managers may find you.",
+        SetCareerAspirationInput,
+        SetCareerAspirationPayload,
+        permission=mobility.require_applicant,
+        call=lambda c: mobility.set_career_aspiration(
+            c.db,
+            c.principal,
+            _aspiration_input(c),
+            expected_version=c.input.version,
+            input_errors=c.errors,
+        ),
+    )
+    create_posting = mutation(
+        "Create a DRAFT posting: managers for their own org unit or the units below it, HR "
+        "admins for any.",
+        CreatePostingInput,
+        PostingPayload,
+        permission=mobility.require_poster,
+        call=lambda c: mobility.create_posting(c.db, c.principal, _posting_input(c), c.errors),
+    )
+    update_posting = mutation(
+        "Change a DRAFT or OPEN posting (its owners and HR admins).",
+        UpdatePostingInput,
+        PostingPayload,
+        permission=mobility.require_poster,
+        call=lambda c: mobility.update_posting(
+            c.db,
+            c.principal,
+            c.input.id,
+            _posting_input(c),
+            expected_version=c.input.version,
+            input_errors=c.errors,
+        ),
+    )
+    open_posting = mutation(
+        "Open a DRAFT posting to applications (its owners and HR admins).",
+        PostingStatusInput,
+        PostingPayload,
+        permission=mobility.require_poster,
+        call=lambda c: mobility.open_posting(
+            c.db, c.principal, c.input.id, expected_version=c.input.version
+        ),
+    )
+    close_posting = mutation(
+        "Close a DRAFT or OPEN posting without filling it (its owners and HR admins).",
+        PostingStatusInput,
+        PostingPayload,
+        permission=mobility.require_poster,
+        call=lambda c: mobility.close_posting(
+            c.db, c.principal, c.input.id, expected_version=c.input.version
+        ),
+    )
+    apply_to_posting = mutation(
+        "Apply to an OPEN posting that is not yours, before its deadline; one active "
+        "application per posting.",
+        ApplyToPostingInput,
+        ApplicationPayload,
+        permission=mobility.require_applicant,
+        call=lambda c: mobility.apply_to_posting(
+            c.db, c.principal, c.input.posting_id, c.input.note, c.input.confidential, c.errors
+        ),
+    )
+    move_application = mutation(
+        "Move an application forward or reject it with feedback (the posting's owners and "
+        "HR admins).",
+        MoveApplicationInput,
+        ApplicationPayload,
+        permission=mobility.require_poster,
+        call=lambda c: mobility.move_application(
+            c.db,
+            c.principal,
+            c.input.id,
+            c.input.status,
+            c.input.feedback,
+            expected_version=c.input.version,
+        ),
+    )
+    withdraw_application = mutation(
+        "Withdraw your active application.",
+        ApplicationActionInput,
+        ApplicationPayload,
+        permission=mobility.require_applicant,
+        call=lambda c: mobility.withdraw_application(
+            c.db, c.principal, c.input.id, expected_version=c.input.version
+        ),
+    )
+    accept_offer = mutation(
+        "Accept an offer (the applicant, or an HR admin for them). The posting is filled; "
+        "for a ROLE posting the applicant takes its role, org unit and hiring manager at "
+        "once (a PROMOTION or LATERAL_MOVE in position history) and their other active "
+        "applications are withdrawn; other kinds record the participation.",
+        ApplicationActionInput,
+        ApplicationPayload,
+        permission=mobility.require_mover,
+        call=lambda c: mobility.accept_offer(
+            c.db, c.principal, c.input.id, expected_version=c.input.version
+        ),
+    )
+    update_mobility_settings = mutation(
+        "Change the organization's mobility settings (HR admins).",
+        UpdateMobilitySettingsInput,
+        UpdateMobilitySettingsPayload,
+        permission=policies.require_admin,
+        call=lambda c: mobility.update_settings(
+            c.db,
+            c.principal,
+            c.input.confidential_until,
+            expected_version=c.input.version,
+        ),
+        make=lambda s: UpdateMobilitySettingsPayload(settings=MobilitySettings.of(s)),
+    )
