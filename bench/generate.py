@@ -30,6 +30,7 @@ from bench.stages.assessments import AssessmentsStage
 from bench.stages.base import Stage, World
 from bench.stages.development import DevelopmentStage
 from bench.stages.framework import FrameworkStage
+from bench.stages.mobility import MobilityStage
 from bench.stages.people import PeopleStage
 from bench.stages.promotions import PromotionsStage
 from service.db import asyncpg_dsn, head_revision, migrate
@@ -44,6 +45,7 @@ STAGES: list[Stage] = [
     AssessmentsStage(),
     PromotionsStage(),
     DevelopmentStage(),
+    MobilityStage(),
 ]
 
 

@@ -376,6 +376,64 @@ def _check_sync_resend(data: dict[str, Any], facts: Facts, page: int) -> str | N
     return None
 
 
+RECOMMENDED_POSTINGS = """
+query RecommendedPostings($first: Int!) {
+  me {
+    recommendedPostings(first: $first) {
+      totalCount
+      nodes {
+        score coverage aspirationFit mustHavesMet
+        posting { id title kind }
+        requirements { competency { name } requiredLevel currentLevel mustHave status }
+      }
+    }
+  }
+}
+"""
+
+
+def _check_recommended(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    found = data["me"]["recommendedPostings"]
+    if found["totalCount"] < facts["mobility"]["open_postings"] * 0.9:
+        return f"{found['totalCount']} postings ranked of {facts['mobility']['open_postings']}"
+    if len(found["nodes"]) != page:
+        return f"{len(found['nodes'])} matches on a page of {page}"
+    scores = [n["score"] for n in found["nodes"]]
+    if scores != sorted(scores, reverse=True):
+        return "matches not ranked by score"
+    return None
+
+
+POSTING_CANDIDATES = """
+query PostingCandidates($posting: ID!, $first: Int!) {
+  node(id: $posting) {
+    ... on Posting {
+      candidates(first: $first) {
+        totalCount
+        nodes {
+          score coverage aspirationFit mustHavesMet
+          employee { name }
+          application { status }
+          requirements { competency { name } currentLevel status }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def _check_candidates(data: dict[str, Any], facts: Facts, page: int) -> str | None:
+    found = data["node"]["candidates"]
+    if found["totalCount"] < facts["mobility"]["applicants"]:
+        return f"{found['totalCount']} candidates, fewer than the applicants"
+    if len(found["nodes"]) != min(page, found["totalCount"]):
+        return f"{len(found['nodes'])} candidates on a page of {page}"
+    if not all(n["employee"] for n in found["nodes"]):
+        return "candidates without employee"
+    return None
+
+
 # --- the registry -------------------------------------------------------------------------
 
 OPERATIONS: list[Operation] = [
@@ -513,6 +571,33 @@ OPERATIONS: list[Operation] = [
         variables=lambda facts, page: {"first": page},
         check=_check_passed_over,
         page_sizes=(10, 50),
+    ),
+    Operation(
+        name="recommended_postings",
+        description="`me { recommendedPostings(first: 20) }` with the explanation, ranking "
+        "every open posting (1,000 at 10,000 employees) for an employee",
+        kind="heavy",
+        persona="employee",
+        target=Target(p50_ms=30),
+        query=RECOMMENDED_POSTINGS,
+        variables=lambda facts, page: {"first": page},
+        check=_check_recommended,
+        page_sizes=(5, 20),
+    ),
+    Operation(
+        name="posting_candidates",
+        description="`Posting.candidates(first: 20)` with the explanation, ranking applicants "
+        "and discoverable people of the whole organization, as an HR admin",
+        kind="heavy",
+        persona="admin",
+        target=Target(p50_ms=100),
+        query=POSTING_CANDIDATES,
+        variables=lambda facts, page: {
+            "posting": global_id("Posting", facts["mobility"]["posting"]),
+            "first": page,
+        },
+        check=_check_candidates,
+        page_sizes=(5, 20),
     ),
 ]
 

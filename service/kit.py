@@ -56,15 +56,6 @@ def by_key(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[Any | No
     return [found.get(k) for k in keys]
 
 
-def grouped(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[list[Any]]:
-    """The rows whose ``attr`` is each key, in their order, per key of ``keys``: what a
-    DataLoader batch function returns for lists."""
-    found: dict[Any, list[Any]] = {}
-    for r in rows:
-        found.setdefault(getattr(r, attr), []).append(r)
-    return [found.get(k, []) for k in keys]
-
-
 class Record(Mapping[str, Any]):
     """A row as attributes and as a mapping (``row.name``, ``row._mapping``, ``dict(row)``)."""
 

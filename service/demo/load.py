@@ -13,6 +13,7 @@ from service.auth import service as accounts
 from service.auth.principal import system_principal
 from service.db import ConnectionExecutor, Database, Executor
 from service.demo.development import load_development
+from service.demo.mobility import load_mobility
 from service.demo.people import PERSONAS, UNITS, people
 from service.demo.promotions import load_promotions
 from service.demo.ratings import load_mid_year_review
@@ -62,6 +63,7 @@ async def load_demo(db: Database) -> DemoOrg:
         await load_mid_year_review(ex, org_id, people(), ids)
         await load_promotions(ex, org_id, ids, role_ids)
         await load_development(ex, org_id, ids)
+        await load_mobility(ex, org_id, ids, role_ids)
     return DemoOrg(org_id, DEMO_SLUG, created=True)
 
 

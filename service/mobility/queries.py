@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select, text, true
 
-from service.assessments.queries import RESOLVED_SQL, Rules, resolved_lateral
+from service.assessments.queries import RESOLVED_SQL, Embedded, Rules, resolved_lateral
 from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
@@ -373,13 +373,16 @@ RECOMMENDED_SQL = text(
     """  # noqa: S608
 )
 
+#: The candidate's application, selected with each match (one statement for the page).
+CANDIDATE_APPLICATION = Embedded(applications, "ap", "application__")
+
 CANDIDATES_SQL = text(
     f"""
     with p as (
         select p.*, r.family_id from postings p left join roles r on r.id = p.role_id
         where p.id = :posting
     ), applied as (
-        select distinct on (x.employee_id) x.employee_id, x.id as application_id
+        select distinct on (x.employee_id) x.*
         from applications x
         where x.posting_id = :posting and x.status not in ('WITHDRAWN', 'REJECTED')
         order by x.employee_id, x.created_at desc, x.id
@@ -389,7 +392,7 @@ CANDIDATES_SQL = text(
         select employee_id from career_aspirations
         where discoverable and (cardinality(open_to) = 0 or :opportunity = any(open_to))
     ), c as (
-        select e.id as employee_id, e.name, ap.application_id,
+        select e.id as employee_id, e.name, ap.id as application_id,
                coalesce(asp.target_role_ids, '{{}}') as target_role_ids,
                coalesce(asp.family_ids, '{{}}') as family_ids
         from pool
@@ -415,8 +418,9 @@ CANDIDATES_SQL = text(
         from c cross join p
         left join reqs on reqs.employee_id = c.employee_id
     )
-    select s.*, {_SCORE} as score, count(*) over () as _total
+    select s.*, {_SCORE} as score, count(*) over () as _total, {CANDIDATE_APPLICATION.sql}
     from s
+    left join applied ap on ap.id = s.application_id
     order by score desc, s.name, s.employee_id
     offset :offset limit :limit
     """  # noqa: S608
@@ -455,6 +459,8 @@ def requirement_matches(items: Sequence[dict[str, Any]]) -> list[RequirementMatc
 class MatchPage:
     rows: list[Any]
     total: int
+    #: For candidates: each row's application (None for people found), as a row.
+    applications: list[Any | None] | None = None
 
 
 async def _page(
@@ -481,7 +487,8 @@ async def posting_candidates(
     """Applicants (active or accepted) and discoverable employees open to the posting's
     kind, ranked for it: one statement over the whole organization."""
     params = {"posting": posting.id, "opportunity": opportunity, **rules.params()}
-    return await _page(db, CANDIDATES_SQL, params, offset, limit)
+    page = await _page(db, CANDIDATES_SQL, params, offset, limit)
+    return MatchPage(page.rows, page.total, CANDIDATE_APPLICATION.rows(page.rows))
 
 
 # --- figures ------------------------------------------------------------------------------

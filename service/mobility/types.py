@@ -337,7 +337,13 @@ class Posting(VersionedNode):
             limit,
         )
         return make_connection(
-            [CandidateMatch.from_row(r) for r in page.rows], offset, limit, page.total
+            [
+                CandidateMatch.from_row(r, a)
+                for r, a in zip(page.rows, page.applications or [], strict=True)
+            ],
+            offset,
+            limit,
+            page.total,
         )
 
 
@@ -607,10 +613,11 @@ class PostingMatch(Match):
 @strawberry.type(description="A candidate for a posting, with the explanation.")
 class CandidateMatch(Match):
     row: strawberry.Private[Any]
+    application_row: strawberry.Private[Any]
 
     @classmethod
-    def from_row(cls, row: Any) -> CandidateMatch:
-        return cls(row=row, **_explained(row))
+    def from_row(cls, row: Any, application: Any = None) -> CandidateMatch:
+        return cls(row=row, application_row=application, **_explained(row))
 
     @strawberry.field(
         description="The candidate: shown to the posting's owners and HR admins by name, "
@@ -620,11 +627,8 @@ class CandidateMatch(Match):
         return await _named(info, self.row.employee_id)
 
     @strawberry.field(description="Their application, if they applied; null for people found.")
-    async def application(self, info: Info) -> Application | None:
-        if self.row.application_id is None:
-            return None
-        row = await info.context.loader(queries.applications_by_id).load(self.row.application_id)
-        return Application.from_row(row) if row is not None else None
+    def application(self) -> Application | None:
+        return Application.from_row(self.application_row) if self.application_row else None
 
 
 async def recommended_postings(
