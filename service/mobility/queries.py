@@ -314,19 +314,22 @@ async def is_above(db: Executor, above: uuid.UUID, below: uuid.UUID) -> bool:
 
 # --- matching -----------------------------------------------------------------------------
 
-# Per (candidate, posting) pair, the aggregates of `reqs` rows `q` with the current level
-# `cur.level`: coverage numerator and denominator, must-haves met, the explanation.
-_AGGREGATES = """
+# Per (candidate, posting) pair, over its requirements `q` with the current level
+# `cur.level`: the coverage's numerator and denominator, and whether the must-haves are met.
+# Every pair of the organization is scored; only the page is explained (`_EXPLAIN`).
+_SUMS = """
     sum(q.weight * least(coalesce(cast(cur.level as float8), 0) / q.required_level, 1))
         as covered,
     sum(q.weight) as total,
     bool_and(coalesce(cur.level >= q.required_level, false)) filter (where q.must_have)
-        as must_met,
+        as must_met
+"""
+# The explanation of one pair: each requirement with the current level.
+_EXPLAIN = """
     jsonb_agg(jsonb_build_object(
         'competency_id', q.competency_id, 'required_level', q.required_level,
         'current_level', cast(cur.level as float8), 'must_have', q.must_have,
         'weight', q.weight) order by q.must_have desc, q.weight desc, q.competency_id)
-        as requirements
 """
 # The score of a scored row `s` (coverage, fit, must_haves_met).
 _SCORE = f"""
@@ -338,6 +341,7 @@ _FIT = """
     case when o.role_id = any(a.target_role_ids) then 1.0
          when r.family_id = any(a.family_ids) then 0.5 else 0.0 end
 """
+_RECOMMENDED_ORDER = "score desc, application_deadline nulls last, created_at, id"
 
 RECOMMENDED_SQL = text(
     f"""
@@ -346,7 +350,7 @@ RECOMMENDED_SQL = text(
                coalesce(max(x.family_ids), '{{}}') as family_ids
         from (select target_role_ids, family_ids from career_aspirations
               where employee_id = :me) x
-    ), cur as (
+    ), cur as materialized (
         select rs.competency_id, rs.level from ({RESOLVED_SQL}) rs where rs.employee_id = :me
     ), o as (
         select p.* from postings p
@@ -354,22 +358,26 @@ RECOMMENDED_SQL = text(
           and (p.application_deadline is null or p.application_deadline >= :today)
           and p.hiring_manager_id <> :me and p.created_by_id is distinct from :me
     ), reqs as (
-        select q.posting_id, {_AGGREGATES}
+        select q.posting_id, {_SUMS}
         from o join posting_requirements q on q.posting_id = o.id
         left join cur on cur.competency_id = q.competency_id
         group by q.posting_id
     ), s as (
         select o.*, coalesce(reqs.covered / reqs.total, 1) as coverage,
-               coalesce(reqs.must_met, true) as must_haves_met,
-               {_FIT} as fit, coalesce(reqs.requirements, '[]') as requirements
+               coalesce(reqs.must_met, true) as must_haves_met, {_FIT} as fit
         from o cross join a
         left join reqs on reqs.posting_id = o.id
         left join roles r on r.id = o.role_id
+    ), page as (
+        select s.*, {_SCORE} as score, count(*) over () as _total
+        from s order by {_RECOMMENDED_ORDER} offset :offset limit :limit
     )
-    select s.*, {_SCORE} as score, count(*) over () as _total
-    from s
-    order by score desc, s.application_deadline nulls last, s.created_at, s.id
-    offset :offset limit :limit
+    select page.*, coalesce((
+        select {_EXPLAIN} from posting_requirements q
+        left join cur on cur.competency_id = q.competency_id
+        where q.posting_id = page.id), '[]') as requirements
+    from page
+    order by {_RECOMMENDED_ORDER}
     """  # noqa: S608
 )
 
@@ -403,7 +411,7 @@ CANDIDATES_SQL = text(
         where e.status <> 'TERMINATED' and e.id <> p.hiring_manager_id
           and e.id is distinct from p.created_by_id
     ), reqs as (
-        select c.employee_id, {_AGGREGATES}
+        select c.employee_id, {_SUMS}
         from c
         join posting_requirements q on q.posting_id = :posting
         left join {resolved_lateral("c.employee_id", "q.competency_id")} cur on true
@@ -413,16 +421,21 @@ CANDIDATES_SQL = text(
                coalesce(reqs.covered / reqs.total, 1) as coverage,
                coalesce(reqs.must_met, true) as must_haves_met,
                case when p.role_id = any(c.target_role_ids) then 1.0
-                    when p.family_id = any(c.family_ids) then 0.5 else 0.0 end as fit,
-               coalesce(reqs.requirements, '[]') as requirements
+                    when p.family_id = any(c.family_ids) then 0.5 else 0.0 end as fit
         from c cross join p
         left join reqs on reqs.employee_id = c.employee_id
+    ), page as (
+        select s.*, {_SCORE} as score, count(*) over () as _total
+        from s order by score desc, name, employee_id offset :offset limit :limit
     )
-    select s.*, {_SCORE} as score, count(*) over () as _total, {CANDIDATE_APPLICATION.sql}
-    from s
-    left join applied ap on ap.id = s.application_id
-    order by score desc, s.name, s.employee_id
-    offset :offset limit :limit
+    select page.*, coalesce((
+        select {_EXPLAIN} from posting_requirements q
+        left join {resolved_lateral("page.employee_id", "q.competency_id")} cur on true
+        where q.posting_id = :posting), '[]') as requirements,
+        {CANDIDATE_APPLICATION.sql}
+    from page
+    left join applied ap on ap.id = page.application_id
+    order by page.score desc, page.name, page.employee_id
     """  # noqa: S608
 )
 
