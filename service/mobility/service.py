@@ -24,7 +24,8 @@ ACCEPTED, the posting FILLED, the employee takes the posting's role, org unit an
 manager with a PositionHistory entry naming the application as its source (PROMOTION when
 the new role's level ranks higher, else LATERAL_MOVE), their other active applications are
 withdrawn, the posting's other active applications are rejected with a note that it was
-filled, and ``posting.filled``, ``application.status_changed`` and
+filled, an onboarding development plan toward the new role's gaps is drafted (DRAFT, for
+the employee and their new manager), and ``posting.filled``, ``application.status_changed`` and
 ``employee.role_changed`` are written to the outbox. Other kinds record the participation
 (dates and share of time) on the application without a role change.
 """
@@ -42,9 +43,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from service.audit import service as audit
 from service.auth import policies
-from service.auth.principal import Principal
+from service.auth.principal import Principal, system_principal
 from service.auth.scopes import Scope
 from service.db import Executor
+from service.development import service as development
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
 from service.framework.models import (
@@ -1024,6 +1026,16 @@ async def _take_role(
         ),
     )
     await promotion_queries.record_readiness(db, [app.employee_id])
+    # Transition support: an onboarding plan toward the new role's gaps, drafted for the
+    # employee and their new manager to go through.
+    role = await framework_queries.one_by_id(db, roles, posting.role_id)
+    await development.draft_plan(
+        db,
+        system_principal(principal.org_id),
+        app.employee_id,
+        posting.role_id,
+        title=f"Onboarding: {role.title}" if role is not None else None,
+    )
     await people_events.employee_role_changed(
         db,
         principal,

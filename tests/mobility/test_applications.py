@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from service.development.models import development_plans
 from service.graphql.ids import parse_global_id
 from service.mobility.models import postings
 from service.people.models import employees, position_history
@@ -235,6 +236,11 @@ async def test_accepting_a_role_offer_moves_the_employee_in_one_transaction(mob:
             )
         ).one()
         events = (await conn.execute(select(webhook_events.c.type, webhook_events.c.data))).all()
+        plans = (
+            await conn.execute(
+                select(development_plans).where(development_plans.c.employee_id == carol.id)
+            )
+        ).all()
     assert emp.role_id == mob.fw.role["senior"]
     assert emp.org_unit_id == mob.platform.id
     assert emp.manager_id == mob.org.people["manager"].id
@@ -248,6 +254,10 @@ async def test_accepting_a_role_offer_moves_the_employee_in_one_transaction(mob:
     for e in events:
         by_type.setdefault(e.type, []).append(e.data)
     assert [d["filled_by_application_id"] for d in by_type["posting.filled"]] == [str(app_id)]
+    # Transition support: an onboarding plan toward the new role, drafted for review.
+    assert [(p.title, p.status, p.target_role_id) for p in plans] == [
+        ("Onboarding: Senior Engineer", "DRAFT", mob.fw.role["senior"])
+    ]
     assert [d for d in by_type["employee.role_changed"] if d["source_type"]] == [
         {
             "employee_id": str(carol.id),
