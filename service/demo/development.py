@@ -406,6 +406,7 @@ async def load_development(db: Executor, org_id: uuid.UUID, ids: dict[str, uuid.
         plan = await development.draft_plan(db, by, ids[employee])
         await development.approve_plan(db, by, plan.id, expected_version=None)
         await development.add_check_in(db, by, plan.id, note, None)
+        # The first action of the first goal (all rows share the transaction's time).
         first = (
             await db.execute(
                 select(development_actions)
