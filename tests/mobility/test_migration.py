@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.migrations import catalog_state, round_trip
 
-REVISION = "0012_mobility"
+REVISION = "0013_mobility"
 TABLES = {
     "mobility_settings",
     "career_aspirations",

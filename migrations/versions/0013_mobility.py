@@ -1,15 +1,15 @@
 """Mobility: career aspirations, postings and their requirements, applications, settings.
 
-Revision ID: 0012_mobility
-Revises: 0011_pending_managers
+Revision ID: 0013_mobility
+Revises: 0012_directory
 """
 
 from alembic import op
 
 from service.db import tenant_table_sql
 
-revision = "0012_mobility"
-down_revision = "0011_pending_managers"
+revision = "0013_mobility"
+down_revision = "0012_directory"
 branch_labels = None
 depends_on = None
 
