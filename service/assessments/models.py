@@ -8,7 +8,9 @@ submission, calibration or import: one row per employee, competency and *kind* o
 holding the latest rating of that kind (for PEER, the mean of each peer's latest rating).
 Which kind counts as the employee's current level is decided when reading (see
 ``queries.resolved_*``), so the configured order and the staleness age apply at once,
-without rebuilding anything.
+without rebuilding anything. ``current_levels`` holds the same rows pivoted, one per
+employee and competency with a (level, as-of) pair per kind, written by the same statement:
+organization aggregates resolve each cell with a per-row expression instead of sorting.
 """
 
 from __future__ import annotations
@@ -157,6 +159,28 @@ current_proficiencies = Table(
     Column("rating_count", Integer, nullable=False),
     Column("assessment_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
     PrimaryKeyConstraint("org_id", "employee_id", "competency_id", "source_kind"),
+    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
+    ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
+)
+
+# ``current_proficiencies`` pivoted: one row per employee and competency, a (level, as_of)
+# pair per kind of rating (null without one) and the number of peers behind the PEER level.
+current_levels = Table(
+    "current_levels",
+    metadata,
+    org_fk(),
+    Column("employee_id", UUID(as_uuid=True), nullable=False),
+    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    *(
+        column
+        for kind in AssessmentKind
+        for column in (
+            Column(f"{kind.value.lower()}_level", Numeric(3, 1)),
+            Column(f"{kind.value.lower()}_as_of", TIMESTAMP(timezone=True)),
+        )
+    ),
+    Column("peer_count", Integer),
+    PrimaryKeyConstraint("org_id", "employee_id", "competency_id"),
     ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
     ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
 )

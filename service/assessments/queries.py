@@ -13,7 +13,8 @@ reads the same one. A rating is *stale* when older than ``stale_after_days``; wi
 fresh one, so last month's manager rating beats a calibration from two years ago, and the
 current level is flagged stale only when every rating behind it is. The rule runs at read
 time on the derived table: ``resolved_lateral`` looks up one cell (pages, single
-employees), ``RESOLVED_SQL`` resolves everyone at once (organization aggregates).
+employees), ``current_level_sql`` resolves a row of ``current_levels`` (organization
+aggregates).
 
 **Gaps.** For an expectation with required level *r* and current level *c*: ``gap = r − c``
 (signed: positive means short of the requirement), status BELOW when c < r, MEETS when
@@ -25,6 +26,7 @@ counting 0 (null for a role without expectations).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import namedtuple
 from collections.abc import Sequence
@@ -137,19 +139,6 @@ def resolved_lateral(employee: str, competency: str) -> str:
     """  # noqa: S608
 
 
-# The same rule for every employee at once: (employee_id, competency_id, level, ...).
-RESOLVED_SQL = """
-    select distinct on (cp.employee_id, cp.competency_id)
-           cp.employee_id, cp.competency_id, cp.level, cp.source_kind, cp.as_of
-    from current_proficiencies cp
-    where array_position(cast(:kind_order as text[]), cp.source_kind) is not null
-      and (cp.source_kind <> 'PEER' or cp.rating_count >= :min_peers)
-    order by cp.employee_id, cp.competency_id,
-             case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
-             array_position(cast(:kind_order as text[]), cp.source_kind)
-"""
-
-
 class Embedded:
     """The columns of ``table`` (SQL alias ``alias``) selected next to a statement's own
     under ``prefix``, and rebuilt from result rows as rows of the table: named tuples with
@@ -183,11 +172,33 @@ LOCK_SQL = text(
     order by id
     """
 )
-CLEAR_SQL = text("delete from current_proficiencies where employee_id = any(cast(:ids as uuid[]))")
-# The latest submitted rating per employee, competency and kind (per peer for PEER), then
-# one row per kind: a peer mean rounds half away from zero (numeric `round`).
-REFRESH_SQL = text(
+CLEAR_SQL = text(
     """
+    with levels as (delete from current_levels where employee_id = any(cast(:ids as uuid[])))
+    delete from current_proficiencies where employee_id = any(cast(:ids as uuid[]))
+    """
+)
+#: The columns of ``current_levels`` per kind of rating: its level and as-of (and for PEER
+#: how many peers), or null without a rating of that kind.
+KIND_COLUMNS = {
+    kind.value: (f"{kind.value.lower()}_level", f"{kind.value.lower()}_as_of")
+    for kind in AssessmentKind
+}
+LEVEL_COLUMNS = ", ".join([c for pair in KIND_COLUMNS.values() for c in pair] + ["peer_count"])
+LEVEL_PIVOT = ", ".join(
+    [
+        f"max({v}) filter (where kind = '{kind}')"
+        for kind in KIND_COLUMNS
+        for v in ("level", "as_of")
+    ]
+    + ["max(rating_count) filter (where kind = 'PEER')"]
+)
+
+# The latest submitted rating per employee, competency and kind (per peer for PEER), then
+# one row per kind: a peer mean rounds half away from zero (numeric `round`); the same
+# rows pivoted to one row per employee and competency (``current_levels``).
+REFRESH_SQL = text(
+    f"""
     with latest as (
         select distinct on (
                    a.subject_id, r.competency_id, a.kind,
@@ -199,15 +210,27 @@ REFRESH_SQL = text(
         order by a.subject_id, r.competency_id, a.kind,
                  case when a.kind = 'PEER' then coalesce(a.assessor_id, a.id) end,
                  a.submitted_at desc, a.created_at desc, a.id desc
+    ),
+    per_kind as (
+        select org_id, subject_id, competency_id, kind, round(avg(level), 1) as level,
+               max(submitted_at) as as_of, count(*) as rating_count,
+               array_agg(id order by submitted_at desc, id) as assessment_ids
+        from latest
+        group by org_id, subject_id, competency_id, kind
+    ),
+    kinds as (
+        insert into current_proficiencies
+            (org_id, employee_id, competency_id, source_kind, level, as_of, rating_count,
+             assessment_ids)
+        select org_id, subject_id, competency_id, kind, level, as_of, rating_count,
+               assessment_ids
+        from per_kind
     )
-    insert into current_proficiencies
-        (org_id, employee_id, competency_id, source_kind, level, as_of, rating_count,
-         assessment_ids)
-    select org_id, subject_id, competency_id, kind, round(avg(level), 1), max(submitted_at),
-           count(*), array_agg(id order by submitted_at desc, id)
-    from latest
-    group by org_id, subject_id, competency_id, kind
-    """
+    insert into current_levels (org_id, employee_id, competency_id, {LEVEL_COLUMNS})
+    select org_id, subject_id, competency_id, {LEVEL_PIVOT}
+    from per_kind
+    group by org_id, subject_id, competency_id
+    """  # noqa: S608 (constant fragments only)
 )
 
 
@@ -683,63 +706,65 @@ class SummaryFilter:
     competency_id: uuid.UUID | None = None
 
 
-# group key, and how to name and order the groups
-GROUP_BY = {
-    "ORG_UNIT": ("p.org_unit_id", "left join org_units n on n.id = g.group_id", "n.name"),
-    "JOB_FAMILY": ("p.family_id", "left join job_families n on n.id = g.group_id", "n.name"),
-    "LEVEL": ("p.level_id", "left join levels n on n.id = g.group_id", "n.rank"),
-    "COMPETENCY": ("x.competency_id", "left join competencies n on n.id = g.group_id", "n.name"),
-}
-
 # People without the group key (no org unit) form one group, keyed by this stand-in so
 # groups join on plain equality (hash joins) rather than IS NOT DISTINCT FROM.
 NO_GROUP = uuid.UUID(int=0)
 
-# Aggregates per group and competency first (a small hash aggregate), then per group; the
-# current levels of everyone at once by one DISTINCT ON over the derived table.
-SUMMARY_SQL = """
-    with resolved as ({resolved}),
-    population as (
-        select e.id as employee_id, e.org_unit_id, r.id as role_id, r.family_id, r.level_id
+# Each grouping's key among the columns of `cells` (COMPETENCY: the cell's competency).
+GROUP_KEYS = {
+    "ORG_UNIT": "org_unit_key",
+    "JOB_FAMILY": "family_key",
+    "LEVEL": "level_key",
+    "COMPETENCY": "competency_id",
+}
+
+# Every requested grouping in one statement: the cells (one per active employee and
+# expectation of their role, with the current level resolved per row from
+# `current_levels`) aggregated per group and competency by one GROUPING SETS pass, then per
+# group; headcounts from the people with at least one cell. Levels are counted in tenths
+# (integers: the derived levels have one decimal), so the sums are exact and cheap.
+SUMMARIES_SQL = """
+    with population as (
+        select e.id as employee_id, coalesce(e.org_unit_id, :no_group) as org_unit_key,
+               r.id as role_id, coalesce(r.family_id, :no_group) as family_key,
+               coalesce(r.level_id, :no_group) as level_key
         from employees e
         join roles r on r.id = e.role_id
         where e.status <> 'TERMINATED' {filters}
     ),
-    cells as (
-        select coalesce({group_key}, :no_group) as group_id, p.employee_id, x.competency_id,
-               x.required_level,
-               cur.level as current_level
-        from population p
-        join role_expectations x on x.role_id = p.role_id
-        left join resolved cur
-               on cur.employee_id = p.employee_id and cur.competency_id = x.competency_id
-        {competency_filter}
-    ),
     by_competency as (
-        select group_id, competency_id,
-               count(*) as n, count(current_level) as assessed,
-               sum(greatest(required_level - current_level, 0)) as shortfall,
-               count(*) filter (where current_level >= required_level) as met
-        from cells group by group_id, competency_id
+        select {tag} as grouped_by, {group_id} as group_id, competency_id,
+               count(*) as n, count(current) as assessed,
+               sum(greatest(required - current, 0)) as shortfall,
+               count(*) filter (where current >= required) as met
+        from (
+            select p.org_unit_key, p.family_key, p.level_key, x.competency_id,
+                   x.required_level * 10 as required,
+                   cast({current_level} * 10 as integer) as current
+            from population p
+            join role_expectations x on x.role_id = p.role_id
+            left join current_levels cl
+                   on cl.employee_id = p.employee_id and cl.competency_id = x.competency_id
+            {competency_filter}
+        ) cells
+        group by {competency_sets}
     ),
-    heads as (
-        select group_id, count(*) as headcount
-        from (select distinct group_id, employee_id from cells) d group by group_id
-    ),
+    heads as ({heads}),
     groups as (
-        select b.group_id, h.headcount,
+        select b.grouped_by, b.group_id, h.headcount,
                sum(b.assessed)::numeric / sum(b.n) as assessed_share,
-               sum(b.shortfall) / nullif(sum(b.assessed), 0) as mean_gap,
+               sum(b.shortfall)::numeric / 10 / nullif(sum(b.assessed), 0) as mean_gap,
                sum(b.met)::numeric / nullif(sum(b.assessed), 0) as met_share,
                (array_agg(b.competency_id
-                          order by b.shortfall / nullif(b.assessed, 0) desc, k.name, b.competency_id)
+                          order by b.shortfall::numeric / nullif(b.assessed, 0) desc, k.name,
+                                   b.competency_id)
                    filter (where b.shortfall > 0))[1:3] as weakest
         from by_competency b
         join competencies k on k.id = b.competency_id
-        join heads h on h.group_id = b.group_id
-        group by b.group_id, h.headcount
+        join heads h on h.grouped_by = b.grouped_by and h.group_id = b.group_id
+        group by b.grouped_by, b.group_id, h.headcount
     )
-    select nullif(g.group_id, :no_group) as group_id, g.headcount,
+    select g.grouped_by, nullif(g.group_id, :no_group) as group_id, g.headcount,
            g.headcount < :min_group as suppressed,
            case when g.headcount >= :min_group then cast(g.assessed_share as float8) end
                as assessed_share,
@@ -750,8 +775,12 @@ SUMMARY_SQL = """
            case when g.headcount >= :min_group then coalesce(g.weakest, '{{}}') end
                as weakest_ids
     from groups g
-    {name_join}
-    order by {order} nulls last, g.group_id
+    left join org_units u on g.grouped_by = 'ORG_UNIT' and u.id = g.group_id
+    left join job_families f on g.grouped_by = 'JOB_FAMILY' and f.id = g.group_id
+    left join levels l on g.grouped_by = 'LEVEL' and l.id = g.group_id
+    left join competencies c on g.grouped_by = 'COMPETENCY' and c.id = g.group_id
+    order by g.grouped_by, l.rank nulls last, coalesce(u.name, f.name, c.name) nulls last,
+             g.group_id
 """
 
 UNIT_SUBTREE_SQL = """
@@ -764,38 +793,115 @@ UNIT_SUBTREE_SQL = """
 """
 
 
-async def skill_gap_summary(
-    db: Executor, rules: Rules, group_by: str, f: SummaryFilter
-) -> list[Any]:
-    """Aggregates of the current-role gaps of every active employee with a role, grouped,
-    in one statement. Groups of fewer than ``rules.min_group_size`` people come back with
-    ``suppressed`` set and no figures."""
+def summary_filters(f: SummaryFilter, params: dict[str, Any]) -> list[str]:
+    """The conditions on ``employees e`` and ``roles r`` that ``f`` asks for, its values
+    added to ``params`` (the competency's too: its condition is the statement's own)."""
     filters = []
+    for value, name, condition in (
+        (f.org_unit_id, "org_unit_id", UNIT_SUBTREE_SQL),
+        (f.job_family_id, "job_family_id", "and r.family_id = :job_family_id"),
+        (f.level_id, "level_id", "and r.level_id = :level_id"),
+        (f.competency_id, "competency_id", None),
+    ):
+        if value is not None:
+            params[name] = value
+            if condition is not None:
+                filters.append(condition)
+    return filters
+
+
+def current_level_sql(order: Sequence[str], prefer_fresh: bool) -> str:
+    """SQL of the resolution rule over one row of ``current_levels`` (alias ``cl``): the
+    level of the first kind in ``order`` with a rating (PEER: resting on at least
+    ``:min_peers`` peers), fresh ones first with ``prefer_fresh`` (fresh: as of
+    ``:stale_before`` or later); null without one. The kinds are checked names, never
+    input."""
+    usable = {}
+    for kind in order:
+        level, as_of = KIND_COLUMNS[AssessmentKind(kind).value]
+        peers = " and cl.peer_count >= :min_peers" if kind == AssessmentKind.PEER else ""
+        usable[kind] = (f"cl.{level} is not null{peers}", f"cl.{level}", f"cl.{as_of}")
+    fresh = [
+        f"case when {ok} and {as_of} >= :stale_before then {level} end"
+        for ok, level, as_of in usable.values()
+    ]
+    every = [f"case when {ok} then {level} end" for ok, level, _ in usable.values()]
+    terms = (fresh if prefer_fresh else []) + every
+    return f"coalesce({', '.join(terms)})" if terms else "cast(null as numeric)"
+
+
+@functools.lru_cache(maxsize=256)
+def _summaries_statement(
+    groupings: tuple[str, ...],
+    filters: tuple[str, ...],
+    competency: bool,
+    order: tuple[str, ...],
+    prefer_fresh: bool,
+) -> Any:
+    """The statement of ``skill_gap_summaries`` for one shape of request, built once."""
+    keys = [GROUP_KEYS[g] for g in groupings]
+    if len(groupings) == 1:
+        tag, group_id = f"'{groupings[0]}'", keys[0]
+    else:
+        whens = " ".join(
+            f"when grouping({k}) = 0 then '{g}'" for g, k in zip(groupings, keys, strict=True)
+        )
+        tag, group_id = f"case {whens} end", f"coalesce({', '.join(keys)})"
+    sets = ", ".join(
+        "(competency_id)" if k == "competency_id" else f"({k}, competency_id)" for k in keys
+    )
+    people = [(g, k) for g, k in zip(groupings, keys, strict=True) if g != "COMPETENCY"]
+    expected = "and x.competency_id = :competency_id" if competency else ""
+    heads = [
+        f"""select '{g}' as grouped_by, {k} as group_id, count(*) as headcount
+            from population p
+            where exists (select from role_expectations x where x.role_id = p.role_id {expected})
+            group by {k}"""  # noqa: S608
+        for g, k in people
+    ]
+    if "COMPETENCY" in groupings:  # (employee, competency) is unique among the cells
+        heads.append(
+            "select grouped_by, group_id, n as headcount from by_competency "
+            "where grouped_by = 'COMPETENCY'"
+        )
+    return text(
+        SUMMARIES_SQL.format(
+            filters=" ".join(filters),
+            competency_filter="where x.competency_id = :competency_id" if competency else "",
+            current_level=current_level_sql(order, prefer_fresh),
+            tag=tag,
+            group_id=group_id,
+            competency_sets=f"grouping sets ({sets})",
+            heads=" union all ".join(heads),
+        )
+    )
+
+
+async def skill_gap_summaries(
+    db: Executor, rules: Rules, groupings: Sequence[str], f: SummaryFilter
+) -> dict[str, list[Any]]:
+    """Aggregates of the current-role gaps of every active employee with a role, for each
+    of ``groupings`` (``SkillGapGroupBy`` values), in one statement. Groups of fewer than
+    ``rules.min_group_size`` people come back with ``suppressed`` set and no figures."""
+    wanted = tuple(sorted(set(groupings), key=list(GROUP_KEYS).index))
     params: dict[str, Any] = {
         "min_group": rules.min_group_size,
         "no_group": NO_GROUP,
-        **rules.params(),
+        "stale_before": rules.stale_before,
+        "min_peers": rules.min_peer_count,
     }
-    if f.org_unit_id is not None:
-        filters.append(UNIT_SUBTREE_SQL)
-        params["org_unit_id"] = f.org_unit_id
-    if f.job_family_id is not None:
-        filters.append("and r.family_id = :job_family_id")
-        params["job_family_id"] = f.job_family_id
-    if f.level_id is not None:
-        filters.append("and r.level_id = :level_id")
-        params["level_id"] = f.level_id
-    competency_filter = ""
-    if f.competency_id is not None:
-        competency_filter = "where x.competency_id = :competency_id"
-        params["competency_id"] = f.competency_id
-    group_key, name_join, order = GROUP_BY[group_by]
-    sql = SUMMARY_SQL.format(
-        filters=" ".join(filters),
-        group_key=group_key,
-        resolved=RESOLVED_SQL,
-        competency_filter=competency_filter,
-        name_join=name_join,
-        order=order,
+    filters = summary_filters(f, params)
+    statement = _summaries_statement(
+        wanted, tuple(filters), f.competency_id is not None, rules.order, rules.prefer_fresh
     )
-    return list((await db.execute(text(sql), params)).all())
+    found: dict[str, list[Any]] = {g: [] for g in wanted}
+    for row in (await db.execute(statement, params)).all():
+        found[row.grouped_by].append(row)
+    return found
+
+
+async def skill_gap_summary(
+    db: Executor, rules: Rules, group_by: str, f: SummaryFilter
+) -> list[Any]:
+    """One grouping of ``skill_gap_summaries``."""
+    return (await skill_gap_summaries(db, rules, [group_by], f))[group_by]

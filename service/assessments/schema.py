@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import strawberry
@@ -187,7 +188,7 @@ class AssessmentsQuery:
         ] = None,
     ) -> SkillGapSummary:
         ctx = info.context
-        principal = policies.require_admin(await ctx.principal())
+        policies.require_admin(await ctx.principal())
         f = filter or SkillGapFilter()
         criteria = queries.SummaryFilter(
             org_unit_id=decode_optional(f.org_unit_id, "OrgUnit", ("filter", "orgUnitId")),
@@ -198,7 +199,7 @@ class AssessmentsQuery:
                 f.competency_id, "Competency", ("filter", "competencyId")
             ),
         )
-        found = await assessments.skill_gap_summary(ctx, principal, group_by.value, criteria)
+        found = await ctx.loader(_summaries).load((group_by.value, criteria))
         shown = [g for g in found if not g.suppressed]
         return SkillGapSummary(
             groups=[
@@ -215,6 +216,11 @@ class AssessmentsQuery:
             suppressed_group_count=len(found) - len(shown),
             min_group_size=assessments.rules(ctx).min_group_size,
         )
+
+
+async def _summaries(ctx: Any, keys: Sequence[tuple[str, Any]]) -> list[list[Any]]:
+    """Every `skillGapSummary` of a request with the same filter in one statement."""
+    return await assessments.skill_gap_summaries(ctx, await ctx.principal(), keys)
 
 
 def _rounded(value: float | None) -> float | None:

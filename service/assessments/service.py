@@ -1180,12 +1180,20 @@ async def team_matrix(
     return page, total
 
 
-async def skill_gap_summary(
-    db: Any, principal: Principal, group_by: str, criteria: queries.SummaryFilter
-) -> list[Any]:
-    """Organization patterns, for HR admins: ``queries.skill_gap_summary``."""
+async def skill_gap_summaries(
+    db: Any, principal: Principal, keys: Sequence[tuple[str, queries.SummaryFilter]]
+) -> list[list[Any]]:
+    """Organization patterns, for HR admins: the groups of each (grouping, filter) of
+    ``keys``, one statement per distinct filter (``queries.skill_gap_summaries``)."""
     policies.require_admin(principal)
-    return await queries.skill_gap_summary(db, rules(db), group_by, criteria)
+    wanted: dict[queries.SummaryFilter, list[str]] = {}
+    for group_by, criteria in keys:
+        wanted.setdefault(criteria, []).append(group_by)
+    found = {
+        criteria: await queries.skill_gap_summaries(db, rules(db), groupings, criteria)
+        for criteria, groupings in wanted.items()
+    }
+    return [found[criteria][group_by] for group_by, criteria in keys]
 
 
 async def assessments_select(

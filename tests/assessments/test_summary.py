@@ -149,3 +149,28 @@ async def test_the_summary_is_one_statement_whatever_the_size(
     assert counts[6] == counts[24], counts
     # caller, the summary, units, competencies, and BEGIN/ROLLBACK
     assert counts[24] <= 6, counts
+
+
+BOTH = """
+query { byUnit: skillGapSummary(groupBy: ORG_UNIT) { groups { headcount orgUnit { name } } }
+        byCompetency: skillGapSummary(groupBy: COMPETENCY) {
+            groups { headcount meanGap competency { key } } } }
+"""
+
+
+async def test_groupings_of_one_request_share_one_statement(
+    org: Org, count_statements: Any
+) -> None:
+    fw = await load_framework(org)
+    await build(org, fw)
+    token = org.token("admin", ADMIN["scopes"])
+    with count_statements() as counter:
+        body = await org.gql(BOTH, token=token)
+    found = data(body)
+    assert [g["headcount"] for g in found["byUnit"]["groups"]] == [6]
+    coding = {g["competency"]["key"]: g for g in found["byCompetency"]["groups"]}["coding"]
+    assert (coding["headcount"], coding["meanGap"]) == (9, pytest.approx(4 / 6, abs=1e-4))
+    summaries = [s for s in counter.statements if "role_expectations" in s]
+    assert len(summaries) == 1, counter.statements
+    # caller, the summaries, units, competencies, and BEGIN/ROLLBACK
+    assert counter.count <= 6, counter.statements
