@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import cachetools
 import httpx
 import structlog
 from joserfc import jwt
@@ -32,6 +33,9 @@ log = structlog.get_logger(__name__)
 MAX_TOKEN_BYTES = 8 * 1024
 #: Largest discovery document or JWKS accepted from the network.
 MAX_DOCUMENT_BYTES = 256 * 1024
+#: Verified tokens remembered per process, so the next request with the same token skips
+#: the signature check: the most recently used ones, each until its expiry.
+VERIFIED_TOKENS = 10_000
 #: Network timeout for discovery and JWKS fetches.
 FETCH_TIMEOUT = httpx.Timeout(5.0)
 
@@ -275,8 +279,22 @@ def _decode_header(token: str) -> dict[str, Any]:
     return header
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A token that passed every check: its claims, the key set that verified it and
+    when it stops being acceptable (``exp`` plus the leeway, as Unix time)."""
+
+    claims: TokenClaims
+    keys: KeySet
+    until: float
+
+
 class TokenValidator:
     """Validates bearer tokens against one issuer and its keys.
+
+    A verified token is remembered (at most ``VERIFIED_TOKENS``) until it expires, as long
+    as the issuer's keys are the ones that verified it: a refreshed key set (a rotation)
+    verifies it again, so a withdrawn key stops its tokens at the next refresh.
 
     :param settings: algorithms, audience, org claim name and leeway are read from here.
     :param key_source: where the issuer's public keys come from.
@@ -293,6 +311,7 @@ class TokenValidator:
         self._subject_claim = settings.subject_claim
         self._scope_claims = tuple(settings.scope_claims)
         self._leeway = settings.leeway_seconds
+        self._verified: cachetools.LRUCache[str, _Verified] = cachetools.LRUCache(VERIFIED_TOKENS)
 
     async def validate(self, token: str) -> TokenClaims:
         """Verify ``token`` and return its claims.
@@ -302,6 +321,11 @@ class TokenValidator:
         """
         if not isinstance(token, str) or not token:
             raise InvalidToken("empty token")
+        known = self._verified.get(token)
+        if known is not None:
+            if time.time() < known.until and await self._key_source.get_keys() is known.keys:
+                return known.claims
+            self._verified.pop(token, None)
         if len(token) > MAX_TOKEN_BYTES or not token.isascii():
             raise InvalidToken("token too large or not ASCII")
         header = _decode_header(token)
@@ -318,18 +342,24 @@ class TokenValidator:
         if kid is not None and not isinstance(kid, str):
             raise InvalidToken("malformed kid")
 
-        key = await self._find_key(kid, alg)
+        key, keys = await self._find_key(kid, alg)
         claims = self._verify(token, key)
-        return self._to_claims(claims)
+        found = self._to_claims(claims)
+        if isinstance(claims.get("exp"), int | float):
+            self._verified[token] = _Verified(found, keys, claims["exp"] + self._leeway)
+        return found
 
-    async def _find_key(self, kid: str | None, alg: str) -> Key:
-        key = _select_key(await self._key_source.get_keys(), kid, alg)
+    async def _find_key(self, kid: str | None, alg: str) -> tuple[Key, KeySet]:
+        """The key for ``kid`` and ``alg``, and the key set it was found in."""
+        keys = await self._key_source.get_keys()
+        key = _select_key(keys, kid, alg)
         if key is None and kid is not None:
             # The issuer may have rotated keys since we fetched them.
-            key = _select_key(await self._key_source.get_keys(force_refresh=True), kid, alg)
+            keys = await self._key_source.get_keys(force_refresh=True)
+            key = _select_key(keys, kid, alg)
         if key is None:
             raise InvalidToken("no key for kid" if kid is not None else "kid required")
-        return key
+        return key, keys
 
     def _verify(self, token: str, key: Key) -> dict[str, Any]:
         try:

@@ -540,3 +540,41 @@ async def test_scope_claims_are_configurable(key_source, sign: Signer) -> None:
         AuthSettings(issuer=ISSUER, audience=AUDIENCE), key_source, ISSUER
     ).validate(sign(scope="career:employee", roles=["career:admin"]))
     assert default.scopes == {"career:employee"}
+
+
+class RotatingKeySource:
+    """A key source whose keys can be replaced, as an issuer's JWKS after a rotation."""
+
+    def __init__(self, *keys: Any) -> None:
+        self.keys = StaticKeySource(jwks_of(*keys))
+
+    async def get_keys(self, *, force_refresh: bool = False) -> Any:
+        return await self.keys.get_keys()
+
+
+async def test_a_verified_token_is_remembered_only_while_its_keys_stand(
+    auth_settings: AuthSettings, rsa_key: RSAKey, other_rsa_key: RSAKey, sign: Signer
+) -> None:
+    source = RotatingKeySource(rsa_key)
+    validator = TokenValidator(auth_settings, source, ISSUER)
+    token = sign()
+    first = await validator.validate(token)
+    assert await validator.validate(token) is first  # remembered, not verified again
+    # The issuer withdraws the key: the remembered token is verified again, and refused.
+    source.keys = StaticKeySource(jwks_of(other_rsa_key))
+    with pytest.raises(InvalidToken, match="no key for kid"):
+        await validator.validate(token)
+
+
+async def test_a_remembered_token_expires_with_its_exp(
+    key_source: CountingKeySource, sign: Signer
+) -> None:
+    validator = TokenValidator(
+        AuthSettings(issuer=ISSUER, audience=AUDIENCE, leeway_seconds=0), key_source, ISSUER
+    )
+    now = int(time.time())
+    token = sign(iat=now - 10, nbf=now - 10, exp=now + 1)
+    assert (await validator.validate(token)).subject == "user-1"
+    await asyncio.sleep(max(0.0, now + 1.05 - time.time()))
+    with pytest.raises(InvalidToken, match="expired"):
+        await validator.validate(token)
