@@ -35,6 +35,9 @@ class Caller:
 
     principal: Principal
     employee: Any | None = None
+    #: The organization's framework revision as this transaction sees it (read with the
+    #: tenant): the key of cached framework reads.
+    framework_revision: int = 0
 
 
 # Statements of every request, built once: only their parameters change per request.
@@ -44,7 +47,7 @@ class Caller:
 # UUID (an identity provider's tenant ID used as the slug), so a slug match comes first.
 # The subquery picks one row first, so set_config runs exactly once.
 _chosen_org = (
-    select(organizations.c.id)
+    select(organizations.c.id, organizations.c.framework_revision)
     .where(
         or_(
             organizations.c.slug == bindparam("org_key"),
@@ -55,9 +58,10 @@ _chosen_org = (
     .limit(1)
     .subquery()
 )
-SET_TENANT = select(func.set_config("app.org_id", cast(_chosen_org.c.id, Text), True)).select_from(
-    _chosen_org
-)
+SET_TENANT = select(
+    func.set_config("app.org_id", cast(_chosen_org.c.id, Text), True),
+    _chosen_org.c.framework_revision,
+).select_from(_chosen_org)
 # The caller's employee row, and whether careerpath names them an HR admin (an index
 # lookup riding on the same statement).
 _EMPLOYEE_AND_GRANT = select(
@@ -80,13 +84,14 @@ async def resolve_caller(db: Executor, claims: TokenClaims, auth: AuthSettings) 
     org_uuid: uuid.UUID | None = None
     with contextlib.suppress(ValueError):
         org_uuid = uuid.UUID(org_key)
-    tenant = (await db.execute(SET_TENANT, {"org_key": org_key, "org_uuid": org_uuid})).scalar()
-    if tenant is None:
+    found: Any = (await db.execute(SET_TENANT, {"org_key": org_key, "org_uuid": org_uuid})).first()
+    if found is None:
         raise Unauthenticated("The token's organization is unknown.")
+    tenant, revision = found
     org_id = uuid.UUID(tenant)
 
     if claims.is_client_credentials:
-        return Caller(await _service_account_principal(db, claims, org_id))
+        return Caller(await _service_account_principal(db, claims, org_id), None, revision)
     row = (await db.execute(EMPLOYEE_BY_SUBJECT, {"subject": claims.subject})).first()
     if row is None and auth.email_fallback and claims.email and claims.email_verified:
         pattern = re.sub(r"([\\%_])", r"\\\1", claims.email)
@@ -100,7 +105,7 @@ async def resolve_caller(db: Executor, claims: TokenClaims, auth: AuthSettings) 
         actor_type=ActorType.EMPLOYEE,
         employee_id=row.id,
     )
-    return Caller(principal, row)
+    return Caller(principal, row, revision)
 
 
 def named_admin_by_claim(claims: TokenClaims, auth: AuthSettings) -> bool:

@@ -96,11 +96,18 @@ FRAMEWORK_LOCK = 7_240_512  # with the organization: one framework writer at a t
 
 async def lock_framework(db: Executor, principal: Principal) -> None:
     """Serialize framework changes within an organization until the transaction ends, so
-    the consistency check of one change sees every change committed before it."""
-    await db.execute(
-        text("select pg_advisory_xact_lock(:k, hashtext(:org))"),
-        {"k": FRAMEWORK_LOCK, "org": str(principal.org_id)},
-    )
+    the consistency check of one change sees every change committed before it, and raise
+    the organization's framework revision (``framework_changed()``) in the same statement:
+    cached framework reads of the organization end with this transaction's commit."""
+    await db.execute(LOCK_FRAMEWORK_SQL, {"k": FRAMEWORK_LOCK, "org": str(principal.org_id)})
+
+
+LOCK_FRAMEWORK_SQL = text(
+    """
+    with locked as (select pg_advisory_xact_lock(:k, hashtext(:org)))
+    select framework_changed() from locked
+    """
+)
 
 
 async def _begin(db: Executor, principal: Principal) -> None:
@@ -111,6 +118,12 @@ async def _begin(db: Executor, principal: Principal) -> None:
 def require_reader(principal: Principal) -> None:
     """Everyone in the organization with a career scope reads the published framework."""
     policies.require_reader(principal)
+
+
+def read_visibility(principal: Principal) -> tuple[bool, bool]:
+    """What of the framework the caller sees: all of it or nothing, pay bands or not.
+    Callers alike in both see the same framework reads (the key of cached ones)."""
+    return policies.is_reader(principal), policies.can_see_pay(principal)
 
 
 # --- inputs -----------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class Context(BaseContext):
         self._lock = asyncio.Lock()
         self._principal: Principal | None = None
         self.caller_row: Any | None = None  # the caller's employee row, read while resolving
+        self.framework_revision = 0  # the organization's, read while resolving the caller
         self._principal_error: Exception | None = None
         self._reach: Reach | None = None
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
@@ -110,6 +111,7 @@ class Context(BaseContext):
                     self._principal_error = exc
                 else:
                     self._principal, self.caller_row = caller.principal, caller.employee
+                    self.framework_revision = caller.framework_revision
             if self._principal_error is not None:
                 raise self._principal_error
             assert self._principal is not None

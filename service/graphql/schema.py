@@ -13,6 +13,7 @@ from strawberry.extensions.max_aliases import create_validator as alias_limit_ru
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from service.assessments.schema import AssessmentsMutation, AssessmentsQuery
 from service.audit.schema import AuditQuery
@@ -20,6 +21,7 @@ from service.auth.schema import IdentityMutation, IdentityQuery
 from service.config import Settings, get_settings
 from service.development.schema import DevelopmentMutation, DevelopmentQuery
 from service.framework.schema import FrameworkMutation, FrameworkQuery
+from service.framework.service import read_visibility
 from service.graphql.extensions import (
     CostLimitExtension,
     CountedValidationCache,
@@ -30,6 +32,7 @@ from service.graphql.extensions import (
     TransactionExtension,
 )
 from service.graphql.node import NodeQuery
+from service.graphql.result_cache import CachedReadsExtension, ResultCache
 from service.graphql.scalars import SCALAR_OVERRIDES
 from service.mobility.schema import MobilityMutation, MobilityQuery
 from service.people.schema import PeopleMutation, PeopleQuery
@@ -77,10 +80,26 @@ class Schema(strawberry.Schema):
         return None
 
 
+#: Root fields answered from cached results: every field of ``FrameworkQuery`` reads only
+#: the framework, whose revision rises with each of its writes.
+FRAMEWORK_READS = frozenset(
+    StrawberryConfig().name_converter.get_graphql_name(f)
+    for f in get_object_definition(FrameworkQuery, strict=True).fields
+)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
+    results = ResultCache()
     # Factories, so every request gets fresh extension instances.
     extensions: list[Any] = [
         TransactionExtension,
+        partial(
+            CachedReadsExtension,
+            cache=results,
+            fields=FRAMEWORK_READS,
+            revision=lambda ctx: ctx.framework_revision,
+            visibility=read_visibility,
+        ),
         partial(ErrorCodeExtension, mask_internal=settings.is_production),
         # The depth and alias rules are built once: the validation cache is keyed by the rule
         # classes, and the stock limiters make a new class per instance (so every request

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -56,6 +57,9 @@ organizations = Table(
     Column("slug", Text, nullable=False, unique=True),
     Column("name", Text, nullable=False),
     Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    # Raised in the same transaction as any change to the organization's framework
+    # (``framework_changed()``, migration 0015): the key of cached framework reads.
+    Column("framework_revision", BigInteger, nullable=False, server_default="0"),
 )
 
 org_units = tenant_table(
