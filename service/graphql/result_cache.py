@@ -22,18 +22,19 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from service.auth.principal import Principal
+from service.observability import metrics
 
 #: Results kept per process (each a response's data, e.g. a page of 100 roles).
 CACHED_RESULTS = 256
 
 
 class ResultCache:
-    """The results kept, and how often a cacheable query found one."""
+    """The results kept; lookups are counted in ``careerpath_cache_lookups_total`` under
+    ``name``."""
 
-    def __init__(self, size: int = CACHED_RESULTS) -> None:
+    def __init__(self, name: str, size: int = CACHED_RESULTS) -> None:
+        self.name = name
         self.entries: cachetools.LRUCache[Hashable, Any] = cachetools.LRUCache(size)
-        self.hits = 0
-        self.misses = 0
 
 
 class CachedReadsExtension(SchemaExtension):
@@ -58,12 +59,11 @@ class CachedReadsExtension(SchemaExtension):
         key = await self._key() if self._cacheable() else None
         if key is not None:
             found = self.cache.entries.get(key)
+            metrics.cache_lookup(self.cache.name, hit=found is not None)
             if found is not None:
-                self.cache.hits += 1
                 ec.result = ExecutionResult(data=found, errors=None)
                 yield
                 return
-            self.cache.misses += 1
         yield
         result = ec.result
         if key is not None and result is not None and not result.errors and result.data:

@@ -89,7 +89,7 @@ FRAMEWORK_READS = frozenset(
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    results = ResultCache()
+    results = ResultCache("framework_reads")
     # Factories, so every request gets fresh extension instances.
     extensions: list[Any] = [
         TransactionExtension,

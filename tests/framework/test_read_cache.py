@@ -128,3 +128,17 @@ async def test_organizations_never_share_results(
     assert theirs
     ours, _ = await page(other, count_statements)
     assert ours == {}
+
+
+async def test_lookups_are_counted(team: Org, count_statements: Any) -> None:
+    from prometheus_client import REGISTRY
+
+    def counted(result: str) -> float:
+        labels = {"cache": "framework_reads", "result": result}
+        return REGISTRY.get_sample_value("careerpath_cache_lookups_total", labels) or 0.0
+
+    await team.run(transfer.import_framework, DEMO)
+    hits, misses = counted("hit"), counted("miss")
+    await page(team, count_statements)
+    await page(team, count_statements)
+    assert (counted("hit") - hits, counted("miss") - misses) == (1, 1)
