@@ -142,3 +142,32 @@ async def test_lookups_are_counted(team: Org, count_statements: Any) -> None:
     await page(team, count_statements)
     await page(team, count_statements)
     assert (counted("hit") - hits, counted("miss") - misses) == (1, 1)
+
+
+def test_framework_reads_reach_only_framework_types() -> None:
+    """Cached framework reads are keyed by the framework's revision alone: every type a
+    framework root field can reach must be the framework's own (or a generic connection
+    or page info), or a change elsewhere would not end the results that show it."""
+    from graphql import GraphQLInterfaceType, GraphQLObjectType, get_named_type
+
+    from service.graphql.schema import FRAMEWORK_READS, schema
+
+    gql = schema._schema
+    seen: set[str] = set()
+    todo = [get_named_type(gql.query_type.fields[name].type) for name in FRAMEWORK_READS]
+    while todo:
+        t = todo.pop()
+        if t.name in seen or not isinstance(t, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        seen.add(t.name)
+        todo.extend(get_named_type(f.type) for f in t.fields.values())
+    foreign = set()
+    for name in seen:
+        definition = schema.get_type_by_name(name)
+        origin = getattr(definition, "origin", None)
+        module = getattr(origin, "__module__", "")
+        # Generic wrappers (connections, edges) are strawberry's; their nodes are walked too.
+        if not module.startswith(("service.framework.", "service.graphql.", "strawberry.")):
+            foreign.add(f"{name} ({module})")
+    assert "Role" in seen
+    assert foreign == set()
