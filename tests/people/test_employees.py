@@ -237,13 +237,13 @@ async def test_employee_list_runs_a_constant_number_of_statements(
     assert counts[50] <= 12, counts
 
 
-async def test_small_me_is_two_statements(team: Org, count_statements: Any) -> None:
+async def test_small_me_is_one_statement(team: Org, count_statements: Any) -> None:
     token = team.token("alice")
     with count_statements() as counter:
         body = await team.gql("{ me { id name } }", token=token)
     assert body["data"]["me"]["name"] == "Alice Anders"
-    # the organization (setting the tenant) and the caller's employee row
-    assert counter.count == 2, counter.statements
+    # the organization (setting the tenant) with the caller's employee row
+    assert counter.count == 1, counter.statements
 
 
 async def test_pages_count_the_whole_list_only_when_total_count_is_asked(
@@ -293,5 +293,5 @@ async def test_walking_the_management_chain_up_is_one_statement(
             chain, node = [*chain, node["name"]], node.get("manager")
         assert chain == [f"L{i}" for i in range(int(key[1]) - 1, -1, -1)]
         counts[key] = counter.count
-    # tenant, caller, reach and the chain, whatever the chain's length
-    assert counts["l2"] == counts["l5"] == 4, counts
+    # tenant with caller, reach and the chain, whatever the chain's length
+    assert counts["l2"] == counts["l5"] == 3, counts
