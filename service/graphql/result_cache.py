@@ -17,7 +17,15 @@ from typing import Any
 
 import cachetools
 import orjson
-from graphql import ExecutionResult, FieldNode, OperationDefinitionNode
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    OperationDefinitionNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    visit,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -35,6 +43,8 @@ class ResultCache:
     def __init__(self, name: str, size: int = CACHED_RESULTS) -> None:
         self.name = name
         self.entries: cachetools.LRUCache[Hashable, Any] = cachetools.LRUCache(size)
+        #: Whether a document reads only versioned types, by document.
+        self.documents: cachetools.LRUCache[str, bool] = cachetools.LRUCache(1024)
 
 
 class CachedReadsExtension(SchemaExtension):
@@ -46,11 +56,13 @@ class CachedReadsExtension(SchemaExtension):
         *,
         cache: ResultCache,
         fields: frozenset[str],
+        types: Callable[[str], bool],
         revision: Callable[[Any], int],
         visibility: Callable[[Principal], Hashable],
     ) -> None:
         self.cache = cache
         self.fields = fields | {"__typename"}
+        self.types = types
         self.revision = revision
         self.visibility = visibility
 
@@ -85,10 +97,34 @@ class CachedReadsExtension(SchemaExtension):
         ]
         if len(chosen) != 1:
             return False
-        return all(
+        if not all(
             isinstance(s, FieldNode) and s.name.value in self.fields
             for s in chosen[0].selection_set.selections
-        )
+        ):
+            return False
+        return self._only_versioned_types(ec.query or "")
+
+    def _only_versioned_types(self, query: str) -> bool:
+        """Whether every field the document selects (fragments included) belongs to a
+        type whose data the revision versions (``types``): a field of another domain
+        reached from it would change without the revision."""
+        known = self.cache.documents.get(query)
+        if known is None:
+            ec = self.execution_context
+            info = TypeInfo(ec.schema._schema)
+            foreign: list[str] = []
+            check = self.types
+
+            class Fields(Visitor):
+                def enter_field(self, node: FieldNode, *_: Any) -> None:
+                    parent = info.get_parent_type()
+                    if parent is not None and not check(parent.name):
+                        foreign.append(parent.name)
+
+            assert ec.graphql_document is not None
+            visit(ec.graphql_document, TypeInfoVisitor(info, Fields()))
+            known = self.cache.documents[query] = not foreign
+        return known
 
     async def _key(self) -> Hashable | None:
         ec = self.execution_context

@@ -88,6 +88,18 @@ FRAMEWORK_READS = frozenset(
 )
 
 
+def framework_type(name: str) -> bool:
+    """Whether the GraphQL type ``name`` holds only framework data (or is a generic
+    connection, edge or page info around it, or the root query): fields of other types
+    reached from the framework are never answered from cached framework reads."""
+    definition = schema.get_type_by_name(name)
+    origin = getattr(definition, "origin", None)
+    module = getattr(origin, "__module__", "")
+    return name == "Query" or module.startswith(
+        ("service.framework.", "service.graphql.", "strawberry.")
+    )
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     results = ResultCache("framework_reads")
     # Factories, so every request gets fresh extension instances.
@@ -97,6 +109,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             CachedReadsExtension,
             cache=results,
             fields=FRAMEWORK_READS,
+            types=framework_type,
             revision=lambda ctx: ctx.framework_revision,
             visibility=read_visibility,
         ),
