@@ -139,6 +139,19 @@ def resolved_lateral(employee: str, competency: str) -> str:
     """  # noqa: S608
 
 
+# The same rule for every employee at once: (employee_id, competency_id, level, ...).
+RESOLVED_SQL = """
+    select distinct on (cp.employee_id, cp.competency_id)
+           cp.employee_id, cp.competency_id, cp.level, cp.source_kind, cp.as_of
+    from current_proficiencies cp
+    where array_position(cast(:kind_order as text[]), cp.source_kind) is not null
+      and (cp.source_kind <> 'PEER' or cp.rating_count >= :min_peers)
+    order by cp.employee_id, cp.competency_id,
+             case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
+             array_position(cast(:kind_order as text[]), cp.source_kind)
+"""
+
+
 class Embedded:
     """The columns of ``table`` (SQL alias ``alias``) selected next to a statement's own
     under ``prefix``, and rebuilt from result rows as rows of the table: named tuples with

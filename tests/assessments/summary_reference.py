@@ -8,20 +8,14 @@ from typing import Any
 
 from sqlalchemy import text
 
-from service.assessments.queries import NO_GROUP, Rules, SummaryFilter, summary_filters
+from service.assessments.queries import (
+    NO_GROUP,
+    RESOLVED_SQL,
+    Rules,
+    SummaryFilter,
+    summary_filters,
+)
 from service.db import Executor
-
-RESOLVED_SQL = """
-    select distinct on (cp.employee_id, cp.competency_id)
-           cp.employee_id, cp.competency_id, cp.level, cp.source_kind, cp.as_of
-    from current_proficiencies cp
-    where array_position(cast(:kind_order as text[]), cp.source_kind) is not null
-      and (cp.source_kind <> 'PEER' or cp.rating_count >= :min_peers)
-    order by cp.employee_id, cp.competency_id,
-             case when :prefer_fresh and cp.as_of < :stale_before then 1 else 0 end,
-             array_position(cast(:kind_order as text[]), cp.source_kind)
-"""
-
 
 # group key, and how to name and order the groups
 GROUP_BY = {
