@@ -131,6 +131,32 @@ def size_table(
     return rows
 
 
+FIELD_TARGET = 1.5  # API CPU per response field, at most this many times strawberry's floor
+
+
+def field_table(size: dict[str, Any]) -> list[str]:
+    """API CPU per response field (one client, one worker) next to strawberry's floor."""
+    rows = [
+        "| operation | response fields | API CPU ms/req | µs/field | strawberry floor ms/req "
+        "| floor µs/field | × floor | target |",
+        "|---|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for name, op in size["operations"].items():
+        floor = op.get("strawberry_floor")
+        api = op["workers"].get("1", {}).get("latency", {}).get("api_cpu_ms")
+        if not floor or api is None:
+            continue
+        fields = max(1, floor["fields"])
+        floor_ms = floor["latency"]["api_cpu_ms"]
+        ratio = api / floor_ms if floor_ms else float("nan")
+        met = OK if ratio <= FIELD_TARGET else MISS
+        rows.append(
+            f"| {name} | {fields} | {ms(api)} | {api * 1000 / fields:.1f} | {ms(floor_ms)} "
+            f"| {floor_ms * 1000 / fields:.1f} | {ratio:.1f} | ≤ {FIELD_TARGET:g} {met} |"
+        )
+    return rows if len(rows) > 2 else []
+
+
 def render(results: dict[str, Any]) -> str:
     machine = results["machine"]
     settings = results["settings"]
@@ -164,6 +190,16 @@ def render(results: dict[str, Any]) -> str:
             lines.append("")
             pending = results.get("pending", {}) if workers == "1" else {}
             lines += size_table(size, pending, workers, settings["clients"])
+            lines.append("")
+        per_field = field_table(size)
+        if per_field:
+            lines.append(
+                "API CPU per response field, one client and one worker, next to the strawberry "
+                "floor (`bench.strawberry_floor`: strawberry serving the same response shape "
+                "from objects in memory, same HTTP server settings):"
+            )
+            lines.append("")
+            lines += per_field
             lines.append("")
         if any(op.get("floor") for op in size["operations"].values()):
             lines.append(

@@ -44,7 +44,7 @@ import httpx
 import orjson
 import psutil
 
-from bench import generate, operations, pg, report
+from bench import generate, operations, pg, report, strawberry_floor
 from bench.bare_app import body_key
 from bench.issuer import Issuer
 from bench.loadgen import encode_request, percentile
@@ -73,6 +73,7 @@ class Options:
     out: Path
     bare: bool
     quick: bool = False
+    strawberry_floor: bool = True
     server_python: str = sys.executable
 
 
@@ -266,19 +267,73 @@ def service(
 
 
 @contextmanager
-def bare_server(responses: dict[str, str], workdir: Path) -> Iterator[Process]:
-    path = workdir / "bare-responses.json"
-    path.write_text(json.dumps(responses))
+def uvicorn_floor(name: str, app: str, env_var: str, record: Any, path: Path) -> Iterator[Process]:
+    """A floor app (``module:app``) under uvicorn with the service's settings, reading
+    ``record`` (written as JSON to ``path``) from the file named by ``env_var``."""
+    path.write_text(json.dumps(record))
     port = free_port()
-    env = {**os.environ, "BENCH_BARE_RESPONSES": str(path)}
-    cmd = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", HOST]
+    env = {**os.environ, env_var: str(path)}
+    cmd = [sys.executable, "-m", "uvicorn", app, "--host", HOST]
     cmd += ["--port", str(port), "--loop", "uvloop", "--http", "httptools"]
     cmd += ["--workers", "1", "--log-level", "warning", "--no-access-log"]
-    proc = Process("bare ASGI app", cmd, env, port, workdir / "bare.log")
+    proc = Process(name, cmd, env, port, path.with_suffix(".log"))
     try:
         yield proc
     finally:
         proc.stop()
+
+
+def bare_server(responses: dict[str, str], workdir: Path) -> Any:
+    return uvicorn_floor(
+        "bare ASGI app",
+        "bench.bare_app:app",
+        "BENCH_BARE_RESPONSES",
+        responses,
+        workdir / "bare-responses.json",
+    )
+
+
+def strawberry_floor_server(body: bytes, response: str, workdir: Path) -> Any:
+    """``bench.strawberry_floor`` serving one recorded request's response shape."""
+    return uvicorn_floor(
+        "strawberry floor",
+        "bench.strawberry_floor:app",
+        "BENCH_FLOOR_RECORD",
+        {"body": body.decode(), "response": response},
+        workdir / "strawberry-floor.json",
+    )
+
+
+def measure_strawberry_floor(
+    ops: list[operations.Operation],
+    bodies: dict[str, bytes],
+    tokens: dict[str, str],
+    responses: dict[str, str],
+    workdir: Path,
+    opts: Options,
+) -> dict[str, dict[str, Any]]:
+    """Per operation: the response's field count and, one client, the CPU per request of
+    strawberry serving the same shape from memory (``bench.strawberry_floor``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for op in ops:
+        body = bodies[op.name]
+        response = responses[body_key(body)]
+        data = json.loads(response)["data"]
+        try:
+            strawberry_floor.floor_source(json.loads(body), data)
+        except ValueError as refused:
+            print(f"  strawberry floor: {op.name} skipped ({refused})", flush=True)
+            continue
+        with strawberry_floor_server(body, response, workdir) as floor:
+            floor.wait_listening()
+            jobs = [
+                j
+                for j in jobs_for([op], bodies, tokens, floor.port, opts)
+                if j["name"].endswith("/latency")
+            ]
+            measured = drive(floor.port, floor.proc.pid, None, jobs)[op.name]
+        out[op.name] = {"fields": strawberry_floor.count_fields(data), **measured}
+    return out
 
 
 class LoadGenerator:
@@ -659,6 +714,12 @@ def run_size(
             )
             for op in ops:
                 op_results[op.name]["bare"] = measured[op.name]
+    if opts.strawberry_floor:
+        print("  strawberry floor", flush=True)
+        for name, found in measure_strawberry_floor(
+            ops, bodies, tokens, responses, workdir, opts
+        ).items():
+            op_results[name]["strawberry_floor"] = found
     result["operations"] = op_results
     result["load_average"]["end"] = load_average()
     return result
@@ -702,6 +763,11 @@ def parse_args(argv: list[str] | None) -> Options:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-ASGI floor")
     parser.add_argument(
+        "--no-strawberry-floor",
+        action="store_true",
+        help="skip the strawberry floor (the same response shape served from memory)",
+    )
+    parser.add_argument(
         "--server-python",
         default=sys.executable,
         help="interpreter of another environment with the project installed, to serve with "
@@ -730,10 +796,12 @@ def parse_args(argv: list[str] | None) -> Options:
         force=args.force,
         out=args.out,
         bare=not args.no_bare,
+        strawberry_floor=not args.no_strawberry_floor,
         server_python=args.server_python,
     )
     if args.quick:
         opts.quick = True
+        opts.strawberry_floor = False  # tests/bench/test_strawberry_floor.py covers it
         opts.workers = opts.workers[:1]
         opts.clients, opts.warmup, opts.requests, opts.seconds = 2, 0, 2, 0.2
         opts.throughput_seconds, opts.throughput_requests = 0.2, 20
