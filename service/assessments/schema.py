@@ -19,12 +19,12 @@ from service.assessments.types import (
     AssessmentStatus,
     RoleTarget,
     RoleTargetValue,
-    SkillGapGroup,
     SkillGapGroupBy,
     SkillGapSummary,
     TeamScope,
     TeamScopeValue,
     TeamSkillsMatrix,
+    skill_gap_groups,
     team_skills_matrix,
 )
 from service.auth import policies
@@ -202,17 +202,7 @@ class AssessmentsQuery:
         found = await ctx.loader(_summaries).load((group_by.value, criteria))
         shown = [g for g in found if not g.suppressed]
         return SkillGapSummary(
-            groups=[
-                SkillGapGroup(
-                    group_by=group_by.value,
-                    row=g,
-                    headcount=g.headcount,
-                    assessed_share=_rounded(g.assessed_share),
-                    mean_gap=_rounded(g.mean_gap),
-                    met_share=_rounded(g.met_share),
-                )
-                for g in shown
-            ],
+            groups=await skill_gap_groups(info, group_by.value, shown, _rounded),
             suppressed_group_count=len(found) - len(shown),
             min_group_size=assessments.rules(ctx).min_group_size,
         )
