@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,8 +24,10 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Result,
     Table,
+    Text,
     UniqueConstraint,
     func,
     text,
@@ -66,10 +69,27 @@ def version_column() -> Column[Any]:
     return Column("version", Integer, nullable=False, server_default="1")
 
 
-def tenant_table(name: str, *items: Any) -> Table:
+def written_at(name: str) -> Column[Any]:
+    """A moment the database sets to the time of the write that inserts the row."""
+    return Column(name, TIMESTAMP(timezone=True), nullable=False, server_default=func.now())
+
+
+def status_column(initial: StrEnum) -> Column[Any]:
+    """``status``: one of an enum's values, ``initial`` for a new row."""
+    return Column("status", Text, nullable=False, server_default=initial.value)
+
+
+def actor(prefix: str) -> list[Column[Any]]:
+    """Who did something: the actor's type (EMPLOYEE, SERVICE_ACCOUNT, SYSTEM) and ID."""
+    return [Column(f"{prefix}_type", Text), Column(f"{prefix}_id", UUID(as_uuid=True))]
+
+
+def tenant_table(name: str, *items: Any, organization_fk: bool = True) -> Table:
     """A table of a tenant's rows with IDs of their own: ``id``, ``org_id``, then ``items``
     (columns and constraints), unique on ``(org_id, id)`` so that other tenant tables refer
-    to its rows together with the tenant (``reference``)."""
+    to its rows together with the tenant (``reference``). ``organization_fk=False`` for the
+    tables whose ``org_id`` has no foreign key to ``organizations`` (as their migrations
+    made them)."""
     return Table(
         name,
         metadata,
@@ -77,6 +97,27 @@ def tenant_table(name: str, *items: Any) -> Table:
         org_fk(),
         *items,
         UniqueConstraint("org_id", "id"),
+        *([ForeignKeyConstraint(["org_id"], ["organizations.id"])] if organization_fk else []),
+    )
+
+
+def keyed_table(name: str, key: tuple[str, ...], *items: Any) -> Table:
+    """A table of a tenant's rows without IDs of their own, keyed by ``org_id`` and the
+    columns of ``key`` (usually references to the rows they belong to)."""
+    return Table(name, metadata, org_fk(), *items, PrimaryKeyConstraint("org_id", *key))
+
+
+def settings_table(name: str, *columns: Any) -> Table:
+    """An organization's settings of one domain: at most one row per tenant, versioned;
+    no row means the defaults."""
+    return Table(
+        name,
+        metadata,
+        org_fk(),
+        *columns,
+        version_column(),
+        *timestamps(),
+        PrimaryKeyConstraint("org_id"),
         ForeignKeyConstraint(["org_id"], ["organizations.id"]),
     )
 
@@ -95,10 +136,7 @@ def reference(
 
 def timestamps() -> list[Column[Any]]:
     """``created_at`` and ``updated_at``, both set by the database."""
-    return [
-        Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
-        Column("updated_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
-    ]
+    return [written_at("created_at"), written_at("updated_at")]
 
 
 class Executor(Protocol):

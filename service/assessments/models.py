@@ -17,21 +17,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import (
-    Column,
-    Date,
-    ForeignKeyConstraint,
-    Index,
-    Integer,
-    Numeric,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import Column, Date, Index, Integer, Numeric, Text
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP, UUID
 
-from service.db import metadata, org_fk, timestamps, uuid_pk, version_column
+from service.db import (
+    keyed_table,
+    reference,
+    status_column,
+    tenant_table,
+    timestamps,
+    version_column,
+)
 
 
 class AssessmentKind(StrEnum):
@@ -63,114 +59,78 @@ class AssessmentCycleCoverage(StrEnum):
     EMPLOYEES = "EMPLOYEES"
 
 
-assessment_cycles = Table(
+assessment_cycles = tenant_table(
     "assessment_cycles",
-    metadata,
-    uuid_pk(),
-    org_fk(),
     Column("name", Text, nullable=False),
     Column("description", Text),
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date, nullable=False),
-    Column("status", Text, nullable=False, server_default=AssessmentCycleStatus.DRAFT.value),
+    status_column(AssessmentCycleStatus.DRAFT),
     Column("kinds", ARRAY(Text), nullable=False),
     Column("coverage", Text, nullable=False, server_default=AssessmentCycleCoverage.ALL.value),
-    Column("org_unit_id", UUID(as_uuid=True)),
+    *reference("org_unit_id", "org_units", nullable=True),
     Column("opened_at", TIMESTAMP(timezone=True)),
     Column("closed_at", TIMESTAMP(timezone=True)),
     version_column(),
     *timestamps(),
-    UniqueConstraint("org_id", "id"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(["org_id", "org_unit_id"], ["org_units.org_id", "org_units.id"]),
 )
 
 # The employees a cycle with coverage EMPLOYEES covers.
-assessment_cycle_employees = Table(
+assessment_cycle_employees = keyed_table(
     "assessment_cycle_employees",
-    metadata,
-    org_fk(),
-    Column("cycle_id", UUID(as_uuid=True), nullable=False),
-    Column("employee_id", UUID(as_uuid=True), nullable=False),
-    PrimaryKeyConstraint("org_id", "cycle_id", "employee_id"),
-    ForeignKeyConstraint(
-        ["org_id", "cycle_id"],
-        ["assessment_cycles.org_id", "assessment_cycles.id"],
-        ondelete="CASCADE",
-    ),
-    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
+    ("cycle_id", "employee_id"),
+    *reference("cycle_id", "assessment_cycles", ondelete="CASCADE"),
+    *reference("employee_id", "employees"),
 )
 
-assessments = Table(
+assessments = tenant_table(
     "assessments",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    Column("cycle_id", UUID(as_uuid=True)),
-    Column("subject_id", UUID(as_uuid=True), nullable=False),
+    *reference("cycle_id", "assessment_cycles", nullable=True),
+    *reference("subject_id", "employees"),
     # Null for calibrations by service accounts and imported ratings without an assessor.
-    Column("assessor_id", UUID(as_uuid=True)),
+    *reference("assessor_id", "employees", nullable=True),
     Column("kind", Text, nullable=False),
-    Column("status", Text, nullable=False, server_default=AssessmentStatus.DRAFT.value),
+    status_column(AssessmentStatus.DRAFT),
     Column("source", Text, nullable=False, server_default=AssessmentSource.DIRECT.value),
-    Column("invited_by_id", UUID(as_uuid=True)),
+    *reference("invited_by_id", "employees", nullable=True),
     Column("submitted_at", TIMESTAMP(timezone=True)),
     version_column(),
     *timestamps(),
-    UniqueConstraint("org_id", "id"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(
-        ["org_id", "cycle_id"], ["assessment_cycles.org_id", "assessment_cycles.id"]
-    ),
-    ForeignKeyConstraint(["org_id", "subject_id"], ["employees.org_id", "employees.id"]),
-    ForeignKeyConstraint(["org_id", "assessor_id"], ["employees.org_id", "employees.id"]),
-    ForeignKeyConstraint(["org_id", "invited_by_id"], ["employees.org_id", "employees.id"]),
     Index("ix_assessments_subject", "org_id", "subject_id", "status"),
     Index("ix_assessments_assessor", "org_id", "assessor_id", "status"),
     Index("ix_assessments_cycle", "org_id", "cycle_id"),
 )
 
-ratings = Table(
+ratings = keyed_table(
     "ratings",
-    metadata,
-    org_fk(),
-    Column("assessment_id", UUID(as_uuid=True), nullable=False),
-    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    ("assessment_id", "competency_id"),
+    *reference("assessment_id", "assessments", ondelete="CASCADE"),
+    *reference("competency_id", "competencies"),
     Column("level", Integer, nullable=False),
     Column("evidence", Text),
     *timestamps(),
-    PrimaryKeyConstraint("org_id", "assessment_id", "competency_id"),
-    ForeignKeyConstraint(
-        ["org_id", "assessment_id"], ["assessments.org_id", "assessments.id"], ondelete="CASCADE"
-    ),
-    ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
     Index("ix_ratings_competency", "org_id", "competency_id"),
 )
 
-current_proficiencies = Table(
+current_proficiencies = keyed_table(
     "current_proficiencies",
-    metadata,
-    org_fk(),
-    Column("employee_id", UUID(as_uuid=True), nullable=False),
-    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    ("employee_id", "competency_id", "source_kind"),
+    *reference("employee_id", "employees"),
+    *reference("competency_id", "competencies"),
     Column("source_kind", Text, nullable=False),
     Column("level", Numeric(3, 1), nullable=False),
     Column("as_of", TIMESTAMP(timezone=True), nullable=False),
     Column("rating_count", Integer, nullable=False),
     Column("assessment_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
-    PrimaryKeyConstraint("org_id", "employee_id", "competency_id", "source_kind"),
-    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
-    ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
 )
 
 # ``current_proficiencies`` pivoted: one row per employee and competency, a (level, as_of)
 # pair per kind of rating (null without one) and the number of peers behind the PEER level.
-current_levels = Table(
+current_levels = keyed_table(
     "current_levels",
-    metadata,
-    org_fk(),
-    Column("employee_id", UUID(as_uuid=True), nullable=False),
-    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    ("employee_id", "competency_id"),
+    *reference("employee_id", "employees"),
+    *reference("competency_id", "competencies"),
     *(
         column
         for kind in AssessmentKind
@@ -180,7 +140,4 @@ current_levels = Table(
         )
     ),
     Column("peer_count", Integer),
-    PrimaryKeyConstraint("org_id", "employee_id", "competency_id"),
-    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
-    ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
 )

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Identity, Index, Table, Text, func
-from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
+from sqlalchemy import BigInteger, Column, Identity, Index, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from service.db import metadata, org_fk, uuid_pk
+from service.db import metadata, org_fk, uuid_pk, written_at
 
 audit_events = Table(
     "audit_events",
     metadata,
     uuid_pk(),
     org_fk(),
-    Column("occurred_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    written_at("occurred_at"),
     Column("actor_type", Text, nullable=False),
     Column("actor_id", UUID(as_uuid=True)),
     Column("actor_subject", Text),

@@ -6,32 +6,27 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     ForeignKeyConstraint,
     PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
     Uuid,
-    func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from service.db import metadata, org_fk, timestamps, uuid_pk, version_column
+from service.db import metadata, org_fk, tenant_table, timestamps, version_column, written_at
 
-service_accounts = Table(
+service_accounts = tenant_table(
     "service_accounts",
-    metadata,
-    uuid_pk(),
-    org_fk(),
     Column("client_id", Text, nullable=False),
     Column("name", Text, nullable=False),
     Column("scopes", ARRAY(Text), nullable=False, server_default="{}"),
     Column("active", Boolean, nullable=False, server_default="true"),
     version_column(),
     *timestamps(),
-    UniqueConstraint("org_id", "id"),
     UniqueConstraint("org_id", "client_id"),
+    organization_fk=False,
 )
 
 #: Employees careerpath names HR admins: a ``career:admin`` token acts as admin only for
@@ -42,7 +37,7 @@ hr_admins = Table(
     metadata,
     org_fk(),
     Column("employee_id", Uuid, nullable=False),
-    Column("granted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    written_at("granted_at"),
     PrimaryKeyConstraint("org_id", "employee_id", name="pk_hr_admins"),
     ForeignKeyConstraint(
         ["org_id", "employee_id"],

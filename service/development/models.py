@@ -13,23 +13,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import (
-    Column,
-    Date,
-    ForeignKeyConstraint,
-    Index,
-    Integer,
-    Numeric,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    UniqueConstraint,
-    func,
-    text,
-)
+from sqlalchemy import Column, Date, Index, Integer, Numeric, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
 
-from service.db import metadata, org_fk, reference, tenant_table, timestamps, version_column
+from service.db import (
+    actor,
+    keyed_table,
+    reference,
+    status_column,
+    tenant_table,
+    timestamps,
+    version_column,
+    written_at,
+)
 
 
 class PlanStatus(StrEnum):
@@ -80,11 +76,6 @@ class ImportStatus(StrEnum):
     UNCHANGED = "UNCHANGED"
 
 
-def _actor(prefix: str) -> list[Column]:
-    """Who did something: the actor's type (EMPLOYEE, SERVICE_ACCOUNT, SYSTEM) and ID."""
-    return [Column(f"{prefix}_type", Text), Column(f"{prefix}_id", UUID(as_uuid=True))]
-
-
 development_plans = tenant_table(
     "development_plans",
     *reference("employee_id", "employees"),
@@ -92,9 +83,9 @@ development_plans = tenant_table(
     *reference("target_role_id", "roles", nullable=True),
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date),
-    Column("status", Text, nullable=False, server_default=PlanStatus.DRAFT.value),
-    *_actor("created_by"),
-    *_actor("approved_by"),
+    status_column(PlanStatus.DRAFT),
+    *actor("created_by"),
+    *actor("approved_by"),
     Column("approved_at", TIMESTAMP(timezone=True)),
     Column("completed_at", TIMESTAMP(timezone=True)),
     Column("archived_at", TIMESTAMP(timezone=True)),
@@ -112,7 +103,7 @@ development_goals = tenant_table(
     *reference("competency_id", "competencies", nullable=True),
     Column("target_level", Integer),
     Column("due_on", Date),
-    Column("status", Text, nullable=False, server_default=GoalStatus.OPEN.value),
+    status_column(GoalStatus.OPEN),
     Column("progress", Integer, nullable=False, server_default="0"),
     Column("achieved_at", TIMESTAMP(timezone=True)),
     Column("achieved_level", Numeric(3, 1)),
@@ -134,7 +125,7 @@ development_actions = tenant_table(
     *reference("resource_id", "learning_resources", nullable=True),
     *reference("mentor_id", "employees", nullable=True),
     Column("due_on", Date),
-    Column("status", Text, nullable=False, server_default=ActionStatus.PLANNED.value),
+    status_column(ActionStatus.PLANNED),
     Column("completed_at", TIMESTAMP(timezone=True)),
     version_column(),
     *timestamps(),
@@ -145,10 +136,10 @@ development_actions = tenant_table(
 development_check_ins = tenant_table(
     "development_check_ins",
     *reference("plan_id", "development_plans"),
-    *_actor("author"),
+    *actor("author"),
     Column("held_on", Date, nullable=False),
     Column("note", Text, nullable=False),
-    Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    written_at("created_at"),
     Index("ix_development_check_ins_plan", "org_id", "plan_id", "held_on"),
 )
 
@@ -173,33 +164,21 @@ learning_resources = tenant_table(
     ),
 )
 
-learning_resource_competencies = Table(
+learning_resource_competencies = keyed_table(
     "learning_resource_competencies",
-    metadata,
-    org_fk(),
-    Column("resource_id", UUID(as_uuid=True), nullable=False),
-    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    ("resource_id", "competency_id"),
+    *reference("resource_id", "learning_resources", ondelete="CASCADE"),
+    *reference("competency_id", "competencies"),
     Column("min_level", Integer, nullable=False),
     Column("max_level", Integer, nullable=False),
-    PrimaryKeyConstraint("org_id", "resource_id", "competency_id"),
-    ForeignKeyConstraint(
-        ["org_id", "resource_id"],
-        ["learning_resources.org_id", "learning_resources.id"],
-        ondelete="CASCADE",
-    ),
-    ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
     Index("ix_learning_resource_competencies_competency", "org_id", "competency_id"),
 )
 
-mentor_competencies = Table(
+mentor_competencies = keyed_table(
     "mentor_competencies",
-    metadata,
-    org_fk(),
-    Column("employee_id", UUID(as_uuid=True), nullable=False),
-    Column("competency_id", UUID(as_uuid=True), nullable=False),
-    Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("org_id", "employee_id", "competency_id"),
+    ("employee_id", "competency_id"),
+    *reference("employee_id", "employees"),
+    *reference("competency_id", "competencies"),
+    written_at("created_at"),
     UniqueConstraint("org_id", "competency_id", "employee_id"),
-    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
-    ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
 )

@@ -31,9 +31,10 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
+from sqlalchemy.dialects.postgresql import TIMESTAMP
 
 from service.db import (
+    keyed_table,
     metadata,
     org_fk,
     reference,
@@ -91,20 +92,13 @@ proficiency_scales = _entity_table(
     Column("description", Text),
 )
 
-scale_levels = Table(
+scale_levels = keyed_table(
     "scale_levels",
-    metadata,
-    org_fk(),
-    Column("scale_id", UUID(as_uuid=True), nullable=False),
+    ("scale_id", "value"),
+    *reference("scale_id", "proficiency_scales", ondelete="CASCADE"),
     Column("value", Integer, nullable=False),
     Column("name", Text, nullable=False),
     Column("description", Text),
-    PrimaryKeyConstraint("org_id", "scale_id", "value"),
-    ForeignKeyConstraint(
-        ["org_id", "scale_id"],
-        ["proficiency_scales.org_id", "proficiency_scales.id"],
-        ondelete="CASCADE",
-    ),
 )
 
 levels = _entity_table(
@@ -143,32 +137,23 @@ competencies = _entity_table(
     Index("ix_competencies_scale", "org_id", "scale_id"),
 )
 
-competency_descriptors = Table(
+competency_descriptors = keyed_table(
     "competency_descriptors",
-    metadata,
-    org_fk(),
-    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    ("competency_id", "level"),
+    *reference("competency_id", "competencies", ondelete="CASCADE"),
     Column("level", Integer, nullable=False),
     Column("description", Text, nullable=False),
-    PrimaryKeyConstraint("org_id", "competency_id", "level"),
-    ForeignKeyConstraint(
-        ["org_id", "competency_id"], ["competencies.org_id", "competencies.id"], ondelete="CASCADE"
-    ),
 )
 
-role_expectations = Table(
+role_expectations = keyed_table(
     "role_expectations",
-    metadata,
-    org_fk(),
-    Column("role_id", UUID(as_uuid=True), nullable=False),
-    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    ("role_id", "competency_id"),
+    *reference("role_id", "roles", ondelete="CASCADE"),
+    *reference("competency_id", "competencies"),
     Column("required_level", Integer, nullable=False),
     Column("weight", Float, nullable=False, server_default="1"),
     Column("core", Boolean, nullable=False, server_default="true"),
     Column("note", Text),
-    PrimaryKeyConstraint("org_id", "role_id", "competency_id"),
-    ForeignKeyConstraint(["org_id", "role_id"], ["roles.org_id", "roles.id"], ondelete="CASCADE"),
-    ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
     Index("ix_role_expectations_competency", "org_id", "competency_id"),
 )
 
@@ -182,19 +167,13 @@ tracks = _entity_table(
 )
 
 # Positions run 1..n; consecutive positions of an active track are implied promotions.
-track_steps = Table(
+track_steps = keyed_table(
     "track_steps",
-    metadata,
-    org_fk(),
-    Column("track_id", UUID(as_uuid=True), nullable=False),
+    ("track_id", "position"),
+    *reference("track_id", "tracks", ondelete="CASCADE"),
     Column("position", Integer, nullable=False),
-    Column("role_id", UUID(as_uuid=True), nullable=False),
-    PrimaryKeyConstraint("org_id", "track_id", "position"),
+    *reference("role_id", "roles"),
     UniqueConstraint("org_id", "track_id", "role_id"),
-    ForeignKeyConstraint(
-        ["org_id", "track_id"], ["tracks.org_id", "tracks.id"], ondelete="CASCADE"
-    ),
-    ForeignKeyConstraint(["org_id", "role_id"], ["roles.org_id", "roles.id"]),
     Index("ix_track_steps_role", "org_id", "role_id"),
 )
 

@@ -19,17 +19,22 @@ from sqlalchemy import (
     Column,
     Date,
     Float,
-    ForeignKeyConstraint,
     Index,
     Integer,
-    PrimaryKeyConstraint,
-    Table,
     Text,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP, UUID
 
-from service.db import metadata, org_fk, reference, tenant_table, timestamps, version_column
+from service.db import (
+    keyed_table,
+    reference,
+    settings_table,
+    status_column,
+    tenant_table,
+    timestamps,
+    version_column,
+)
 
 
 class PostingKind(StrEnum):
@@ -99,15 +104,9 @@ OPPORTUNITY_OF = {
     PostingKind.MENTORSHIP.value: Opportunity.MENTORING.value,
 }
 
-mobility_settings = Table(
+mobility_settings = settings_table(
     "mobility_settings",
-    metadata,
-    org_fk(),
     Column("confidential_until", Text, nullable=False, server_default="OFFERED"),
-    version_column(),
-    *timestamps(),
-    PrimaryKeyConstraint("org_id"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
 )
 
 career_aspirations = tenant_table(
@@ -146,7 +145,7 @@ postings = tenant_table(
     Column("start_date", Date),
     Column("end_date", Date),
     Column("application_deadline", Date),
-    Column("status", Text, nullable=False, server_default=PostingStatus.DRAFT.value),
+    status_column(PostingStatus.DRAFT),
     Column("opened_at", TIMESTAMP(timezone=True)),
     Column("closed_at", TIMESTAMP(timezone=True)),
     Column("filled_at", TIMESTAMP(timezone=True)),
@@ -157,27 +156,21 @@ postings = tenant_table(
     Index("ix_postings_hiring_manager", "org_id", "hiring_manager_id"),
 )
 
-posting_requirements = Table(
+posting_requirements = keyed_table(
     "posting_requirements",
-    metadata,
-    org_fk(),
-    Column("posting_id", UUID(as_uuid=True), nullable=False),
-    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    ("posting_id", "competency_id"),
+    *reference("posting_id", "postings", ondelete="CASCADE"),
+    *reference("competency_id", "competencies"),
     Column("required_level", Integer, nullable=False),
     Column("must_have", Boolean, nullable=False, server_default="false"),
     Column("weight", Float, nullable=False, server_default="1"),
-    PrimaryKeyConstraint("org_id", "posting_id", "competency_id"),
-    ForeignKeyConstraint(
-        ["org_id", "posting_id"], ["postings.org_id", "postings.id"], ondelete="CASCADE"
-    ),
-    ForeignKeyConstraint(["org_id", "competency_id"], ["competencies.org_id", "competencies.id"]),
 )
 
 applications = tenant_table(
     "applications",
     *reference("posting_id", "postings"),
     *reference("employee_id", "employees"),
-    Column("status", Text, nullable=False, server_default=ApplicationStatus.SUBMITTED.value),
+    status_column(ApplicationStatus.SUBMITTED),
     Column("reached", Integer, nullable=False, server_default="0"),
     Column("note", Text),
     Column("confidential", Boolean, nullable=False, server_default="false"),

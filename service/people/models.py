@@ -9,26 +9,26 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    ForeignKeyConstraint,
     Index,
-    Integer,
-    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
+from sqlalchemy.dialects.postgresql import UUID
 
 from service.db import (
     metadata,
     org_fk,
     reference,
+    settings_table,
+    status_column,
     tenant_table,
     timestamps,
     uuid_pk,
     version_column,
+    written_at,
 )
 
 
@@ -56,7 +56,7 @@ organizations = Table(
     uuid_pk(),
     Column("slug", Text, nullable=False, unique=True),
     Column("name", Text, nullable=False),
-    Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
+    written_at("created_at"),
     # Raised in the same transaction as any change to the organization's framework
     # (``framework_changed()``, migration 0015): the key of cached framework reads.
     Column("framework_revision", BigInteger, nullable=False, server_default="0"),
@@ -83,7 +83,7 @@ employees = tenant_table(
     *reference("manager_id", "employees", nullable=True),
     Column("location", Text),
     Column("hire_date", Date),
-    Column("status", Text, nullable=False, server_default=EmployeeStatus.ACTIVE.value),
+    status_column(EmployeeStatus.ACTIVE),
     Column("termination_date", Date),
     Column("termination_reason", Text),
     # The HRIS's ID of a manager not synced yet; resolved when they arrive (``sync``).
@@ -102,7 +102,7 @@ position_history = Table(
     metadata,
     uuid_pk(),
     org_fk(),
-    Column("employee_id", UUID(as_uuid=True), nullable=False),
+    *reference("employee_id", "employees"),
     Column("kind", Text, nullable=False),
     Column("effective_date", Date, nullable=False),
     Column("role_id", UUID(as_uuid=True)),
@@ -115,20 +115,13 @@ position_history = Table(
     Column("source_type", Text),
     Column("source_id", UUID(as_uuid=True)),
     Column("note", Text),
-    Column("created_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
-    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
+    written_at("created_at"),
     Index("ix_position_history_employee", "org_id", "employee_id", "effective_date"),
 )
 
 # An organization's people settings; no row means the defaults.
-people_settings = Table(
+people_settings = settings_table(
     "people_settings",
-    metadata,
-    org_fk(),
     # Every employee sees everyone's name, title, org unit, role and manager.
     Column("directory_visible", Boolean, nullable=False, server_default="true"),
-    Column("version", Integer, nullable=False, server_default="1"),
-    *timestamps(),
-    PrimaryKeyConstraint("org_id"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
 )

@@ -17,20 +17,24 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    ForeignKeyConstraint,
     Index,
-    Integer,
     Numeric,
-    PrimaryKeyConstraint,
-    Table,
     Text,
-    UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, UUID
 
-from service.db import metadata, org_fk, timestamps, uuid_pk
+from service.db import (
+    actor,
+    keyed_table,
+    reference,
+    settings_table,
+    status_column,
+    tenant_table,
+    timestamps,
+    version_column,
+    written_at,
+)
 
 
 class PromotionStatus(StrEnum):
@@ -62,52 +66,30 @@ class Criticality(StrEnum):
     CRITICAL = "CRITICAL"
 
 
-def _actor(prefix: str) -> list[Column]:
-    """Who did something: the actor's type (EMPLOYEE, SERVICE_ACCOUNT, SYSTEM) and ID."""
-    return [
-        Column(f"{prefix}_type", Text),
-        Column(f"{prefix}_id", UUID(as_uuid=True)),
-    ]
-
-
-promotion_settings = Table(
+promotion_settings = settings_table(
     "promotion_settings",
-    metadata,
-    org_fk(),
     Column("require_second_approver", Boolean, nullable=False, server_default="false"),
     Column("show_open_cases_to_employee", Boolean, nullable=False, server_default="false"),
-    Column("version", Integer, nullable=False, server_default="1"),
-    *timestamps(),
-    PrimaryKeyConstraint("org_id"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
 )
 
-promotions = Table(
+promotions = tenant_table(
     "promotions",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    Column("employee_id", UUID(as_uuid=True), nullable=False),
-    Column("from_role_id", UUID(as_uuid=True)),
-    Column("to_role_id", UUID(as_uuid=True), nullable=False),
-    Column("status", Text, nullable=False, server_default=PromotionStatus.PROPOSED.value),
+    *reference("employee_id", "employees"),
+    *reference("from_role_id", "roles", nullable=True),
+    *reference("to_role_id", "roles"),
+    status_column(PromotionStatus.PROPOSED),
     Column("justification", Text, nullable=False),
     Column("evidence", JSONB, nullable=False),
     Column("assessment_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
     Column("override_reason", Text),
     Column("effective_date", Date, nullable=False),
-    *_actor("proposer"),
-    *_actor("decider"),
+    *actor("proposer"),
+    *actor("decider"),
     Column("decided_at", TIMESTAMP(timezone=True)),
     Column("decision_note", Text),
     Column("effective_at", TIMESTAMP(timezone=True)),
-    Column("version", Integer, nullable=False, server_default="1"),
+    version_column(),
     *timestamps(),
-    UniqueConstraint("org_id", "id"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
-    ForeignKeyConstraint(["org_id", "from_role_id"], ["roles.org_id", "roles.id"]),
-    ForeignKeyConstraint(["org_id", "to_role_id"], ["roles.org_id", "roles.id"]),
     Index(
         "uq_promotions_open",
         "org_id",
@@ -126,51 +108,34 @@ promotions = Table(
     ),
 )
 
-readiness_snapshots = Table(
+readiness_snapshots = tenant_table(
     "readiness_snapshots",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    Column("employee_id", UUID(as_uuid=True), nullable=False),
-    Column("role_id", UUID(as_uuid=True), nullable=False),
-    Column("target_role_id", UUID(as_uuid=True), nullable=False),
+    *reference("employee_id", "employees"),
+    *reference("role_id", "roles"),
+    *reference("target_role_id", "roles"),
     Column("readiness", Numeric(5, 4)),
-    Column("taken_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("org_id", "id"),
-    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
-    ForeignKeyConstraint(["org_id", "role_id"], ["roles.org_id", "roles.id"]),
-    ForeignKeyConstraint(["org_id", "target_role_id"], ["roles.org_id", "roles.id"]),
+    written_at("taken_at"),
     Index("ix_readiness_snapshots_employee", "org_id", "employee_id", "role_id", "taken_at"),
+    organization_fk=False,
 )
 
-succession_plans = Table(
+succession_plans = tenant_table(
     "succession_plans",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    Column("role_id", UUID(as_uuid=True)),
-    Column("incumbent_id", UUID(as_uuid=True)),
+    *reference("role_id", "roles", nullable=True),
+    *reference("incumbent_id", "employees", nullable=True),
     Column("criticality", Text, nullable=False, server_default=Criticality.MEDIUM.value),
     Column("note", Text),
     Column("archived_at", TIMESTAMP(timezone=True)),
-    Column("version", Integer, nullable=False, server_default="1"),
+    version_column(),
     *timestamps(),
-    UniqueConstraint("org_id", "id"),
-    ForeignKeyConstraint(["org_id"], ["organizations.id"]),
-    ForeignKeyConstraint(["org_id", "role_id"], ["roles.org_id", "roles.id"]),
-    ForeignKeyConstraint(["org_id", "incumbent_id"], ["employees.org_id", "employees.id"]),
 )
 
-successors = Table(
+successors = keyed_table(
     "successors",
-    metadata,
-    org_fk(),
-    Column("plan_id", UUID(as_uuid=True), nullable=False),
-    Column("employee_id", UUID(as_uuid=True), nullable=False),
+    ("plan_id", "employee_id"),
+    *reference("plan_id", "succession_plans"),
+    *reference("employee_id", "employees"),
     Column("readiness", Text, nullable=False),
     Column("note", Text),
     *timestamps(),
-    PrimaryKeyConstraint("org_id", "plan_id", "employee_id"),
-    ForeignKeyConstraint(["org_id", "plan_id"], ["succession_plans.org_id", "succession_plans.id"]),
-    ForeignKeyConstraint(["org_id", "employee_id"], ["employees.org_id", "employees.id"]),
 )

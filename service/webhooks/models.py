@@ -11,17 +11,20 @@ from enum import StrEnum
 
 from sqlalchemy import (
     Column,
-    ForeignKeyConstraint,
     Index,
     Integer,
-    Table,
     Text,
-    UniqueConstraint,
-    func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, UUID
 
-from service.db import metadata, org_fk, timestamps, uuid_pk
+from service.db import (
+    reference,
+    status_column,
+    tenant_table,
+    timestamps,
+    version_column,
+    written_at,
+)
 
 
 class WebhookEndpointStatus(StrEnum):
@@ -41,15 +44,12 @@ class WebhookDeliveryStatus(StrEnum):
     FAILED = "FAILED"
 
 
-webhook_endpoints = Table(
+webhook_endpoints = tenant_table(
     "webhook_endpoints",
-    metadata,
-    uuid_pk(),
-    org_fk(),
     Column("url", Text, nullable=False),
     Column("description", Text, nullable=False, server_default=""),
     Column("event_types", ARRAY(Text), nullable=False),
-    Column("status", Text, nullable=False, server_default=WebhookEndpointStatus.ENABLED.value),
+    status_column(WebhookEndpointStatus.ENABLED),
     Column("disabled_reason", Text),
     Column("disabled_at", TIMESTAMP(timezone=True)),
     Column("secret", Text, nullable=False),
@@ -57,32 +57,26 @@ webhook_endpoints = Table(
     Column("previous_secret_expires_at", TIMESTAMP(timezone=True)),
     Column("consecutive_failures", Integer, nullable=False, server_default="0"),
     Column("failing_since", TIMESTAMP(timezone=True)),
-    Column("version", Integer, nullable=False, server_default="1"),
+    version_column(),
     *timestamps(),
-    UniqueConstraint("org_id", "id"),
     Index("ix_webhook_endpoints_org", "org_id", "created_at"),
+    organization_fk=False,
 )
 
-webhook_events = Table(
+webhook_events = tenant_table(
     "webhook_events",
-    metadata,
-    uuid_pk(),
-    org_fk(),
     Column("type", Text, nullable=False),
     Column("data", JSONB, nullable=False),
-    Column("occurred_at", TIMESTAMP(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("org_id", "id"),
+    written_at("occurred_at"),
     Index("ix_webhook_events_org_time", "org_id", "occurred_at"),
+    organization_fk=False,
 )
 
-webhook_deliveries = Table(
+webhook_deliveries = tenant_table(
     "webhook_deliveries",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    Column("event_id", UUID(as_uuid=True), nullable=False),
-    Column("endpoint_id", UUID(as_uuid=True), nullable=False),
-    Column("status", Text, nullable=False, server_default=WebhookDeliveryStatus.PENDING.value),
+    *reference("event_id", "webhook_events", ondelete="CASCADE"),
+    *reference("endpoint_id", "webhook_endpoints", ondelete="CASCADE"),
+    status_column(WebhookDeliveryStatus.PENDING),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", TIMESTAMP(timezone=True)),
     Column("claimed_until", TIMESTAMP(timezone=True)),
@@ -91,23 +85,12 @@ webhook_deliveries = Table(
     Column("last_error", Text),
     *timestamps(),
     Column("finished_at", TIMESTAMP(timezone=True)),
-    UniqueConstraint("org_id", "id"),
-    ForeignKeyConstraint(
-        ["org_id", "event_id"], ["webhook_events.org_id", "webhook_events.id"], ondelete="CASCADE"
-    ),
-    ForeignKeyConstraint(
-        ["org_id", "endpoint_id"],
-        ["webhook_endpoints.org_id", "webhook_endpoints.id"],
-        ondelete="CASCADE",
-    ),
+    organization_fk=False,
 )
 
-webhook_attempts = Table(
+webhook_attempts = tenant_table(
     "webhook_attempts",
-    metadata,
-    uuid_pk(),
-    org_fk(),
-    Column("delivery_id", UUID(as_uuid=True), nullable=False),
+    *reference("delivery_id", "webhook_deliveries", ondelete="CASCADE"),
     Column("attempt", Integer, nullable=False),
     Column("started_at", TIMESTAMP(timezone=True), nullable=False),
     Column("duration_ms", Integer, nullable=False),
@@ -115,11 +98,6 @@ webhook_attempts = Table(
     Column("error", Text),
     Column("response_body", Text),
     Column("next_attempt_at", TIMESTAMP(timezone=True)),
-    UniqueConstraint("org_id", "id"),
-    ForeignKeyConstraint(
-        ["org_id", "delivery_id"],
-        ["webhook_deliveries.org_id", "webhook_deliveries.id"],
-        ondelete="CASCADE",
-    ),
     Index("ix_webhook_attempts_delivery", "org_id", "delivery_id", "attempt"),
+    organization_fk=False,
 )
