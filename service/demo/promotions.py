@@ -10,9 +10,10 @@ import uuid
 from sqlalchemy import insert, select
 
 from service.assessments.queries import Rules
-from service.auth.principal import ActorType, Principal, system_principal
+from service.auth.principal import system_principal
 from service.config import get_settings
 from service.db import Executor
+from service.demo.common import MANAGER, person
 from service.promotions import queries
 from service.promotions import service as promotions
 from service.promotions.models import readiness_snapshots
@@ -48,16 +49,6 @@ PLANS = [
 ]
 
 
-def _manager(org_id: uuid.UUID, employee_id: uuid.UUID) -> Principal:
-    return Principal(
-        org_id=org_id,
-        subject=f"demo-loader:{employee_id}",
-        scopes=frozenset({"career:employee", "career:manager"}),
-        actor_type=ActorType.EMPLOYEE,
-        employee_id=employee_id,
-    )
-
-
 async def load_promotions(
     db: Executor,
     org_id: uuid.UUID,
@@ -87,7 +78,7 @@ async def load_promotions(
     for employee, proposer, role, effective in (DECIDED, OPEN):
         case = await promotions.propose_promotion(
             db,
-            _manager(org_id, ids[proposer]),
+            person(org_id, ids[proposer], MANAGER),
             promotions.ProposeInput(
                 employee_id=ids[employee],
                 to_role_id=role_ids[role],
