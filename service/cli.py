@@ -348,39 +348,47 @@ async def _find_subject(url: str, email: str, org: str | None) -> tuple[str, str
     from sqlalchemy import func, select
 
     from service.db import Database
-    from service.people.models import employees, organizations
+    from service.people.models import employees
 
     db = Database(url, pool_size=1)
     try:
         async with db.transaction(None) as conn:
-            orgs = (await conn.execute(select(organizations.c.id, organizations.c.slug))).all()
-            chosen = [o for o in orgs if org is None or o.slug == org]
-            if not chosen:
-                raise fail(
-                    f"no organization {org!r}"
-                    if org
-                    else "no organization yet; try `careerpath demo`"
-                )
-            if len(chosen) > 1:
-                raise fail("several organizations exist; name one with --org")
-            from service.db import set_tenant
-
-            await set_tenant(conn, chosen[0].id)
+            chosen = await _enter_org(conn, org)
             row = (
                 await conn.execute(
                     select(employees.c.auth_subject).where(
                         func.lower(employees.c.email) == email.lower(),
-                        employees.c.org_id == chosen[0].id,
+                        employees.c.org_id == chosen.id,
                     )
                 )
             ).first()
     finally:
         await db.dispose()
     if row is None:
-        raise fail(f"no employee with email {email!r} in {chosen[0].slug}")
+        raise fail(f"no employee with email {email!r} in {chosen.slug}")
     if not row.auth_subject:
         raise fail(f"{email} has no authSubject; set one with updateEmployee first")
-    return row.auth_subject, chosen[0].slug
+    return row.auth_subject, chosen.slug
+
+
+async def _enter_org(conn: Any, org: str | None) -> Any:
+    """The organization ``org`` (or the only one), made the tenant of the transaction on
+    ``conn``; its row (``id``, ``slug``)."""
+    from sqlalchemy import select
+
+    from service.db import set_tenant
+    from service.people.models import organizations
+
+    orgs = (await conn.execute(select(organizations.c.id, organizations.c.slug))).all()
+    chosen = [o for o in orgs if org is None or o.slug == org]
+    if not chosen:
+        raise fail(
+            f"no organization {org!r}" if org else "no organization yet; try `careerpath demo`"
+        )
+    if len(chosen) > 1:
+        raise fail("several organizations exist; name one with --org")
+    await set_tenant(conn, chosen[0].id)
+    return chosen[0]
 
 
 org_app = typer.Typer(help="Manage organizations (tenants).", no_args_is_help=True)
@@ -706,27 +714,14 @@ app.add_typer(framework_app, name="framework")
 async def _in_org(url: str, org: str | None, work: Callable[[Any, Any], Awaitable[T]]) -> T:
     """Run ``work(executor, principal)`` in one transaction of the organization ``org``
     (or the only one), as the system acting as an HR admin."""
-    from sqlalchemy import select
-
     from service.auth.principal import system_principal
-    from service.db import ConnectionExecutor, Database, set_tenant
-    from service.people.models import organizations
+    from service.db import ConnectionExecutor, Database
 
     db = Database(url, pool_size=1)
     try:
         async with db.transaction(None) as conn:
-            orgs = (await conn.execute(select(organizations.c.id, organizations.c.slug))).all()
-            chosen = [o for o in orgs if org is None or o.slug == org]
-            if not chosen:
-                raise fail(
-                    f"no organization {org!r}"
-                    if org
-                    else "no organization yet; try `careerpath demo`"
-                )
-            if len(chosen) > 1:
-                raise fail("several organizations exist; name one with --org")
-            await set_tenant(conn, chosen[0].id)
-            return await work(ConnectionExecutor(conn), system_principal(chosen[0].id))
+            chosen = await _enter_org(conn, org)
+            return await work(ConnectionExecutor(conn), system_principal(chosen.id))
     finally:
         await db.dispose()
 
