@@ -6,10 +6,25 @@ import json
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def between(default: float, low: float, high: float, description: str) -> Any:
+    """A number setting from ``low`` to ``high``, both included."""
+    return Field(default=default, ge=low, le=high, description=description)
+
+
+def positive(default: float, high: float, description: str) -> Any:
+    """A number setting above 0, at most ``high`` (durations, mostly)."""
+    return Field(default=default, gt=0, le=high, description=description)
+
+
+def at_least(default: float, low: float, description: str) -> Any:
+    """A number setting of at least ``low``, without an upper bound."""
+    return Field(default=default, ge=low, description=description)
 
 
 class Environment(StrEnum):
@@ -43,14 +58,10 @@ class AuthSettings(BaseModel):
         default=["RS256", "ES256", "PS256", "Ed25519"],
         description="Signature algorithms accepted (never `none`, never HMAC).",
     )
-    leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed.")
-    jwks_cache_seconds: int = Field(
-        default=600, ge=10, description="How long a fetched JWKS is kept."
-    )
-    jwks_min_refresh_seconds: int = Field(
-        default=30,
-        ge=0,
-        description="At most one JWKS refresh on an unknown `kid` per this period.",
+    leeway_seconds: int = between(30, 0, 300, "Clock skew allowed.")
+    jwks_cache_seconds: int = at_least(600, 10, "How long a fetched JWKS is kept.")
+    jwks_min_refresh_seconds: int = at_least(
+        30, 0, "At most one JWKS refresh on an unknown `kid` per this period."
     )
     email_fallback: bool = Field(
         default=False,
@@ -102,27 +113,22 @@ class AssessmentSettings(BaseModel):
         description="Consider stale ratings only when no kind has a fresh one, so a recent "
         "manager rating outranks a calibration older than `stale_after_days`.",
     )
-    stale_after_days: int = Field(
-        default=365,
-        ge=1,
-        le=3650,
-        description="Ratings older than this many days are flagged `stale`.",
+    stale_after_days: int = between(
+        365, 1, 3650, "Ratings older than this many days are flagged `stale`."
     )
-    min_group_size: int = Field(
-        default=5,
-        ge=1,
-        le=1000,
-        description="Groups of `skillGapSummary` with fewer people are suppressed (counted, "
+    min_group_size: int = between(
+        5,
+        1,
+        1000,
+        "Groups of `skillGapSummary` with fewer people are suppressed (counted, "
         "no figures), so no one's ratings can be singled out.",
     )
-    max_import_rows: int = Field(
-        default=1000, ge=1, le=10_000, description="Most rows one `importRatings` call accepts."
-    )
-    min_peer_count: int = Field(
-        default=3,
-        ge=2,
-        le=100,
-        description="Peer feedback counts towards a current level only once at least this "
+    max_import_rows: int = between(1000, 1, 10_000, "Most rows one `importRatings` call accepts.")
+    min_peer_count: int = between(
+        3,
+        2,
+        100,
+        "Peer feedback counts towards a current level only once at least this "
         "many peers have rated the competency; until then the PEER level is ignored by "
         "resolution, for everyone, so no one's level is a single colleague's rating.",
     )
@@ -143,12 +149,8 @@ class WebhookSettings(BaseModel):
         description="Host names, IP addresses or CIDR blocks webhook endpoints may use although "
         "they are not public; plain http is allowed only for these. Comma-separated or a JSON list.",
     )
-    timeout_seconds: float = Field(
-        default=10.0, gt=0, le=60, description="Time allowed for one delivery attempt."
-    )
-    max_response_bytes: int = Field(
-        default=4096, ge=0, le=65_536, description="How much of a receiver's answer is kept."
-    )
+    timeout_seconds: float = positive(10.0, 60, "Time allowed for one delivery attempt.")
+    max_response_bytes: int = between(4096, 0, 65_536, "How much of a receiver's answer is kept.")
     retry_schedule_seconds: list[float] = Field(
         default=[5, 300, 1800, 7200, 18000, 36000, 36000],
         min_length=0,
@@ -156,48 +158,38 @@ class WebhookSettings(BaseModel):
         description="Delays before each retry of a failed delivery (jittered by ±20%); "
         "a delivery that fails once more than this list is long gives up.",
     )
-    max_retry_after_seconds: int = Field(
-        default=86_400, ge=0, description="Longest `Retry-After` a receiver is granted."
+    max_retry_after_seconds: int = at_least(
+        86_400, 0, "Longest `Retry-After` a receiver is granted."
     )
-    disable_after_failures: int = Field(
-        default=10,
-        ge=1,
-        description="An endpoint is disabled after this many failed attempts in a row...",
+    disable_after_failures: int = at_least(
+        10, 1, "An endpoint is disabled after this many failed attempts in a row..."
     )
-    disable_after_failing_seconds: int = Field(
-        default=86_400,
-        ge=0,
-        description="...once its failures have lasted at least this long.",
+    disable_after_failing_seconds: int = at_least(
+        86_400, 0, "...once its failures have lasted at least this long."
     )
-    secret_grace_seconds: int = Field(
-        default=86_400,
-        ge=0,
-        le=30 * 86_400,
-        description="After `rotateWebhookSecret`, deliveries are signed with the old secret "
-        "too for this long.",
+    secret_grace_seconds: int = between(
+        86_400,
+        0,
+        30 * 86_400,
+        "After `rotateWebhookSecret`, deliveries are signed with the old secret too for this long.",
     )
-    retention_days: int = Field(
-        default=30, ge=1, description="Finished deliveries and their events are kept this long."
+    retention_days: int = at_least(
+        30, 1, "Finished deliveries and their events are kept this long."
     )
     dispatcher_in_serve: bool = Field(
         default=True,
         description="Run a dispatcher inside `careerpath serve` (turn off when `careerpath "
         "worker` processes deliver instead).",
     )
-    concurrency: int = Field(
-        default=64, ge=1, le=1000, description="Deliveries in flight per dispatcher."
-    )
-    lease_seconds: int = Field(
-        default=60,
-        ge=2,
-        description="How long a claimed delivery stays with its dispatcher before another "
+    concurrency: int = between(64, 1, 1000, "Deliveries in flight per dispatcher.")
+    lease_seconds: int = at_least(
+        60,
+        2,
+        "How long a claimed delivery stays with its dispatcher before another "
         "may take it (a dispatcher that died mid-delivery).",
     )
-    poll_seconds: float = Field(
-        default=5.0,
-        gt=0,
-        le=300,
-        description="Longest wait between looks for due deliveries when no notification comes.",
+    poll_seconds: float = positive(
+        5.0, 300, "Longest wait between looks for due deliveries when no notification comes."
     )
 
     @field_validator("allow_hosts", mode="before")
@@ -213,18 +205,15 @@ class WebhookSettings(BaseModel):
 class HrisSettings(BaseModel):
     """How HRIS syncs (`syncOrgUnits`, `syncEmployees`) guard against a bad snapshot."""
 
-    max_termination_share: float = Field(
-        default=0.1,
-        ge=0,
-        le=1,
-        description="A FULL employee sync that would terminate more than this share of the "
+    max_termination_share: float = between(
+        0.1,
+        0,
+        1,
+        "A FULL employee sync that would terminate more than this share of the "
         "synced employees (those with an external ID) is refused unless sent with `force`.",
     )
-    idempotency_hours: int = Field(
-        default=24,
-        ge=1,
-        le=24 * 30,
-        description="How long the answer of a sync sent with an `Idempotency-Key` is replayed.",
+    idempotency_hours: int = between(
+        24, 1, 24 * 30, "How long the answer of a sync sent with an `Idempotency-Key` is replayed."
     )
 
 
@@ -237,11 +226,11 @@ class MetricsSettings(BaseModel):
         description="When set, `/metrics` answers only requests with `Authorization: Bearer "
         "<token>` (Prometheus: `authorization: {credentials: …}` in the scrape config).",
     )
-    max_operation_names: int = Field(
-        default=200,
-        ge=0,
-        le=10_000,
-        description="Distinct operation names a process labels its metrics with; later "
+    max_operation_names: int = between(
+        200,
+        0,
+        10_000,
+        "Distinct operation names a process labels its metrics with; later "
         "names are counted as `other`, so callers cannot grow the label set without bound.",
     )
 
@@ -289,71 +278,50 @@ class Settings(BaseSettings):
         description="Base URL clients reach the API at; the dev issuer's `iss`.",
     )
     auth: AuthSettings = Field(default_factory=AuthSettings)
-    max_query_depth: int = Field(
-        default=12, ge=2, le=50, description="Deepest allowed nesting of a query."
+    max_query_depth: int = between(12, 2, 50, "Deepest allowed nesting of a query.")
+    max_aliases: int = at_least(30, 1, "Most aliases allowed in one query.")
+    max_tokens: int = at_least(5000, 100, "Most lexical tokens in one query.")
+    max_query_cost: int = at_least(
+        50_000, 100, "Largest estimated cost (page size × nesting) of one query."
     )
-    max_aliases: int = Field(default=30, ge=1, description="Most aliases allowed in one query.")
-    max_tokens: int = Field(default=5000, ge=100, description="Most lexical tokens in one query.")
-    max_query_cost: int = Field(
-        default=50_000,
-        ge=100,
-        description="Largest estimated cost (page size × nesting) of one query.",
+    max_body_bytes: int = at_least(1_000_000, 1024, "Largest request body accepted.")
+    promotion_schedule_seconds: float = positive(
+        300, 86_400, "How often `serve` and `worker` apply approved promotions whose date has come."
     )
-    max_body_bytes: int = Field(
-        default=1_000_000, ge=1024, description="Largest request body accepted."
-    )
-    promotion_schedule_seconds: float = Field(
-        default=300,
-        gt=0,
-        le=86_400,
-        description="How often `serve` and `worker` apply approved promotions whose date has come.",
-    )
-    pool_size: int = Field(
-        default=10, ge=1, le=200, description="Database connections per process."
-    )
-    persisted_queries_max_chars: int = Field(
-        default=5_000_000,
-        ge=0,
-        description="Characters of query documents a process keeps for automatic persisted "
+    pool_size: int = between(10, 1, 200, "Database connections per process.")
+    persisted_queries_max_chars: int = at_least(
+        5_000_000,
+        0,
+        "Characters of query documents a process keeps for automatic persisted "
         "queries, least recently used dropped first; 0 turns persisted queries off.",
     )
-    max_response_bytes: int = Field(
-        default=5_000_000,
-        ge=10_000,
-        description="Largest response body; a bigger one is replaced by a RESPONSE_TOO_LARGE error.",
+    max_response_bytes: int = at_least(
+        5_000_000,
+        10_000,
+        "Largest response body; a bigger one is replaced by a RESPONSE_TOO_LARGE error.",
     )
-    request_timeout_seconds: float = Field(
-        default=15.0,
-        gt=0,
-        le=600,
-        description="Longest a GraphQL request may run; past it, the rest of its work is "
+    request_timeout_seconds: float = positive(
+        15.0,
+        600,
+        "Longest a GraphQL request may run; past it, the rest of its work is "
         "refused with SERVICE_UNAVAILABLE.",
     )
-    db_connect_timeout_seconds: float = Field(
-        default=5.0, gt=0, le=120, description="Longest wait for a new database connection."
+    db_connect_timeout_seconds: float = positive(
+        5.0, 120, "Longest wait for a new database connection."
     )
-    db_command_timeout_seconds: float = Field(
-        default=30.0,
-        gt=0,
-        le=3600,
-        description="Longest wait for the database to answer one statement (a frozen or "
+    db_command_timeout_seconds: float = positive(
+        30.0,
+        3600,
+        "Longest wait for the database to answer one statement (a frozen or "
         "unreachable server); after it the connection is dropped.",
     )
-    db_pool_timeout_seconds: float = Field(
-        default=5.0,
-        gt=0,
-        le=120,
-        description="Longest wait for a free pooled connection when all are in use.",
+    db_pool_timeout_seconds: float = positive(
+        5.0, 120, "Longest wait for a free pooled connection when all are in use."
     )
-    db_statement_timeout_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        le=3600,
-        description="PostgreSQL `statement_timeout` of every statement a request runs.",
+    db_statement_timeout_seconds: float = positive(
+        10.0, 3600, "PostgreSQL `statement_timeout` of every statement a request runs."
     )
-    readyz_timeout_seconds: float = Field(
-        default=2.0, gt=0, le=60, description="`/readyz` answers within this time."
-    )
+    readyz_timeout_seconds: float = positive(2.0, 60, "`/readyz` answers within this time.")
     cors_origins: list[str] | None = Field(
         default=None,
         description="Browser origins allowed to call the API (CORS). Unset: the usual local "
