@@ -104,6 +104,14 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+def _dev_issuer(request: Request) -> DevIssuer:
+    """The built-in dev issuer, or a 404 where tokens come from an identity provider."""
+    issuer: DevIssuer | None = request.app.state.runtime.dev_issuer
+    if issuer is None:
+        raise HTTPException(404, "careerpath issues no tokens here; see your identity provider")
+    return issuer
+
+
 def _invalid_token() -> RequestRefused:
     return RequestRefused(
         401,
@@ -363,17 +371,11 @@ def create_app(
 
     @app.get("/.well-known/jwks.json", include_in_schema=False)
     async def jwks(request: Request) -> dict[str, Any]:
-        issuer = request.app.state.runtime.dev_issuer
-        if issuer is None:
-            raise HTTPException(404, "careerpath issues no tokens here; see your identity provider")
-        return issuer.jwks()
+        return _dev_issuer(request).jwks()
 
     @app.get("/.well-known/openid-configuration", include_in_schema=False)
     async def openid_configuration(request: Request) -> dict[str, Any]:
-        issuer = request.app.state.runtime.dev_issuer
-        if issuer is None:
-            raise HTTPException(404, "careerpath issues no tokens here; see your identity provider")
-        return issuer.openid_configuration()
+        return _dev_issuer(request).openid_configuration()
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Outermost: refusals of the body limit carry the CORS headers and the request ID too.
