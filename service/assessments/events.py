@@ -1,4 +1,5 @@
-"""Events of the assessments domain, sent through the webhooks outbox (DESIGN §7).
+"""Events of the assessments domain, sent through the webhooks outbox (DESIGN §7); their
+documented payloads are in ``events.json``.
 
 Each function is called inside the transaction of the change it reports, so the event
 commits or rolls back together with the change. ``data`` carries IDs and facts only, never
@@ -12,67 +13,11 @@ from typing import Any
 
 from service.auth.principal import Principal
 from service.db import Executor
-from service.webhooks.outbox import emit, register_event_type
+from service.webhooks.outbox import emit, register_event_types
 
-_UUID = {"type": "string", "format": "uuid"}
-_OPTIONAL_UUID = {"type": ["string", "null"], "format": "uuid"}
-_KIND = {"enum": ["SELF", "MANAGER", "PEER", "CALIBRATION"]}
-
-ASSESSMENT_SUBMITTED = register_event_type(
-    "assessment.submitted",
-    "An assessment was submitted, or a calibration recorded.",
-    {
-        "type": "object",
-        "required": ["assessment_id", "subject_id", "assessor_id", "kind", "cycle_id"],
-        "additionalProperties": True,
-        "properties": {
-            "assessment_id": _UUID,
-            "subject_id": {**_UUID, "description": "The employee assessed."},
-            "assessor_id": {
-                **_OPTIONAL_UUID,
-                "description": "Who assessed; null for PEER assessments (peers stay anonymous).",
-            },
-            "kind": _KIND,
-            "cycle_id": _OPTIONAL_UUID,
-            "submitted_at": {"type": ["string", "null"], "format": "date-time"},
-        },
-    },
-    example={
-        "assessment_id": "5d1c3f4e-8a3b-4d9e-9a54-2a7c6f1e0b21",
-        "subject_id": "9e2b1a7c-4f3d-4b8e-8c1a-3d5e7f9a1b2c",
-        "assessor_id": "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b",
-        "kind": "MANAGER",
-        "cycle_id": None,
-        "submitted_at": "2026-03-02T09:30:00+00:00",
-    },
-).name
-
-ASSESSMENT_IMPORTED = register_event_type(
-    "assessment.imported",
-    "Ratings of a past review were imported with `importRatings`: one event per import, "
-    "naming the submitted assessments it created.",
-    {
-        "type": "object",
-        "required": ["assessment_ids", "subject_ids", "rating_count", "cycle_id"],
-        "additionalProperties": True,
-        "properties": {
-            "assessment_ids": {"type": "array", "items": _UUID},
-            "subject_ids": {
-                "type": "array",
-                "items": _UUID,
-                "description": "The employees whose current proficiencies may have changed.",
-            },
-            "rating_count": {"type": "integer", "minimum": 1},
-            "cycle_id": _OPTIONAL_UUID,
-        },
-    },
-    example={
-        "assessment_ids": ["5d1c3f4e-8a3b-4d9e-9a54-2a7c6f1e0b21"],
-        "subject_ids": ["9e2b1a7c-4f3d-4b8e-8c1a-3d5e7f9a1b2c"],
-        "rating_count": 5,
-        "cycle_id": None,
-    },
-).name
+_TYPES = register_event_types(__name__)
+ASSESSMENT_SUBMITTED = _TYPES["assessment.submitted"].name
+ASSESSMENT_IMPORTED = _TYPES["assessment.imported"].name
 
 
 def assessment_submitted_data(assessment: Any) -> dict[str, Any]:

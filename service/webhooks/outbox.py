@@ -3,23 +3,37 @@
 How a domain sends an event
 ===========================
 
-1. Declare the event type once, at import time of the domain's ``events.py``::
+1. Declare the event type once, in the domain's event catalogue ``events.json`` (beside
+   its ``events.py``, which registers the catalogue at import time)::
 
-       from service.webhooks.outbox import register_event_type
+       {
+         "schemas": {
+           "promotion": {
+             "type": "object",
+             "required": ["promotion_id", "employee_id"],
+             "properties": {"promotion_id": {"type": "string", "format": "uuid"}, ...}
+           }
+         },
+         "types": {
+           "promotion.approved": {
+             "description": "A promotion was approved by an HR admin.",
+             "schema": "promotion",
+             "example": {"promotion_id": "…", "employee_id": "…"}
+           }
+         }
+       }
 
-       PROMOTION_APPROVED = register_event_type(
-           "promotion.approved",
-           "A promotion was approved by an HR admin.",
-           {  # JSON Schema of the event's `data`; published in docs/webhooks/
-               "type": "object",
-               "required": ["promotion_id", "employee_id"],
-               "properties": {"promotion_id": {"type": "string", "format": "uuid"}, ...},
-           },
-           example={"promotion_id": "…", "employee_id": "…"},
-       )
+   ``schemas`` hold the JSON Schemas of events' ``data`` (published in docs/webhooks/),
+   shared by the types that carry the same ``data``; then, in ``events.py``::
 
-   Names are ``noun.past_tense_verb`` in lower snake case. The type's ``data`` is a
-   public contract: add optional fields, never rename or remove one.
+       from service.webhooks.outbox import register_event_types
+
+       _TYPES = register_event_types(__name__)
+       PROMOTION_APPROVED = _TYPES["promotion.approved"]
+
+   (``register_event_type(name, description, json_schema, example=…)`` declares one type
+   from Python.) Names are ``noun.past_tense_verb`` in lower snake case. The type's
+   ``data`` is a public contract: add optional fields, never rename or remove one.
 
 2. Emit it from the service function, with the same ``db`` as the change it reports::
 
@@ -41,10 +55,12 @@ by the tests). Delivery is at-least-once and unordered; receivers dedupe on ``we
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import Any
 
 import orjson
@@ -111,6 +127,22 @@ def register_event_type(
         raise ValueError(f"event type {name!r} is already registered differently")
     _registry[name] = event_type
     return event_type
+
+
+def register_event_types(module: str) -> dict[str, EventType]:
+    """Declare the event types of a domain's catalogue: the JSON file beside ``module``
+    (``service/<domain>/events.json`` for ``service.<domain>.events``), holding
+    ``schemas`` (JSON Schemas of ``data``, by a name of the catalogue's own) and ``types``
+    (by event type name: ``description``, the name of its ``schema``, an ``example``)."""
+    package, _, stem = module.rpartition(".")
+    catalogue = json.loads(files(package).joinpath(f"{stem}.json").read_text(encoding="utf-8"))
+    schemas = catalogue["schemas"]
+    return {
+        name: register_event_type(
+            name, t["description"], schemas[t["schema"]], example=t["example"]
+        )
+        for name, t in catalogue["types"].items()
+    }
 
 
 def event_types() -> list[EventType]:
