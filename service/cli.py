@@ -30,6 +30,10 @@ app = typer.Typer(
 )
 console = Console()
 T = TypeVar("T")
+
+#: ``--org``: the organization a command acts in.
+OrgOption = Annotated[str | None, typer.Option(help="Organization slug (default: the only one).")]
+
 SERVED_URL_FILE = "public-url"
 
 
@@ -311,9 +315,7 @@ def token(
     scope: Annotated[
         str, typer.Option(help="Space-separated scopes, e.g. 'career:employee career:manager'.")
     ] = "career:employee",
-    org: Annotated[
-        str | None, typer.Option(help="Organization slug (default: the only one).")
-    ] = None,
+    org: OrgOption = None,
     ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 30m, 1h, 7d.")] = "1h",
 ) -> None:
     """Print a token from the dev issuer for an employee (dev mode only)."""
@@ -531,9 +533,7 @@ def employee_create(
     hr_admin: Annotated[
         bool, typer.Option("--hr-admin", help="Name them an HR admin as well.")
     ] = False,
-    org: Annotated[
-        str | None, typer.Option(help="Organization slug (default: the only one).")
-    ] = None,
+    org: OrgOption = None,
 ) -> None:
     """Add an employee to an organization (recorded in the audit log as the system)."""
     from service.errors import UserInputError
@@ -616,9 +616,7 @@ def _change_admin(email: str, org: str | None, *, grant: bool) -> None:
 @admin_app.command("grant")
 def admin_grant(
     email: Annotated[str, typer.Argument(help="Email of the employee to name an HR admin.")],
-    org: Annotated[
-        str | None, typer.Option(help="Organization slug (default: the only one).")
-    ] = None,
+    org: OrgOption = None,
 ) -> None:
     """Name an employee an HR admin (audited; granting again changes nothing)."""
     _change_admin(email, org, grant=True)
@@ -627,9 +625,7 @@ def admin_grant(
 @admin_app.command("revoke")
 def admin_revoke(
     email: Annotated[str, typer.Argument(help="Email of the employee to stop naming.")],
-    org: Annotated[
-        str | None, typer.Option(help="Organization slug (default: the only one).")
-    ] = None,
+    org: OrgOption = None,
 ) -> None:
     """Stop naming an employee an HR admin (audited; effective from their next request)."""
     _change_admin(email, org, grant=False)
@@ -655,9 +651,7 @@ def service_account_create(
             "(repeat, or separate with spaces)."
         ),
     ],
-    org: Annotated[
-        str | None, typer.Option(help="Organization slug (default: the only one).")
-    ] = None,
+    org: OrgOption = None,
     ttl: Annotated[str, typer.Option(help="Lifetime of the dev token printed, e.g. 1h.")] = "1h",
 ) -> None:
     """Register an OAuth client as a service account. In dev mode, also print a
@@ -729,9 +723,7 @@ async def _in_org(url: str, org: str | None, work: Callable[[Any, Any], Awaitabl
 @framework_app.command("import")
 def framework_import(
     file: Annotated[Path, typer.Argument(help="A YAML or JSON framework document.")],
-    org: Annotated[
-        str | None, typer.Option(help="Organization slug (default: the only one).")
-    ] = None,
+    org: OrgOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and count everything, write nothing.")
     ] = False,
@@ -804,9 +796,7 @@ def framework_export(
     file: Annotated[
         Path | None, typer.Argument(help="Where to write; standard output when omitted.")
     ] = None,
-    org: Annotated[
-        str | None, typer.Option(help="Organization slug (default: the only one).")
-    ] = None,
+    org: OrgOption = None,
     format: Annotated[
         str | None,
         typer.Option("--format", help="yaml or json (default: from FILE's extension, else yaml)."),
