@@ -115,8 +115,7 @@ def settings_table(name: str, *columns: Any) -> Table:
         metadata,
         org_fk(),
         *columns,
-        version_column(),
-        *timestamps(),
+        *versioned(),
         PrimaryKeyConstraint("org_id"),
         ForeignKeyConstraint(["org_id"], ["organizations.id"]),
     )
@@ -137,6 +136,12 @@ def reference(
 def timestamps() -> list[Column[Any]]:
     """``created_at`` and ``updated_at``, both set by the database."""
     return [written_at("created_at"), written_at("updated_at")]
+
+
+def versioned() -> list[Column[Any]]:
+    """``version``, ``created_at`` and ``updated_at``: the columns of a row changed through
+    ``update_versioned``."""
+    return [version_column(), *timestamps()]
 
 
 class Executor(Protocol):

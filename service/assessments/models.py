@@ -20,14 +20,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Date, Index, Integer, Numeric, Text
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP, UUID
 
-from service.db import (
-    keyed_table,
-    reference,
-    status_column,
-    tenant_table,
-    timestamps,
-    version_column,
-)
+from service.db import keyed_table, reference, status_column, tenant_table, timestamps, versioned
 
 
 class AssessmentKind(StrEnum):
@@ -71,8 +64,7 @@ assessment_cycles = tenant_table(
     *reference("org_unit_id", "org_units", nullable=True),
     Column("opened_at", TIMESTAMP(timezone=True)),
     Column("closed_at", TIMESTAMP(timezone=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
 )
 
 # The employees a cycle with coverage EMPLOYEES covers.
@@ -94,8 +86,7 @@ assessments = tenant_table(
     Column("source", Text, nullable=False, server_default=AssessmentSource.DIRECT.value),
     *reference("invited_by_id", "employees", nullable=True),
     Column("submitted_at", TIMESTAMP(timezone=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index("ix_assessments_subject", "org_id", "subject_id", "status"),
     Index("ix_assessments_assessor", "org_id", "assessor_id", "status"),
     Index("ix_assessments_cycle", "org_id", "cycle_id"),

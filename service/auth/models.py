@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from service.db import metadata, org_fk, tenant_table, timestamps, version_column, written_at
+from service.db import metadata, org_fk, tenant_table, versioned, written_at
 
 service_accounts = tenant_table(
     "service_accounts",
@@ -23,8 +23,7 @@ service_accounts = tenant_table(
     Column("name", Text, nullable=False),
     Column("scopes", ARRAY(Text), nullable=False, server_default="{}"),
     Column("active", Boolean, nullable=False, server_default="true"),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     UniqueConstraint("org_id", "client_id"),
     organization_fk=False,
 )

@@ -22,8 +22,7 @@ from service.db import (
     reference,
     status_column,
     tenant_table,
-    timestamps,
-    version_column,
+    versioned,
     written_at,
 )
 
@@ -89,8 +88,7 @@ development_plans = tenant_table(
     Column("approved_at", TIMESTAMP(timezone=True)),
     Column("completed_at", TIMESTAMP(timezone=True)),
     Column("archived_at", TIMESTAMP(timezone=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index("ix_development_plans_employee", "org_id", "employee_id", "created_at"),
 )
 
@@ -108,8 +106,7 @@ development_goals = tenant_table(
     Column("achieved_at", TIMESTAMP(timezone=True)),
     Column("achieved_level", Numeric(3, 1)),
     Column("achieved_assessment_id", UUID(as_uuid=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index("ix_development_goals_plan", "org_id", "plan_id", "position"),
     Index("ix_development_goals_due", "org_id", "due_on"),
 )
@@ -127,8 +124,7 @@ development_actions = tenant_table(
     Column("due_on", Date),
     status_column(ActionStatus.PLANNED),
     Column("completed_at", TIMESTAMP(timezone=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index("ix_development_actions_goal", "org_id", "goal_id", "position"),
     Index("ix_development_actions_resource", "org_id", "resource_id"),
 )
@@ -153,8 +149,7 @@ learning_resources = tenant_table(
     Column("duration_minutes", Integer),
     Column("description", Text),
     Column("archived_at", TIMESTAMP(timezone=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index(
         "uq_learning_resources_external",
         "org_id",

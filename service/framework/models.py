@@ -33,15 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 
-from service.db import (
-    keyed_table,
-    metadata,
-    org_fk,
-    reference,
-    tenant_table,
-    timestamps,
-    version_column,
-)
+from service.db import keyed_table, metadata, org_fk, reference, tenant_table, versioned
 
 
 class TrackKind(StrEnum):
@@ -59,8 +51,7 @@ def _aggregate() -> list[Column]:
     """Columns every editable aggregate has: archive mark, version and timestamps."""
     return [
         Column("archived_at", TIMESTAMP(timezone=True)),
-        version_column(),
-        *timestamps(),
+        *versioned(),
     ]
 
 

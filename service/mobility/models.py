@@ -32,8 +32,7 @@ from service.db import (
     settings_table,
     status_column,
     tenant_table,
-    timestamps,
-    version_column,
+    versioned,
 )
 
 
@@ -119,8 +118,7 @@ career_aspirations = tenant_table(
     Column("time_horizon", Text),
     Column("discoverable", Boolean, nullable=False, server_default="false"),
     Column("note", Text),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index("uq_career_aspirations_employee", "org_id", "employee_id", unique=True),
     Index(
         "ix_career_aspirations_discoverable",
@@ -150,8 +148,7 @@ postings = tenant_table(
     Column("closed_at", TIMESTAMP(timezone=True)),
     Column("filled_at", TIMESTAMP(timezone=True)),
     Column("filled_by_application_id", UUID(as_uuid=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index("ix_postings_status", "org_id", "status", "created_at"),
     Index("ix_postings_hiring_manager", "org_id", "hiring_manager_id"),
 )
@@ -181,8 +178,7 @@ applications = tenant_table(
     Column("participation_start", Date),
     Column("participation_end", Date),
     Column("participation_commitment", Float),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index(
         "uq_applications_active",
         "org_id",

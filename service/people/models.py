@@ -27,7 +27,7 @@ from service.db import (
     tenant_table,
     timestamps,
     uuid_pk,
-    version_column,
+    versioned,
     written_at,
 )
 
@@ -88,8 +88,7 @@ employees = tenant_table(
     Column("termination_reason", Text),
     # The HRIS's ID of a manager not synced yet; resolved when they arrive (``sync``).
     Column("pending_manager_external_id", Text),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     UniqueConstraint("org_id", "external_id"),
     UniqueConstraint("org_id", "auth_subject"),
     Index("uq_employees_org_id_email", "org_id", func.lower(text("email")), unique=True),

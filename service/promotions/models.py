@@ -32,7 +32,7 @@ from service.db import (
     status_column,
     tenant_table,
     timestamps,
-    version_column,
+    versioned,
     written_at,
 )
 
@@ -88,8 +88,7 @@ promotions = tenant_table(
     Column("decided_at", TIMESTAMP(timezone=True)),
     Column("decision_note", Text),
     Column("effective_at", TIMESTAMP(timezone=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index(
         "uq_promotions_open",
         "org_id",
@@ -126,8 +125,7 @@ succession_plans = tenant_table(
     Column("criticality", Text, nullable=False, server_default=Criticality.MEDIUM.value),
     Column("note", Text),
     Column("archived_at", TIMESTAMP(timezone=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
 )
 
 successors = keyed_table(

@@ -17,14 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, UUID
 
-from service.db import (
-    reference,
-    status_column,
-    tenant_table,
-    timestamps,
-    version_column,
-    written_at,
-)
+from service.db import reference, status_column, tenant_table, timestamps, versioned, written_at
 
 
 class WebhookEndpointStatus(StrEnum):
@@ -57,8 +50,7 @@ webhook_endpoints = tenant_table(
     Column("previous_secret_expires_at", TIMESTAMP(timezone=True)),
     Column("consecutive_failures", Integer, nullable=False, server_default="0"),
     Column("failing_since", TIMESTAMP(timezone=True)),
-    version_column(),
-    *timestamps(),
+    *versioned(),
     Index("ix_webhook_endpoints_org", "org_id", "created_at"),
     organization_fk=False,
 )
