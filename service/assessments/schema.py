@@ -30,7 +30,17 @@ from service.assessments.types import (
 from service.auth import policies
 from service.graphql.errors import UserError
 from service.graphql.ids import decode_optional
-from service.graphql.kit import Call, Payload, id_input, mutation, version_input
+from service.graphql.kit import (
+    Call,
+    Payload,
+    change_payload,
+    create_call,
+    id_input,
+    mutation,
+    target_input,
+    version_input,
+    versioned_call,
+)
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 
 # --- queries ------------------------------------------------------------------------------
@@ -242,17 +252,13 @@ class CreateAssessmentCycleInput:
     )
 
 
-@strawberry.input(description="Moves a cycle to its next status.")
-class AssessmentCycleTransitionInput:
-    id: strawberry.ID = id_input("AssessmentCycle", "The cycle.", target=True)
-    version: int | None = version_input()
-
-
-@strawberry.type(description="Result of a cycle mutation.")
-class AssessmentCyclePayload(Payload):
-    cycle: AssessmentCycle | None = strawberry.field(
-        default=None, description="The cycle after the change; null when refused."
-    )
+AssessmentCycleTransitionInput = target_input(
+    "AssessmentCycleTransitionInput",
+    "Moves a cycle to its next status.",
+    "AssessmentCycle",
+    "The cycle.",
+)
+AssessmentCyclePayload = change_payload(AssessmentCycle, "cycle", "cycle")
 
 
 @strawberry.input(description="Starts a SELF or MANAGER assessment by the caller.")
@@ -295,10 +301,13 @@ class SaveRatingsInput:
     )
 
 
-@strawberry.input(description="Submits a draft assessment; it cannot change afterwards.")
-class SubmitAssessmentInput:
-    assessment_id: strawberry.ID = id_input("Assessment", "Your draft assessment.", target=True)
-    version: int | None = version_input()
+SubmitAssessmentInput = target_input(
+    "SubmitAssessmentInput",
+    "Submits a draft assessment; it cannot change afterwards.",
+    "Assessment",
+    "Your draft assessment.",
+    field="assessment_id",
+)
 
 
 @strawberry.input(description="Invites a colleague to assess someone as a peer.")
@@ -312,11 +321,7 @@ class InvitePeerAssessorInput:
     )
 
 
-@strawberry.type(description="Result of an assessment mutation.")
-class AssessmentPayload(Payload):
-    assessment: Assessment | None = strawberry.field(
-        default=None, description="The assessment after the change; null when refused."
-    )
+AssessmentPayload = change_payload(Assessment, "assessment", "assessment")
 
 
 @strawberry.input(description="A calibrated outcome for an employee, recorded as submitted.")
@@ -419,21 +424,21 @@ class AssessmentsMutation:
         CreateAssessmentCycleInput,
         AssessmentCyclePayload,
         permission=policies.require_admin,
-        call=lambda c: assessments.create_cycle(c.db, c.principal, c.input, c.errors),
+        call=create_call(assessments.create_cycle),
     )
     open_assessment_cycle = mutation(
         "Open a DRAFT cycle: assessments can now be started and submitted in it." + ADMIN,
         AssessmentCycleTransitionInput,
         AssessmentCyclePayload,
         permission=policies.require_admin,
-        call=lambda c: assessments.open_cycle(c.db, c.principal, c.input.id, c.input.version),
+        call=versioned_call(assessments.open_cycle),
     )
     close_assessment_cycle = mutation(
         "Close an OPEN cycle: drafts left in it can no longer be submitted." + ADMIN,
         AssessmentCycleTransitionInput,
         AssessmentCyclePayload,
         permission=policies.require_admin,
-        call=lambda c: assessments.close_cycle(c.db, c.principal, c.input.id, c.input.version),
+        call=versioned_call(assessments.close_cycle),
     )
     start_assessment = mutation(
         "Start a draft assessment: SELF of yourself, or MANAGER of someone below "
@@ -470,9 +475,7 @@ class AssessmentsMutation:
         SubmitAssessmentInput,
         AssessmentPayload,
         permission=policies.require_private_reader,
-        call=lambda c: assessments.submit_assessment(
-            c.db, c.principal, c.input.assessment_id, c.input.version
-        ),
+        call=versioned_call(assessments.submit_assessment, "assessment_id"),
     )
     invite_peer_assessor = mutation(
         "Invite a colleague to assess someone as a peer: creates the peer's "

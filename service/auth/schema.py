@@ -12,7 +12,15 @@ from strawberry.types import Info
 from service.auth import policies, queries
 from service.auth import service as accounts
 from service.auth.types import Scope, ServiceAccount
-from service.graphql.kit import Call, Payload, id_input, mutation, version_input
+from service.graphql.kit import (
+    Call,
+    change_payload,
+    id_input,
+    mutation,
+    payload_type,
+    target_input,
+    version_input,
+)
 from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.people.types import Employee
@@ -87,37 +95,37 @@ class UpdateServiceAccountInput:
     )
 
 
-@strawberry.input(description="Stops accepting a service account's tokens.")
-class DeactivateServiceAccountInput:
-    id: strawberry.ID = id_input(
-        "ServiceAccount", "The service account to deactivate.", target=True
-    )
-
-
-@strawberry.type(description="Result of a service account mutation.")
-class ServiceAccountPayload(Payload):
-    service_account: ServiceAccount | None = strawberry.field(
-        default=None, description="The service account after the change; null when refused."
-    )
-
-
-@strawberry.input(description="Names an employee an HR admin.")
-class GrantHrAdminInput:
-    employee_id: strawberry.ID = id_input(
-        "Employee", "The employee (active) to name an HR admin.", target=True
-    )
-
-
-@strawberry.input(description="Stops naming an employee an HR admin.")
-class RevokeHrAdminInput:
-    employee_id: strawberry.ID = id_input("Employee", "The employee to stop naming.", target=True)
-
-
-@strawberry.type(description="Result of granting or revoking HR admin powers.")
-class HrAdminPayload(Payload):
-    employee: Employee | None = strawberry.field(
-        default=None, description="The employee concerned; null when refused."
-    )
+DeactivateServiceAccountInput = target_input(
+    "DeactivateServiceAccountInput",
+    "Stops accepting a service account's tokens.",
+    "ServiceAccount",
+    "The service account to deactivate.",
+    versioned=False,
+)
+ServiceAccountPayload = change_payload(ServiceAccount, "service_account", "service account")
+GrantHrAdminInput = target_input(
+    "GrantHrAdminInput",
+    "Names an employee an HR admin.",
+    "Employee",
+    "The employee (active) to name an HR admin.",
+    field="employee_id",
+    versioned=False,
+)
+RevokeHrAdminInput = target_input(
+    "RevokeHrAdminInput",
+    "Stops naming an employee an HR admin.",
+    "Employee",
+    "The employee to stop naming.",
+    field="employee_id",
+    versioned=False,
+)
+HrAdminPayload = payload_type(
+    "HrAdminPayload",
+    "Result of granting or revoking HR admin powers.",
+    "employee",
+    Employee,
+    "The employee concerned; null when refused.",
+)
 
 
 async def _create(c: Call) -> Any:

@@ -26,9 +26,9 @@ from service.development.types import (
     ResourceKind,
 )
 from service.errors import ErrorCode, Forbidden, UserInputError
+from service.graphql import kit
 from service.graphql.ids import decode_optional
-from service.graphql.kit import Call, Payload, id_input, mutation, version_input
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.kit import INVALID, NOT_GIVEN
 
 if TYPE_CHECKING:
@@ -80,26 +80,20 @@ class DevelopmentCompletion:
         return await org_unit_of(info, self.org_unit_id)
 
 
-def _page(first: int | None, after: str | None, last: int | None, before: str | None) -> PageArgs:
-    return PageArgs(first, after, last, before)
-
-
 @strawberry.type
 class DevelopmentQuery:
     @strawberry.field(
         description="The learning catalogue, by title: every reader of the organization sees it."
     )
+    @paged
     async def learning_resources(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             LearningResourceFilter | None,
             strawberry.argument(description="Conditions the resources meet."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[LearningResource]:
         policies.require_reader(await info.context.principal())
         f = filter or LearningResourceFilter()
@@ -110,7 +104,7 @@ class DevelopmentQuery:
         return await paginate(
             info,
             queries.catalogue_select(competency, f.level, search or None, f.include_archived),
-            _page(first, after, last, before),
+            paging,
             LearningResource.from_row,
         )
 
@@ -120,9 +114,11 @@ class DevelopmentQuery:
         "`career:manager` callers for themselves and the managers below them; HR admins for "
         "any manager. Each plan tells its progress and overdue goals."
     )
+    @paged
     async def team_development(
         self,
         info: Info,
+        paging: PageArgs,
         manager_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="The manager; the caller when omitted."),
@@ -133,10 +129,6 @@ class DevelopmentQuery:
         overdue_only: Annotated[
             bool, strawberry.argument(description="Only plans with overdue goals.")
         ] = False,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[DevelopmentPlan]:
         principal = policies.require_private_reader(await info.context.principal())
         manager = decode_optional(manager_id, "Employee", "managerId") or principal.employee_id
@@ -148,7 +140,7 @@ class DevelopmentQuery:
         return await paginate(
             info,
             queries.team_plans_select(criteria, development.today()),
-            _page(first, after, last, before),
+            paging,
             DevelopmentPlan.from_row,
         )
 
@@ -187,11 +179,11 @@ class DevelopmentQuery:
 
 @strawberry.input(description="A new development plan (a DRAFT).")
 class CreateDevelopmentPlanInput:
-    employee_id: strawberry.ID = id_input(
+    employee_id: strawberry.ID = kit.id_input(
         "Employee", "Whose plan: the caller, someone below them, or anyone for HR admins."
     )
     title: str = strawberry.field(description="Title (at most 200 characters).")
-    target_role_id: strawberry.ID | None = id_input(
+    target_role_id: strawberry.ID | None = kit.id_input(
         "Role", "The role it prepares for.", default=None
     )
     starts_on: dt.date | None = strawberry.field(
@@ -202,8 +194,8 @@ class CreateDevelopmentPlanInput:
 
 @strawberry.input(description="Draft a plan from the employee's gaps toward a role.")
 class DraftDevelopmentPlanInput:
-    employee_id: strawberry.ID = id_input("Employee", "Whose plan.")
-    target_role_id: strawberry.ID | None = id_input(
+    employee_id: strawberry.ID = kit.id_input("Employee", "Whose plan.")
+    target_role_id: strawberry.ID | None = kit.id_input(
         "Role", "The role to prepare for; the employee's next role when omitted.", default=None
     )
     title: str | None = strawberry.field(
@@ -213,10 +205,10 @@ class DraftDevelopmentPlanInput:
 
 @strawberry.input(description="Changes to a plan; omitted fields stay as they are.")
 class UpdateDevelopmentPlanInput:
-    id: strawberry.ID = id_input("DevelopmentPlan", "The plan.", target=True)
-    version: int | None = version_input()
+    id: strawberry.ID = kit.id_input("DevelopmentPlan", "The plan.", target=True)
+    version: int | None = kit.version_input()
     title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
-    target_role_id: strawberry.ID | None = id_input("Role", "New target role; null clears.")
+    target_role_id: strawberry.ID | None = kit.id_input("Role", "New target role; null clears.")
     starts_on: dt.date | None = strawberry.field(
         default=strawberry.UNSET, description="New start; goals must still fall within."
     )
@@ -225,18 +217,20 @@ class UpdateDevelopmentPlanInput:
     )
 
 
-@strawberry.input(description="A plan to move on: approve or archive.")
-class DevelopmentPlanTransitionInput:
-    id: strawberry.ID = id_input("DevelopmentPlan", "The plan.", target=True)
-    version: int | None = version_input()
+DevelopmentPlanTransitionInput = kit.target_input(
+    "DevelopmentPlanTransitionInput",
+    "A plan to move on: approve or archive.",
+    "DevelopmentPlan",
+    "The plan.",
+)
 
 
 @strawberry.input(description="A new goal on a DRAFT or ACTIVE plan.")
 class AddDevelopmentGoalInput:
-    plan_id: strawberry.ID = id_input("DevelopmentPlan", "The plan.", target=True)
+    plan_id: strawberry.ID = kit.id_input("DevelopmentPlan", "The plan.", target=True)
     title: str = strawberry.field(description="What to achieve (at most 200 characters).")
     description: str | None = strawberry.field(default=None, description="More about it.")
-    competency_id: strawberry.ID | None = id_input(
+    competency_id: strawberry.ID | None = kit.id_input(
         "Competency", "The competency to grow.", default=None
     )
     target_level: int | None = strawberry.field(
@@ -249,8 +243,8 @@ class AddDevelopmentGoalInput:
 
 @strawberry.input(description="Changes to a goal; omitted fields stay as they are.")
 class UpdateDevelopmentGoalInput:
-    id: strawberry.ID = id_input("DevelopmentGoal", "The goal.", target=True)
-    version: int | None = version_input()
+    id: strawberry.ID = kit.id_input("DevelopmentGoal", "The goal.", target=True)
+    version: int | None = kit.version_input()
     title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
     description: str | None = strawberry.field(
         default=strawberry.UNSET, description="New description."
@@ -272,16 +266,16 @@ class UpdateDevelopmentGoalInput:
 
 @strawberry.input(description="A new action toward a goal.")
 class AddDevelopmentActionInput:
-    goal_id: strawberry.ID = id_input("DevelopmentGoal", "The goal.", target=True)
+    goal_id: strawberry.ID = kit.id_input("DevelopmentGoal", "The goal.", target=True)
     kind: ActionKind = strawberry.field(description="The learning modality.")
     title: str | None = strawberry.field(
         default=None, description="What to do; the resource's title when omitted."
     )
     url: str | None = strawberry.field(default=None, description="A link.")
-    resource_id: strawberry.ID | None = id_input(
+    resource_id: strawberry.ID | None = kit.id_input(
         "LearningResource", "A catalogue resource it uses.", default=None
     )
-    mentor_id: strawberry.ID | None = id_input(
+    mentor_id: strawberry.ID | None = kit.id_input(
         "Employee", "A mentor: a colleague who offers to mentor.", default=None
     )
     due_on: dt.date | None = strawberry.field(
@@ -291,11 +285,11 @@ class AddDevelopmentActionInput:
 
 @strawberry.input(description="Changes to an action; omitted fields stay as they are.")
 class UpdateDevelopmentActionInput:
-    id: strawberry.ID = id_input("DevelopmentAction", "The action.", target=True)
-    version: int | None = version_input()
+    id: strawberry.ID = kit.id_input("DevelopmentAction", "The action.", target=True)
+    version: int | None = kit.version_input()
     title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
     url: str | None = strawberry.field(default=strawberry.UNSET, description="New link.")
-    mentor_id: strawberry.ID | None = id_input("Employee", "New mentor; null clears.")
+    mentor_id: strawberry.ID | None = kit.id_input("Employee", "New mentor; null clears.")
     due_on: dt.date | None = strawberry.field(
         default=strawberry.UNSET, description="New due date; null for none."
     )
@@ -306,7 +300,7 @@ class UpdateDevelopmentActionInput:
 
 @strawberry.input(description="A check-in on a plan.")
 class AddDevelopmentCheckInInput:
-    plan_id: strawberry.ID = id_input("DevelopmentPlan", "The plan.", target=True)
+    plan_id: strawberry.ID = kit.id_input("DevelopmentPlan", "The plan.", target=True)
     note: str = strawberry.field(description="What was said and agreed (at most 4,000).")
     held_on: dt.date | None = strawberry.field(
         default=None, description="The day of the conversation (default today)."
@@ -315,7 +309,7 @@ class AddDevelopmentCheckInInput:
 
 @strawberry.input(description="The competencies the caller offers to mentor.")
 class SetMentoringInput:
-    competency_ids: list[strawberry.ID] = id_input(
+    competency_ids: list[strawberry.ID] = kit.id_input(
         "Competency", "Exactly these (at most 20); empty withdraws the offer.", required=True
     )
 
@@ -360,40 +354,24 @@ class CompleteLearningActionInput:
     )
 
 
-@strawberry.type(description="Result of a development plan mutation.")
-class DevelopmentPlanPayload(Payload):
-    development_plan: DevelopmentPlan | None = strawberry.field(
-        default=None, description="The plan after the change; null when refused."
-    )
-
-
-@strawberry.type(description="Result of a goal mutation.")
-class DevelopmentGoalPayload(Payload):
-    goal: DevelopmentGoal | None = strawberry.field(
-        default=None, description="The goal after the change; null when refused."
-    )
-
-
-@strawberry.type(description="Result of an action mutation.")
-class DevelopmentActionPayload(Payload):
-    action: DevelopmentAction | None = strawberry.field(
-        default=None, description="The action after the change; null when refused."
-    )
-
-
-@strawberry.type(description="Result of `addDevelopmentCheckIn`.")
-class DevelopmentCheckInPayload(Payload):
-    check_in: DevelopmentCheckIn | None = strawberry.field(
-        default=None, description="The check-in; null when refused."
-    )
-
-
-@strawberry.type(description="Result of `setMentoring`.")
-class SetMentoringPayload(Payload):
-    mentor_profile: MentorProfile | None = strawberry.field(
-        default=None,
-        description="What mentees see of the caller; null when refused or withdrawn.",
-    )
+DevelopmentPlanPayload = kit.change_payload(
+    DevelopmentPlan, "development_plan", "development plan", what="plan"
+)
+DevelopmentGoalPayload = kit.change_payload(DevelopmentGoal, "goal", "goal")
+DevelopmentActionPayload = kit.change_payload(DevelopmentAction, "action", "action")
+DevelopmentCheckInPayload = kit.payload_type(
+    "DevelopmentCheckInPayload",
+    "Result of `addDevelopmentCheckIn`.",
+    "check_in",
+    DevelopmentCheckIn,
+    "The check-in; null when refused.",
+)
+SetMentoringPayload = kit.result_payload(
+    "setMentoring",
+    "mentor_profile",
+    MentorProfile,
+    "What mentees see of the caller; null when refused or withdrawn.",
+)
 
 
 @strawberry.type(description="What an import did with one resource.")
@@ -404,14 +382,14 @@ class LearningResourceImportResult:
 
 
 @strawberry.type(description="Result of `importLearningResources`.")
-class ImportLearningResourcesPayload(Payload):
+class ImportLearningResourcesPayload(kit.Payload):
     results: list[LearningResourceImportResult] = strawberry.field(
         default_factory=list, description="One per resource, in input order; empty when refused."
     )
 
 
 @strawberry.type(description="Result of `completeLearningAction`.")
-class CompleteLearningActionPayload(Payload):
+class CompleteLearningActionPayload(kit.Payload):
     completed_count: int | None = strawberry.field(
         default=None,
         description="How many open actions of the employee using the resource became DONE "
@@ -453,7 +431,7 @@ def _action_input(i: Any) -> development.ActionInput:
     return development.ActionInput(**{n: getattr(i, n, NOT_GIVEN) for n in names})
 
 
-async def _draft(c: Call) -> Any:
+async def _draft(c: kit.Call) -> Any:
     employee = c.input.employee_id
     role = _id(c.input.target_role_id)
     if employee is INVALID or role is INVALID:
@@ -461,7 +439,7 @@ async def _draft(c: Call) -> Any:
     return await development.draft_plan(c.db, c.principal, employee, role, title=c.input.title)
 
 
-def _import_records(c: Call) -> list[development.ResourceRecord]:
+def _import_records(c: kit.Call) -> list[development.ResourceRecord]:
     if len(c.input.resources) > development.MAX_IMPORT:
         raise UserInputError.one(
             ("input", "resources"),
@@ -500,10 +478,6 @@ def _import_payload(results: list[development.ImportResult]) -> ImportLearningRe
     )
 
 
-def _mentor_payload(row: Any) -> SetMentoringPayload:
-    return SetMentoringPayload(mentor_profile=MentorProfile.of(row) if row is not None else None)
-
-
 EDITORS = (
     " By the employee, a manager above them or an HR admin; `version` refuses a change "
     "based on stale data."
@@ -512,14 +486,14 @@ EDITORS = (
 
 @strawberry.type
 class DevelopmentMutation:
-    create_development_plan = mutation(
+    create_development_plan = kit.mutation(
         "Start a development plan (DRAFT) for an employee." + EDITORS,
         CreateDevelopmentPlanInput,
         DevelopmentPlanPayload,
         permission=development.require_planner,
-        call=lambda c: development.create_plan(c.db, c.principal, _plan_input(c.input), c.errors),
+        call=kit.create_call(development.create_plan, _plan_input),
     )
-    draft_development_plan = mutation(
+    draft_development_plan = kit.mutation(
         "Draft a plan (DRAFT) from the employee's gap analysis toward a role (their next "
         "role by default): one goal per top gap, each with catalogue resources, a mentor "
         "who offers that competency and a stretch assignment." + EDITORS,
@@ -528,83 +502,58 @@ class DevelopmentMutation:
         permission=development.require_planner,
         call=_draft,
     )
-    update_development_plan = mutation(
+    update_development_plan = kit.mutation(
         "Change a DRAFT or ACTIVE plan's title, target role or period." + EDITORS,
         UpdateDevelopmentPlanInput,
         DevelopmentPlanPayload,
         permission=development.require_planner,
-        call=lambda c: development.update_plan(
-            c.db,
-            c.principal,
-            c.input.id,
-            _plan_input(c.input),
-            expected_version=c.input.version,
-            input_errors=c.errors,
-        ),
+        call=kit.update_call(development.update_plan, _plan_input),
     )
-    approve_development_plan = mutation(
+    approve_development_plan = kit.mutation(
         "Approve a DRAFT plan (→ ACTIVE): a manager above the employee or an HR admin; "
         "who and when are recorded.",
         DevelopmentPlanTransitionInput,
         DevelopmentPlanPayload,
         permission=development.require_planner,
-        call=lambda c: development.approve_plan(
-            c.db, c.principal, c.input.id, expected_version=c.input.version
-        ),
+        call=kit.versioned_call(development.approve_plan),
     )
-    archive_development_plan = mutation(
+    archive_development_plan = kit.mutation(
         "Archive a DRAFT or ACTIVE plan: kept, no longer worked on." + EDITORS,
         DevelopmentPlanTransitionInput,
         DevelopmentPlanPayload,
         permission=development.require_planner,
-        call=lambda c: development.archive_plan(
-            c.db, c.principal, c.input.id, expected_version=c.input.version
-        ),
+        call=kit.versioned_call(development.archive_plan),
     )
-    add_development_goal = mutation(
+    add_development_goal = kit.mutation(
         "Add a goal to a DRAFT or ACTIVE plan." + EDITORS,
         AddDevelopmentGoalInput,
         DevelopmentGoalPayload,
         permission=development.require_planner,
-        call=lambda c: development.add_goal(c.db, c.principal, _goal_input(c.input), c.errors),
+        call=kit.create_call(development.add_goal, _goal_input),
     )
-    update_development_goal = mutation(
+    update_development_goal = kit.mutation(
         "Change a goal: text, target level, due date, progress or status." + EDITORS,
         UpdateDevelopmentGoalInput,
         DevelopmentGoalPayload,
         permission=development.require_planner,
-        call=lambda c: development.update_goal(
-            c.db,
-            c.principal,
-            c.input.id,
-            _goal_input(c.input),
-            expected_version=c.input.version,
-            input_errors=c.errors,
-        ),
+        call=kit.update_call(development.update_goal, _goal_input),
     )
-    add_development_action = mutation(
+    add_development_action = kit.mutation(
         "Add an action toward a goal." + EDITORS,
         AddDevelopmentActionInput,
         DevelopmentActionPayload,
         permission=development.require_planner,
-        call=lambda c: development.add_action(c.db, c.principal, _action_input(c.input), c.errors),
+        call=kit.create_call(development.add_action, _action_input),
     )
-    update_development_action = mutation(
+    update_development_action = kit.mutation(
         "Change an action: title, link, mentor, due date or status; actions done raise "
         "their goal's progress." + EDITORS,
         UpdateDevelopmentActionInput,
         DevelopmentActionPayload,
         permission=development.require_planner,
-        call=lambda c: development.update_action(
-            c.db,
-            c.principal,
-            c.input.id,
-            _action_input(c.input),
-            expected_version=c.input.version,
-            input_errors=c.errors,
-        ),
+        call=kit.update_call(development.update_action, _action_input),
     )
-    add_development_check_in = mutation(
+    add_development_check_in = kit.mutation(
         "Record a check-in on a plan: a dated note by the employee or a manager above them "
         "(or an HR admin).",
         AddDevelopmentCheckInInput,
@@ -614,16 +563,15 @@ class DevelopmentMutation:
             c.db, c.principal, c.input.plan_id, c.input.note, c.input.held_on
         ),
     )
-    set_mentoring = mutation(
+    set_mentoring = kit.mutation(
         "Offer to mentor these competencies (the caller's own choice; empty withdraws). "
         "Mentees' plans then show the caller's name, title and these competencies.",
         SetMentoringInput,
         SetMentoringPayload,
         permission=development.require_planner,
         call=lambda c: development.set_mentoring(c.db, c.principal, c.input.competency_ids),
-        make=_mentor_payload,
     )
-    import_learning_resources = mutation(
+    import_learning_resources = kit.mutation(
         "Create or update learning catalogue resources by external ID, up to 1,000 per "
         "call (HR admins and `career:hris` integrations). Idempotent; all or nothing, every "
         "refused record reported at its path.",
@@ -633,7 +581,7 @@ class DevelopmentMutation:
         call=lambda c: development.import_learning_resources(c.db, c.principal, _import_records(c)),
         make=_import_payload,
     )
-    complete_learning_action = mutation(
+    complete_learning_action = kit.mutation(
         "Report that an employee completed a catalogue resource, by external IDs (a "
         "learning platform; HR admins and `career:hris`): their open actions using it become "
         "DONE. Nothing of the plans is returned.",

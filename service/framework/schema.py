@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated, Any
@@ -42,11 +41,14 @@ from service.graphql.enums import graphql_enum
 from service.graphql.ids import decode_id, parse_global_id
 from service.graphql.kit import (
     Call,
-    Payload,
     entity_mutations,
     entity_payload,
+    filter_id,
     id_input,
     mutation,
+    payload_type,
+    result_payload,
+    update_call,
     version_input,
 )
 from service.graphql.lookahead import connection_nodes, selected_below
@@ -127,18 +129,6 @@ class CompetencyFilter:
     )
 
 
-def _filter_id(
-    v: Validator, value: strawberry.ID | None, type_name: str, path: tuple[str, ...]
-) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return decode_id(value, type_name, path)
-    except UserInputError as exc:
-        v.errors.extend(exc.errors)
-        return None
-
-
 INCLUDE_ARCHIVED = strawberry.argument(description="Include archived ones.")
 
 
@@ -199,9 +189,9 @@ class FrameworkQuery:
         f = filter or RoleFilter()
         v = Validator()
         criteria = queries.RoleFilter(
-            family_id=_filter_id(v, f.family_id, "JobFamily", ("filter", "familyId")),
-            level_id=_filter_id(v, f.level_id, "Level", ("filter", "levelId")),
-            track_id=_filter_id(v, f.track_id, "Track", ("filter", "trackId")),
+            family_id=filter_id(v.errors, f.family_id, "JobFamily", ("filter", "familyId")),
+            level_id=filter_id(v.errors, f.level_id, "Level", ("filter", "levelId")),
+            track_id=filter_id(v.errors, f.track_id, "Track", ("filter", "trackId")),
             search=_search(f.search, ("filter", "search")),
             include_archived=f.include_archived,
         )
@@ -249,7 +239,7 @@ class FrameworkQuery:
         v = Validator()
         criteria = queries.CompetencyFilter(
             category=_search(f.category, ("filter", "category")),
-            scale_id=_filter_id(v, f.scale_id, "ProficiencyScale", ("filter", "scaleId")),
+            scale_id=filter_id(v.errors, f.scale_id, "ProficiencyScale", ("filter", "scaleId")),
             search=_search(f.search, ("filter", "search")),
             include_archived=f.include_archived,
         )
@@ -301,8 +291,8 @@ class FrameworkQuery:
     ) -> list[CareerPath]:
         await require_reader(info)
         v = Validator()
-        start = _filter_id(v, from_role_id, "Role", ("fromRoleId",))
-        end = _filter_id(v, to_role_id, "Role", ("toRoleId",))
+        start = filter_id(v.errors, from_role_id, "Role", ("fromRoleId",))
+        end = filter_id(v.errors, to_role_id, "Role", ("toRoleId",))
         if not 1 <= max_steps <= queries.MAX_PATH_STEPS:
             v.add("maxSteps", f"must be between 1 and {queries.MAX_PATH_STEPS}")
         if not 1 <= limit <= MAX_PATHS:
@@ -409,11 +399,13 @@ class UnarchiveFrameworkEntityInput:
     version: int | None = version_input()
 
 
-@strawberry.type(description="Result of archiving or restoring a framework entity.")
-class FrameworkEntityPayload(Payload):
-    entity: FrameworkEntity | None = strawberry.field(
-        default=None, description="The entity after the change; null when refused."
-    )
+FrameworkEntityPayload = payload_type(
+    "FrameworkEntityPayload",
+    "Result of archiving or restoring a framework entity.",
+    "entity",
+    FrameworkEntity,
+    "The entity after the change; null when refused.",
+)
 
 
 @strawberry.input(description="A framework document to import.")
@@ -485,26 +477,19 @@ class FrameworkImportSummary:
         )
 
 
-@strawberry.type(description="Result of `importFramework`.")
-class ImportFrameworkPayload(Payload):
-    summary: FrameworkImportSummary | None = strawberry.field(
-        default=None, description="Counts per entity type; null when the document was refused."
-    )
+ImportFrameworkPayload = result_payload(
+    "importFramework",
+    "summary",
+    FrameworkImportSummary,
+    "Counts per entity type; null when the document was refused.",
+)
 
 
-async def _set_role_expectations(c: Call) -> Any:
-    items = [
+def _expectations(i: Any) -> list[framework.ExpectationInput]:
+    return [
         framework.ExpectationInput(e.competency_id, e.required_level, e.weight, e.core, e.note)
-        for e in c.input.expectations
+        for e in i.expectations
     ]
-    return await framework.set_role_expectations(
-        c.db,
-        c.principal,
-        c.input.role_id,
-        items,
-        expected_version=c.input.version,
-        input_errors=c.errors,
-    )
 
 
 async def _set_track_steps(c: Call) -> Any:
@@ -578,7 +563,7 @@ FrameworkMutation = strawberry.type(
                 "Replace all expectations of a role in one go (an empty list clears them)." + ADMIN,
                 SetRoleExpectationsInput,
                 entity_payload(framework.ROLE, Role),
-                call=_set_role_expectations,
+                call=update_call(framework.set_role_expectations, _expectations, "role_id"),
             ),
             "set_track_steps": _admin(
                 "Set a track's roles in order: add, remove or reorder its steps." + ADMIN,
@@ -609,7 +594,6 @@ FrameworkMutation = strawberry.type(
                 ImportFrameworkInput,
                 ImportFrameworkPayload,
                 call=_import,
-                make=lambda s: ImportFrameworkPayload(summary=FrameworkImportSummary.of(s)),
             ),
         },
     )

@@ -31,17 +31,19 @@ What the kit does, in this order, for every mutation:
    input anyway), except the ``target`` ID, which refuses the input at once;
 3. ``call(c)`` runs in a savepoint; a ``UserInputError`` rolls it back and becomes
    ``userErrors`` (one error-code enum: ``service.errors.ErrorCode``);
-4. the payload's object field is filled with ``Type.from_row(result)`` (or ``make(result)``).
+4. the payload's object field is filled with ``Type.from_row(result)`` (``Type.of(result)``
+   for an object not backed by one row, such as settings; or ``make(result)``).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import SimpleNamespace
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import strawberry
 from strawberry.types.base import (
@@ -62,6 +64,7 @@ from service.graphql.ids import decode_id
 from service.kit import INVALID, NOT_GIVEN
 
 P = TypeVar("P", bound="Payload")
+D = TypeVar("D", contravariant=True)
 
 _NODE = "careerpath.node"  # metadata key: the type names a global-ID input may hold
 _TARGET = "careerpath.target"  # metadata key: the object the mutation acts on
@@ -99,6 +102,25 @@ def id_input(
 def version_input() -> Any:
     """The optional ``version`` field of an update input."""
     return strawberry.field(default=None, description=VERSION_DESCRIPTION)
+
+
+def target_input(
+    name: str,
+    description: str,
+    type_name: str,
+    doc: str,
+    *,
+    field: str = "id",
+    versioned: bool = True,
+) -> type:
+    """An input naming only the object a mutation acts on (``field``, a global ID of
+    ``type_name``) and, when ``versioned``, the ``version`` read."""
+    fields: list[tuple[str, Any, Any]] = [
+        (field, strawberry.ID, id_input(type_name, doc, target=True))
+    ]
+    if versioned:
+        fields.append(("version", int | None, version_input()))
+    return input_type(name, description, fields)
 
 
 @dataclass
@@ -139,6 +161,21 @@ def decode_input(value: Any, path: tuple[str, ...], errors: list[FieldError]) ->
     return out
 
 
+def filter_id(
+    errors: list[FieldError], value: Any, type_name: str, path: tuple[str, ...]
+) -> uuid.UUID | None:
+    """A global ID given to a query (a filter's or an argument's), None when absent. A
+    malformed one goes to ``errors``, to be reported with the query's other problems, and
+    reads as None."""
+    if value is None:
+        return None
+    try:
+        return decode_id(value, type_name, path)
+    except UserInputError as exc:
+        errors.extend(exc.errors)
+        return None
+
+
 def _decode_id(
     value: Any, names: Iterable[str], path: tuple[str, ...], errors: list[FieldError]
 ) -> Any:
@@ -150,7 +187,8 @@ def _decode_id(
 
 
 def _object_field(payload: type[Payload]) -> tuple[str, Callable[[Any], Any]]:
-    """The payload's object field and how to make its value from a row."""
+    """The payload's object field and how to make its value from a row (``from_row``) or
+    from what the service returned (``of``)."""
     definition = get_object_definition(payload, strict=True)
     fields = [f for f in definition.fields if f.python_name != "user_errors"]
     if len(fields) != 1:
@@ -158,9 +196,10 @@ def _object_field(payload: type[Payload]) -> tuple[str, Callable[[Any], Any]]:
     field_type = fields[0].type
     if isinstance(field_type, StrawberryOptional):
         field_type = field_type.of_type
-    if isinstance(field_type, StrawberryList) or not hasattr(field_type, "from_row"):
-        raise TypeError(f"{payload.__name__}: give `make`, {field_type} has no from_row")
-    return fields[0].python_name, field_type.from_row
+    make = getattr(field_type, "from_row", None) or getattr(field_type, "of", None)
+    if isinstance(field_type, StrawberryList) or make is None:
+        raise TypeError(f"{payload.__name__}: give `make`, {field_type} has no from_row or of")
+    return fields[0].python_name, make
 
 
 async def run(
@@ -196,6 +235,85 @@ async def run(
     return make_payload(**{name: from_row(result) if result is not None else None})
 
 
+def _as_given(data: Any) -> Any:
+    return data
+
+
+class TargetAction(Protocol):
+    """A service function acting on one object at the version the caller read."""
+
+    def __call__(
+        self, db: Any, principal: Principal, target: Any, /, *, expected_version: int | None
+    ) -> Awaitable[Any]: ...
+
+
+def versioned_call(action: TargetAction, target: str = "id") -> Callable[[Call], Awaitable[Any]]:
+    """The call of a mutation whose input is a ``target_input``: ``action(db, principal,
+    <the target's ID>, expected_version=<version>)``."""
+
+    async def call(c: Call) -> Any:
+        return await action(
+            c.db, c.principal, getattr(c.input, target), expected_version=c.input.version
+        )
+
+    return call
+
+
+class CreateAction(Protocol[D]):
+    """A service function making something from the decoded input."""
+
+    def __call__(
+        self, db: Any, principal: Principal, data: D, /, *, input_errors: Sequence[FieldError]
+    ) -> Awaitable[Any]: ...
+
+
+class UpdateAction(Protocol[D]):
+    """A service function changing one object at the version the caller read."""
+
+    def __call__(
+        self,
+        db: Any,
+        principal: Principal,
+        target: Any,
+        data: D,
+        /,
+        *,
+        expected_version: int | None,
+        input_errors: Sequence[FieldError],
+    ) -> Awaitable[Any]: ...
+
+
+def create_call(
+    action: CreateAction[D], data: Callable[[Any], D] = _as_given
+) -> Callable[[Call], Awaitable[Any]]:
+    """The call of a create mutation: ``action(db, principal, data(<input>),
+    input_errors=<malformed IDs>)``."""
+
+    async def call(c: Call) -> Any:
+        return await action(c.db, c.principal, data(c.input), input_errors=c.errors)
+
+    return call
+
+
+def update_call(
+    action: UpdateAction[D], data: Callable[[Any], D], target: str = "id"
+) -> Callable[[Call], Awaitable[Any]]:
+    """The call of an update mutation: ``action(db, principal, <the target's ID>,
+    data(<input>), expected_version=<version>, input_errors=<malformed IDs>)``."""
+
+    async def call(c: Call) -> Any:
+        return await action(
+            c.db,
+            c.principal,
+            getattr(c.input, target),
+            data(c.input),
+            expected_version=c.input.version,
+            input_errors=c.errors,
+        )
+
+    return call
+
+
 def mutation(
     description: str,
     input: type,
@@ -229,13 +347,43 @@ def input_type(name: str, description: str, fields: list[tuple[str, Any, Any]]) 
     return strawberry.input(type(name, (), namespace), description=description)
 
 
-def payload_type(name: str, description: str, field: str, node: type, doc: str) -> type:
+def payload_type(name: str, description: str, field: str, node: Any, doc: str) -> type:
     """A ``Payload`` with one object field."""
     namespace = {
         "__annotations__": {field: node | None},
         field: strawberry.field(default=None, description=doc),
     }
     return strawberry.type(type(name, (Payload,), namespace), description=description)
+
+
+def change_payload(node: type, field: str, label: str, what: str | None = None) -> type:
+    """``<Node>Payload``, the result of the mutations that change a ``label``: its one field
+    holds the object after the change (called ``what`` there; ``label`` by default)."""
+    article = "an" if label[0] in "aeiou" else "a"
+    return payload_type(
+        f"{get_object_definition(node, strict=True).name}Payload",
+        f"Result of {article} {label} mutation.",
+        field,
+        node,
+        f"The {what or label} after the change; null when refused.",
+    )
+
+
+def result_payload(
+    mutation_name: str,
+    field: str,
+    node: Any,
+    doc: str = "The settings after the change; null when refused.",
+) -> type:
+    """``<MutationName>Payload``, the result of one mutation (by default of one that changes
+    the organization's settings of a domain)."""
+    return payload_type(
+        f"{mutation_name[0].upper()}{mutation_name[1:]}Payload",
+        f"Result of `{mutation_name}`.",
+        field,
+        node,
+        doc,
+    )
 
 
 _PAYLOADS: dict[str, type] = {}
@@ -245,13 +393,7 @@ def entity_payload(entity: Entity, node: type) -> Any:
     """``<T>Payload`` of an entity (one per type, shared by all its mutations)."""
     found = _PAYLOADS.get(entity.type_name)
     if found is None:
-        found = _PAYLOADS[entity.type_name] = payload_type(
-            f"{entity.type_name}Payload",
-            f"Result of a {entity.label} mutation.",
-            entity.action,
-            node,
-            f"The {entity.label} after the change; null when refused.",
-        )
+        found = _PAYLOADS[entity.type_name] = change_payload(node, entity.action, entity.label)
     return found
 
 

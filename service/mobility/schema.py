@@ -10,9 +10,20 @@ from strawberry.types import Info
 
 from service.auth import policies
 from service.errors import ErrorCode, UserInputError, Validator
-from service.graphql.ids import decode_id
-from service.graphql.kit import Call, Payload, id_input, mutation, version_input
-from service.graphql.pagination import Connection, PageArgs, paginate
+from service.graphql.kit import (
+    Call,
+    change_payload,
+    create_call,
+    filter_id,
+    id_input,
+    mutation,
+    result_payload,
+    target_input,
+    update_call,
+    version_input,
+    versioned_call,
+)
+from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.kit import NOT_GIVEN, given
 from service.mobility import queries
 from service.mobility import service as mobility
@@ -63,16 +74,6 @@ class PostingFilter:
     )
 
 
-def _decode(d: Validator, value: Any, type_name: str, *path: str) -> Any:
-    if value is None:
-        return None
-    try:
-        return decode_id(value, type_name, path)
-    except UserInputError as exc:
-        d.errors.extend(exc.errors)
-        return None
-
-
 def _posting_filter(f: PostingFilter) -> queries.PostingFilter:
     d = Validator()
     kinds = tuple(k.value for k in f.kind or [])
@@ -86,8 +87,8 @@ def _posting_filter(f: PostingFilter) -> queries.PostingFilter:
     out = queries.PostingFilter(
         kinds=kinds,
         statuses=statuses,
-        family_id=_decode(d, f.family_id, "JobFamily", "filter", "familyId"),
-        org_unit_id=_decode(d, f.org_unit_id, "OrgUnit", "filter", "orgUnitId"),
+        family_id=filter_id(d.errors, f.family_id, "JobFamily", ("filter", "familyId")),
+        org_unit_id=filter_id(d.errors, f.org_unit_id, "OrgUnit", ("filter", "orgUnitId")),
         remote=f.remote,
         search=search,
     )
@@ -112,24 +113,22 @@ class MobilityQuery:
         "first), plus, for their owners, their drafts and closed or filled postings; HR "
         "admins see all. Applications and candidates are on each posting."
     )
+    @paged
     async def postings(
         self,
         info: Info,
+        paging: PageArgs,
         filter: Annotated[
             PostingFilter | None,
             strawberry.argument(description="Conditions the postings must meet."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
     ) -> Connection[Posting]:
         principal = policies.require_reader(await info.context.principal())
         criteria = _posting_filter(filter or PostingFilter())
         return await paginate(
             info,
             queries.postings_select(queries.listable(principal), criteria),
-            PageArgs(first, after, last, before),
+            paging,
             Posting.from_row,
         )
 
@@ -195,11 +194,12 @@ class SetCareerAspirationInput:
     )
 
 
-@strawberry.type(description="Result of `setCareerAspiration`.")
-class SetCareerAspirationPayload(Payload):
-    career_aspiration: CareerAspiration | None = strawberry.field(
-        default=None, description="The aspiration as recorded; null when refused."
-    )
+SetCareerAspirationPayload = result_payload(
+    "setCareerAspiration",
+    "career_aspiration",
+    CareerAspiration,
+    "The aspiration as recorded; null when refused.",
+)
 
 
 @strawberry.input(description="A competency requirement: a level of the competency's own scale.")
@@ -283,17 +283,10 @@ class UpdatePostingInput:
     )
 
 
-@strawberry.input(description="Open or close a posting.")
-class PostingStatusInput:
-    id: strawberry.ID = id_input("Posting", "The posting.", target=True)
-    version: int | None = version_input()
-
-
-@strawberry.type(description="Result of a posting mutation.")
-class PostingPayload(Payload):
-    posting: Posting | None = strawberry.field(
-        default=None, description="The posting after the change; null when refused."
-    )
+PostingStatusInput = target_input(
+    "PostingStatusInput", "Open or close a posting.", "Posting", "The posting."
+)
+PostingPayload = change_payload(Posting, "posting", "posting")
 
 
 @strawberry.input(description="An application to an OPEN posting.")
@@ -322,17 +315,13 @@ class MoveApplicationInput:
     )
 
 
-@strawberry.input(description="An application of yours to withdraw, or an offer to accept.")
-class ApplicationActionInput:
-    id: strawberry.ID = id_input("Application", "The application.", target=True)
-    version: int | None = version_input()
-
-
-@strawberry.type(description="Result of an application mutation.")
-class ApplicationPayload(Payload):
-    application: Application | None = strawberry.field(
-        default=None, description="The application after the change; null when refused."
-    )
+ApplicationActionInput = target_input(
+    "ApplicationActionInput",
+    "An application of yours to withdraw, or an offer to accept.",
+    "Application",
+    "The application.",
+)
+ApplicationPayload = change_payload(Application, "application", "application")
 
 
 @strawberry.input(description="Changes to the mobility settings; omitted ones stay.")
@@ -345,11 +334,9 @@ class UpdateMobilitySettingsInput:
     )
 
 
-@strawberry.type(description="Result of `updateMobilitySettings`.")
-class UpdateMobilitySettingsPayload(Payload):
-    settings: MobilitySettings | None = strawberry.field(
-        default=None, description="The settings after the change; null when refused."
-    )
+UpdateMobilitySettingsPayload = result_payload(
+    "updateMobilitySettings", "settings", MobilitySettings
+)
 
 
 def _requirements(value: Any) -> Any:
@@ -366,8 +353,7 @@ def _requirements(value: Any) -> Any:
     ]
 
 
-def _posting_input(c: Call) -> mobility.PostingInput:
-    i = c.input
+def _posting_input(i: Any) -> mobility.PostingInput:
     fields = (
         "kind",
         "title",
@@ -422,39 +408,28 @@ class MobilityMutation:
         CreatePostingInput,
         PostingPayload,
         permission=mobility.require_poster,
-        call=lambda c: mobility.create_posting(c.db, c.principal, _posting_input(c), c.errors),
+        call=create_call(mobility.create_posting, _posting_input),
     )
     update_posting = mutation(
         "Change a DRAFT or OPEN posting (its owners and HR admins).",
         UpdatePostingInput,
         PostingPayload,
         permission=mobility.require_poster,
-        call=lambda c: mobility.update_posting(
-            c.db,
-            c.principal,
-            c.input.id,
-            _posting_input(c),
-            expected_version=c.input.version,
-            input_errors=c.errors,
-        ),
+        call=update_call(mobility.update_posting, _posting_input),
     )
     open_posting = mutation(
         "Open a DRAFT posting to applications (its owners and HR admins).",
         PostingStatusInput,
         PostingPayload,
         permission=mobility.require_poster,
-        call=lambda c: mobility.open_posting(
-            c.db, c.principal, c.input.id, expected_version=c.input.version
-        ),
+        call=versioned_call(mobility.open_posting),
     )
     close_posting = mutation(
         "Close a DRAFT or OPEN posting without filling it (its owners and HR admins).",
         PostingStatusInput,
         PostingPayload,
         permission=mobility.require_poster,
-        call=lambda c: mobility.close_posting(
-            c.db, c.principal, c.input.id, expected_version=c.input.version
-        ),
+        call=versioned_call(mobility.close_posting),
     )
     apply_to_posting = mutation(
         "Apply to an OPEN posting that is not yours, before its deadline; one active "
@@ -486,9 +461,7 @@ class MobilityMutation:
         ApplicationActionInput,
         ApplicationPayload,
         permission=mobility.require_applicant,
-        call=lambda c: mobility.withdraw_application(
-            c.db, c.principal, c.input.id, expected_version=c.input.version
-        ),
+        call=versioned_call(mobility.withdraw_application),
     )
     accept_offer = mutation(
         "Accept an offer (the applicant, or an HR admin for them). The posting is filled; "
@@ -498,9 +471,7 @@ class MobilityMutation:
         ApplicationActionInput,
         ApplicationPayload,
         permission=mobility.require_mover,
-        call=lambda c: mobility.accept_offer(
-            c.db, c.principal, c.input.id, expected_version=c.input.version
-        ),
+        call=versioned_call(mobility.accept_offer),
     )
     update_mobility_settings = mutation(
         "Change the organization's mobility settings (HR admins).",
@@ -513,5 +484,4 @@ class MobilityMutation:
             c.input.confidential_until,
             expected_version=c.input.version,
         ),
-        make=lambda s: UpdateMobilitySettingsPayload(settings=MobilitySettings.of(s)),
     )

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from service.auth import policies
 from service.errors import Forbidden, UserInputError
 from service.graphql.ids import decode_id, decode_optional
-from service.graphql.kit import Call, Payload, id_input, mutation
+from service.graphql.kit import Call, change_payload, id_input, mutation, result_payload
 from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paged, paginate, paginate_keyset
 from service.kit import NOT_GIVEN
@@ -146,11 +146,9 @@ class CreateOrgUnitInput:
     )
 
 
-@strawberry.type(description="Result of `createOrgUnit`.")
-class CreateOrgUnitPayload(Payload):
-    org_unit: OrgUnit | None = strawberry.field(
-        default=None, description="The new unit; null when refused."
-    )
+CreateOrgUnitPayload = result_payload(
+    "createOrgUnit", "org_unit", OrgUnit, "The new unit; null when refused."
+)
 
 
 @strawberry.input(description="Changes to an org unit; omitted fields stay as they are.")
@@ -163,11 +161,9 @@ class UpdateOrgUnitInput:
     )
 
 
-@strawberry.type(description="Result of `updateOrgUnit`.")
-class UpdateOrgUnitPayload(Payload):
-    org_unit: OrgUnit | None = strawberry.field(
-        default=None, description="The unit after the change."
-    )
+UpdateOrgUnitPayload = result_payload(
+    "updateOrgUnit", "org_unit", OrgUnit, "The unit after the change."
+)
 
 
 @strawberry.input(description="A new employee. Writes a HIRE entry to their position history.")
@@ -251,11 +247,7 @@ class UpdatePeopleSettingsInput:
     )
 
 
-@strawberry.type(description="Result of `updatePeopleSettings`.")
-class UpdatePeopleSettingsPayload(Payload):
-    settings: PeopleSettings | None = strawberry.field(
-        default=None, description="The settings after the change; null when refused."
-    )
+UpdatePeopleSettingsPayload = result_payload("updatePeopleSettings", "settings", PeopleSettings)
 
 
 async def _update_people_settings(c: Call) -> Any:
@@ -264,15 +256,7 @@ async def _update_people_settings(c: Call) -> Any:
     )
 
 
-def _settings_payload(found: Any) -> UpdatePeopleSettingsPayload:
-    return UpdatePeopleSettingsPayload(settings=PeopleSettings.of(found))
-
-
-@strawberry.type(description="Result of an employee mutation.")
-class EmployeePayload(Payload):
-    employee: Employee | None = strawberry.field(
-        default=None, description="The employee after the change; null when refused."
-    )
+EmployeePayload = change_payload(Employee, "employee", "employee")
 
 
 EMPLOYEE_FIELDS = [f.name for f in dataclasses.fields(people.EmployeeInput) if f.name != "extra"]
@@ -364,7 +348,6 @@ class PeopleMutation:
         UpdatePeopleSettingsPayload,
         permission=policies.require_admin,
         call=_update_people_settings,
-        make=_settings_payload,
     )
     terminate_employee = mutation(
         "Terminate an employee (status TERMINATED, history kept)." + WRITERS,

@@ -10,9 +10,8 @@ from strawberry.types import Info
 
 from service.auth import policies
 from service.auth.scopes import Scope
-from service.errors import ErrorCode, FieldError, UserInputError, Validator
-from service.graphql.ids import decode_id
-from service.graphql.kit import Call, Payload, id_input, mutation, payload_type, version_input
+from service.errors import ErrorCode, FieldError, Validator
+from service.graphql import kit
 from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.kit import given
@@ -30,19 +29,6 @@ from service.promotions.types import (
 )
 
 MAX_STATUSES = 5
-
-
-class _Decoder(Validator):
-    """Decodes global IDs of an input, collecting every malformed one."""
-
-    def id(self, value: Any, type_name: str, *path: str) -> Any:
-        if value is None:
-            return None
-        try:
-            return decode_id(value, type_name, path)
-        except UserInputError as exc:
-            self.errors.extend(exc.errors)
-            return None
 
 
 # --- queries ------------------------------------------------------------------------------
@@ -87,14 +73,14 @@ class PassedOverFilter:
 
 
 def _promotion_filter(f: PromotionFilter) -> queries.PromotionFilter:
-    d = _Decoder()
+    d = Validator()
     statuses = tuple(s.value for s in f.status or [])
     if len(statuses) > MAX_STATUSES:
         d.add(("filter", "status"), f"at most {MAX_STATUSES} statuses", ErrorCode.LIMIT_EXCEEDED)
     out = queries.PromotionFilter(
         statuses=statuses,
-        org_unit_id=d.id(f.org_unit_id, "OrgUnit", "filter", "orgUnitId"),
-        employee_id=d.id(f.employee_id, "Employee", "filter", "employeeId"),
+        org_unit_id=kit.filter_id(d.errors, f.org_unit_id, "OrgUnit", ("filter", "orgUnitId")),
+        employee_id=kit.filter_id(d.errors, f.employee_id, "Employee", ("filter", "employeeId")),
         created_from=f.proposed_from,
         created_to=f.proposed_to,
         effective_from=f.effective_from,
@@ -158,12 +144,12 @@ class PromotionsQuery:
     ) -> Connection[PassedOverEntry]:
         policies.require_admin(await info.context.principal())
         f = filter or PassedOverFilter()
-        d = _Decoder()
+        d = Validator()
         if not 0 <= f.min_readiness <= 1:
             d.add(("filter", "minReadiness"), "must be between 0 and 1")
         if not 0 <= f.min_months <= 120:
             d.add(("filter", "minMonths"), "must be between 0 and 120")
-        unit = d.id(f.org_unit_id, "OrgUnit", "filter", "orgUnitId")
+        unit = kit.filter_id(d.errors, f.org_unit_id, "OrgUnit", ("filter", "orgUnitId"))
         d.raise_if_any()
         today = promotions.today()
         criteria = queries.PassedOverFilter(f.min_readiness, f.min_months, unit)
@@ -209,7 +195,7 @@ class PromotionsQuery:
 
 @strawberry.input(description="What supports a proposal besides the frozen gap analysis.")
 class PromotionEvidenceInput:
-    assessment_ids: list[strawberry.ID] | None = id_input(
+    assessment_ids: list[strawberry.ID] | None = kit.id_input(
         "Assessment",
         "Submitted assessments of the employee to refer to (at most 20).",
         default=None,
@@ -221,8 +207,8 @@ class PromotionEvidenceInput:
     "into the case as evidence."
 )
 class ProposePromotionInput:
-    employee_id: strawberry.ID = id_input("Employee", "The employee to promote.")
-    to_role_id: strawberry.ID = id_input(
+    employee_id: strawberry.ID = kit.id_input("Employee", "The employee to promote.")
+    to_role_id: strawberry.ID = kit.id_input(
         "Role",
         "The role: a next role of their current role or an explicit transition from it (HR "
         "admins may override with `overrideReason`).",
@@ -244,36 +230,30 @@ class ProposePromotionInput:
 
 @strawberry.input(description="Approve a proposed case (HR admins).")
 class ApprovePromotionInput:
-    id: strawberry.ID = id_input("Promotion", "The case.", target=True)
-    version: int | None = version_input()
+    id: strawberry.ID = kit.id_input("Promotion", "The case.", target=True)
+    version: int | None = kit.version_input()
     note: str | None = strawberry.field(default=None, description="A note for the record.")
 
 
 @strawberry.input(description="Reject a proposed case (HR admins).")
 class RejectPromotionInput:
-    id: strawberry.ID = id_input("Promotion", "The case.", target=True)
+    id: strawberry.ID = kit.id_input("Promotion", "The case.", target=True)
     note: str = strawberry.field(description="Why (required, at most 4,000 characters).")
-    version: int | None = version_input()
+    version: int | None = kit.version_input()
 
 
 @strawberry.input(
     description="Withdraw a case: its proposer while proposed, HR admins until effective."
 )
 class CancelPromotionInput:
-    id: strawberry.ID = id_input("Promotion", "The case.", target=True)
+    id: strawberry.ID = kit.id_input("Promotion", "The case.", target=True)
     note: str | None = strawberry.field(default=None, description="Why.")
-    version: int | None = version_input()
+    version: int | None = kit.version_input()
 
 
 def _case_payload(verb: str, doc: str = "The case; null when refused.") -> Any:
     """``<Verb>PromotionPayload``: the case after ``<verb>Promotion``."""
-    return payload_type(
-        f"{verb}PromotionPayload",
-        f"Result of `{verb.lower()}Promotion`.",
-        "promotion",
-        Promotion,
-        doc,
-    )
+    return kit.result_payload(f"{verb.lower()}Promotion", "promotion", Promotion, doc)
 
 
 ProposePromotionPayload = _case_payload("Propose")
@@ -286,7 +266,7 @@ CancelPromotionPayload = _case_payload("Cancel")
 
 @strawberry.input(description="Changes to the promotion settings; omitted ones stay.")
 class UpdatePromotionSettingsInput:
-    version: int | None = version_input()
+    version: int | None = kit.version_input()
     require_second_approver: bool | None = strawberry.field(
         default=None, description="Require an approver other than the proposer."
     )
@@ -295,17 +275,15 @@ class UpdatePromotionSettingsInput:
     )
 
 
-@strawberry.type(description="Result of `updatePromotionSettings`.")
-class UpdatePromotionSettingsPayload(Payload):
-    settings: PromotionSettings | None = strawberry.field(
-        default=None, description="The settings after the change; null when refused."
-    )
+UpdatePromotionSettingsPayload = kit.result_payload(
+    "updatePromotionSettings", "settings", PromotionSettings
+)
 
 
 @strawberry.input(description="A new succession plan: a key role, an incumbent, or both.")
 class CreateSuccessionPlanInput:
-    role_id: strawberry.ID | None = id_input("Role", "The key role.", default=None)
-    incumbent_id: strawberry.ID | None = id_input(
+    role_id: strawberry.ID | None = kit.id_input("Role", "The key role.", default=None)
+    incumbent_id: strawberry.ID | None = kit.id_input(
         "Employee", "The person whose succession is planned.", default=None
     )
     criticality: Criticality = strawberry.field(
@@ -317,10 +295,10 @@ class CreateSuccessionPlanInput:
 
 @strawberry.input(description="Changes to a succession plan; omitted fields stay.")
 class UpdateSuccessionPlanInput:
-    id: strawberry.ID = id_input("SuccessionPlan", "The plan.", target=True)
-    version: int | None = version_input()
-    role_id: strawberry.ID | None = id_input("Role", "New key role.", default=None)
-    incumbent_id: strawberry.ID | None = id_input("Employee", "New incumbent.", default=None)
+    id: strawberry.ID = kit.id_input("SuccessionPlan", "The plan.", target=True)
+    version: int | None = kit.version_input()
+    role_id: strawberry.ID | None = kit.id_input("Role", "New key role.", default=None)
+    incumbent_id: strawberry.ID | None = kit.id_input("Employee", "New incumbent.", default=None)
     criticality: Criticality | None = strawberry.field(default=None, description="New criticality.")
     note: str | None = strawberry.field(default=None, description="New note.")
     archived: bool | None = strawberry.field(
@@ -330,23 +308,21 @@ class UpdateSuccessionPlanInput:
 
 @strawberry.input(description="Name a successor on a plan, or change their readiness.")
 class SetSuccessorInput:
-    plan_id: strawberry.ID = id_input("SuccessionPlan", "The plan.", target=True)
-    employee_id: strawberry.ID = id_input("Employee", "The successor.")
+    plan_id: strawberry.ID = kit.id_input("SuccessionPlan", "The plan.", target=True)
+    employee_id: strawberry.ID = kit.id_input("Employee", "The successor.")
     readiness: SuccessorReadiness = strawberry.field(description="When they could step in.")
     note: str | None = strawberry.field(default=None, description="A note (at most 2,000).")
 
 
 @strawberry.input(description="Take a successor off a plan.")
 class RemoveSuccessorInput:
-    plan_id: strawberry.ID = id_input("SuccessionPlan", "The plan.", target=True)
-    employee_id: strawberry.ID = id_input("Employee", "The successor to remove.", target=True)
+    plan_id: strawberry.ID = kit.id_input("SuccessionPlan", "The plan.", target=True)
+    employee_id: strawberry.ID = kit.id_input("Employee", "The successor to remove.", target=True)
 
 
-@strawberry.type(description="Result of a succession plan mutation.")
-class SuccessionPlanPayload(Payload):
-    succession_plan: SuccessionPlan | None = strawberry.field(
-        default=None, description="The plan after the change; null when refused."
-    )
+SuccessionPlanPayload = kit.change_payload(
+    SuccessionPlan, "succession_plan", "succession plan", what="plan"
+)
 
 
 def _id(value: Any) -> Any:
@@ -354,7 +330,7 @@ def _id(value: Any) -> Any:
     return value if given(value) else None
 
 
-async def _propose(c: Call) -> Any:
+async def _propose(c: kit.Call) -> Any:
     evidence = c.input.evidence
     ids = list((evidence.assessment_ids if given(evidence) and evidence else None) or [])
     if len(ids) > promotions.MAX_ASSESSMENTS:
@@ -377,22 +353,18 @@ async def _propose(c: Call) -> Any:
     return await promotions.propose_promotion(c.db, c.principal, data, input_errors=c.errors)
 
 
-def _plan_input(c: Call) -> promotions.PlanInput:
+def _plan_input(i: Any) -> promotions.PlanInput:
     return promotions.PlanInput(
-        role_id=_id(c.input.role_id),
-        incumbent_id=_id(c.input.incumbent_id),
-        criticality=c.input.criticality,
-        note=c.input.note,
+        role_id=_id(i.role_id),
+        incumbent_id=_id(i.incumbent_id),
+        criticality=i.criticality,
+        note=i.note,
     )
-
-
-def _settings_payload(found: Any) -> UpdatePromotionSettingsPayload:
-    return UpdatePromotionSettingsPayload(settings=PromotionSettings.of(found))
 
 
 @strawberry.type
 class PromotionsMutation:
-    propose_promotion = mutation(
+    propose_promotion = kit.mutation(
         "Propose a promotion: by someone above the employee in the org chart "
         "(`career:manager`) or an HR admin. One open case per employee.",
         ProposePromotionInput,
@@ -400,7 +372,7 @@ class PromotionsMutation:
         permission=promotions.require_proposer,
         call=_propose,
     )
-    approve_promotion = mutation(
+    approve_promotion = kit.mutation(
         "Approve a proposed case (HR admins). It takes effect at once when its date is today "
         "or past, else on its date.",
         ApprovePromotionInput,
@@ -410,7 +382,7 @@ class PromotionsMutation:
             c.db, c.principal, c.input.id, expected_version=c.input.version, note=c.input.note
         ),
     )
-    reject_promotion = mutation(
+    reject_promotion = kit.mutation(
         "Reject a proposed case, with a note (HR admins).",
         RejectPromotionInput,
         RejectPromotionPayload,
@@ -419,7 +391,7 @@ class PromotionsMutation:
             c.db, c.principal, c.input.id, c.input.note, expected_version=c.input.version
         ),
     )
-    cancel_promotion = mutation(
+    cancel_promotion = kit.mutation(
         "Withdraw a case: its proposer while it is proposed, HR admins until it is effective.",
         CancelPromotionInput,
         CancelPromotionPayload,
@@ -428,7 +400,7 @@ class PromotionsMutation:
             c.db, c.principal, c.input.id, c.input.note, expected_version=c.input.version
         ),
     )
-    update_promotion_settings = mutation(
+    update_promotion_settings = kit.mutation(
         "Change the organization's promotion settings (HR admins).",
         UpdatePromotionSettingsInput,
         UpdatePromotionSettingsPayload,
@@ -442,18 +414,15 @@ class PromotionsMutation:
             ),
             expected_version=c.input.version,
         ),
-        make=_settings_payload,
     )
-    create_succession_plan = mutation(
+    create_succession_plan = kit.mutation(
         "Make a succession plan (HR admins).",
         CreateSuccessionPlanInput,
         SuccessionPlanPayload,
         permission=policies.require_admin,
-        call=lambda c: promotions.create_succession_plan(
-            c.db, c.principal, _plan_input(c), input_errors=c.errors
-        ),
+        call=kit.create_call(promotions.create_succession_plan, _plan_input),
     )
-    update_succession_plan = mutation(
+    update_succession_plan = kit.mutation(
         "Change or archive a succession plan (HR admins).",
         UpdateSuccessionPlanInput,
         SuccessionPlanPayload,
@@ -462,13 +431,13 @@ class PromotionsMutation:
             c.db,
             c.principal,
             c.input.id,
-            _plan_input(c),
+            _plan_input(c.input),
             archived=c.input.archived,
             expected_version=c.input.version,
             input_errors=c.errors,
         ),
     )
-    set_successor = mutation(
+    set_successor = kit.mutation(
         "Name a successor on a plan with their readiness, or change it (HR admins).",
         SetSuccessorInput,
         SuccessionPlanPayload,
@@ -485,7 +454,7 @@ class PromotionsMutation:
             input_errors=c.errors,
         ),
     )
-    remove_successor = mutation(
+    remove_successor = kit.mutation(
         "Take a successor off a plan (HR admins).",
         RemoveSuccessorInput,
         SuccessionPlanPayload,

@@ -9,8 +9,17 @@ import strawberry
 from strawberry.types import Info
 
 from service.errors import UserInputError
-from service.graphql.ids import decode_id, encode_id
-from service.graphql.kit import Call, Payload, id_input, mutation, version_input
+from service.graphql.ids import decode_optional, encode_id
+from service.graphql.kit import (
+    Call,
+    Payload,
+    id_input,
+    mutation,
+    payload_type,
+    target_input,
+    version_input,
+    versioned_call,
+)
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.webhooks import queries
 from service.webhooks import service as webhooks
@@ -88,12 +97,8 @@ class WebhooksQuery:
         webhooks.require_webhooks(await info.context.principal())
         f = filter or WebhookDeliveryFilter()
         chosen = queries.DeliveryFilter(
-            endpoint_id=decode_id(f.endpoint_id, "WebhookEndpoint", ("filter", "endpointId"))
-            if f.endpoint_id is not None
-            else None,
-            event_id=decode_id(f.event_id, "WebhookEvent", ("filter", "eventId"))
-            if f.event_id is not None
-            else None,
+            endpoint_id=decode_optional(f.endpoint_id, "WebhookEndpoint", ("filter", "endpointId")),
+            event_id=decode_optional(f.event_id, "WebhookEvent", ("filter", "eventId")),
             event_type=f.event_type[:200] if f.event_type is not None else None,
             status=f.status.value if f.status is not None else None,
         )
@@ -143,20 +148,23 @@ class UpdateWebhookEndpointInput:
     )
 
 
-@strawberry.input(description="An endpoint to act on.")
-class WebhookEndpointIdInput:
-    id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint.", target=True)
-    version: int | None = version_input()
-
-
-@strawberry.input(description="An endpoint to send a `webhook.test` event to.")
-class PingWebhookEndpointInput:
-    id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint (must be enabled).", target=True)
-
-
-@strawberry.input(description="An endpoint to remove.")
-class DeleteWebhookEndpointInput:
-    id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint.", target=True)
+WebhookEndpointIdInput = target_input(
+    "WebhookEndpointIdInput", "An endpoint to act on.", "WebhookEndpoint", "The endpoint."
+)
+PingWebhookEndpointInput = target_input(
+    "PingWebhookEndpointInput",
+    "An endpoint to send a `webhook.test` event to.",
+    "WebhookEndpoint",
+    "The endpoint (must be enabled).",
+    versioned=False,
+)
+DeleteWebhookEndpointInput = target_input(
+    "DeleteWebhookEndpointInput",
+    "An endpoint to remove.",
+    "WebhookEndpoint",
+    "The endpoint.",
+    versioned=False,
+)
 
 
 @strawberry.input(description="A new secret for an endpoint.")
@@ -194,11 +202,13 @@ class CreateWebhookEndpointPayload(Payload):
     )
 
 
-@strawberry.type(description="Result of a change to an endpoint.")
-class WebhookEndpointPayload(Payload):
-    endpoint: WebhookEndpoint | None = strawberry.field(
-        default=None, description="The endpoint after the change; null when refused."
-    )
+WebhookEndpointPayload = payload_type(
+    "WebhookEndpointPayload",
+    "Result of a change to an endpoint.",
+    "endpoint",
+    WebhookEndpoint,
+    "The endpoint after the change; null when refused.",
+)
 
 
 @strawberry.type(description="Result of rotating an endpoint's secret.")
@@ -219,13 +229,14 @@ class DeleteWebhookEndpointPayload(Payload):
     )
 
 
-@strawberry.type(description="Result of a ping.")
-class PingWebhookEndpointPayload(Payload):
-    delivery: WebhookDelivery | None = strawberry.field(
-        default=None,
-        description="The `webhook.test` delivery, sent at once; follow it in "
-        "`webhookDeliveries`. Null when refused.",
-    )
+PingWebhookEndpointPayload = payload_type(
+    "PingWebhookEndpointPayload",
+    "Result of a ping.",
+    "delivery",
+    WebhookDelivery,
+    "The `webhook.test` delivery, sent at once; follow it in `webhookDeliveries`. Null when "
+    "refused.",
+)
 
 
 @strawberry.type(description="Result of a redelivery.")
@@ -291,9 +302,7 @@ class WebhooksMutation:
         WebhookEndpointIdInput,
         WebhookEndpointPayload,
         permission=webhooks.require_webhooks,
-        call=lambda c: webhooks.disable_endpoint(
-            c.db, c.principal, c.input.id, expected_version=c.input.version
-        ),
+        call=versioned_call(webhooks.disable_endpoint),
         input_description="The endpoint.",
     )
     enable_webhook_endpoint = mutation(
@@ -302,9 +311,7 @@ class WebhooksMutation:
         WebhookEndpointIdInput,
         WebhookEndpointPayload,
         permission=webhooks.require_webhooks,
-        call=lambda c: webhooks.enable_endpoint(
-            c.db, c.principal, c.input.id, expected_version=c.input.version
-        ),
+        call=versioned_call(webhooks.enable_endpoint),
         input_description="The endpoint.",
     )
     rotate_webhook_secret = mutation(
