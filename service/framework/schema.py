@@ -10,17 +10,11 @@ import strawberry
 from strawberry.types import Info
 
 from service.errors import ErrorCode, UserInputError, Validator
-from service.framework import queries, transfer
+from service.framework import models, queries, transfer
 from service.framework import service as framework
 from service.framework.document import MAX_EXPECTATIONS
 from service.framework.models import TrackKind as TrackKindValue
 from service.framework.models import TransitionKind as TransitionKindValue
-from service.framework.models import (
-    competencies,
-    job_families,
-    roles,
-    tracks,
-)
 from service.framework.transfer import FrameworkFormat as FrameworkFormatValue
 from service.framework.types import (
     CareerPath,
@@ -58,6 +52,7 @@ MAX_SEARCH = 100
 MAX_PATHS = 20
 ID_ARG = strawberry.argument(description="The global ID; give this or `key`.")
 KEY_ARG = strawberry.argument(description="The stable key; give this or `id`.")
+INCLUDE_ARCHIVED = strawberry.argument(description="Include archived ones.")
 
 
 FrameworkFormat = graphql_enum(
@@ -91,6 +86,42 @@ async def _one(
     else:
         row = await queries.one_by_key(info.context, table, (key or "").strip())
     return make(row) if row is not None else None
+
+
+def _one_field(description: str, type_name: str, table: Any, batch: Any, node: Any) -> Any:
+    """A field answering one ``node`` by global ID or key; null when there is none."""
+
+    async def resolve(
+        self: Any,
+        info: Info,
+        id: Annotated[strawberry.ID | None, ID_ARG] = None,
+        key: Annotated[str | None, KEY_ARG] = None,
+    ) -> Any:
+        return await _one(info, id, key, type_name, table, batch, node.from_row)
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "id": Annotated[strawberry.ID | None, ID_ARG],
+        "key": Annotated[str | None, KEY_ARG],
+        "return": node | None,
+    }
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def _all_field(description: str, load: Callable[..., Awaitable[Any]], node: Any) -> Any:
+    """A field listing every ``node`` as ``load`` reads them, archived ones on request."""
+
+    async def resolve(self: Any, info: Info, include_archived: bool = False) -> Any:
+        await require_reader(info)
+        rows = await load(info.context, include_archived=include_archived)
+        return [node.from_row(r) for r in rows]
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "include_archived": Annotated[bool, INCLUDE_ARCHIVED],
+        "return": list[node],
+    }
+    return strawberry.field(resolver=resolve, description=description)
 
 
 # --- queries ------------------------------------------------------------------------------
@@ -129,51 +160,26 @@ class CompetencyFilter:
     )
 
 
-INCLUDE_ARCHIVED = strawberry.argument(description="Include archived ones.")
-
-
 @strawberry.type
 class FrameworkQuery:
-    @strawberry.field(description="The organization's job families, by name.")
-    async def job_families(
-        self,
-        info: Info,
-        include_archived: Annotated[bool, INCLUDE_ARCHIVED] = False,
-    ) -> list[JobFamily]:
-        await require_reader(info)
-        rows = await queries.all_job_families(info.context, include_archived=include_archived)
-        return [JobFamily.from_row(r) for r in rows]
-
-    @strawberry.field(description="One job family by ID or key; null when there is none.")
-    async def job_family(
-        self,
-        info: Info,
-        id: Annotated[strawberry.ID | None, ID_ARG] = None,
-        key: Annotated[str | None, KEY_ARG] = None,
-    ) -> JobFamily | None:
-        return await _one(
-            info, id, key, "JobFamily", job_families, queries.job_families_by_id, JobFamily.from_row
-        )
-
-    @strawberry.field(description="The organization's leveling scale, lowest rank first.")
-    async def levels(
-        self,
-        info: Info,
-        include_archived: Annotated[bool, INCLUDE_ARCHIVED] = False,
-    ) -> list[Level]:
-        await require_reader(info)
-        rows = await queries.all_levels(info.context, include_archived=include_archived)
-        return [Level.from_row(r) for r in rows]
-
-    @strawberry.field(description="The proficiency scales competencies are rated on, by name.")
-    async def proficiency_scales(
-        self,
-        info: Info,
-        include_archived: Annotated[bool, INCLUDE_ARCHIVED] = False,
-    ) -> list[ProficiencyScale]:
-        await require_reader(info)
-        rows = await queries.all_scales(info.context, include_archived=include_archived)
-        return [ProficiencyScale.from_row(r) for r in rows]
+    job_families = _all_field(
+        "The organization's job families, by name.", queries.all_job_families, JobFamily
+    )
+    job_family = _one_field(
+        "One job family by ID or key; null when there is none.",
+        "JobFamily",
+        models.job_families,
+        queries.job_families_by_id,
+        JobFamily,
+    )
+    levels = _all_field(
+        "The organization's leveling scale, lowest rank first.", queries.all_levels, Level
+    )
+    proficiency_scales = _all_field(
+        "The proficiency scales competencies are rated on, by name.",
+        queries.all_scales,
+        ProficiencyScale,
+    )
 
     @strawberry.field(description="Roles by level rank, then title.")
     @paged
@@ -205,23 +211,20 @@ class FrameworkQuery:
         await Role.prefetch(info, page.nodes, connection_nodes(info))
         return page
 
-    @strawberry.field(description="One role by ID or key; null when there is none.")
-    async def role(
-        self,
-        info: Info,
-        id: Annotated[strawberry.ID | None, ID_ARG] = None,
-        key: Annotated[str | None, KEY_ARG] = None,
-    ) -> Role | None:
-        return await _one(info, id, key, "Role", roles, queries.roles_by_id, Role.from_row)
-
-    @strawberry.field(description="One track by ID or key; null when there is none.")
-    async def track(
-        self,
-        info: Info,
-        id: Annotated[strawberry.ID | None, ID_ARG] = None,
-        key: Annotated[str | None, KEY_ARG] = None,
-    ) -> Track | None:
-        return await _one(info, id, key, "Track", tracks, queries.tracks_by_id, Track.from_row)
+    role = _one_field(
+        "One role by ID or key; null when there is none.",
+        "Role",
+        models.roles,
+        queries.roles_by_id,
+        Role,
+    )
+    track = _one_field(
+        "One track by ID or key; null when there is none.",
+        "Track",
+        models.tracks,
+        queries.tracks_by_id,
+        Track,
+    )
 
     @strawberry.field(description="Competencies by category (uncategorised last), then name.")
     @paged
@@ -251,22 +254,13 @@ class FrameworkQuery:
             Competency.from_row,
         )
 
-    @strawberry.field(description="One competency by ID or key; null when there is none.")
-    async def competency(
-        self,
-        info: Info,
-        id: Annotated[strawberry.ID | None, ID_ARG] = None,
-        key: Annotated[str | None, KEY_ARG] = None,
-    ) -> Competency | None:
-        return await _one(
-            info,
-            id,
-            key,
-            "Competency",
-            competencies,
-            queries.competencies_by_id,
-            Competency.from_row,
-        )
+    competency = _one_field(
+        "One competency by ID or key; null when there is none.",
+        "Competency",
+        models.competencies,
+        queries.competencies_by_id,
+        Competency,
+    )
 
     @strawberry.field(
         description="Ways from one role to another through promotions (explicit and along "

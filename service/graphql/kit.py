@@ -202,39 +202,6 @@ def _object_field(payload: type[Payload]) -> tuple[str, Callable[[Any], Any]]:
     return fields[0].python_name, make
 
 
-async def run(
-    info: Info,
-    value: Any,
-    payload: type[P],
-    call: Callable[[Call], Awaitable[Any]],
-    *,
-    permission: Callable[[Principal], object] | None = None,
-    make: Callable[[Any], P] | None = None,
-) -> P:
-    """Run one mutation the kit's way (see the module's docstring)."""
-
-    async def act() -> Any:
-        errors: list[FieldError] = []
-        principal = await info.context.principal()
-        try:
-            data = decode_input(value, ("input",), errors)
-            result = await call(Call(info, info.context, principal, data, errors))
-        except UserInputError as exc:
-            raise UserInputError(errors + [e for e in exc.errors if e not in errors]) from None
-        if errors:  # a malformed ID the service did not look at still refuses the input
-            raise UserInputError(errors)
-        return result
-
-    result, user_errors = await run_mutation(info, act, authorize=permission)
-    if user_errors:
-        return payload(user_errors=user_errors)
-    if make is not None:
-        return make(result)
-    name, from_row = _object_field(payload)
-    make_payload: Any = payload
-    return make_payload(**{name: from_row(result) if result is not None else None})
-
-
 def _as_given(data: Any) -> Any:
     return data
 
@@ -324,10 +291,30 @@ def mutation(
     make: Callable[[Any], P] | None = None,
     input_description: str = "The change to make.",
 ) -> Any:
-    """A ``verbNoun(input: VerbNounInput!): Payload!`` mutation field (module docstring)."""
+    """A ``verbNoun(input: VerbNounInput!): Payload!`` mutation field, run the kit's way
+    (module docstring)."""
 
     async def resolve(self: Any, info: Info, input: Any) -> Any:
-        return await run(info, input, payload, call, permission=permission, make=make)
+        async def act() -> Any:
+            errors: list[FieldError] = []
+            principal = await info.context.principal()
+            try:
+                data = decode_input(input, ("input",), errors)
+                result = await call(Call(info, info.context, principal, data, errors))
+            except UserInputError as exc:
+                raise UserInputError(errors + [e for e in exc.errors if e not in errors]) from None
+            if errors:  # a malformed ID the service did not look at still refuses the input
+                raise UserInputError(errors)
+            return result
+
+        result, user_errors = await run_mutation(info, act, authorize=permission)
+        if user_errors:
+            return payload(user_errors=user_errors)
+        if make is not None:
+            return make(result)
+        name, from_row = _object_field(payload)
+        make_payload: Any = payload
+        return make_payload(**{name: from_row(result) if result is not None else None})
 
     resolve.__annotations__ = {
         "info": Info,
