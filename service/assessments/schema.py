@@ -37,6 +37,7 @@ from service.graphql.kit import (
     create_call,
     id_input,
     mutation,
+    optional_input,
     target_input,
     version_input,
     versioned_call,
@@ -48,36 +49,26 @@ from service.graphql.pagination import Connection, PageArgs, paged, paginate
 
 @strawberry.input(description="Narrows the `assessments` list; all given conditions must hold.")
 class AssessmentFilter:
-    subject_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Of this employee."
+    subject_id: strawberry.ID | None = optional_input("Of this employee.")
+    assessor_id: strawberry.ID | None = optional_input(
+        "Written by this employee (your own ID: your to-do list)."
     )
-    assessor_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Written by this employee (your own ID: your to-do list)."
-    )
-    cycle_id: strawberry.ID | None = strawberry.field(default=None, description="In this cycle.")
-    kind: AssessmentKind | None = strawberry.field(default=None, description="Of this kind.")
-    status: AssessmentStatus | None = strawberry.field(default=None, description="In this status.")
+    cycle_id: strawberry.ID | None = optional_input("In this cycle.")
+    kind: AssessmentKind | None = optional_input("Of this kind.")
+    status: AssessmentStatus | None = optional_input("In this status.")
 
 
 @strawberry.input(description="Narrows `skillGapSummary` to some people or competencies.")
 class SkillGapFilter:
-    org_unit_id: strawberry.ID | None = strawberry.field(
-        default=None, description="People of this org unit and its sub-units."
-    )
-    family_id: strawberry.ID | None = strawberry.field(
-        default=None, description="People whose role is in this job family."
-    )
+    org_unit_id: strawberry.ID | None = optional_input("People of this org unit and its sub-units.")
+    family_id: strawberry.ID | None = optional_input("People whose role is in this job family.")
     job_family_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="People whose role is in this job family.",
         deprecation_reason="Use `familyId`, the name role and track inputs use.",
     )
-    level_id: strawberry.ID | None = strawberry.field(
-        default=None, description="People whose role is at this level."
-    )
-    competency_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only expectations of this competency."
-    )
+    level_id: strawberry.ID | None = optional_input("People whose role is at this level.")
+    competency_id: strawberry.ID | None = optional_input("Only expectations of this competency.")
 
 
 @strawberry.type
@@ -233,9 +224,7 @@ def _rounded(value: float | None) -> float | None:
 @strawberry.input(description="A new assessment cycle. It starts as a DRAFT.")
 class CreateAssessmentCycleInput:
     name: str = strawberry.field(description="Display name (at most 200 characters).")
-    description: str | None = strawberry.field(
-        default=None, description="What the cycle is for (at most 4000 characters)."
-    )
+    description: str | None = optional_input("What the cycle is for (at most 4000 characters).")
     starts_on: dt.date = strawberry.field(description="First day of the window.")
     ends_on: dt.date = strawberry.field(description="Last day of the window (the due date).")
     kinds: list[AssessmentKind] = strawberry.field(
@@ -283,9 +272,7 @@ class RatingInput:
         "Competency", "The competency (each once).", required=True
     )
     level: int = strawberry.field(description="A level of the competency's scale.")
-    evidence: str | None = strawberry.field(
-        default=None, description="What the rating rests on (at most 4000 characters)."
-    )
+    evidence: str | None = optional_input("What the rating rests on (at most 4000 characters).")
 
 
 @strawberry.input(description="Ratings to add or replace in a draft assessment.")
@@ -347,9 +334,7 @@ class ImportedRatingInput:
         "Employee", "Who gave the rating, if known (SELF: the subject).", default=None
     )
     rated_on: dt.date = strawberry.field(description="When it was given (not in the future).")
-    evidence: str | None = strawberry.field(
-        default=None, description="What it rests on (at most 4000 characters)."
-    )
+    evidence: str | None = optional_input("What it rests on (at most 4000 characters).")
 
 
 @strawberry.input(description="Ratings of past reviews to import in one go.")

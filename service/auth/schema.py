@@ -17,6 +17,7 @@ from service.graphql.kit import (
     change_payload,
     id_input,
     mutation,
+    optional_input,
     payload_type,
     target_input,
     version_input,
@@ -86,12 +87,10 @@ class CreateServiceAccountInput:
 class UpdateServiceAccountInput:
     id: strawberry.ID = id_input("ServiceAccount", "The service account to change.", target=True)
     version: int | None = version_input()
-    name: str | None = strawberry.field(default=None, description="New name.")
-    scopes: list[Scope] | None = strawberry.field(
-        default=None, description="The scopes its tokens may use from now on."
-    )
-    active: bool | None = strawberry.field(
-        default=None, description="false stops accepting its tokens; true accepts them again."
+    name: str | None = optional_input("New name.")
+    scopes: list[Scope] | None = optional_input("The scopes its tokens may use from now on.")
+    active: bool | None = optional_input(
+        "false stops accepting its tokens; true accepts them again."
     )
 
 

@@ -43,16 +43,13 @@ MAX_PERIOD_DAYS = 3660
 
 @strawberry.input(description="Narrows the learning catalogue; all given conditions hold.")
 class LearningResourceFilter:
-    competency_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Develops this competency."
+    competency_id: strawberry.ID | None = kit.optional_input("Develops this competency.")
+    level: int | None = kit.optional_input(
+        "Helps with this level (within the resource's range for the competency, "
+        "or for any competency when none is given)."
     )
-    level: int | None = strawberry.field(
-        default=None,
-        description="Helps with this level (within the resource's range for the competency, "
-        "or for any competency when none is given).",
-    )
-    search: str | None = strawberry.field(
-        default=None, description="Part of the title or provider (at most 100 characters)."
+    search: str | None = kit.optional_input(
+        "Part of the title or provider (at most 100 characters)."
     )
     include_archived: bool = strawberry.field(
         default=False, description="Resources no longer offered too."
@@ -186,10 +183,8 @@ class CreateDevelopmentPlanInput:
     target_role_id: strawberry.ID | None = kit.id_input(
         "Role", "The role it prepares for.", default=None
     )
-    starts_on: dt.date | None = strawberry.field(
-        default=None, description="When it starts (default today)."
-    )
-    ends_on: dt.date | None = strawberry.field(default=None, description="When it ends.")
+    starts_on: dt.date | None = kit.optional_input("When it starts (default today).")
+    ends_on: dt.date | None = kit.optional_input("When it ends.")
 
 
 @strawberry.input(description="Draft a plan from the employee's gaps toward a role.")
@@ -198,23 +193,17 @@ class DraftDevelopmentPlanInput:
     target_role_id: strawberry.ID | None = kit.id_input(
         "Role", "The role to prepare for; the employee's next role when omitted.", default=None
     )
-    title: str | None = strawberry.field(
-        default=None, description='Title; "Toward <role>" when omitted.'
-    )
+    title: str | None = kit.optional_input('Title; "Toward <role>" when omitted.')
 
 
 @strawberry.input(description="Changes to a plan; omitted fields stay as they are.")
 class UpdateDevelopmentPlanInput:
     id: strawberry.ID = kit.id_input("DevelopmentPlan", "The plan.", target=True)
     version: int | None = kit.version_input()
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    title: str | None = kit.unset_input("New title.")
     target_role_id: strawberry.ID | None = kit.id_input("Role", "New target role; null clears.")
-    starts_on: dt.date | None = strawberry.field(
-        default=strawberry.UNSET, description="New start; goals must still fall within."
-    )
-    ends_on: dt.date | None = strawberry.field(
-        default=strawberry.UNSET, description="New end; null for none."
-    )
+    starts_on: dt.date | None = kit.unset_input("New start; goals must still fall within.")
+    ends_on: dt.date | None = kit.unset_input("New end; null for none.")
 
 
 DevelopmentPlanTransitionInput = kit.target_input(
@@ -229,38 +218,27 @@ DevelopmentPlanTransitionInput = kit.target_input(
 class AddDevelopmentGoalInput:
     plan_id: strawberry.ID = kit.id_input("DevelopmentPlan", "The plan.", target=True)
     title: str = strawberry.field(description="What to achieve (at most 200 characters).")
-    description: str | None = strawberry.field(default=None, description="More about it.")
+    description: str | None = kit.optional_input("More about it.")
     competency_id: strawberry.ID | None = kit.id_input(
         "Competency", "The competency to grow.", default=None
     )
-    target_level: int | None = strawberry.field(
-        default=None, description="With a competency: the level to reach, on its scale."
+    target_level: int | None = kit.optional_input(
+        "With a competency: the level to reach, on its scale."
     )
-    due_on: dt.date | None = strawberry.field(
-        default=None, description="Due date, within the plan's period."
-    )
+    due_on: dt.date | None = kit.optional_input("Due date, within the plan's period.")
 
 
 @strawberry.input(description="Changes to a goal; omitted fields stay as they are.")
 class UpdateDevelopmentGoalInput:
     id: strawberry.ID = kit.id_input("DevelopmentGoal", "The goal.", target=True)
     version: int | None = kit.version_input()
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
-    description: str | None = strawberry.field(
-        default=strawberry.UNSET, description="New description."
-    )
-    target_level: int | None = strawberry.field(
-        default=strawberry.UNSET, description="New target level, on the competency's scale."
-    )
-    due_on: dt.date | None = strawberry.field(
-        default=strawberry.UNSET, description="New due date; null for none."
-    )
-    progress: int | None = strawberry.field(
-        default=strawberry.UNSET, description="Progress, 0 to 100."
-    )
-    status: GoalStatus | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="ACHIEVED (progress becomes 100), DROPPED, or OPEN to reopen.",
+    title: str | None = kit.unset_input("New title.")
+    description: str | None = kit.unset_input("New description.")
+    target_level: int | None = kit.unset_input("New target level, on the competency's scale.")
+    due_on: dt.date | None = kit.unset_input("New due date; null for none.")
+    progress: int | None = kit.unset_input("Progress, 0 to 100.")
+    status: GoalStatus | None = kit.unset_input(
+        "ACHIEVED (progress becomes 100), DROPPED, or OPEN to reopen."
     )
 
 
@@ -268,43 +246,33 @@ class UpdateDevelopmentGoalInput:
 class AddDevelopmentActionInput:
     goal_id: strawberry.ID = kit.id_input("DevelopmentGoal", "The goal.", target=True)
     kind: ActionKind = strawberry.field(description="The learning modality.")
-    title: str | None = strawberry.field(
-        default=None, description="What to do; the resource's title when omitted."
-    )
-    url: str | None = strawberry.field(default=None, description="A link.")
+    title: str | None = kit.optional_input("What to do; the resource's title when omitted.")
+    url: str | None = kit.optional_input("A link.")
     resource_id: strawberry.ID | None = kit.id_input(
         "LearningResource", "A catalogue resource it uses.", default=None
     )
     mentor_id: strawberry.ID | None = kit.id_input(
         "Employee", "A mentor: a colleague who offers to mentor.", default=None
     )
-    due_on: dt.date | None = strawberry.field(
-        default=None, description="Due date, within the plan's period."
-    )
+    due_on: dt.date | None = kit.optional_input("Due date, within the plan's period.")
 
 
 @strawberry.input(description="Changes to an action; omitted fields stay as they are.")
 class UpdateDevelopmentActionInput:
     id: strawberry.ID = kit.id_input("DevelopmentAction", "The action.", target=True)
     version: int | None = kit.version_input()
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
-    url: str | None = strawberry.field(default=strawberry.UNSET, description="New link.")
+    title: str | None = kit.unset_input("New title.")
+    url: str | None = kit.unset_input("New link.")
     mentor_id: strawberry.ID | None = kit.id_input("Employee", "New mentor; null clears.")
-    due_on: dt.date | None = strawberry.field(
-        default=strawberry.UNSET, description="New due date; null for none."
-    )
-    status: ActionStatus | None = strawberry.field(
-        default=strawberry.UNSET, description="New status."
-    )
+    due_on: dt.date | None = kit.unset_input("New due date; null for none.")
+    status: ActionStatus | None = kit.unset_input("New status.")
 
 
 @strawberry.input(description="A check-in on a plan.")
 class AddDevelopmentCheckInInput:
     plan_id: strawberry.ID = kit.id_input("DevelopmentPlan", "The plan.", target=True)
     note: str = strawberry.field(description="What was said and agreed (at most 4,000).")
-    held_on: dt.date | None = strawberry.field(
-        default=None, description="The day of the conversation (default today)."
-    )
+    held_on: dt.date | None = kit.optional_input("The day of the conversation (default today).")
 
 
 @strawberry.input(description="The competencies the caller offers to mentor.")
@@ -326,12 +294,10 @@ class LearningResourceInput:
     external_id: str = strawberry.field(description="Its ID in the learning platform.")
     title: str = strawberry.field(description="Title (at most 200 characters).")
     kind: ResourceKind = strawberry.field(description="What kind of resource.")
-    url: str | None = strawberry.field(default=None, description="Where to take it.")
-    provider: str | None = strawberry.field(default=None, description="Who offers it.")
-    duration_minutes: int | None = strawberry.field(
-        default=None, description="About how long it takes, in minutes."
-    )
-    description: str | None = strawberry.field(default=None, description="What it covers.")
+    url: str | None = kit.optional_input("Where to take it.")
+    provider: str | None = kit.optional_input("Who offers it.")
+    duration_minutes: int | None = kit.optional_input("About how long it takes, in minutes.")
+    description: str | None = kit.optional_input("What it covers.")
     archived: bool = strawberry.field(
         default=False, description="No longer offered (kept for the plans using it)."
     )
@@ -349,9 +315,7 @@ class ImportLearningResourcesInput:
 class CompleteLearningActionInput:
     employee_external_id: str = strawberry.field(description="The learner's HRIS external ID.")
     resource_external_id: str = strawberry.field(description="The resource's external ID.")
-    completed_on: dt.date | None = strawberry.field(
-        default=None, description="When it was completed (default now)."
-    )
+    completed_on: dt.date | None = kit.optional_input("When it was completed (default now).")
 
 
 DevelopmentPlanPayload = kit.change_payload(

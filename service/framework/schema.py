@@ -40,6 +40,7 @@ from service.graphql.kit import (
     filter_id,
     id_input,
     mutation,
+    optional_input,
     payload_type,
     result_payload,
     update_call,
@@ -129,31 +130,21 @@ def _all_field(description: str, load: Callable[..., Awaitable[Any]], node: Any)
 
 @strawberry.input(description="Narrows the `roles` list; all given conditions must hold.")
 class RoleFilter:
-    family_id: strawberry.ID | None = strawberry.field(
-        default=None, description="In this job family."
-    )
-    level_id: strawberry.ID | None = strawberry.field(default=None, description="At this level.")
-    track_id: strawberry.ID | None = strawberry.field(default=None, description="On this track.")
-    search: str | None = strawberry.field(
-        default=None,
-        description="Part of the title, key or description, case-insensitive (at most 100 "
-        "characters).",
+    family_id: strawberry.ID | None = optional_input("In this job family.")
+    level_id: strawberry.ID | None = optional_input("At this level.")
+    track_id: strawberry.ID | None = optional_input("On this track.")
+    search: str | None = optional_input(
+        "Part of the title, key or description, case-insensitive (at most 100 characters)."
     )
     include_archived: bool = strawberry.field(default=False, description="Include archived roles.")
 
 
 @strawberry.input(description="Narrows the `competencies` list; all given conditions must hold.")
 class CompetencyFilter:
-    category: str | None = strawberry.field(
-        default=None, description="In this category (case-insensitive)."
-    )
-    scale_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Rated on this proficiency scale."
-    )
-    search: str | None = strawberry.field(
-        default=None,
-        description="Part of the name, key or description, case-insensitive (at most 100 "
-        "characters).",
+    category: str | None = optional_input("In this category (case-insensitive).")
+    scale_id: strawberry.ID | None = optional_input("Rated on this proficiency scale.")
+    search: str | None = optional_input(
+        "Part of the name, key or description, case-insensitive (at most 100 characters)."
     )
     include_archived: bool = strawberry.field(
         default=False, description="Include archived competencies."
@@ -327,7 +318,7 @@ class FrameworkQuery:
 @strawberry.input(description="One step of a proficiency scale; values follow list order.")
 class ScaleLevelInput:
     name: str = strawberry.field(description="Short label, e.g. Awareness (at most 100).")
-    description: str | None = strawberry.field(default=None, description="What the step means.")
+    description: str | None = optional_input("What the step means.")
 
 
 @strawberry.input(description="A pay range in whole units of currency per year.")
@@ -350,7 +341,7 @@ class RoleExpectationInput:
     required_level: int = strawberry.field(description="Level of the competency's scale.")
     weight: float = strawberry.field(default=1.0, description="Relative weight, > 0 and ≤ 100.")
     core: bool = strawberry.field(default=True, description="A core competency of the role.")
-    note: str | None = strawberry.field(default=None, description="Role-specific detail.")
+    note: str | None = optional_input("Role-specific detail.")
 
 
 @strawberry.input(description="All expectations of a role, replacing the current ones.")
@@ -408,8 +399,8 @@ class ImportFrameworkInput:
         description="The document text (docs/framework-format.md). Larger documents than "
         "the request size limit go through `careerpath framework import`."
     )
-    format: FrameworkFormat | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="YAML or JSON; detected when omitted."
+    format: FrameworkFormat | None = optional_input(  # type: ignore[valid-type]
+        "YAML or JSON; detected when omitted."
     )
     dry_run: bool = strawberry.field(
         default=False,

@@ -99,6 +99,17 @@ def id_input(
     )
 
 
+def optional_input(description: str) -> Any:
+    """An input field that may be omitted: None then."""
+    return strawberry.field(default=None, description=description)
+
+
+def unset_input(description: str) -> Any:
+    """A field of an update input that may be omitted: the value stays as it is then
+    (``NOT_GIVEN`` once decoded), while null clears it where the field allows."""
+    return strawberry.field(default=strawberry.UNSET, description=description)
+
+
 def version_input() -> Any:
     """The optional ``version`` field of an update input."""
     return strawberry.field(default=None, description=VERSION_DESCRIPTION)

@@ -17,8 +17,10 @@ from service.graphql.kit import (
     filter_id,
     id_input,
     mutation,
+    optional_input,
     result_payload,
     target_input,
+    unset_input,
     update_call,
     version_input,
     versioned_call,
@@ -51,26 +53,16 @@ MAX_FIGURES_DAYS = 3660
 
 @strawberry.input(description="Narrows `postings`; all given conditions must hold.")
 class PostingFilter:
-    kind: list[PostingKind] | None = strawberry.field(
-        default=None, description="Of one of these kinds (at most 5)."
+    kind: list[PostingKind] | None = optional_input("Of one of these kinds (at most 5).")
+    status: list[PostingStatus] | None = optional_input(
+        "In one of these statuses (at most 4); others than OPEN only list "
+        "postings the caller owns, or any for HR admins."
     )
-    status: list[PostingStatus] | None = strawberry.field(
-        default=None,
-        description="In one of these statuses (at most 4); others than OPEN only list "
-        "postings the caller owns, or any for HR admins.",
-    )
-    family_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Offering a role of this job family."
-    )
-    org_unit_id: strawberry.ID | None = strawberry.field(
-        default=None, description="For this org unit or its sub-units."
-    )
-    remote: bool | None = strawberry.field(
-        default=None, description="Remote (true) or on site (false) only."
-    )
-    search: str | None = strawberry.field(
-        default=None,
-        description="Part of the title or description, case-insensitive (at most 100 characters).",
+    family_id: strawberry.ID | None = optional_input("Offering a role of this job family.")
+    org_unit_id: strawberry.ID | None = optional_input("For this org unit or its sub-units.")
+    remote: bool | None = optional_input("Remote (true) or on site (false) only.")
+    search: str | None = optional_input(
+        "Part of the title or description, case-insensitive (at most 100 characters)."
     )
 
 
@@ -98,12 +90,8 @@ def _posting_filter(f: PostingFilter) -> queries.PostingFilter:
 
 @strawberry.input(description="The period of `mobilityFigures`.")
 class MobilityFiguresFilter:
-    start: dt.date | None = strawberry.field(
-        default=None, description="First day (default: a year before `end`)."
-    )
-    end: dt.date | None = strawberry.field(
-        default=None, description="Day after the last (default: tomorrow, so today counts)."
-    )
+    start: dt.date | None = optional_input("First day (default: a year before `end`).")
+    end: dt.date | None = optional_input("Day after the last (default: tomorrow, so today counts).")
 
 
 @strawberry.type
@@ -176,22 +164,13 @@ class SetCareerAspirationInput:
     family_ids: list[strawberry.ID] | None = id_input(
         "JobFamily", "Job families you are interested in (at most 10); null or [] clears."
     )
-    open_to: list[Opportunity] | None = strawberry.field(
-        default=strawberry.UNSET, description="Kinds of opportunity you are open to."
+    open_to: list[Opportunity] | None = unset_input("Kinds of opportunity you are open to.")
+    open_to_relocation: bool | None = unset_input("Whether you would relocate.")
+    time_horizon: TimeHorizon | None = unset_input("When you would like to move; null clears.")
+    discoverable: bool | None = unset_input(
+        "Let hiring managers find you among candidates and see this aspiration."
     )
-    open_to_relocation: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="Whether you would relocate."
-    )
-    time_horizon: TimeHorizon | None = strawberry.field(
-        default=strawberry.UNSET, description="When you would like to move; null clears."
-    )
-    discoverable: bool | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Let hiring managers find you among candidates and see this aspiration.",
-    )
-    note: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Anything else (at most 2,000 characters)."
-    )
+    note: str | None = unset_input("Anything else (at most 2,000 characters).")
 
 
 SetCareerAspirationPayload = result_payload(
@@ -222,9 +201,7 @@ _REQUIREMENTS_DOC = (
 class CreatePostingInput:
     kind: PostingKind = strawberry.field(description="What it offers.")
     title: str = strawberry.field(description="Its title (at most 200 characters).")
-    description: str | None = strawberry.field(
-        default=None, description="What the work is about (at most 10,000 characters)."
-    )
+    description: str | None = optional_input("What the work is about (at most 10,000 characters).")
     role_id: strawberry.ID | None = id_input(
         "Role", "The role offered: required for ROLE postings.", default=None
     )
@@ -238,48 +215,36 @@ class CreatePostingInput:
         "Who hires (default: you). Managers name themselves or someone below them.",
         default=None,
     )
-    location: str | None = strawberry.field(default=None, description="Where (at most 200).")
+    location: str | None = optional_input("Where (at most 200).")
     remote: bool = strawberry.field(default=False, description="Can be done remotely.")
     commitment: float = strawberry.field(
         default=1.0, description="Share of working time in (0, 1]; default 1."
     )
-    start_date: dt.date | None = strawberry.field(default=None, description="When it starts.")
-    end_date: dt.date | None = strawberry.field(default=None, description="When it ends.")
-    application_deadline: dt.date | None = strawberry.field(
-        default=None, description="The last day to apply; not in the past."
-    )
-    requirements: list[PostingRequirementInput] | None = strawberry.field(
-        default=None, description=_REQUIREMENTS_DOC
-    )
+    start_date: dt.date | None = optional_input("When it starts.")
+    end_date: dt.date | None = optional_input("When it ends.")
+    application_deadline: dt.date | None = optional_input("The last day to apply; not in the past.")
+    requirements: list[PostingRequirementInput] | None = optional_input(_REQUIREMENTS_DOC)
 
 
 @strawberry.input(description="Changes to a DRAFT or OPEN posting; omitted fields stay.")
 class UpdatePostingInput:
     id: strawberry.ID = id_input("Posting", "The posting.", target=True)
     version: int | None = version_input()
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="New title.")
-    description: str | None = strawberry.field(
-        default=strawberry.UNSET, description="New description; null clears."
-    )
+    title: str | None = unset_input("New title.")
+    description: str | None = unset_input("New description; null clears.")
     role_id: strawberry.ID | None = id_input(
         "Role", "New role; null clears (not on ROLE postings)."
     )
     org_unit_id: strawberry.ID | None = id_input("OrgUnit", "New org unit.")
     hiring_manager_id: strawberry.ID | None = id_input("Employee", "New hiring manager.")
-    location: str | None = strawberry.field(default=strawberry.UNSET, description="New location.")
-    remote: bool | None = strawberry.field(default=strawberry.UNSET, description="Remote or not.")
-    commitment: float | None = strawberry.field(
-        default=strawberry.UNSET, description="New share of working time."
-    )
-    start_date: dt.date | None = strawberry.field(
-        default=strawberry.UNSET, description="New start date."
-    )
-    end_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="New end.")
-    application_deadline: dt.date | None = strawberry.field(
-        default=strawberry.UNSET, description="New deadline; not in the past."
-    )
-    requirements: list[PostingRequirementInput] | None = strawberry.field(
-        default=strawberry.UNSET, description="New requirements, replacing all (at most 30)."
+    location: str | None = unset_input("New location.")
+    remote: bool | None = unset_input("Remote or not.")
+    commitment: float | None = unset_input("New share of working time.")
+    start_date: dt.date | None = unset_input("New start date.")
+    end_date: dt.date | None = unset_input("New end.")
+    application_deadline: dt.date | None = unset_input("New deadline; not in the past.")
+    requirements: list[PostingRequirementInput] | None = unset_input(
+        "New requirements, replacing all (at most 30)."
     )
 
 
@@ -292,9 +257,7 @@ PostingPayload = change_payload(Posting, "posting", "posting")
 @strawberry.input(description="An application to an OPEN posting.")
 class ApplyToPostingInput:
     posting_id: strawberry.ID = id_input("Posting", "The posting.", required=True)
-    note: str | None = strawberry.field(
-        default=None, description="A note to the hiring manager (at most 2,000 characters)."
-    )
+    note: str | None = optional_input("A note to the hiring manager (at most 2,000 characters).")
     confidential: bool = strawberry.field(
         default=False,
         description="Keep it from your current manager chain until the organization's "
@@ -309,9 +272,8 @@ class MoveApplicationInput:
     status: ApplicationStatus = strawberry.field(
         description="IN_REVIEW, INTERVIEWING, OFFERED (later than now) or REJECTED."
     )
-    feedback: str | None = strawberry.field(
-        default=None,
-        description="Feedback for the applicant: required to reject (at most 4,000 characters).",
+    feedback: str | None = optional_input(
+        "Feedback for the applicant: required to reject (at most 4,000 characters)."
     )
 
 
@@ -327,10 +289,9 @@ ApplicationPayload = change_payload(Application, "application", "application")
 @strawberry.input(description="Changes to the mobility settings; omitted ones stay.")
 class UpdateMobilitySettingsInput:
     version: int | None = version_input()
-    confidential_until: ApplicationStatus | None = strawberry.field(
-        default=None,
-        description="From which stage a confidential application shows to the applicant's "
-        "manager chain: IN_REVIEW, INTERVIEWING, OFFERED or ACCEPTED.",
+    confidential_until: ApplicationStatus | None = optional_input(
+        "From which stage a confidential application shows to the applicant's "
+        "manager chain: IN_REVIEW, INTERVIEWING, OFFERED or ACCEPTED."
     )
 
 

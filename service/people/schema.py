@@ -12,7 +12,15 @@ from strawberry.types import Info
 from service.auth import policies
 from service.errors import Forbidden, UserInputError
 from service.graphql.ids import decode_id, decode_optional
-from service.graphql.kit import Call, change_payload, id_input, mutation, result_payload
+from service.graphql.kit import (
+    Call,
+    change_payload,
+    id_input,
+    mutation,
+    optional_input,
+    result_payload,
+    unset_input,
+)
 from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paged, paginate, paginate_keyset
 from service.kit import NOT_GIVEN
@@ -138,9 +146,7 @@ class PeopleQuery:
 @strawberry.input(description="A new org unit.")
 class CreateOrgUnitInput:
     name: str = strawberry.field(description="Display name (at most 200 characters).")
-    external_id: str | None = strawberry.field(
-        default=None, description="The unit's ID in the HRIS."
-    )
+    external_id: str | None = optional_input("The unit's ID in the HRIS.")
     parent_id: strawberry.ID | None = id_input(
         "OrgUnit", "The unit above; none for a top unit.", default=None
     )
@@ -154,8 +160,8 @@ CreateOrgUnitPayload = result_payload(
 @strawberry.input(description="Changes to an org unit; omitted fields stay as they are.")
 class UpdateOrgUnitInput:
     id: strawberry.ID = id_input("OrgUnit", "The unit to change.", target=True)
-    name: str | None = strawberry.field(default=None, description="New name.")
-    external_id: str | None = strawberry.field(default=None, description="New HRIS ID.")
+    name: str | None = optional_input("New name.")
+    external_id: str | None = optional_input("New HRIS ID.")
     parent_id: strawberry.ID | None = id_input(
         "OrgUnit", "New parent; null makes it a top unit.", default=strawberry.UNSET
     )
@@ -170,23 +176,19 @@ UpdateOrgUnitPayload = result_payload(
 class CreateEmployeeInput:
     email: str = strawberry.field(description="Work email, unique in the organization.")
     name: str = strawberry.field(description="Full name (at most 200 characters).")
-    title: str | None = strawberry.field(default=None, description="Job title.")
-    external_id: str | None = strawberry.field(default=None, description="ID in the HRIS, unique.")
-    auth_subject: str | None = strawberry.field(
-        default=None, description="Identity provider subject (`sub`) that signs in as this person."
+    title: str | None = optional_input("Job title.")
+    external_id: str | None = optional_input("ID in the HRIS, unique.")
+    auth_subject: str | None = optional_input(
+        "Identity provider subject (`sub`) that signs in as this person."
     )
     org_unit_id: strawberry.ID | None = id_input("OrgUnit", "Org unit.", default=None)
     manager_id: strawberry.ID | None = id_input("Employee", "Manager.", default=None)
     role_id: strawberry.ID | None = id_input(
         "Role", "Current role in the career framework (an active role).", default=None
     )
-    location: str | None = strawberry.field(default=None, description="Work location.")
-    hire_date: dt.date | None = strawberry.field(
-        default=None, description="First day of employment."
-    )
-    status: EmployeeStatus | None = strawberry.field(
-        default=None, description="ACTIVE (default) or ON_LEAVE."
-    )
+    location: str | None = optional_input("Work location.")
+    hire_date: dt.date | None = optional_input("First day of employment.")
+    status: EmployeeStatus | None = optional_input("ACTIVE (default) or ON_LEAVE.")
 
 
 @strawberry.input(
@@ -194,19 +196,14 @@ class CreateEmployeeInput:
 )
 class UpdateEmployeeInput:
     id: strawberry.ID = id_input("Employee", "The employee to change.", target=True)
-    version: int | None = strawberry.field(
-        default=None,
-        description="The `version` you read; the update is refused if it changed since.",
+    version: int | None = optional_input(
+        "The `version` you read; the update is refused if it changed since."
     )
-    email: str | None = strawberry.field(default=strawberry.UNSET, description="Work email.")
-    name: str | None = strawberry.field(default=strawberry.UNSET, description="Full name.")
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="Job title.")
-    external_id: str | None = strawberry.field(
-        default=strawberry.UNSET, description="ID in the HRIS."
-    )
-    auth_subject: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Identity provider subject."
-    )
+    email: str | None = unset_input("Work email.")
+    name: str | None = unset_input("Full name.")
+    title: str | None = unset_input("Job title.")
+    external_id: str | None = unset_input("ID in the HRIS.")
+    auth_subject: str | None = unset_input("Identity provider subject.")
     org_unit_id: strawberry.ID | None = id_input(
         "OrgUnit", "Org unit; a change is recorded as a TRANSFER."
     )
@@ -218,14 +215,13 @@ class UpdateEmployeeInput:
         "Role in the career framework (an active role); a change is recorded in "
         "the position history.",
     )
-    location: str | None = strawberry.field(default=strawberry.UNSET, description="Work location.")
-    hire_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="First day.")
-    status: EmployeeStatus | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="ACTIVE or ON_LEAVE (use `terminateEmployee` to terminate).",
+    location: str | None = unset_input("Work location.")
+    hire_date: dt.date | None = unset_input("First day.")
+    status: EmployeeStatus | None = unset_input(
+        "ACTIVE or ON_LEAVE (use `terminateEmployee` to terminate)."
     )
-    effective_date: dt.date | None = strawberry.field(
-        default=None, description="When a change of unit or manager takes effect (default today)."
+    effective_date: dt.date | None = optional_input(
+        "When a change of unit or manager takes effect (default today)."
     )
 
 
@@ -233,7 +229,7 @@ class UpdateEmployeeInput:
 class TerminateEmployeeInput:
     id: strawberry.ID = id_input("Employee", "The employee leaving.", target=True)
     termination_date: dt.date = strawberry.field(description="Last day of employment.")
-    reason: str | None = strawberry.field(default=None, description="Why (admins only see it).")
+    reason: str | None = optional_input("Why (admins only see it).")
     new_manager_id: strawberry.ID | None = id_input(
         "Employee", "Move the leaver's direct reports to this manager.", default=None
     )
@@ -241,9 +237,8 @@ class TerminateEmployeeInput:
 
 @strawberry.input(description="Changes to the people settings; omitted ones stay.")
 class UpdatePeopleSettingsInput:
-    directory_visible: bool | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Open (true) or close (false) the directory to every employee.",
+    directory_visible: bool | None = unset_input(
+        "Open (true) or close (false) the directory to every employee."
     )
 
 

@@ -36,27 +36,17 @@ MAX_STATUSES = 5
 
 @strawberry.input(description="Narrows `promotions`; all given conditions must hold.")
 class PromotionFilter:
-    status: list[PromotionStatus] | None = strawberry.field(
-        default=None, description="In one of these statuses (at most 5)."
+    status: list[PromotionStatus] | None = kit.optional_input(
+        "In one of these statuses (at most 5)."
     )
-    org_unit_id: strawberry.ID | None = strawberry.field(
-        default=None, description="About employees of this org unit or its sub-units."
+    org_unit_id: strawberry.ID | None = kit.optional_input(
+        "About employees of this org unit or its sub-units."
     )
-    employee_id: strawberry.ID | None = strawberry.field(
-        default=None, description="About this employee."
-    )
-    proposed_from: dt.date | None = strawberry.field(
-        default=None, description="Proposed on or after this day (UTC)."
-    )
-    proposed_to: dt.date | None = strawberry.field(
-        default=None, description="Proposed on or before this day (UTC)."
-    )
-    effective_from: dt.date | None = strawberry.field(
-        default=None, description="Effective on or after this day."
-    )
-    effective_to: dt.date | None = strawberry.field(
-        default=None, description="Effective on or before this day."
-    )
+    employee_id: strawberry.ID | None = kit.optional_input("About this employee.")
+    proposed_from: dt.date | None = kit.optional_input("Proposed on or after this day (UTC).")
+    proposed_to: dt.date | None = kit.optional_input("Proposed on or before this day (UTC).")
+    effective_from: dt.date | None = kit.optional_input("Effective on or after this day.")
+    effective_to: dt.date | None = kit.optional_input("Effective on or before this day.")
 
 
 @strawberry.input(description="Who counts as passed over.")
@@ -67,8 +57,8 @@ class PassedOverFilter:
     min_months: int = strawberry.field(
         default=6, description="For at least this many months, 0 to 120 (default 6)."
     )
-    org_unit_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only employees of this org unit or its sub-units."
+    org_unit_id: strawberry.ID | None = kit.optional_input(
+        "Only employees of this org unit or its sub-units."
     )
 
 
@@ -218,13 +208,10 @@ class ProposePromotionInput:
         description="When the new role takes effect once approved: at once on approval if "
         "today or past. Not before the hire date, at most two years ahead."
     )
-    evidence: PromotionEvidenceInput | None = strawberry.field(
-        default=None, description="Assessments to refer to."
-    )
-    override_reason: str | None = strawberry.field(
-        default=None,
-        description="HR admins: why a role the framework does not lead to (at most 2,000 "
-        "characters); recorded on the case.",
+    evidence: PromotionEvidenceInput | None = kit.optional_input("Assessments to refer to.")
+    override_reason: str | None = kit.optional_input(
+        "HR admins: why a role the framework does not lead to (at most 2,000 "
+        "characters); recorded on the case."
     )
 
 
@@ -232,7 +219,7 @@ class ProposePromotionInput:
 class ApprovePromotionInput:
     id: strawberry.ID = kit.id_input("Promotion", "The case.", target=True)
     version: int | None = kit.version_input()
-    note: str | None = strawberry.field(default=None, description="A note for the record.")
+    note: str | None = kit.optional_input("A note for the record.")
 
 
 @strawberry.input(description="Reject a proposed case (HR admins).")
@@ -247,7 +234,7 @@ class RejectPromotionInput:
 )
 class CancelPromotionInput:
     id: strawberry.ID = kit.id_input("Promotion", "The case.", target=True)
-    note: str | None = strawberry.field(default=None, description="Why.")
+    note: str | None = kit.optional_input("Why.")
     version: int | None = kit.version_input()
 
 
@@ -267,11 +254,11 @@ CancelPromotionPayload = _case_payload("Cancel")
 @strawberry.input(description="Changes to the promotion settings; omitted ones stay.")
 class UpdatePromotionSettingsInput:
     version: int | None = kit.version_input()
-    require_second_approver: bool | None = strawberry.field(
-        default=None, description="Require an approver other than the proposer."
+    require_second_approver: bool | None = kit.optional_input(
+        "Require an approver other than the proposer."
     )
-    show_open_cases_to_employee: bool | None = strawberry.field(
-        default=None, description="Show employees the proposals about them before a decision."
+    show_open_cases_to_employee: bool | None = kit.optional_input(
+        "Show employees the proposals about them before a decision."
     )
 
 
@@ -290,7 +277,7 @@ class CreateSuccessionPlanInput:
         default=Criticality.MEDIUM,
         description="How critical the role is (default MEDIUM).",
     )
-    note: str | None = strawberry.field(default=None, description="A note (at most 4,000).")
+    note: str | None = kit.optional_input("A note (at most 4,000).")
 
 
 @strawberry.input(description="Changes to a succession plan; omitted fields stay.")
@@ -299,11 +286,9 @@ class UpdateSuccessionPlanInput:
     version: int | None = kit.version_input()
     role_id: strawberry.ID | None = kit.id_input("Role", "New key role.", default=None)
     incumbent_id: strawberry.ID | None = kit.id_input("Employee", "New incumbent.", default=None)
-    criticality: Criticality | None = strawberry.field(default=None, description="New criticality.")
-    note: str | None = strawberry.field(default=None, description="New note.")
-    archived: bool | None = strawberry.field(
-        default=None, description="Archive (true) or restore (false) the plan."
-    )
+    criticality: Criticality | None = kit.optional_input("New criticality.")
+    note: str | None = kit.optional_input("New note.")
+    archived: bool | None = kit.optional_input("Archive (true) or restore (false) the plan.")
 
 
 @strawberry.input(description="Name a successor on a plan, or change their readiness.")
@@ -311,7 +296,7 @@ class SetSuccessorInput:
     plan_id: strawberry.ID = kit.id_input("SuccessionPlan", "The plan.", target=True)
     employee_id: strawberry.ID = kit.id_input("Employee", "The successor.")
     readiness: SuccessorReadiness = strawberry.field(description="When they could step in.")
-    note: str | None = strawberry.field(default=None, description="A note (at most 2,000).")
+    note: str | None = kit.optional_input("A note (at most 2,000).")
 
 
 @strawberry.input(description="Take a successor off a plan.")

@@ -15,8 +15,10 @@ from service.graphql.kit import (
     Payload,
     id_input,
     mutation,
+    optional_input,
     payload_type,
     target_input,
+    unset_input,
     version_input,
     versioned_call,
 )
@@ -42,18 +44,10 @@ def _policy(info: Info) -> AddressPolicy:
 
 @strawberry.input(description="Which deliveries to list; every field narrows the list.")
 class WebhookDeliveryFilter:
-    endpoint_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only deliveries to this endpoint."
-    )
-    event_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only deliveries of this event."
-    )
-    event_type: str | None = strawberry.field(
-        default=None, description="Only events of this type, e.g. `promotion.approved`."
-    )
-    status: WebhookDeliveryStatus | None = strawberry.field(
-        default=None, description="Only deliveries in this state."
-    )
+    endpoint_id: strawberry.ID | None = optional_input("Only deliveries to this endpoint.")
+    event_id: strawberry.ID | None = optional_input("Only deliveries of this event.")
+    event_type: str | None = optional_input("Only events of this type, e.g. `promotion.approved`.")
+    status: WebhookDeliveryStatus | None = optional_input("Only deliveries in this state.")
 
 
 @strawberry.type
@@ -128,24 +122,16 @@ class CreateWebhookEndpointInput:
         description="Event types to receive (1–50): names from `webhookEventTypes`, wildcards "
         "such as `promotion.*`, or `*` for every type."
     )
-    description: str | None = strawberry.field(
-        default=None, description="What it is for (at most 500 characters)."
-    )
+    description: str | None = optional_input("What it is for (at most 500 characters).")
 
 
 @strawberry.input(description="Changes to a webhook endpoint; omitted fields stay as they are.")
 class UpdateWebhookEndpointInput:
     id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint to change.", target=True)
     version: int | None = version_input()
-    url: str | None = strawberry.field(
-        default=strawberry.UNSET, description="New URL (checked as at creation)."
-    )
-    event_types: list[str] | None = strawberry.field(
-        default=strawberry.UNSET, description="New event types (replacing the old ones)."
-    )
-    description: str | None = strawberry.field(
-        default=strawberry.UNSET, description="New description."
-    )
+    url: str | None = unset_input("New URL (checked as at creation).")
+    event_types: list[str] | None = unset_input("New event types (replacing the old ones).")
+    description: str | None = unset_input("New description.")
 
 
 WebhookEndpointIdInput = target_input(
@@ -171,11 +157,10 @@ DeleteWebhookEndpointInput = target_input(
 class RotateWebhookSecretInput:
     id: strawberry.ID = id_input("WebhookEndpoint", "The endpoint.", target=True)
     version: int | None = version_input()
-    grace_seconds: int | None = strawberry.field(
-        default=None,
-        description="How long the old secret keeps signing too (0 to 2,592,000; default the "
+    grace_seconds: int | None = optional_input(
+        "How long the old secret keeps signing too (0 to 2,592,000; default the "
         "server's `CAREERPATH_WEBHOOKS__SECRET_GRACE_SECONDS`). Deliveries carry both "
-        "signatures meanwhile, so receivers can switch at their pace.",
+        "signatures meanwhile, so receivers can switch at their pace."
     )
 
 
