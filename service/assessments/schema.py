@@ -247,7 +247,7 @@ AssessmentCycleTransitionInput = target_input(
     "AssessmentCycle",
     "The cycle.",
 )
-AssessmentCyclePayload = change_payload(AssessmentCycle, "cycle", "cycle")
+AssessmentCyclePayload = change_payload(AssessmentCycle, "cycle")
 
 
 @strawberry.input(description="Starts a SELF or MANAGER assessment by the caller.")
@@ -308,7 +308,7 @@ class InvitePeerAssessorInput:
     )
 
 
-AssessmentPayload = change_payload(Assessment, "assessment", "assessment")
+AssessmentPayload = change_payload(Assessment, "assessment")
 
 
 @strawberry.input(description="A calibrated outcome for an employee, recorded as submitted.")

@@ -101,7 +101,7 @@ DeactivateServiceAccountInput = target_input(
     "The service account to deactivate.",
     versioned=False,
 )
-ServiceAccountPayload = change_payload(ServiceAccount, "service_account", "service account")
+ServiceAccountPayload = change_payload(ServiceAccount, "service_account")
 GrantHrAdminInput = target_input(
     "GrantHrAdminInput",
     "Names an employee an HR admin.",

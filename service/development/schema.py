@@ -318,11 +318,9 @@ class CompleteLearningActionInput:
     completed_on: dt.date | None = kit.optional_input("When it was completed (default now).")
 
 
-DevelopmentPlanPayload = kit.change_payload(
-    DevelopmentPlan, "development_plan", "development plan", what="plan"
-)
-DevelopmentGoalPayload = kit.change_payload(DevelopmentGoal, "goal", "goal")
-DevelopmentActionPayload = kit.change_payload(DevelopmentAction, "action", "action")
+DevelopmentPlanPayload = kit.change_payload(DevelopmentPlan, "development_plan", what="plan")
+DevelopmentGoalPayload = kit.change_payload(DevelopmentGoal, "goal")
+DevelopmentActionPayload = kit.change_payload(DevelopmentAction, "action")
 DevelopmentCheckInPayload = kit.payload_type(
     "DevelopmentCheckInPayload",
     "Result of `addDevelopmentCheckIn`.",

@@ -39,6 +39,7 @@ from service.graphql.kit import (
     entity_payload,
     filter_id,
     id_input,
+    input_type,
     mutation,
     optional_input,
     payload_type,
@@ -372,18 +373,6 @@ NODES: dict[str, Any] = {
 ENTITY_IDS = "Global ID of a scale, level, job family, role, track, transition or competency."
 
 
-@strawberry.input(description="Which framework entity to archive.")
-class ArchiveFrameworkEntityInput:
-    id: strawberry.ID = strawberry.field(description=ENTITY_IDS)
-    version: int | None = version_input()
-
-
-@strawberry.input(description="Which archived framework entity to restore.")
-class UnarchiveFrameworkEntityInput:
-    id: strawberry.ID = strawberry.field(description=ENTITY_IDS)
-    version: int | None = version_input()
-
-
 FrameworkEntityPayload = payload_type(
     "FrameworkEntityPayload",
     "Result of archiving or restoring a framework entity.",
@@ -490,6 +479,26 @@ async def _set_track_steps(c: Call) -> Any:
     )
 
 
+def _archiving(description: str, input_name: str, input_description: str, archived: bool) -> Any:
+    """``archiveFrameworkEntity`` or ``unarchiveFrameworkEntity``, with its input: the
+    entity's global ID (of any framework type) and the version read."""
+    given = input_type(
+        input_name,
+        input_description,
+        [
+            ("id", strawberry.ID, strawberry.field(description=ENTITY_IDS)),
+            ("version", int | None, version_input()),
+        ],
+    )
+    return _admin(
+        description,
+        given,
+        FrameworkEntityPayload,
+        call=_set_archived(archived),
+        make=lambda node: FrameworkEntityPayload(entity=node),
+    )
+
+
 def _set_archived(archived: bool) -> Callable[[Call], Awaitable[Any]]:
     async def call(c: Call) -> Any:
         parsed = parse_global_id(c.input.id)
@@ -556,20 +565,18 @@ FrameworkMutation = strawberry.type(
                 entity_payload(framework.TRACK, Track),
                 call=_set_track_steps,
             ),
-            "archive_framework_entity": _admin(
+            "archive_framework_entity": _archiving(
                 ARCHIVE,
-                ArchiveFrameworkEntityInput,
-                FrameworkEntityPayload,
-                call=_set_archived(True),
-                make=lambda node: FrameworkEntityPayload(entity=node),
+                "ArchiveFrameworkEntityInput",
+                "Which framework entity to archive.",
+                archived=True,
             ),
-            "unarchive_framework_entity": _admin(
+            "unarchive_framework_entity": _archiving(
                 "Restore an archived framework entity. Refused while what it refers to is "
                 "archived." + ADMIN,
-                UnarchiveFrameworkEntityInput,
-                FrameworkEntityPayload,
-                call=_set_archived(False),
-                make=lambda node: FrameworkEntityPayload(entity=node),
+                "UnarchiveFrameworkEntityInput",
+                "Which archived framework entity to restore.",
+                archived=False,
             ),
             "import_framework": _admin(
                 "Make the framework what a framework document says, in one transaction: new "

@@ -354,9 +354,13 @@ def payload_type(name: str, description: str, field: str, node: Any, doc: str) -
     return strawberry.type(type(name, (Payload,), namespace), description=description)
 
 
-def change_payload(node: type, field: str, label: str, what: str | None = None) -> type:
-    """``<Node>Payload``, the result of the mutations that change a ``label``: its one field
-    holds the object after the change (called ``what`` there; ``label`` by default)."""
+def change_payload(
+    node: type, field: str, label: str | None = None, what: str | None = None
+) -> type:
+    """``<Node>Payload``, the result of the mutations that change a ``label`` (by default
+    ``field`` in words): its one field holds the object after the change (called ``what``
+    there; ``label`` by default)."""
+    label = label or field.replace("_", " ")
     article = "an" if label[0] in "aeiou" else "a"
     return payload_type(
         f"{get_object_definition(node, strict=True).name}Payload",
@@ -450,20 +454,17 @@ def entity_mutations(
                 ),
             ],
         )
-        out[f"create_{e.action}"] = mutation(
-            f"Create a {label}." + suffix,
-            create_input,
-            payload,
-            permission=permission,
-            call=partial(_create, e),
-        )
-        out[f"update_{e.action}"] = mutation(
-            f"Change a {label}." + suffix,
-            update_input,
-            payload,
-            permission=permission,
-            call=partial(_update, e),
-        )
+        for verb, doing, given, call in (
+            ("create", "Create", create_input, _create),
+            ("update", "Change", update_input, _update),
+        ):
+            out[f"{verb}_{e.action}"] = mutation(
+                f"{doing} a {label}." + suffix,
+                given,
+                payload,
+                permission=permission,
+                call=partial(call, e),
+            )
     return out
 
 

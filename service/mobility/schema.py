@@ -251,7 +251,7 @@ class UpdatePostingInput:
 PostingStatusInput = target_input(
     "PostingStatusInput", "Open or close a posting.", "Posting", "The posting."
 )
-PostingPayload = change_payload(Posting, "posting", "posting")
+PostingPayload = change_payload(Posting, "posting")
 
 
 @strawberry.input(description="An application to an OPEN posting.")
@@ -283,7 +283,7 @@ ApplicationActionInput = target_input(
     "Application",
     "The application.",
 )
-ApplicationPayload = change_payload(Application, "application", "application")
+ApplicationPayload = change_payload(Application, "application")
 
 
 @strawberry.input(description="Changes to the mobility settings; omitted ones stay.")

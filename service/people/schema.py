@@ -251,7 +251,7 @@ async def _update_people_settings(c: Call) -> Any:
     )
 
 
-EmployeePayload = change_payload(Employee, "employee", "employee")
+EmployeePayload = change_payload(Employee, "employee")
 
 
 EMPLOYEE_FIELDS = [f.name for f in dataclasses.fields(people.EmployeeInput) if f.name != "extra"]

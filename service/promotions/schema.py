@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -305,9 +306,7 @@ class RemoveSuccessorInput:
     employee_id: strawberry.ID = kit.id_input("Employee", "The successor to remove.", target=True)
 
 
-SuccessionPlanPayload = kit.change_payload(
-    SuccessionPlan, "succession_plan", "succession plan", what="plan"
-)
+SuccessionPlanPayload = kit.change_payload(SuccessionPlan, "succession_plan", what="plan")
 
 
 def _id(value: Any) -> Any:
@@ -347,6 +346,20 @@ def _plan_input(i: Any) -> promotions.PlanInput:
     )
 
 
+def _with_note(
+    decide: Callable[..., Awaitable[Any]],
+) -> Callable[[kit.Call], Awaitable[Any]]:
+    """The call of a decision on a case: ``decide(db, principal, <the case>, <the note>,
+    expected_version=<version>)``."""
+
+    async def call(c: kit.Call) -> Any:
+        return await decide(
+            c.db, c.principal, c.input.id, c.input.note, expected_version=c.input.version
+        )
+
+    return call
+
+
 @strawberry.type
 class PromotionsMutation:
     propose_promotion = kit.mutation(
@@ -372,18 +385,14 @@ class PromotionsMutation:
         RejectPromotionInput,
         RejectPromotionPayload,
         permission=policies.require_admin,
-        call=lambda c: promotions.reject_promotion(
-            c.db, c.principal, c.input.id, c.input.note, expected_version=c.input.version
-        ),
+        call=_with_note(promotions.reject_promotion),
     )
     cancel_promotion = kit.mutation(
         "Withdraw a case: its proposer while it is proposed, HR admins until it is effective.",
         CancelPromotionInput,
         CancelPromotionPayload,
         permission=promotions.require_proposer,
-        call=lambda c: promotions.cancel_promotion(
-            c.db, c.principal, c.input.id, c.input.note, expected_version=c.input.version
-        ),
+        call=_with_note(promotions.cancel_promotion),
     )
     update_promotion_settings = kit.mutation(
         "Change the organization's promotion settings (HR admins).",
