@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -400,29 +401,27 @@ async def _invite_peer(c: Call) -> Any:
 
 
 ADMIN = " Requires `career:admin`."
+_admin = partial(mutation, permission=policies.require_admin, suffix=ADMIN)
 
 
 @strawberry.type
 class AssessmentsMutation:
-    create_assessment_cycle = mutation(
-        "Create an assessment cycle (DRAFT)." + ADMIN,
+    create_assessment_cycle = _admin(
+        "Create an assessment cycle (DRAFT).",
         CreateAssessmentCycleInput,
         AssessmentCyclePayload,
-        permission=policies.require_admin,
         call=create_call(assessments.create_cycle),
     )
-    open_assessment_cycle = mutation(
-        "Open a DRAFT cycle: assessments can now be started and submitted in it." + ADMIN,
+    open_assessment_cycle = _admin(
+        "Open a DRAFT cycle: assessments can now be started and submitted in it.",
         AssessmentCycleTransitionInput,
         AssessmentCyclePayload,
-        permission=policies.require_admin,
         call=versioned_call(assessments.open_cycle),
     )
-    close_assessment_cycle = mutation(
-        "Close an OPEN cycle: drafts left in it can no longer be submitted." + ADMIN,
+    close_assessment_cycle = _admin(
+        "Close an OPEN cycle: drafts left in it can no longer be submitted.",
         AssessmentCycleTransitionInput,
         AssessmentCyclePayload,
-        permission=policies.require_admin,
         call=versioned_call(assessments.close_cycle),
     )
     start_assessment = mutation(
@@ -474,12 +473,10 @@ class AssessmentsMutation:
         permission=policies.require_private_reader,
         call=_invite_peer,
     )
-    calibrate_ratings = mutation(
-        "Record a calibrated outcome for an employee as a submitted CALIBRATION "
-        "assessment." + ADMIN,
+    calibrate_ratings = _admin(
+        "Record a calibrated outcome for an employee as a submitted CALIBRATION assessment.",
         CalibrateRatingsInput,
         AssessmentPayload,
-        permission=policies.require_admin,
         call=lambda c: assessments.calibrate(
             c.db,
             c.principal,
@@ -489,12 +486,10 @@ class AssessmentsMutation:
             c.errors,
         ),
     )
-    import_ratings = mutation(
-        "Import ratings of past reviews: every row is checked, and either all "
-        "are written or none." + ADMIN,
+    import_ratings = _admin(
+        "Import ratings of past reviews: every row is checked, and either all are written or none.",
         ImportRatingsInput,
         ImportRatingsPayload,
-        permission=policies.require_admin,
         call=_import_ratings,
         make=_imported,
     )

@@ -154,33 +154,33 @@ async def _revoke(c: Call) -> Any:
 
 
 ADMIN = " Requires `career:admin`."
-_admin: Any = partial(mutation, permission=policies.require_admin)
+_admin = partial(mutation, permission=policies.require_admin, suffix=ADMIN)
 
 
 @strawberry.type
 class IdentityMutation:
     create_service_account = _admin(
-        "Register a service account." + ADMIN,
+        "Register a service account.",
         CreateServiceAccountInput,
         ServiceAccountPayload,
         call=_create,
     )
     update_service_account = _admin(
-        "Rename a service account, change its scopes or (de)activate it." + ADMIN,
+        "Rename a service account, change its scopes or (de)activate it.",
         UpdateServiceAccountInput,
         ServiceAccountPayload,
         call=_update,
     )
     deactivate_service_account = _admin(
         "Deactivate a service account: its tokens are refused from the next request on. "
-        "Deactivating an inactive account changes nothing." + ADMIN,
+        "Deactivating an inactive account changes nothing.",
         DeactivateServiceAccountInput,
         ServiceAccountPayload,
         call=_deactivate,
     )
     grant_hr_admin = _admin(
         "Name an employee an HR admin: their `career:admin` tokens act as admin from their "
-        "next request on. Granting again changes nothing. Recorded in the audit log." + ADMIN,
+        "next request on. Granting again changes nothing. Recorded in the audit log.",
         GrantHrAdminInput,
         HrAdminPayload,
         call=_grant,
@@ -188,7 +188,7 @@ class IdentityMutation:
     revoke_hr_admin = _admin(
         "Stop naming an employee an HR admin: their `career:admin` tokens act as a plain "
         "employee's from their next request on. Revoking someone not named changes nothing. "
-        "Recorded in the audit log." + ADMIN,
+        "Recorded in the audit log.",
         RevokeHrAdminInput,
         HrAdminPayload,
         call=_revoke,

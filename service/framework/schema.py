@@ -531,9 +531,9 @@ ARCHIVE = (
     "Archive a scale, level, job family, role, track, transition or competency: kept for "
     "history, no longer offered. Refused while active entities depend on it (e.g. a "
     "competency that active roles expect; the error lists them). Archiving a role also "
-    "archives its transitions." + ADMIN
+    "archives its transitions."
 )
-_admin: Any = partial(mutation, permission=framework.require_admin)
+_admin = partial(mutation, permission=framework.require_admin, suffix=ADMIN)
 FrameworkMutation = strawberry.type(
     type(
         "FrameworkMutation",
@@ -554,13 +554,13 @@ FrameworkMutation = strawberry.type(
                 suffix=ADMIN,
             ),
             "set_role_expectations": _admin(
-                "Replace all expectations of a role in one go (an empty list clears them)." + ADMIN,
+                "Replace all expectations of a role in one go (an empty list clears them).",
                 SetRoleExpectationsInput,
                 entity_payload(framework.ROLE, Role),
                 call=update_call(framework.set_role_expectations, _expectations, "role_id"),
             ),
             "set_track_steps": _admin(
-                "Set a track's roles in order: add, remove or reorder its steps." + ADMIN,
+                "Set a track's roles in order: add, remove or reorder its steps.",
                 SetTrackStepsInput,
                 entity_payload(framework.TRACK, Track),
                 call=_set_track_steps,
@@ -573,7 +573,7 @@ FrameworkMutation = strawberry.type(
             ),
             "unarchive_framework_entity": _archiving(
                 "Restore an archived framework entity. Refused while what it refers to is "
-                "archived." + ADMIN,
+                "archived.",
                 "UnarchiveFrameworkEntityInput",
                 "Which archived framework entity to restore.",
                 archived=False,
@@ -582,7 +582,7 @@ FrameworkMutation = strawberry.type(
                 "Make the framework what a framework document says, in one transaction: new "
                 "keys are created, changed ones updated, active entities the document does "
                 "not name are archived. Importing the same document again changes nothing. "
-                "Every problem of the document is reported at once." + ADMIN,
+                "Every problem of the document is reported at once.",
                 ImportFrameworkInput,
                 ImportFrameworkPayload,
                 call=_import,

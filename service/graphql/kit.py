@@ -301,9 +301,12 @@ def mutation(
     permission: Callable[[Principal], object] | None = None,
     make: Callable[[Any], P] | None = None,
     input_description: str = "The change to make.",
+    suffix: str = "",
 ) -> Any:
     """A ``verbNoun(input: VerbNounInput!): Payload!`` mutation field, run the kit's way
-    (module docstring)."""
+    (module docstring). ``suffix`` ends the description: the sentence saying who may call
+    it, shared by the mutations of one ``permission`` (``partial(mutation, permission=…,
+    suffix=…)``)."""
 
     async def resolve(self: Any, info: Info, input: Any) -> Any:
         async def act() -> Any:
@@ -332,7 +335,7 @@ def mutation(
         "input": Annotated[input, strawberry.argument(description=input_description)],
         "return": payload,
     }
-    return strawberry.mutation(resolver=resolve, description=description)
+    return strawberry.mutation(resolver=resolve, description=description + suffix)
 
 
 # --- entities declared once (service.entities) -------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -304,36 +305,33 @@ async def _terminate_employee(c: Call) -> Any:
 
 
 WRITERS = " Requires `career:admin` or `career:hris`."
+_writers = partial(mutation, permission=policies.require_people_writer, suffix=WRITERS)
 
 
 @strawberry.type
 class PeopleMutation:
-    create_org_unit = mutation(
-        "Create an org unit." + WRITERS,
+    create_org_unit = _writers(
+        "Create an org unit.",
         CreateOrgUnitInput,
         CreateOrgUnitPayload,
-        permission=policies.require_people_writer,
         call=_create_org_unit,
     )
-    update_org_unit = mutation(
-        "Rename or move an org unit." + WRITERS,
+    update_org_unit = _writers(
+        "Rename or move an org unit.",
         UpdateOrgUnitInput,
         UpdateOrgUnitPayload,
-        permission=policies.require_people_writer,
         call=_update_org_unit,
     )
-    create_employee = mutation(
-        "Add an employee." + WRITERS,
+    create_employee = _writers(
+        "Add an employee.",
         CreateEmployeeInput,
         EmployeePayload,
-        permission=policies.require_people_writer,
         call=_create_employee,
     )
-    update_employee = mutation(
-        "Change an employee." + WRITERS,
+    update_employee = _writers(
+        "Change an employee.",
         UpdateEmployeeInput,
         EmployeePayload,
-        permission=policies.require_people_writer,
         call=_update_employee,
     )
     update_people_settings = mutation(
@@ -344,10 +342,9 @@ class PeopleMutation:
         permission=policies.require_admin,
         call=_update_people_settings,
     )
-    terminate_employee = mutation(
-        "Terminate an employee (status TERMINATED, history kept)." + WRITERS,
+    terminate_employee = _writers(
+        "Terminate an employee (status TERMINATED, history kept).",
         TerminateEmployeeInput,
         EmployeePayload,
-        permission=policies.require_people_writer,
         call=_terminate_employee,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -254,24 +255,23 @@ def _with_secret(payload: type[Any]) -> Any:
 
 
 WRITE = " Requires `career:webhooks` or `career:admin`."
+_webhooks = partial(mutation, permission=webhooks.require_webhooks, suffix=WRITE)
 
 
 @strawberry.type
 class WebhooksMutation:
-    create_webhook_endpoint = mutation(
-        "Register a webhook endpoint; returns its secret once." + WRITE,
+    create_webhook_endpoint = _webhooks(
+        "Register a webhook endpoint; returns its secret once.",
         CreateWebhookEndpointInput,
         CreateWebhookEndpointPayload,
-        permission=webhooks.require_webhooks,
         call=lambda c: webhooks.create_endpoint(c.db, c.principal, c.input, _policy(c.info)),
         make=_with_secret(CreateWebhookEndpointPayload),
         input_description="The endpoint.",
     )
-    update_webhook_endpoint = mutation(
-        "Change an endpoint's URL, event types or description." + WRITE,
+    update_webhook_endpoint = _webhooks(
+        "Change an endpoint's URL, event types or description.",
         UpdateWebhookEndpointInput,
         WebhookEndpointPayload,
-        permission=webhooks.require_webhooks,
         call=lambda c: webhooks.update_endpoint(
             c.db,
             c.principal,
@@ -281,58 +281,52 @@ class WebhooksMutation:
             expected_version=c.input.version,
         ),
     )
-    disable_webhook_endpoint = mutation(
+    disable_webhook_endpoint = _webhooks(
         "Stop delivering to an endpoint: its pending deliveries fail, and "
-        "`webhook_endpoint.disabled` goes to the others. Idempotent." + WRITE,
+        "`webhook_endpoint.disabled` goes to the others. Idempotent.",
         WebhookEndpointIdInput,
         WebhookEndpointPayload,
-        permission=webhooks.require_webhooks,
         call=versioned_call(webhooks.disable_endpoint),
         input_description="The endpoint.",
     )
-    enable_webhook_endpoint = mutation(
+    enable_webhook_endpoint = _webhooks(
         "Deliver to an endpoint again, from new events on (redeliver missed ones with "
-        "`redeliverWebhookEvent`). Idempotent." + WRITE,
+        "`redeliverWebhookEvent`). Idempotent.",
         WebhookEndpointIdInput,
         WebhookEndpointPayload,
-        permission=webhooks.require_webhooks,
         call=versioned_call(webhooks.enable_endpoint),
         input_description="The endpoint.",
     )
-    rotate_webhook_secret = mutation(
+    rotate_webhook_secret = _webhooks(
         "Give an endpoint a new secret, returned once; the old one keeps signing too for the "
-        "grace period." + WRITE,
+        "grace period.",
         RotateWebhookSecretInput,
         RotateWebhookSecretPayload,
-        permission=webhooks.require_webhooks,
         call=_rotate,
         make=_with_secret(RotateWebhookSecretPayload),
         input_description="The endpoint.",
     )
-    delete_webhook_endpoint = mutation(
-        "Remove an endpoint with its deliveries." + WRITE,
+    delete_webhook_endpoint = _webhooks(
+        "Remove an endpoint with its deliveries.",
         DeleteWebhookEndpointInput,
         DeleteWebhookEndpointPayload,
-        permission=webhooks.require_webhooks,
         call=lambda c: webhooks.delete_endpoint(c.db, c.principal, c.input.id),
         make=lambda row: DeleteWebhookEndpointPayload(
             deleted_id=strawberry.ID(encode_id("WebhookEndpoint", row.id))
         ),
         input_description="The endpoint.",
     )
-    ping_webhook_endpoint = mutation(
-        "Send a `webhook.test` event to one endpoint at once, whatever it subscribes to." + WRITE,
+    ping_webhook_endpoint = _webhooks(
+        "Send a `webhook.test` event to one endpoint at once, whatever it subscribes to.",
         PingWebhookEndpointInput,
         PingWebhookEndpointPayload,
-        permission=webhooks.require_webhooks,
         call=lambda c: webhooks.ping_endpoint(c.db, c.principal, c.input.id),
         input_description="The endpoint.",
     )
-    redeliver_webhook_event = mutation(
-        "Send an event again as new deliveries, with the same `webhook-id`." + WRITE,
+    redeliver_webhook_event = _webhooks(
+        "Send an event again as new deliveries, with the same `webhook-id`.",
         RedeliverWebhookEventInput,
         RedeliverWebhookEventPayload,
-        permission=webhooks.require_webhooks,
         call=lambda c: webhooks.redeliver_event(
             c.db, c.principal, c.input.event_id, c.input.endpoint_id
         ),
