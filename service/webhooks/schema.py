@@ -177,15 +177,26 @@ class RedeliverWebhookEventInput:
     )
 
 
-@strawberry.type(description="Result of creating an endpoint.")
-class CreateWebhookEndpointPayload(Payload):
-    endpoint: WebhookEndpoint | None = strawberry.field(
-        default=None, description="The new endpoint; null when refused."
-    )
-    secret: str | None = strawberry.field(
-        default=None,
-        description="Its signing secret (`whsec_…`). Shown this once: store it now.",
-    )
+def _secret_payload(name: str, description: str, endpoint: str, secret: str) -> Any:
+    """A payload holding an endpoint and its signing secret, which is shown this once
+    (``endpoint`` describes the first field, ``secret`` whose secret the second is)."""
+    namespace = {
+        "__annotations__": {"endpoint": WebhookEndpoint | None, "secret": str | None},
+        "endpoint": strawberry.field(default=None, description=endpoint),
+        "secret": strawberry.field(
+            default=None,
+            description=f"{secret} signing secret (`whsec_…`). Shown this once: store it now.",
+        ),
+    }
+    return strawberry.type(type(name, (Payload,), namespace), description=description)
+
+
+CreateWebhookEndpointPayload = _secret_payload(
+    "CreateWebhookEndpointPayload",
+    "Result of creating an endpoint.",
+    "The new endpoint; null when refused.",
+    "Its",
+)
 
 
 WebhookEndpointPayload = payload_type(
@@ -197,15 +208,12 @@ WebhookEndpointPayload = payload_type(
 )
 
 
-@strawberry.type(description="Result of rotating an endpoint's secret.")
-class RotateWebhookSecretPayload(Payload):
-    endpoint: WebhookEndpoint | None = strawberry.field(
-        default=None, description="The endpoint after the change; null when refused."
-    )
-    secret: str | None = strawberry.field(
-        default=None,
-        description="The new signing secret (`whsec_…`). Shown this once: store it now.",
-    )
+RotateWebhookSecretPayload = _secret_payload(
+    "RotateWebhookSecretPayload",
+    "Result of rotating an endpoint's secret.",
+    "The endpoint after the change; null when refused.",
+    "The new",
+)
 
 
 @strawberry.type(description="Result of deleting an endpoint.")
@@ -256,17 +264,17 @@ def _with_secret(payload: type[Any]) -> Any:
 
 WRITE = " Requires `career:webhooks` or `career:admin`."
 _webhooks = partial(mutation, permission=webhooks.require_webhooks, suffix=WRITE)
+_on_endpoint = partial(_webhooks, input_description="The endpoint.")
 
 
 @strawberry.type
 class WebhooksMutation:
-    create_webhook_endpoint = _webhooks(
+    create_webhook_endpoint = _on_endpoint(
         "Register a webhook endpoint; returns its secret once.",
         CreateWebhookEndpointInput,
         CreateWebhookEndpointPayload,
         call=lambda c: webhooks.create_endpoint(c.db, c.principal, c.input, _policy(c.info)),
         make=_with_secret(CreateWebhookEndpointPayload),
-        input_description="The endpoint.",
     )
     update_webhook_endpoint = _webhooks(
         "Change an endpoint's URL, event types or description.",
@@ -281,32 +289,29 @@ class WebhooksMutation:
             expected_version=c.input.version,
         ),
     )
-    disable_webhook_endpoint = _webhooks(
+    disable_webhook_endpoint = _on_endpoint(
         "Stop delivering to an endpoint: its pending deliveries fail, and "
         "`webhook_endpoint.disabled` goes to the others. Idempotent.",
         WebhookEndpointIdInput,
         WebhookEndpointPayload,
         call=versioned_call(webhooks.disable_endpoint),
-        input_description="The endpoint.",
     )
-    enable_webhook_endpoint = _webhooks(
+    enable_webhook_endpoint = _on_endpoint(
         "Deliver to an endpoint again, from new events on (redeliver missed ones with "
         "`redeliverWebhookEvent`). Idempotent.",
         WebhookEndpointIdInput,
         WebhookEndpointPayload,
         call=versioned_call(webhooks.enable_endpoint),
-        input_description="The endpoint.",
     )
-    rotate_webhook_secret = _webhooks(
+    rotate_webhook_secret = _on_endpoint(
         "Give an endpoint a new secret, returned once; the old one keeps signing too for the "
         "grace period.",
         RotateWebhookSecretInput,
         RotateWebhookSecretPayload,
         call=_rotate,
         make=_with_secret(RotateWebhookSecretPayload),
-        input_description="The endpoint.",
     )
-    delete_webhook_endpoint = _webhooks(
+    delete_webhook_endpoint = _on_endpoint(
         "Remove an endpoint with its deliveries.",
         DeleteWebhookEndpointInput,
         DeleteWebhookEndpointPayload,
@@ -314,14 +319,12 @@ class WebhooksMutation:
         make=lambda row: DeleteWebhookEndpointPayload(
             deleted_id=strawberry.ID(encode_id("WebhookEndpoint", row.id))
         ),
-        input_description="The endpoint.",
     )
-    ping_webhook_endpoint = _webhooks(
+    ping_webhook_endpoint = _on_endpoint(
         "Send a `webhook.test` event to one endpoint at once, whatever it subscribes to.",
         PingWebhookEndpointInput,
         PingWebhookEndpointPayload,
         call=lambda c: webhooks.ping_endpoint(c.db, c.principal, c.input.id),
-        input_description="The endpoint.",
     )
     redeliver_webhook_event = _webhooks(
         "Send an event again as new deliveries, with the same `webhook-id`.",
