@@ -1,30 +1,37 @@
-"""Schema extensions: the request transaction, error codes and masking, and the cost limit."""
+"""Schema extensions: the request transaction, error codes and masking, documents parsed and
+checked once, and the cost limit."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from cachetools import LRUCache
 from graphql import (
     BREAK,
+    ASTValidationRule,
     DocumentNode,
     FloatValueNode,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
     StringValueNode,
     Visitor,
+    parse,
+    specified_rules,
     visit,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.types.graphql import OperationType
 
 from service.errors import Forbidden, Unauthenticated, UserInputError
@@ -88,43 +95,95 @@ def mark_unavailable(ctx: Any) -> None:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
 
-def _counted(cache: str, cached: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call an ``lru_cache``-wrapped function, counting the lookup as a hit or a miss."""
-    hits = cached.cache_info().hits
-    result = cached(*args, **kwargs)
-    metrics.cache_lookup(cache, hit=cached.cache_info().hits > hits)
-    return result
+@dataclass(frozen=True)
+class PreparedDocument:
+    """What is known of a document text once it has parsed: its validation errors and the
+    first literal argument value no field can take (``None`` when there is none)."""
+
+    document: DocumentNode
+    errors: tuple[GraphQLError, ...]
+    bad_literal: str | None
 
 
-class SafeParserCache(ParserCache):
-    """Strawberry's parse cache, except that a document that does not parse is left to
-    the regular parse step, where its syntax error (the token limit included) becomes a
-    coded GraphQL error like any other instead of escaping the extension hooks. Lookups
-    are counted in the metrics (cache ``parse``)."""
+class PreparedDocuments:
+    """Documents of this process by text, parsed, validated and their literals checked,
+    least recently used first out: a repeated document skips all three.
+
+    ``rules`` are the validation rules beyond the specification's (and strawberry's own);
+    a document of more than ``max_tokens`` tokens does not parse."""
+
+    def __init__(
+        self, *, rules: Sequence[type[ASTValidationRule]], max_tokens: int, size: int = 1024
+    ) -> None:
+        self.rules = (*specified_rules, *rules)
+        self.max_tokens = max_tokens
+        self._entries: LRUCache[str, PreparedDocument] = LRUCache(size)
+
+    def get(self, query: str) -> PreparedDocument | None:
+        found = self._entries.get(query)
+        metrics.cache_lookup("parse", hit=found is not None)
+        return found
+
+    def prepare(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode
+    ) -> PreparedDocument:
+        """Validate a document just parsed, check its literals, and keep the result."""
+        errors = tuple(validate_document(schema, document, self.rules))
+        prepared = PreparedDocument(document, errors, None if errors else _bad_literals(document))
+        self._entries[query] = prepared
+        return prepared
+
+
+class DocumentChecks(SchemaExtension):
+    """Parses and validates each document text once per process (``PreparedDocuments``),
+    and refuses, before anything runs, argument values no field can store or compare: text
+    with a NUL character or an unpaired surrogate (PostgreSQL and UTF-8 have no such
+    characters) and numbers that are not finite. Literals in the document and variables
+    are checked alike, whatever field they are meant for.
+
+    A document that does not parse is left to the regular parse step, where its syntax
+    error (the token limit included) becomes a coded GraphQL error like any other. Lookups
+    are counted in the metrics (caches ``parse`` and ``validation``)."""
+
+    def __init__(self, *, documents: PreparedDocuments) -> None:
+        self.documents = documents
+        self.prepared: PreparedDocument | None = None
+        self.cached = False
 
     def on_parse(self) -> Iterator[None]:
         ec = self.execution_context
-        try:
-            ec.graphql_document = _counted(
-                "parse", self.cached_parse_document, ec.query, **ec.parse_options
-            )
-        except GraphQLError:
-            ec.graphql_document = None
+        ec.parse_options["max_tokens"] = self.documents.max_tokens
+        assert ec.query is not None  # strawberry refuses a request without one first
+        self.prepared = self.documents.get(ec.query)
+        self.cached = self.prepared is not None
+        if self.prepared is not None:
+            ec.graphql_document = self.prepared.document
+        else:
+            try:
+                ec.graphql_document = parse(ec.query, **ec.parse_options)
+            except GraphQLError:
+                ec.graphql_document = None
         yield
-
-
-class CountedValidationCache(ValidationCache):
-    """Strawberry's validation cache, its lookups counted in the metrics (``validation``)."""
 
     def on_validate(self) -> Iterator[None]:
         ec = self.execution_context
-        ec.pre_execution_errors = _counted(
-            "validation",
-            self.cached_validate_document,
-            ec.schema._schema,
-            ec.graphql_document,
-            ec.validation_rules,
-        )
+        metrics.cache_lookup("validation", hit=self.cached)
+        if self.prepared is None:
+            assert ec.query is not None
+            assert ec.graphql_document is not None
+            self.prepared = self.documents.prepare(ec.schema._schema, ec.query, ec.graphql_document)
+        ec.pre_execution_errors = list(self.prepared.errors)
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        ec = self.execution_context
+        if self.prepared is not None and ec.result is None:
+            problem = _bad_variables(ec.variables or {}) or self.prepared.bad_literal
+            if problem is not None:
+                ec.result = GraphQLExecutionResult(
+                    data=None,
+                    errors=[GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})],
+                )
         yield
 
 
@@ -317,25 +376,6 @@ class CostLimitExtension(SchemaExtension):
                         ],
                     )
                     break
-        yield
-
-
-class InputValidationExtension(SchemaExtension):
-    """Refuses, before anything runs, argument values no field can store or compare: text
-    with a NUL character or an unpaired surrogate (PostgreSQL and UTF-8 have no such
-    characters) and numbers that are not finite. Literals in the document and variables
-    are checked alike, whatever field they are meant for."""
-
-    def on_execute(self) -> Iterator[None]:
-        ec = self.execution_context
-        document = ec.graphql_document
-        if document is not None and ec.result is None:
-            problem = _bad_variables(ec.variables or {}) or _bad_literals(document)
-            if problem is not None:
-                ec.result = GraphQLExecutionResult(
-                    data=None,
-                    errors=[GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})],
-                )
         yield
 
 

@@ -7,8 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter
-from strawberry.extensions.disable_introspection import DisableIntrospection
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.schema.config import StrawberryConfig
@@ -24,11 +23,10 @@ from service.framework.schema import FrameworkMutation, FrameworkQuery
 from service.framework.service import read_visibility
 from service.graphql.extensions import (
     CostLimitExtension,
-    CountedValidationCache,
     DeadlineExecutionContext,
+    DocumentChecks,
     ErrorCodeExtension,
-    InputValidationExtension,
-    SafeParserCache,
+    PreparedDocuments,
     TransactionExtension,
 )
 from service.graphql.node import NodeQuery
@@ -102,6 +100,14 @@ def framework_type(name: str) -> bool:
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     results = ResultCache("framework_reads")
+    # The depth and alias rules are built once: they are classes, made per limit.
+    rules: list[Any] = [
+        depth_limit_rule(settings.max_query_depth, None, None),
+        alias_limit_rule(settings.max_aliases),
+    ]
+    if settings.is_production:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    documents = PreparedDocuments(rules=rules, max_tokens=settings.max_tokens)
     # Factories, so every request gets fresh extension instances.
     extensions: list[Any] = [
         TransactionExtension,
@@ -114,24 +120,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             visibility=read_visibility,
         ),
         partial(ErrorCodeExtension, mask_internal=settings.is_production),
-        # The depth and alias rules are built once: the validation cache is keyed by the rule
-        # classes, and the stock limiters make a new class per instance (so every request
-        # would miss the cache).
-        partial(
-            AddValidationRules,
-            [
-                depth_limit_rule(settings.max_query_depth, None, None),
-                alias_limit_rule(settings.max_aliases),
-            ],
-        ),
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        InputValidationExtension,
+        partial(DocumentChecks, documents=documents),
         partial(CostLimitExtension, max_cost=settings.max_query_cost),
-        partial(SafeParserCache, maxsize=1024),
-        partial(CountedValidationCache, maxsize=1024),
     ]
-    if settings.is_production:
-        extensions.append(DisableIntrospection)
     return Schema(
         query=Query,
         mutation=Mutation,
