@@ -12,11 +12,13 @@ from typing import Any
 
 import orjson
 import structlog
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.requests import HTTPConnection
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth.dev_issuer import DevIssuer
@@ -31,7 +33,7 @@ from service.config import Settings, get_settings
 from service.db import Database, Timeouts, current_revision, head_revision
 from service.graphql.context import Context
 from service.graphql.http import (
-    GraphQLHTTPRouter,
+    GraphQLEndpoint,
     PersistedQueries,
     RequestRefused,
     refusal_response,
@@ -94,7 +96,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
 
 
-def _bearer(request: Request) -> str | None:
+def _bearer(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization")
     if not header:
         return None
@@ -263,7 +265,7 @@ def create_app(
     if runtime is not None:
         instrument(runtime)
 
-    async def get_context(request: Request, response: Response) -> Context:
+    async def get_context(request: Request | WebSocket, response: Any) -> Context:
         rt: Runtime = request.app.state.runtime
         token = _bearer(request)
         claims: TokenClaims | None = None
@@ -287,7 +289,7 @@ def create_app(
         ctx.response = response
         return ctx
 
-    router = GraphQLHTTPRouter(
+    graphql = GraphQLEndpoint(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide=None if settings.is_production else "graphiql",
@@ -295,7 +297,11 @@ def create_app(
         persisted_queries=PersistedQueries(settings.persisted_queries_max_chars),
         operation_names=metrics.OperationNames(settings.metrics.max_operation_names),
     )
-    app.include_router(router, prefix="/graphql")
+    # A plain route: no dependency injection between the server and the endpoint.
+    app.router.routes += [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
 
     @app.exception_handler(RequestRefused)
     async def refused(request: Request, exc: RequestRefused) -> Response:

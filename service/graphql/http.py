@@ -22,6 +22,7 @@ import hmac
 import math
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,10 +30,11 @@ import orjson
 import structlog
 from cachetools import LRUCache
 from cross_web import HTTPException
-from fastapi import Depends, Request, Response
 from opentelemetry import trace
-from starlette.requests import HTTPConnection
-from strawberry.fastapi import GraphQLRouter
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http import process_result as strawberry_process_result
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -166,6 +168,7 @@ class Exchange:
     request_error: bool = False
     codes: list[str] = field(default_factory=list)
     register: tuple[str, str] | None = None  # a persisted query to keep once it validated
+    context: Context | None = None  # once the caller's token has been checked
 
     def observe(self, operation: str, status: int) -> None:
         """Record the request in the metrics."""
@@ -176,17 +179,18 @@ class Exchange:
         metrics.STATEMENTS.labels(operation).observe(self.statements.count)
 
 
-async def begin_exchange(request: HTTPConnection) -> None:
+def begin_exchange(request: HTTPConnection) -> Exchange:
     """The first step of every request to the endpoint, before the caller's token is
     looked at: the answer's media type, the clock and the statement count start here."""
-    request.state.graphql = Exchange(
+    exchange = request.state.graphql = Exchange(
         negotiate(request.headers.get("accept")),
         request.scope.get("method", "GET"),
         metrics.start_counting(),
     )
+    return exchange
 
 
-def _exchange(request: Request) -> Exchange:
+def _exchange(request: HTTPConnection) -> Exchange:
     exchange: Exchange = request.state.graphql
     return exchange
 
@@ -205,27 +209,33 @@ def refusal_response(request: Request, refusal: RequestRefused) -> Response:
     )
 
 
-class GraphQLHTTPRouter(GraphQLRouter[Context, None]):
-    """strawberry's FastAPI router with the HTTP behaviour described in this module."""
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """strawberry's ASGI view with the HTTP behaviour described in this module, served as a
+    plain route: ``context_getter(request, response)`` makes each request's context."""
 
     def __init__(
         self,
         schema: Any,
         *,
+        context_getter: Callable[[Request | WebSocket, Any], Awaitable[Context]],
         max_response_bytes: int,
         persisted_queries: PersistedQueries,
         operation_names: metrics.OperationNames,
-        **kwargs: Any,
+        graphql_ide: Any,
     ) -> None:
-        super().__init__(
-            schema,
-            allow_queries_via_get=True,
-            dependencies=[Depends(begin_exchange)],
-            **kwargs,
-        )
+        super().__init__(schema, graphql_ide=graphql_ide, allow_queries_via_get=True)
+        self.context_getter = context_getter
         self.max_response_bytes = max_response_bytes
         self.persisted_queries = persisted_queries
         self.operation_names = operation_names
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        context = await self.context_getter(request, response)
+        if not self.is_websocket_request(request):
+            _exchange(request).context = context
+        return context
 
     # --- the request ---------------------------------------------------------------
 
@@ -234,17 +244,19 @@ class GraphQLHTTPRouter(GraphQLRouter[Context, None]):
     ) -> Response:
         if self.is_websocket_request(request):  # no subscriptions; the base refuses them
             return await super().run(request, context, root_value)  # type: ignore[return-value]
-        exchange = _exchange(request)
+        exchange = begin_exchange(request)
         try:
             response = await super().run(request, context, root_value)
         except HTTPException as exc:
             raise RequestRefused(exc.status_code, "BAD_REQUEST", exc.reason) from None
         if response.media_type == "text/html":  # GraphiQL
             return response
-        name: str | None = context.operation_name
-        if context.operation_type is not None:
+        made = exchange.context
+        assert made is not None  # made before anything else runs
+        name: str | None = made.operation_name
+        if made.operation_type is not None:
             span = trace.get_current_span()
-            span.set_attribute("graphql.operation.type", context.operation_type)
+            span.set_attribute("graphql.operation.type", made.operation_type)
             if name:
                 span.set_attribute("graphql.operation.name", name)
         response = self._finish(request, exchange, response)
