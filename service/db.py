@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 import structlog
@@ -26,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     Result,
+    Select,
     Table,
     Text,
     UniqueConstraint,
@@ -34,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP, UUID
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 metadata = MetaData(
@@ -47,6 +49,8 @@ metadata = MetaData(
 )
 
 APP_ROLE = "careerpath_app"
+
+T = TypeVar("T")
 
 
 # --- column helpers ---------------------------------------------------------------------
@@ -157,6 +161,68 @@ class ConnectionExecutor:
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         return await self.conn.execute(statement, params)
+
+
+class DirectStatement:
+    """A constant statement run by asyncpg itself on a connection SQLAlchemy holds, in the
+    transaction already open on it (``first``): for the statement of every request
+    (resolving the caller), none of SQLAlchemy's per-statement work runs (execution
+    context, the hop through a greenlet, result processing), and asyncpg keeps it prepared
+    per connection. Its columns must need no result processing (text, UUIDs, numbers,
+    dates). Listeners of SQLAlchemy's cursor events (statement counts, traces) see it like
+    any other statement; failures are raised as SQLAlchemy raises them (``driver_call``)."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: tuple[str, tuple[str, ...], dict[str, Any]] | None = None
+
+    def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+        if self._compiled is None:
+            compiled = self.statement.compile(dialect=dialect)
+            self._compiled = (str(compiled), tuple(compiled.positiontup or ()), compiled.params)
+        return self._compiled
+
+    async def first(self, conn: AsyncConnection, params: dict[str, Any]) -> asyncpg.Record | None:
+        """The statement's first row, run with ``params`` (by bind parameter name)."""
+        sql, names, constants = self._compile(conn.dialect)
+        args = tuple(params[n] if n in params else constants[n] for n in names)
+        sync = conn.sync_connection
+        assert sync is not None  # a connection that has started
+        execution = _DirectExecution()
+        sync.dispatch.before_cursor_execute(sync, None, sql, args, execution, False)
+        try:
+            record: asyncpg.Record | None = await driver_call(
+                conn, lambda driver: driver.fetchrow(sql, *args), sql
+            )
+        finally:
+            sync.dispatch.after_cursor_execute(sync, None, sql, args, execution, False)
+        return record
+
+
+class _DirectExecution:
+    """Stands for SQLAlchemy's execution context in the cursor events of a direct
+    statement: listeners may keep their own attributes on it (a trace's span)."""
+
+
+async def driver_call(
+    conn: AsyncConnection, call: Callable[[asyncpg.Connection], Awaitable[T]], sql: str
+) -> T:
+    """``call(driver)`` on the asyncpg connection under ``conn``, failing as SQLAlchemy
+    does: a database or driver error becomes ``DBAPIError`` (``connection_invalidated``
+    when the connection is gone), a network error or timeout stays itself; a connection
+    lost or left in doubt is invalidated, so the pool never hands it out again."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        return await call(driver)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        lost = driver.is_closed()
+        if lost:
+            await conn.invalidate()
+        raise DBAPIError(sql, None, exc, connection_invalidated=lost) from exc
+    except OSError:
+        await conn.invalidate()
+        raise
 
 
 DATABASE_NAME = "careerpath"

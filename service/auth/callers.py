@@ -19,10 +19,14 @@ from service.auth.models import hr_admins
 from service.auth.principal import ActorType, Principal
 from service.auth.queries import active_service_account
 from service.auth.scopes import Scope
+from service.db import DirectStatement
 from service.errors import Unauthenticated
+from service.kit import Record
 from service.people.models import employees, organizations
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from service.auth.tokens import TokenClaims
     from service.config import AuthSettings
     from service.db import Executor
@@ -59,7 +63,7 @@ _chosen_org = (
     .subquery()
 )
 SET_TENANT = select(
-    func.set_config("app.org_id", cast(_chosen_org.c.id, Text), True),
+    func.set_config("app.org_id", cast(_chosen_org.c.id, Text), True).label("tenant"),
     _chosen_org.c.framework_revision,
 ).select_from(_chosen_org)
 # The caller's employee row, and whether careerpath names them an HR admin (an index
@@ -91,12 +95,23 @@ _caller = (
 TENANT_AND_EMPLOYEE_BY_SUBJECT = select(
     _tenant.c.tenant, _tenant.c.framework_revision, _caller
 ).select_from(_tenant.outerjoin(_caller, true()))
+#: The same, run directly on the request's connection (its columns need no conversion).
+DIRECT_TENANT_AND_EMPLOYEE_BY_SUBJECT = DirectStatement(TENANT_AND_EMPLOYEE_BY_SUBJECT)
 
 
-async def resolve_caller(db: Executor, claims: TokenClaims, auth: AuthSettings) -> Caller:
+async def resolve_caller(
+    db: Executor,
+    claims: TokenClaims,
+    auth: AuthSettings,
+    *,
+    direct: AsyncConnection | None = None,
+) -> Caller:
     """Map validated token claims to an organization and an employee (or a service
     account), and set the tenant. Raises ``Unauthenticated`` when the token names no known
-    organization, no active employee and no active service account."""
+    organization, no active employee and no active service account.
+
+    ``direct``: the connection under ``db`` when its transaction is open on the driver
+    itself (a request's), where an employee's statement runs directly."""
     org_key = claims.org or auth.default_org
     if not org_key:
         raise Unauthenticated("The token names no organization.")
@@ -104,15 +119,21 @@ async def resolve_caller(db: Executor, claims: TokenClaims, auth: AuthSettings) 
     with contextlib.suppress(ValueError):
         org_uuid = uuid.UUID(org_key)
     org = {"org_key": org_key, "org_uuid": org_uuid}
+    found: Any
     if claims.is_client_credentials:
-        found: Any = (await db.execute(SET_TENANT, org)).first()
+        found = (await db.execute(SET_TENANT, org)).first()
+    elif direct is not None:
+        record = await DIRECT_TENANT_AND_EMPLOYEE_BY_SUBJECT.first(
+            direct, {**org, "subject": claims.subject}
+        )
+        found = None if record is None else Record(record)
     else:
         found = (
             await db.execute(TENANT_AND_EMPLOYEE_BY_SUBJECT, {**org, "subject": claims.subject})
         ).first()
     if found is None:
         raise Unauthenticated("The token's organization is unknown.")
-    org_id, revision = uuid.UUID(found[0]), found[1]
+    org_id, revision = uuid.UUID(found.tenant), found.framework_revision
 
     if claims.is_client_credentials:
         return Caller(await _service_account_principal(db, claims, org_id), None, revision)

@@ -7,14 +7,14 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Executable, Result
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from service.auth.callers import resolve_caller
 from service.auth.policies import Reach, compute_reach
 from service.auth.principal import Principal
-from service.db import ConnectionExecutor
+from service.db import ConnectionExecutor, driver_call
 from service.errors import Unauthenticated
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ class Context(BaseContext):
         self.operation_type: str | None = None
         self.operation_name: str | None = None
         self._conn: AsyncConnection | None = None
-        self._tx: AsyncTransaction | None = None
         self._lock = asyncio.Lock()
         self._principal: Principal | None = None
         self.caller_row: Any | None = None  # the caller's employee row, read while resolving
@@ -57,19 +56,25 @@ class Context(BaseContext):
     # --- database ---------------------------------------------------------------------
 
     async def connection(self) -> AsyncConnection:
-        """The request's connection, inside its transaction, tenant set once known."""
+        """The request's connection, inside its transaction, tenant set once known.
+
+        The transaction is begun and ended here on the driver (``BEGIN READ ONLY`` for
+        queries: they cannot write by mistake); SQLAlchemy, told the connection
+        autocommits, runs its statements inside it and begins none of its own."""
         if self._conn is None:
             conn = await self.runtime.db.engine.connect()
             try:
-                if not self.is_mutation:
-                    # BEGIN READ ONLY in one round trip: queries cannot write by mistake.
-                    conn = await conn.execution_options(postgresql_readonly=True)
-                self._tx = await conn.begin()
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await self._driver(conn, "BEGIN" if self.is_mutation else "BEGIN READ ONLY")
             except Exception:
                 await conn.close()
                 raise
             self._conn = conn
         return self._conn
+
+    @staticmethod
+    async def _driver(conn: AsyncConnection, sql: str) -> None:
+        await driver_call(conn, lambda driver: driver.execute(sql), sql)
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         async with self._lock:
@@ -78,13 +83,13 @@ class Context(BaseContext):
 
     async def finish(self, *, commit: bool) -> None:
         """End the request's transaction; called once by the transaction extension."""
-        conn, tx = self._conn, self._tx
-        self._conn = self._tx = None
+        conn = self._conn
+        self._conn = None
         if conn is None:
             return
         try:
-            if tx is not None and tx.is_active:
-                await (tx.commit() if commit else tx.rollback())
+            if not conn.invalidated:
+                await self._driver(conn, "COMMIT" if commit else "ROLLBACK")
         finally:
             await conn.close()
 
@@ -105,7 +110,7 @@ class Context(BaseContext):
                 conn = await self.connection()
                 try:
                     caller = await resolve_caller(
-                        ConnectionExecutor(conn), self.claims, self.settings.auth
+                        ConnectionExecutor(conn), self.claims, self.settings.auth, direct=conn
                     )
                 except Unauthenticated as exc:
                     self._principal_error = exc
