@@ -172,11 +172,12 @@ class Exchange:
 
     def observe(self, operation: str, status: int) -> None:
         """Record the request in the metrics."""
-        outcome = metrics.outcome(status, self.codes)
-        metrics.REQUEST_SECONDS.labels(operation, outcome).observe(
-            time.perf_counter() - self.started
+        metrics.observe_request(
+            operation,
+            metrics.outcome(status, self.codes),
+            time.perf_counter() - self.started,
+            self.statements.count,
         )
-        metrics.STATEMENTS.labels(operation).observe(self.statements.count)
 
 
 def begin_exchange(request: HTTPConnection) -> Exchange:

@@ -63,9 +63,28 @@ ANONYMOUS, OTHER, INVALID = "anonymous", "other", "invalid"
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 
 
+_children: dict[tuple[Any, ...], Any] = {}
+
+
+def child(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, looked up once per process: label values are few (see
+    above), and a request records several figures."""
+    key = (metric, *labels)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*labels)
+    return found
+
+
 def cache_lookup(cache: str, *, hit: bool) -> None:
     """Count one lookup in ``cache`` (a fixed name, e.g. ``persisted_queries``)."""
-    CACHE_LOOKUPS.labels(cache, "hit" if hit else "miss").inc()
+    child(CACHE_LOOKUPS, cache, "hit" if hit else "miss").inc()
+
+
+def observe_request(operation: str, outcome: str, seconds: float, statements: int) -> None:
+    """Record one GraphQL request: its duration and the statements it sent."""
+    child(REQUEST_SECONDS, operation, outcome).observe(seconds)
+    child(STATEMENTS, operation).observe(statements)
 
 
 def outcome(status: int, codes: Iterable[str]) -> str:
