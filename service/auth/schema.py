@@ -19,6 +19,7 @@ from service.graphql.kit import (
     mutation,
     optional_input,
     payload_type,
+    service_input,
     target_input,
     version_input,
 )
@@ -128,16 +129,14 @@ HrAdminPayload = payload_type(
 
 
 async def _create(c: Call) -> Any:
-    i = c.input
-    data = accounts.ServiceAccountInput(client_id=i.client_id, name=i.name, scopes=i.scopes)
+    data = service_input(accounts.ServiceAccountInput, c.input)
     return await accounts.create_service_account(c.db, c.principal, data)
 
 
 async def _update(c: Call) -> Any:
-    i = c.input
-    data = accounts.ServiceAccountInput(name=i.name, scopes=i.scopes, active=i.active)
+    data = service_input(accounts.ServiceAccountInput, c.input)
     return await accounts.update_service_account(
-        c.db, c.principal, i.id, data, expected_version=i.version
+        c.db, c.principal, c.input.id, data, expected_version=c.input.version
     )
 
 

@@ -365,32 +365,15 @@ def _id(value: Any) -> Any:
 
 
 def _plan_input(i: Any) -> development.PlanInput:
-    return development.PlanInput(
-        employee_id=getattr(i, "employee_id", NOT_GIVEN),
-        title=i.title,
-        target_role_id=i.target_role_id,
-        starts_on=i.starts_on,
-        ends_on=i.ends_on,
-    )
+    return kit.service_input(development.PlanInput, i)
 
 
 def _goal_input(i: Any) -> development.GoalInput:
-    names = (
-        "plan_id",
-        "title",
-        "description",
-        "competency_id",
-        "target_level",
-        "due_on",
-        "progress",
-        "status",
-    )
-    return development.GoalInput(**{n: getattr(i, n, NOT_GIVEN) for n in names})
+    return kit.service_input(development.GoalInput, i)
 
 
 def _action_input(i: Any) -> development.ActionInput:
-    names = ("goal_id", "kind", "title", "url", "resource_id", "mentor_id", "due_on", "status")
-    return development.ActionInput(**{n: getattr(i, n, NOT_GIVEN) for n in names})
+    return kit.service_input(development.ActionInput, i)
 
 
 async def _draft(c: kit.Call) -> Any:
@@ -409,15 +392,9 @@ def _import_records(c: kit.Call) -> list[development.ResourceRecord]:
             ErrorCode.LIMIT_EXCEEDED,
         )
     return [
-        development.ResourceRecord(
-            external_id=r.external_id,
-            title=r.title,
-            kind=r.kind,
-            url=r.url,
-            provider=r.provider,
-            duration_minutes=r.duration_minutes,
-            description=r.description,
-            archived=r.archived,
+        kit.service_input(
+            development.ResourceRecord,
+            r,
             competencies=[
                 development.ResourceCompetency(x.key, x.min_level, x.max_level)
                 for x in r.competencies

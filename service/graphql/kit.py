@@ -37,13 +37,14 @@ What the kit does, in this order, for every mutation:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import SimpleNamespace
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import strawberry
 from strawberry.types.base import (
@@ -63,7 +64,11 @@ from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id
 from service.kit import INVALID, NOT_GIVEN
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 P = TypeVar("P", bound="Payload")
+S = TypeVar("S", bound="DataclassInstance")
 D = TypeVar("D", contravariant=True)
 
 _NODE = "careerpath.node"  # metadata key: the type names a global-ID input may hold
@@ -170,6 +175,18 @@ def decode_input(value: Any, path: tuple[str, ...], errors: list[FieldError]) ->
             decoded = _decode_id(raw, names, sub, errors)
         setattr(out, f.python_name, decoded)
     return out
+
+
+def service_input(cls: type[S], data: Any, **values: Any) -> S:
+    """The service's input dataclass ``cls`` from a decoded input: each field the input's
+    value of the same name, or the one given in ``values``; a field the input lacks keeps
+    its default (``NOT_GIVEN`` in the services' partial-update inputs)."""
+    given = {
+        f.name: getattr(data, f.name)
+        for f in dataclasses.fields(cls)
+        if f.name not in values and hasattr(data, f.name)
+    }
+    return cls(**given, **values)
 
 
 def filter_id(

@@ -11,7 +11,6 @@ from strawberry.types import Info
 from service.auth import policies
 from service.errors import ErrorCode, UserInputError, Validator
 from service.graphql.kit import (
-    Call,
     change_payload,
     create_call,
     filter_id,
@@ -19,6 +18,7 @@ from service.graphql.kit import (
     mutation,
     optional_input,
     result_payload,
+    service_input,
     target_input,
     unset_input,
     update_call,
@@ -303,48 +303,12 @@ UpdateMobilitySettingsPayload = result_payload(
 def _requirements(value: Any) -> Any:
     if not given(value) or value is None:
         return value
-    return [
-        mobility.RequirementInput(
-            competency_id=r.competency_id,
-            required_level=r.required_level,
-            must_have=r.must_have,
-            weight=r.weight,
-        )
-        for r in value
-    ]
+    return [service_input(mobility.RequirementInput, r) for r in value]
 
 
 def _posting_input(i: Any) -> mobility.PostingInput:
-    fields = (
-        "kind",
-        "title",
-        "description",
-        "role_id",
-        "org_unit_id",
-        "hiring_manager_id",
-        "location",
-        "remote",
-        "commitment",
-        "start_date",
-        "end_date",
-        "application_deadline",
-    )
-    data = mobility.PostingInput(**{f: getattr(i, f, NOT_GIVEN) for f in fields})
-    data.requirements = _requirements(getattr(i, "requirements", NOT_GIVEN))
-    return data
-
-
-def _aspiration_input(c: Call) -> mobility.AspirationInput:
-    i = c.input
-    return mobility.AspirationInput(
-        target_role_ids=i.target_role_ids,
-        family_ids=i.family_ids,
-        open_to=i.open_to,
-        open_to_relocation=i.open_to_relocation,
-        time_horizon=i.time_horizon,
-        discoverable=i.discoverable,
-        note=i.note,
-    )
+    requirements = _requirements(getattr(i, "requirements", NOT_GIVEN))
+    return service_input(mobility.PostingInput, i, requirements=requirements)
 
 
 @strawberry.type
@@ -358,7 +322,7 @@ class MobilityMutation:
         call=lambda c: mobility.set_career_aspiration(
             c.db,
             c.principal,
-            _aspiration_input(c),
+            service_input(mobility.AspirationInput, c.input),
             expected_version=c.input.version,
             input_errors=c.errors,
         ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from functools import partial
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from service.graphql.kit import (
     mutation,
     optional_input,
     result_payload,
+    service_input,
     unset_input,
 )
 from service.graphql.lookahead import connection_nodes
@@ -255,14 +255,9 @@ async def _update_people_settings(c: Call) -> Any:
 EmployeePayload = change_payload(Employee, "employee")
 
 
-EMPLOYEE_FIELDS = [f.name for f in dataclasses.fields(people.EmployeeInput) if f.name != "extra"]
-
-
 def _employee_input(data: Any) -> people.EmployeeInput:
-    values = {k: getattr(data, k) for k in EMPLOYEE_FIELDS}
-    if values["status"] is None:
-        values["status"] = NOT_GIVEN
-    return people.EmployeeInput(**values)
+    status = NOT_GIVEN if data.status is None else data.status
+    return service_input(people.EmployeeInput, data, status=status)
 
 
 async def _create_org_unit(c: Call) -> Any:

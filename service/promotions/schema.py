@@ -402,10 +402,7 @@ class PromotionsMutation:
         call=lambda c: promotions.update_settings(
             c.db,
             c.principal,
-            promotions.SettingsInput(
-                require_second_approver=c.input.require_second_approver,
-                show_open_cases_to_employee=c.input.show_open_cases_to_employee,
-            ),
+            kit.service_input(promotions.SettingsInput, c.input),
             expected_version=c.input.version,
         ),
     )
