@@ -66,8 +66,8 @@ class Context(BaseContext):
             try:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await self._driver(conn, "BEGIN" if self.is_mutation else "BEGIN READ ONLY")
-            except Exception:
-                await conn.close()
+            except BaseException:
+                await _discard(conn)
                 raise
             self._conn = conn
         return self._conn
@@ -90,8 +90,10 @@ class Context(BaseContext):
         try:
             if not conn.invalidated:
                 await self._driver(conn, "COMMIT" if commit else "ROLLBACK")
-        finally:
-            await conn.close()
+        except BaseException:
+            await _discard(conn)
+            raise
+        await conn.close()
 
     # --- caller ----------------------------------------------------------------------
 
@@ -150,3 +152,11 @@ class Context(BaseContext):
             found = DataLoader(load_fn=load)
             self._loaders[batch] = found
         return found
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    """Close a connection whose transaction may still be open, never to be used again: the
+    pool would otherwise hand it out inside that transaction."""
+    if not conn.invalidated:
+        await conn.invalidate()
+    await conn.close()
