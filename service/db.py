@@ -211,7 +211,11 @@ async def driver_call(
     does: a database or driver error becomes ``DBAPIError`` (``connection_invalidated``
     when the connection is gone), a network error or timeout stays itself; a connection
     lost or left in doubt is invalidated, so the pool never hands it out again."""
-    driver = (await conn.get_raw_connection()).driver_connection
+    sync = conn.sync_connection
+    if sync is not None and not sync.invalidated:
+        driver = sync.connection.driver_connection  # checked out: read without I/O
+    else:
+        driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     try:
         return await call(driver)
