@@ -103,6 +103,16 @@ class PreparedDocument:
     document: DocumentNode
     errors: tuple[GraphQLError, ...]
     bad_literal: str | None
+    chars: int  # the length of its text
+
+
+#: Characters of document text whose parsed documents a process keeps. A parsed document
+#: takes many times its text in memory, so the budget is in characters, not entries: a
+#: thousand documents at the token limit would otherwise hold gigabytes.
+DOCUMENT_CACHE_CHARS = 2_000_000
+#: A document longer than this is parsed for its request and not kept (a one-off bulk
+#: mutation with its records inline would push out every common query).
+DOCUMENT_CACHE_LARGEST = 50_000
 
 
 class PreparedDocuments:
@@ -110,14 +120,23 @@ class PreparedDocuments:
     least recently used first out: a repeated document skips all three.
 
     ``rules`` are the validation rules beyond the specification's (and strawberry's own);
-    a document of more than ``max_tokens`` tokens does not parse."""
+    a document of more than ``max_tokens`` tokens does not parse. At most ``max_chars``
+    characters of document text are kept, none longer than ``largest``."""
 
     def __init__(
-        self, *, rules: Sequence[type[ASTValidationRule]], max_tokens: int, size: int = 1024
+        self,
+        *,
+        rules: Sequence[type[ASTValidationRule]],
+        max_tokens: int,
+        max_chars: int = DOCUMENT_CACHE_CHARS,
+        largest: int = DOCUMENT_CACHE_LARGEST,
     ) -> None:
         self.rules = (*specified_rules, *rules)
         self.max_tokens = max_tokens
-        self._entries: LRUCache[str, PreparedDocument] = LRUCache(size)
+        self.largest = min(largest, max_chars)
+        self._entries: LRUCache[str, PreparedDocument] = LRUCache(
+            max_chars, getsizeof=lambda prepared: prepared.chars
+        )
 
     def get(self, query: str) -> PreparedDocument | None:
         found = self._entries.get(query)
@@ -129,8 +148,11 @@ class PreparedDocuments:
     ) -> PreparedDocument:
         """Validate a document just parsed, check its literals, and keep the result."""
         errors = tuple(validate_document(schema, document, self.rules))
-        prepared = PreparedDocument(document, errors, None if errors else _bad_literals(document))
-        self._entries[query] = prepared
+        prepared = PreparedDocument(
+            document, errors, None if errors else _bad_literals(document), len(query)
+        )
+        if prepared.chars <= self.largest:
+            self._entries[query] = prepared
         return prepared
 
 

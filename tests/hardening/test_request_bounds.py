@@ -38,3 +38,29 @@ async def test_a_request_past_its_time_stops_and_is_503(custom_app: Any, team: O
     assert "took too long" in body["errors"][0]["message"]
     ok = await team.client.post("/graphql", json=query, headers=headers)
     assert len(ok.json()["data"]["employees"]["nodes"]) == 5
+
+
+def test_parsed_documents_are_kept_within_a_character_budget() -> None:
+    """Many distinct documents near the token limit cannot grow a process without end:
+    the parsed documents kept are bounded by their text's length, and a document longer
+    than the largest kept is parsed for its request only."""
+    from graphql import parse
+
+    from service.graphql.extensions import PreparedDocuments
+    from service.graphql.schema import schema
+
+    documents = PreparedDocuments(rules=[], max_tokens=5000, max_chars=10_000, largest=2_000)
+    graphql_schema = schema._schema
+    texts = [f"{{ me {{ name {' '.join(['title'] * 200)} }} }} # {i}" for i in range(20)]
+    for text in texts:
+        prepared = documents.prepare(graphql_schema, text, parse(text))
+        assert prepared.errors == ()
+    kept = [t for t in texts if documents.get(t) is not None]
+    assert sum(len(t) for t in kept) <= 10_000
+    assert kept == texts[-len(kept) :]  # the least recently used went first
+    assert len(kept) >= 5
+
+    large = "{ me { name " + "title " * 500 + "} }"
+    assert len(large) > 2_000
+    assert documents.prepare(graphql_schema, large, parse(large)).errors == ()
+    assert documents.get(large) is None
