@@ -16,12 +16,23 @@ knows about GraphQL (the GraphQL half is ``service.graphql.kit``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Executable,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.sql.elements import BindParameter
 
 from service.db import Executor
 from service.errors import ErrorCode, UserInputError
@@ -162,15 +173,30 @@ async def update_versioned(
 # --- batch reads ----------------------------------------------------------------------------
 
 
-async def rows_by_id(db: Executor, table: Table, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    """The rows of ``table`` with ``ids``, in the order of ``ids`` (None where there is
-    none): one statement, the batch function behind a type's ``rows_by_id``."""
-    stmt = select(table).where(
-        table.c.id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
-    )
-    rows = (await db.execute(stmt, {"ids": list(set(ids))})).all()
-    found = {r.id: r for r in rows}
-    return [found.get(i) for i in ids]
+def uuid_array(name: str = "ids") -> BindParameter[Any]:
+    """A bind parameter holding a list of UUIDs, one array whatever its length: statements
+    built with it once stay the same object, so SQLAlchemy's compiled cache and asyncpg's
+    prepared statements are reused however many IDs a request asks for."""
+    return bindparam(name, type_=ARRAY(UUID(as_uuid=True)))
+
+
+def in_ids(column: Any, name: str = "ids") -> ColumnElement[bool]:
+    """``column = any(:ids)``."""
+    return column == any_(uuid_array(name))
+
+
+RowsById = Callable[[Executor, Sequence[uuid.UUID]], Awaitable[list[Any | None]]]
+
+
+def loader_by_id(table: Table) -> RowsById:
+    """The batch function of ``table``'s rows by ID (``rows_by_id`` for that table), its
+    statement built once."""
+    stmt = select(table).where(in_ids(table.c.id))
+
+    async def load(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+        return await batch_by_key(db, stmt, "id", ids)
+
+    return load
 
 
 def grouped(rows: Iterable[Any], attr: str, keys: Sequence[Any]) -> list[list[Any]]:
@@ -179,3 +205,36 @@ def grouped(rows: Iterable[Any], attr: str, keys: Sequence[Any]) -> list[list[An
     for r in rows:
         groups.setdefault(getattr(r, attr), []).append(r)
     return [groups.get(k, []) for k in keys]
+
+
+async def batch_by_key(
+    db: Executor, stmt: Executable, attr: str, keys: Sequence[Any]
+) -> list[Any | None]:
+    """Run ``stmt`` with its ``:ids`` bound to the distinct ``keys`` and return the row whose
+    ``attr`` is each key, in order (None where none is): a DataLoader's single objects."""
+    rows = (await db.execute(stmt, {"ids": list(set(keys))})).all()
+    return by_key(rows, attr, keys)
+
+
+async def batch_grouped(
+    db: Executor, stmt: Executable, attr: str, keys: Sequence[Any]
+) -> list[list[Any]]:
+    """Run ``stmt`` with its ``:ids`` bound to the distinct ``keys`` and group its rows by
+    ``attr``, one list per key in order: a DataLoader's lists."""
+    rows = (await db.execute(stmt, {"ids": list(set(keys))})).all()
+    return grouped(rows, attr, keys)
+
+
+RowsByKey = Callable[[Executor, Sequence[uuid.UUID]], Awaitable[list[list[Any]]]]
+
+
+def loader_grouped(column: Column[Any], *order: Any, where: Sequence[Any] = ()) -> RowsByKey:
+    """The batch function of the rows of ``column``'s table for each key of ``column``
+    (ordered by ``column``, then ``order``; only those meeting ``where``), its statement
+    built once."""
+    stmt = select(column.table).where(in_ids(column), *where).order_by(column, *order)
+
+    async def load(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+        return await batch_grouped(db, stmt, column.name, ids)
+
+    return load

@@ -50,6 +50,7 @@ from service.auth.principal import Principal
 from service.config import AssessmentSettings, get_settings
 from service.db import Executor
 from service.framework.models import competencies, roles
+from service.kit import loader_by_id
 
 
 class GapStatus(StrEnum):
@@ -356,18 +357,8 @@ def cycles_select(status: str | None) -> Select[Any]:
     )
 
 
-async def _by_id(db: Executor, table: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(select(*table.c).where(table.c.id.in_(set(ids))))).all()
-    found = {r.id: r for r in rows}
-    return [found.get(i) for i in ids]
-
-
-async def assessments_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, assessments, ids)
-
-
-async def cycles_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, assessment_cycles, ids)
+assessments_by_id = loader_by_id(assessments)
+cycles_by_id = loader_by_id(assessment_cycles)
 
 
 async def ratings_by_assessment(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:

@@ -43,77 +43,44 @@ from service.development.models import (
     learning_resources,
     mentor_competencies,
 )
-from service.framework.queries import in_ids
-from service.kit import grouped, rows_by_id
+from service.kit import in_ids, loader_by_id, loader_grouped
 from service.people.models import employees
 
-
-async def plans_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await rows_by_id(db, development_plans, ids)
-
-
-async def goals_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await rows_by_id(db, development_goals, ids)
+plans_by_id = loader_by_id(development_plans)
+goals_by_id = loader_by_id(development_goals)
+actions_by_id = loader_by_id(development_actions)
+check_ins_by_id = loader_by_id(development_check_ins)
+resources_by_id = loader_by_id(learning_resources)
 
 
-async def actions_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await rows_by_id(db, development_actions, ids)
-
-
-async def check_ins_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await rows_by_id(db, development_check_ins, ids)
-
-
-async def resources_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await rows_by_id(db, learning_resources, ids)
-
-
-async def _children(
-    db: Executor, table: Any, parent: str, order: Sequence[Any], ids: Sequence[uuid.UUID]
-) -> list[list[Any]]:
-    stmt = select(table).where(in_ids(table.c[parent])).order_by(table.c[parent], *order)
-    rows = (await db.execute(stmt, {"ids": list(set(ids))})).all()
-    return grouped(rows, parent, ids)
-
-
-async def goals_by_plan(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    """Each plan's goals in their order."""
-    g = development_goals.c
-    return await _children(db, development_goals, "plan_id", (g.position, g.id), ids)
-
-
-async def actions_by_goal(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    """Each goal's actions in their order."""
-    a = development_actions.c
-    return await _children(db, development_actions, "goal_id", (a.position, a.id), ids)
-
-
-async def check_ins_by_plan(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    """Each plan's check-ins, newest first."""
-    c = development_check_ins.c
-    return await _children(
-        db, development_check_ins, "plan_id", (c.held_on.desc(), c.created_at.desc()), ids
-    )
-
-
-async def plans_by_employee(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    """Each employee's plans, newest first."""
-    p = development_plans.c
-    return await _children(db, development_plans, "employee_id", (p.created_at.desc(), p.id), ids)
-
-
-async def resource_competencies(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    """Each resource's competencies with the level range it helps with."""
-    c = learning_resource_competencies.c
-    return await _children(
-        db, learning_resource_competencies, "resource_id", (c.min_level, c.competency_id), ids
-    )
-
-
-async def mentoring_by_employee(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    """The competencies each employee has offered to mentor."""
-    m = mentor_competencies.c
-    return await _children(db, mentor_competencies, "employee_id", (m.created_at,), ids)
+#: Each plan's goals in their order.
+goals_by_plan = loader_grouped(
+    development_goals.c.plan_id, development_goals.c.position, development_goals.c.id
+)
+#: Each goal's actions in their order.
+actions_by_goal = loader_grouped(
+    development_actions.c.goal_id, development_actions.c.position, development_actions.c.id
+)
+#: Each plan's check-ins, newest first.
+check_ins_by_plan = loader_grouped(
+    development_check_ins.c.plan_id,
+    development_check_ins.c.held_on.desc(),
+    development_check_ins.c.created_at.desc(),
+)
+#: Each employee's plans, newest first.
+plans_by_employee = loader_grouped(
+    development_plans.c.employee_id, development_plans.c.created_at.desc(), development_plans.c.id
+)
+#: Each resource's competencies with the level range it helps with.
+resource_competencies = loader_grouped(
+    learning_resource_competencies.c.resource_id,
+    learning_resource_competencies.c.min_level,
+    learning_resource_competencies.c.competency_id,
+)
+#: The competencies each employee has offered to mentor.
+mentoring_by_employee = loader_grouped(
+    mentor_competencies.c.employee_id, mentor_competencies.c.created_at
+)
 
 
 # --- progress -----------------------------------------------------------------------------

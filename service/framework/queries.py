@@ -12,8 +12,6 @@ from typing import Any
 from sqlalchemy import (
     Select,
     and_,
-    any_,
-    bindparam,
     func,
     literal,
     null,
@@ -22,8 +20,8 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
-from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
 from service.db import Executor
@@ -41,7 +39,7 @@ from service.framework.models import (
     track_steps,
     tracks,
 )
-from service.kit import grouped
+from service.kit import batch_grouped, grouped, in_ids, loader_by_id, loader_grouped, uuid_array
 
 MAX_PATH_STEPS = 6
 
@@ -61,18 +59,6 @@ def like_pattern(search: str) -> str:
 
 def active(table: Any) -> ColumnElement[bool]:
     return table.c.archived_at.is_(None)
-
-
-def uuid_array(name: str = "ids") -> BindParameter[Any]:
-    """A bind parameter holding a list of UUIDs, one array whatever its length: statements
-    built with it once stay the same object, so SQLAlchemy's compiled cache and asyncpg's
-    prepared statements are reused however many IDs a request asks for."""
-    return bindparam(name, type_=ARRAY(UUID(as_uuid=True)))
-
-
-def in_ids(column: Any, name: str = "ids") -> ColumnElement[bool]:
-    """``column = any(:ids)``."""
-    return column == any_(uuid_array(name))
 
 
 # --- lists ------------------------------------------------------------------------------
@@ -195,80 +181,19 @@ async def framework_notice(db: Executor) -> str | None:
 
 
 # Batch statements are built once, with the keys as one array parameter.
-_BY_ID = {
-    table: select(table).where(in_ids(table.c.id))
-    for table in (
-        roles,
-        levels,
-        job_families,
-        competencies,
-        proficiency_scales,
-        tracks,
-        role_transitions,
-    )
-}
+roles_by_id = loader_by_id(roles)
+levels_by_id = loader_by_id(levels)
+job_families_by_id = loader_by_id(job_families)
+competencies_by_id = loader_by_id(competencies)
+scales_by_id = loader_by_id(proficiency_scales)
+tracks_by_id = loader_by_id(tracks)
+transitions_by_id = loader_by_id(role_transitions)
 
 
-async def _by_id(db: Executor, table: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(_BY_ID[table], {"ids": list(set(ids))})).all()
-    found = {r.id: r for r in rows}
-    return [found.get(i) for i in ids]
-
-
-async def roles_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, roles, ids)
-
-
-async def levels_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, levels, ids)
-
-
-async def job_families_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, job_families, ids)
-
-
-async def competencies_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, competencies, ids)
-
-
-async def scales_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, proficiency_scales, ids)
-
-
-async def tracks_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, tracks, ids)
-
-
-async def transitions_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, role_transitions, ids)
-
-
-_SCALE_LEVELS_BY_SCALE = (
-    select(scale_levels)
-    .where(in_ids(scale_levels.c.scale_id))
-    .order_by(scale_levels.c.scale_id, scale_levels.c.value)
+scale_levels_by_scale = loader_grouped(scale_levels.c.scale_id, scale_levels.c.value)
+descriptors_by_competency = loader_grouped(
+    competency_descriptors.c.competency_id, competency_descriptors.c.level
 )
-
-
-async def _grouped_by(
-    db: Executor, stmt: Any, attr: str, ids: Sequence[uuid.UUID]
-) -> list[list[Any]]:
-    return grouped((await db.execute(stmt, {"ids": list(set(ids))})).all(), attr, ids)
-
-
-async def scale_levels_by_scale(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await _grouped_by(db, _SCALE_LEVELS_BY_SCALE, "scale_id", ids)
-
-
-_DESCRIPTORS_BY_COMPETENCY = (
-    select(competency_descriptors)
-    .where(in_ids(competency_descriptors.c.competency_id))
-    .order_by(competency_descriptors.c.competency_id, competency_descriptors.c.level)
-)
-
-
-async def descriptors_by_competency(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await _grouped_by(db, _DESCRIPTORS_BY_COMPETENCY, "competency_id", ids)
 
 
 _EXPECTATIONS_BY_ROLE = (
@@ -286,37 +211,20 @@ _EXPECTATIONS_BY_ROLE = (
 
 async def expectations_by_role(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Each role's expectations: core ones first, then by weight and competency name."""
-    return await _grouped_by(db, _EXPECTATIONS_BY_ROLE, "role_id", ids)
+    return await batch_grouped(db, _EXPECTATIONS_BY_ROLE, "role_id", ids)
 
 
-_STEPS_BY_TRACK = (
-    select(track_steps)
-    .where(in_ids(track_steps.c.track_id))
-    .order_by(track_steps.c.track_id, track_steps.c.position)
+steps_by_track = loader_grouped(track_steps.c.track_id, track_steps.c.position)
+#: Each family's active tracks: IC first, then management, then others, by name.
+tracks_by_family = loader_grouped(
+    tracks.c.family_id,
+    func.array_position(
+        literal(["IC", "MANAGEMENT", "OTHER"], ARRAY(tracks.c.kind.type)), tracks.c.kind
+    ),
+    tracks.c.name,
+    tracks.c.id,
+    where=(active(tracks),),
 )
-
-
-async def steps_by_track(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await _grouped_by(db, _STEPS_BY_TRACK, "track_id", ids)
-
-
-_TRACKS_BY_FAMILY = (
-    select(tracks)
-    .where(in_ids(tracks.c.family_id), active(tracks))
-    .order_by(
-        tracks.c.family_id,
-        func.array_position(
-            literal(["IC", "MANAGEMENT", "OTHER"], ARRAY(tracks.c.kind.type)), tracks.c.kind
-        ),
-        tracks.c.name,
-        tracks.c.id,
-    )
-)
-
-
-async def tracks_by_family(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    """Each family's active tracks: IC first, then management, then others, by name."""
-    return await _grouped_by(db, _TRACKS_BY_FAMILY, "family_id", ids)
 
 
 _TRACKS_BY_ROLE = (
@@ -329,7 +237,7 @@ _TRACKS_BY_ROLE = (
 
 async def tracks_by_role(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """The active tracks each role sits on, with the role's position on each."""
-    return await _grouped_by(db, _TRACKS_BY_ROLE, "step_role_id", ids)
+    return await batch_grouped(db, _TRACKS_BY_ROLE, "step_role_id", ids)
 
 
 # --- the graph of moves ------------------------------------------------------------------

@@ -43,8 +43,8 @@ from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
 from service.framework.models import roles
-from service.framework.queries import in_ids, like_pattern
-from service.kit import by_key, grouped
+from service.framework.queries import like_pattern
+from service.kit import batch_by_key, batch_grouped, in_ids, loader_by_id
 from service.mobility.models import (
     RANK,
     ApplicationStatus,
@@ -147,8 +147,6 @@ def can_see_feedback(principal: Principal, reach: policies.Reach, app: Any, post
 # --- batch functions ----------------------------------------------------------------------
 
 
-POSTINGS_BY_ID = select(*postings.c).where(in_ids(postings.c.id))
-APPLICATIONS_BY_ID = select(*applications.c).where(in_ids(applications.c.id))
 APPLICATIONS_BY_EMPLOYEE = (
     select(*applications.c)
     .where(in_ids(applications.c.employee_id))
@@ -175,37 +173,28 @@ HIRING_SQL = select(postings.c.hiring_manager_id).where(
 )
 
 
-async def postings_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(POSTINGS_BY_ID, {"ids": list(set(ids))})).all()
-    return by_key(rows, "id", ids)
-
-
-async def applications_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(APPLICATIONS_BY_ID, {"ids": list(set(ids))})).all()
-    return by_key(rows, "id", ids)
+postings_by_id = loader_by_id(postings)
+applications_by_id = loader_by_id(applications)
 
 
 async def applications_by_employee(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Every application of each employee, newest first (callers filter by visibility)."""
-    rows = (await db.execute(APPLICATIONS_BY_EMPLOYEE, {"ids": list(set(ids))})).all()
-    return grouped(rows, "employee_id", ids)
+    return await batch_grouped(db, APPLICATIONS_BY_EMPLOYEE, "employee_id", ids)
 
 
 async def requirements_by_posting(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Each posting's requirements: must-haves first, then by weight."""
-    rows = (await db.execute(REQUIREMENTS_BY_POSTING, {"ids": list(set(ids))})).all()
-    return grouped(rows, "posting_id", ids)
+    return await batch_grouped(db, REQUIREMENTS_BY_POSTING, "posting_id", ids)
 
 
 async def aspirations_by_employee(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(ASPIRATIONS_BY_EMPLOYEE, {"ids": list(set(ids))})).all()
-    return by_key(rows, "employee_id", ids)
+    return await batch_by_key(db, ASPIRATIONS_BY_EMPLOYEE, "employee_id", ids)
 
 
 async def applied_postings(db: Executor, ids: Sequence[uuid.UUID]) -> list[frozenset[uuid.UUID]]:
     """For each employee, the postings they ever applied to."""
-    rows = (await db.execute(APPLIED_BY_EMPLOYEE, {"ids": list(set(ids))})).all()
-    return [frozenset(r.posting_id for r in group) for group in grouped(rows, "employee_id", ids)]
+    groups = await batch_grouped(db, APPLIED_BY_EMPLOYEE, "employee_id", ids)
+    return [frozenset(r.posting_id for r in group) for group in groups]
 
 
 async def hiring(db: Executor, ids: Sequence[uuid.UUID]) -> list[bool]:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from service.auth.policies import Reach
 from service.db import Executor
+from service.kit import batch_by_key, batch_grouped, in_ids, loader_by_id
 from service.people.models import (
     EmployeeStatus,
     employees,
@@ -80,25 +81,16 @@ def employees_select(reach: Reach, f: EmployeeFilter) -> Select[Any]:
     return stmt.order_by(employees.c.name, employees.c.id)
 
 
-def _ids() -> Any:
-    """One array parameter ``ids`` for a batch of keys: the statement is the same whatever
-    the batch's size, so it is compiled and prepared once."""
-    return any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
-
-
-EMPLOYEES_BY_ID = select(*EMPLOYEE_COLUMNS).where(employees.c.id == _ids())
-ORG_UNITS_BY_ID = select(org_units).where(org_units.c.id == _ids())
+EMPLOYEES_BY_ID = select(*EMPLOYEE_COLUMNS).where(in_ids(employees.c.id))
 POSITION_HISTORY_BY_EMPLOYEE = (
     select(position_history)
-    .where(position_history.c.employee_id == _ids())
+    .where(in_ids(position_history.c.employee_id))
     .order_by(position_history.c.effective_date.desc(), position_history.c.created_at.desc())
 )
 
 
 async def employees_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(EMPLOYEES_BY_ID, {"ids": list(set(ids))})).all()
-    found = {r.id: r for r in rows}
-    return [found.get(i) for i in ids]
+    return await batch_by_key(db, EMPLOYEES_BY_ID, "id", ids)
 
 
 async def reachable_by_id(db: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
@@ -129,20 +121,13 @@ def in_directory(reach: Reach, row: Any) -> bool:
     return reach.directory and row.status != EmployeeStatus.TERMINATED.value
 
 
-async def org_units_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(ORG_UNITS_BY_ID, {"ids": list(set(ids))})).all()
-    found = {r.id: r for r in rows}
-    return [found.get(i) for i in ids]
+org_units_by_id = loader_by_id(org_units)
 
 
 async def position_history_by_employee(
     db: Executor, employee_ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
-    rows = (await db.execute(POSITION_HISTORY_BY_EMPLOYEE, {"ids": list(set(employee_ids))})).all()
-    grouped: dict[uuid.UUID, list[Any]] = {}
-    for r in rows:
-        grouped.setdefault(r.employee_id, []).append(r)
-    return [grouped.get(i, []) for i in employee_ids]
+    return await batch_grouped(db, POSITION_HISTORY_BY_EMPLOYEE, "employee_id", employee_ids)
 
 
 def org_units_select() -> Select[Any]:

@@ -47,7 +47,7 @@ from service.assessments.queries import (
 from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
-from service.kit import by_key, grouped
+from service.kit import batch_grouped, in_ids, loader_by_id
 from service.people.models import employees
 from service.promotions.models import (
     DECIDED_STATUSES,
@@ -172,27 +172,19 @@ def promotions_select(condition: Any, f: PromotionFilter) -> Select[Any]:
     return stmt.order_by(promotions.c.created_at.desc(), promotions.c.id)
 
 
-def _ids() -> Any:
-    return any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
-
-
-PROMOTIONS_BY_ID = select(*promotions.c).where(promotions.c.id == _ids())
 PROMOTIONS_BY_EMPLOYEE = (
     select(*promotions.c)
-    .where(promotions.c.employee_id == _ids())
+    .where(in_ids(promotions.c.employee_id))
     .order_by(promotions.c.created_at.desc(), promotions.c.id)
 )
 
 
-async def promotions_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(PROMOTIONS_BY_ID, {"ids": list(set(ids))})).all()
-    return by_key(rows, "id", ids)
+promotions_by_id = loader_by_id(promotions)
 
 
 async def promotions_by_employee(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Every case of each employee, newest first (callers filter by visibility)."""
-    rows = (await db.execute(PROMOTIONS_BY_EMPLOYEE, {"ids": list(set(ids))})).all()
-    return grouped(rows, "employee_id", ids)
+    return await batch_grouped(db, PROMOTIONS_BY_EMPLOYEE, "employee_id", ids)
 
 
 # --- time in role -------------------------------------------------------------------------
@@ -300,15 +292,14 @@ HISTORY_BY_EMPLOYEE = (
             ),
         )
     )
-    .where(readiness_snapshots.c.employee_id == _ids())
+    .where(in_ids(readiness_snapshots.c.employee_id))
     .order_by(readiness_snapshots.c.employee_id, readiness_snapshots.c.taken_at)
 )
 
 
 async def readiness_history(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Each employee's snapshots in their current role, oldest first."""
-    rows = (await db.execute(HISTORY_BY_EMPLOYEE, {"ids": list(set(ids))})).all()
-    return grouped(rows, "employee_id", ids)
+    return await batch_grouped(db, HISTORY_BY_EMPLOYEE, "employee_id", ids)
 
 
 # --- passed over --------------------------------------------------------------------------
@@ -392,10 +383,9 @@ def plans_select(include_archived: bool) -> Select[Any]:
     return stmt.order_by(criticality, succession_plans.c.created_at, succession_plans.c.id)
 
 
-PLANS_BY_ID = select(*succession_plans.c).where(succession_plans.c.id == _ids())
 SUCCESSORS_BY_PLAN = (
     select(*successors.c)
-    .where(successors.c.plan_id == _ids())
+    .where(in_ids(successors.c.plan_id))
     .order_by(
         successors.c.plan_id,
         text(
@@ -408,12 +398,9 @@ SUCCESSORS_BY_PLAN = (
 )
 
 
-async def plans_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(PLANS_BY_ID, {"ids": list(set(ids))})).all()
-    return by_key(rows, "id", ids)
+plans_by_id = loader_by_id(succession_plans)
 
 
 async def successors_by_plan(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Each plan's successors, ready now first."""
-    rows = (await db.execute(SUCCESSORS_BY_PLAN, {"ids": list(set(ids))})).all()
-    return grouped(rows, "plan_id", ids)
+    return await batch_grouped(db, SUCCESSORS_BY_PLAN, "plan_id", ids)

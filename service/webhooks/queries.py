@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from service.db import Executor
+from service.kit import batch_grouped, in_ids, loader_by_id
 from service.webhooks.models import (
     webhook_attempts,
     webhook_deliveries,
@@ -53,35 +53,17 @@ def deliveries_select(f: DeliveryFilter) -> Select[Any]:
     return stmt.order_by(webhook_deliveries.c.created_at.desc(), webhook_deliveries.c.id.desc())
 
 
-async def _by_id(db: Executor, table: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    rows = (await db.execute(select(table).where(table.c.id.in_(set(ids))))).all()
-    found = {r.id: r for r in rows}
-    return [found.get(i) for i in ids]
-
-
-async def endpoints_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, webhook_endpoints, ids)
-
-
-async def events_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, webhook_events, ids)
-
-
-async def deliveries_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await _by_id(db, webhook_deliveries, ids)
+endpoints_by_id = loader_by_id(webhook_endpoints)
+events_by_id = loader_by_id(webhook_events)
+deliveries_by_id = loader_by_id(webhook_deliveries)
+ATTEMPTS_BY_DELIVERY = (
+    select(webhook_attempts)
+    .where(in_ids(webhook_attempts.c.delivery_id))
+    .order_by(webhook_attempts.c.delivery_id, webhook_attempts.c.attempt)
+)
 
 
 async def attempts_by_delivery(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
     """Every attempt of each delivery, in order (a delivery has at most the retry
     schedule's length plus one)."""
-    rows = (
-        await db.execute(
-            select(webhook_attempts)
-            .where(webhook_attempts.c.delivery_id.in_(set(ids)))
-            .order_by(webhook_attempts.c.delivery_id, webhook_attempts.c.attempt)
-        )
-    ).all()
-    found: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for r in rows:
-        found[r.delivery_id].append(r)
-    return [found.get(i, []) for i in ids]
+    return await batch_grouped(db, ATTEMPTS_BY_DELIVERY, "delivery_id", ids)
