@@ -24,10 +24,12 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Executable,
+    Select,
     Table,
     any_,
     bindparam,
     func,
+    or_,
     select,
     update,
 )
@@ -238,3 +240,27 @@ def loader_grouped(column: Column[Any], *order: Any, where: Sequence[Any] = ()) 
         return await batch_grouped(db, stmt, column.name, ids)
 
     return load
+
+
+# --- list filters -------------------------------------------------------------------------
+
+
+def where_given(stmt: Select[Any], *conditions: tuple[Any, Any]) -> Select[Any]:
+    """``stmt`` narrowed to ``column = value`` for each ``(column, value)`` whose value is
+    given (not None): a list's optional equality filters, in order."""
+    for column, value in conditions:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+def like_pattern(search: str) -> str:
+    """``search`` as a case-insensitive substring pattern, wildcards escaped."""
+    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matching(search: str, *columns: Any) -> ColumnElement[bool]:
+    """Whether any of ``columns`` contains ``search`` (case-insensitive, wildcards escaped)."""
+    pattern = like_pattern(search)
+    return or_(*(column.ilike(pattern) for column in columns))

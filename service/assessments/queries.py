@@ -50,7 +50,7 @@ from service.auth.principal import Principal
 from service.config import AssessmentSettings, get_settings
 from service.db import Executor
 from service.framework.models import competencies, roles
-from service.kit import loader_by_id
+from service.kit import loader_by_id, where_given
 
 
 class GapStatus(StrEnum):
@@ -333,25 +333,21 @@ def visible_assessments(principal: Principal, reach: Reach) -> Any:
 
 def assessments_select(principal: Principal, reach: Reach, f: AssessmentFilter) -> Select[Any]:
     """Visible assessments, newest first (submission time, else creation time)."""
-    stmt = select(*assessments.c).where(visible_assessments(principal, reach))
-    for column, value in (
+    stmt = where_given(
+        select(*assessments.c).where(visible_assessments(principal, reach)),
         (assessments.c.subject_id, f.subject_id),
         (assessments.c.assessor_id, f.assessor_id),
         (assessments.c.cycle_id, f.cycle_id),
         (assessments.c.kind, f.kind),
         (assessments.c.status, f.status),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     newest = assessments.c.submitted_at.desc().nulls_first()
     return stmt.order_by(newest, assessments.c.created_at.desc(), assessments.c.id)
 
 
 def cycles_select(status: str | None) -> Select[Any]:
     """Cycles, latest window first."""
-    stmt = select(*assessment_cycles.c)
-    if status is not None:
-        stmt = stmt.where(assessment_cycles.c.status == status)
+    stmt = where_given(select(*assessment_cycles.c), (assessment_cycles.c.status, status))
     return stmt.order_by(
         assessment_cycles.c.starts_on.desc(), assessment_cycles.c.name, assessment_cycles.c.id
     )

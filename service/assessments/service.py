@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -45,6 +45,7 @@ from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Val
 from service.framework import queries as framework_queries
 from service.framework.models import competencies, scale_levels
 from service.kit import INVALID, check_version, update_versioned
+from service.people import queries as people_queries
 from service.people.models import EmployeeStatus, employees, org_units
 from service.promotions import service as promotions
 
@@ -158,18 +159,7 @@ async def _covers(db: Executor, cycle: Any, employee: Any) -> bool:
         return found.first() is not None
     if employee.org_unit_id is None:
         return False
-    sql = text(
-        """
-        with recursive up as (
-            select id, parent_id from org_units where id = :unit
-            union
-            select u.id, u.parent_id from org_units u join up on u.id = up.parent_id
-        )
-        select exists (select 1 from up where id = :ancestor)
-        """
-    )
-    result = await db.execute(sql, {"unit": employee.org_unit_id, "ancestor": cycle.org_unit_id})
-    return bool(result.scalar())
+    return await people_queries.unit_is_within(db, employee.org_unit_id, cycle.org_unit_id)
 
 
 async def _check_cycle_for(

@@ -24,7 +24,6 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    or_,
     select,
     text,
     true,
@@ -43,7 +42,7 @@ from service.development.models import (
     learning_resources,
     mentor_competencies,
 )
-from service.kit import in_ids, loader_by_id, loader_grouped
+from service.kit import in_ids, loader_by_id, loader_grouped, matching
 from service.people.models import employees
 
 plans_by_id = loader_by_id(development_plans)
@@ -211,8 +210,7 @@ def catalogue_select(
             cond += [c.min_level <= level, c.max_level >= level]
         stmt = stmt.where(select(literal(1)).where(*cond).exists())
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(r.title.ilike(pattern), r.provider.ilike(pattern)))
+        stmt = stmt.where(matching(search, r.title, r.provider))
     return stmt
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     text,
     union_all,
@@ -39,7 +38,16 @@ from service.framework.models import (
     track_steps,
     tracks,
 )
-from service.kit import batch_grouped, grouped, in_ids, loader_by_id, loader_grouped, uuid_array
+from service.kit import (
+    batch_grouped,
+    grouped,
+    in_ids,
+    loader_by_id,
+    loader_grouped,
+    matching,
+    uuid_array,
+    where_given,
+)
 
 MAX_PATH_STEPS = 6
 
@@ -49,12 +57,6 @@ class RoleWarningCode(StrEnum):
 
     TOO_FEW_CORE_COMPETENCIES = "TOO_FEW_CORE_COMPETENCIES"
     TOO_MANY_CORE_COMPETENCIES = "TOO_MANY_CORE_COMPETENCIES"
-
-
-def like_pattern(search: str) -> str:
-    """``search`` as a case-insensitive substring pattern, wildcards escaped."""
-    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def active(table: Any) -> ColumnElement[bool]:
@@ -78,10 +80,7 @@ def roles_select(f: RoleFilter) -> Select[Any]:
     stmt = select(*roles.c).join(levels, levels.c.id == roles.c.level_id)
     if not f.include_archived:
         stmt = stmt.where(active(roles))
-    if f.family_id is not None:
-        stmt = stmt.where(roles.c.family_id == f.family_id)
-    if f.level_id is not None:
-        stmt = stmt.where(roles.c.level_id == f.level_id)
+    stmt = where_given(stmt, (roles.c.family_id, f.family_id), (roles.c.level_id, f.level_id))
     if f.track_id is not None:
         stmt = stmt.where(
             roles.c.id.in_(
@@ -89,14 +88,7 @@ def roles_select(f: RoleFilter) -> Select[Any]:
             )
         )
     if f.search:
-        pattern = like_pattern(f.search)
-        stmt = stmt.where(
-            or_(
-                roles.c.title.ilike(pattern),
-                roles.c.key.ilike(pattern),
-                roles.c.description.ilike(pattern),
-            )
-        )
+        stmt = stmt.where(matching(f.search, roles.c.title, roles.c.key, roles.c.description))
     return stmt.order_by(levels.c.rank, roles.c.title, roles.c.id)
 
 
@@ -118,14 +110,8 @@ def competencies_select(f: CompetencyFilter) -> Select[Any]:
     if f.scale_id is not None:
         stmt = stmt.where(competencies.c.scale_id == f.scale_id)
     if f.search:
-        pattern = like_pattern(f.search)
-        stmt = stmt.where(
-            or_(
-                competencies.c.name.ilike(pattern),
-                competencies.c.key.ilike(pattern),
-                competencies.c.description.ilike(pattern),
-            )
-        )
+        c = competencies.c
+        stmt = stmt.where(matching(f.search, c.name, c.key, c.description))
     return stmt.order_by(
         competencies.c.category.asc().nulls_last(), competencies.c.name, competencies.c.id
     )

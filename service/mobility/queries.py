@@ -43,8 +43,7 @@ from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
 from service.framework.models import roles
-from service.framework.queries import like_pattern
-from service.kit import batch_by_key, batch_grouped, in_ids, loader_by_id
+from service.kit import batch_by_key, batch_grouped, in_ids, loader_by_id, matching
 from service.mobility.models import (
     RANK,
     ApplicationStatus,
@@ -55,6 +54,7 @@ from service.mobility.models import (
     posting_requirements,
     postings,
 )
+from service.people.queries import unit_subtree
 
 #: Weights of the score (see the module docstring).
 COVERAGE_WEIGHT = 0.8
@@ -216,17 +216,6 @@ class PostingFilter:
     search: str | None = None
 
 
-UNIT_SUBTREE = text(
-    """
-    with recursive units(id) as (
-        select id from org_units where id = :org_unit_id
-        union
-        select u.id from org_units u join units on u.parent_id = units.id
-    ) select id from units
-    """
-).columns(postings.c.org_unit_id.label("id"))
-
-
 def postings_select(condition: Any, f: PostingFilter) -> Select[Any]:
     """Postings meeting ``condition`` and the filter: OPEN ones by deadline (soonest
     first), then the rest newest first."""
@@ -240,15 +229,11 @@ def postings_select(condition: Any, f: PostingFilter) -> Select[Any]:
             postings.c.role_id.in_(select(roles.c.id).where(roles.c.family_id == f.family_id))
         )
     if f.org_unit_id is not None:
-        units = UNIT_SUBTREE.bindparams(org_unit_id=f.org_unit_id).subquery()
-        stmt = stmt.where(postings.c.org_unit_id.in_(select(units.c.id)))
+        stmt = stmt.where(postings.c.org_unit_id.in_(unit_subtree(f.org_unit_id)))
     if f.remote is not None:
         stmt = stmt.where(postings.c.remote == f.remote)
     if f.search:
-        pattern = like_pattern(f.search)
-        stmt = stmt.where(
-            or_(postings.c.title.ilike(pattern), postings.c.description.ilike(pattern))
-        )
+        stmt = stmt.where(matching(f.search, postings.c.title, postings.c.description))
     is_open = postings.c.status == PostingStatus.OPEN.value
     return stmt.order_by(
         is_open.desc(),
@@ -279,26 +264,10 @@ UNIT_IN_REACH_SQL = text(
     """
 )
 
-ABOVE_SQL = text(
-    """
-    with recursive up as (
-        select manager_id from employees where id = :below
-        union
-        select e.manager_id from employees e join up on e.id = up.manager_id
-    )
-    select exists (select 1 from up where manager_id = :above)
-    """
-)
-
 
 async def unit_in_reach(db: Executor, manager_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
     """Whether ``unit_id`` is the manager's own org unit or below it."""
     return bool((await db.execute(UNIT_IN_REACH_SQL, {"me": manager_id, "unit": unit_id})).scalar())
-
-
-async def is_above(db: Executor, above: uuid.UUID, below: uuid.UUID) -> bool:
-    """Whether ``above`` is in ``below``'s management chain."""
-    return bool((await db.execute(ABOVE_SQL, {"above": above, "below": below})).scalar())
 
 
 # --- matching -----------------------------------------------------------------------------

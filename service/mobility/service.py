@@ -866,7 +866,7 @@ async def accept_offer(
     if employee.status == EmployeeStatus.TERMINATED:
         raise UserInputError.one(("input", "id"), "the applicant has left", ErrorCode.INVALID_STATE)
     is_role = posting.kind == PostingKind.ROLE.value
-    if is_role and await queries.is_above(db, app.employee_id, posting.hiring_manager_id):
+    if is_role and await policies.is_above(db, app.employee_id, posting.hiring_manager_id):
         raise UserInputError.one(
             ("input", "id"),
             "the hiring manager reports to the applicant; change the reporting line first",

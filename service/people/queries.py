@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, any_, bindparam, or_, select, true
+from sqlalchemy import Select, and_, any_, bindparam, or_, select, text, true
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from service.auth.policies import Reach
 from service.db import Executor
-from service.kit import batch_by_key, batch_grouped, in_ids, loader_by_id
+from service.kit import batch_by_key, batch_grouped, in_ids, loader_by_id, matching, where_given
 from service.people.models import (
     EmployeeStatus,
     employees,
@@ -58,23 +58,20 @@ def employees_select(reach: Reach, f: EmployeeFilter) -> Select[Any]:
     own = listable(reach, directory=False)
     detail_filter = f.status is not None or f.updated_since is not None
     stmt = select(*EMPLOYEE_COLUMNS).where(own if detail_filter else listable(reach))
-    if f.org_unit_id is not None:
-        stmt = stmt.where(employees.c.org_unit_id == f.org_unit_id)
-    if f.manager_id is not None:
-        stmt = stmt.where(employees.c.manager_id == f.manager_id)
-    if f.status is not None:
-        stmt = stmt.where(employees.c.status == f.status)
-    if f.role_id is not None:
-        stmt = stmt.where(employees.c.role_id == f.role_id)
+    stmt = where_given(
+        stmt,
+        (employees.c.org_unit_id, f.org_unit_id),
+        (employees.c.manager_id, f.manager_id),
+        (employees.c.status, f.status),
+        (employees.c.role_id, f.role_id),
+    )
     if f.updated_since is not None:
         stmt = stmt.where(employees.c.updated_at >= f.updated_since)
     if f.search:
-        pattern = "%" + f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        by_email = employees.c.email.ilike(pattern)
+        by_email = matching(f.search, employees.c.email)
         stmt = stmt.where(
             or_(
-                employees.c.name.ilike(pattern),
-                employees.c.title.ilike(pattern),
+                matching(f.search, employees.c.name, employees.c.title),
                 by_email if reach.everyone else and_(by_email, own),
             )
         )
@@ -128,6 +125,41 @@ async def position_history_by_employee(
     db: Executor, employee_ids: Sequence[uuid.UUID]
 ) -> list[list[Any]]:
     return await batch_grouped(db, POSITION_HISTORY_BY_EMPLOYEE, "employee_id", employee_ids)
+
+
+UNIT_SUBTREE = text(
+    """
+    with recursive units(id) as (
+        select id from org_units where id = :org_unit_id
+        union
+        select u.id from org_units u join units on u.parent_id = units.id
+    ) select id from units
+    """
+).columns(org_units.c.id)
+
+
+def unit_subtree(org_unit_id: uuid.UUID) -> Select[Any]:
+    """The IDs of an org unit and of every unit below it."""
+    units = UNIT_SUBTREE.bindparams(org_unit_id=org_unit_id).subquery()
+    return select(units.c.id)
+
+
+UNIT_WITHIN_SQL = text(
+    """
+    with recursive up as (
+        select id, parent_id from org_units where id = :unit
+        union
+        select u.id, u.parent_id from org_units u join up on u.id = up.parent_id
+    )
+    select exists (select 1 from up where id = :ancestor)
+    """
+)
+
+
+async def unit_is_within(db: Executor, unit_id: uuid.UUID, ancestor_id: uuid.UUID) -> bool:
+    """Whether ``unit_id`` is ``ancestor_id`` or lies below it."""
+    result = await db.execute(UNIT_WITHIN_SQL, {"unit": unit_id, "ancestor": ancestor_id})
+    return bool(result.scalar())
 
 
 def org_units_select() -> Select[Any]:

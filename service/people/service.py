@@ -29,7 +29,12 @@ from service.people.models import (
     people_settings,
     position_history,
 )
-from service.people.queries import EMPLOYEE_COLUMNS, PeopleSettings, people_settings_of
+from service.people.queries import (
+    EMPLOYEE_COLUMNS,
+    PeopleSettings,
+    people_settings_of,
+    unit_is_within,
+)
 from service.promotions import queries as promotion_queries
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -111,7 +116,7 @@ async def update_org_unit(
         if parent is not None:
             if not await _exists(db, org_units, parent):
                 v.add(("input", "parentId"), "no such org unit", ErrorCode.NOT_FOUND)
-            elif await _unit_is_within(db, parent, unit_id):
+            elif await unit_is_within(db, parent, unit_id):
                 v.add(("input", "parentId"), "would put the unit inside itself", ErrorCode.CYCLE)
         changes["parent_id"] = parent
     v.raise_if_any()
@@ -134,21 +139,6 @@ async def update_org_unit(
         audit.diff(dict(before._mapping), changes),
     )
     return row
-
-
-async def _unit_is_within(db: Executor, unit_id: uuid.UUID, ancestor_id: uuid.UUID) -> bool:
-    """Whether ``unit_id`` is ``ancestor_id`` or lies below it."""
-    sql = text(
-        """
-        with recursive up as (
-            select id, parent_id from org_units where id = :unit
-            union
-            select u.id, u.parent_id from org_units u join up on u.id = up.parent_id
-        )
-        select exists (select 1 from up where id = :ancestor)
-        """
-    )
-    return bool((await db.execute(sql, {"unit": unit_id, "ancestor": ancestor_id})).scalar())
 
 
 # --- employees --------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from service.auth.principal import Principal
 from service.db import Executor
 from service.kit import batch_grouped, in_ids, loader_by_id
 from service.people.models import employees
+from service.people.queries import unit_subtree
 from service.promotions.models import (
     DECIDED_STATUSES,
     promotion_settings,
@@ -135,17 +136,6 @@ class PromotionFilter:
     effective_to: dt.date | None = None
 
 
-UNIT_SUBTREE = text(
-    """
-    with recursive units(id) as (
-        select id from org_units where id = :org_unit_id
-        union
-        select u.id from org_units u join units on u.parent_id = units.id
-    ) select id from units
-    """
-).columns(column("id"))
-
-
 def promotions_select(condition: Any, f: PromotionFilter) -> Select[Any]:
     """Cases meeting ``condition`` and the filter, newest first."""
     stmt = select(*promotions.c).where(condition)
@@ -154,10 +144,11 @@ def promotions_select(condition: Any, f: PromotionFilter) -> Select[Any]:
     if f.employee_id is not None:
         stmt = stmt.where(promotions.c.employee_id == f.employee_id)
     if f.org_unit_id is not None:
-        units = UNIT_SUBTREE.bindparams(org_unit_id=f.org_unit_id).subquery()
         stmt = stmt.where(
             promotions.c.employee_id.in_(
-                select(employees.c.id).where(employees.c.org_unit_id.in_(select(units.c.id)))
+                select(employees.c.id).where(
+                    employees.c.org_unit_id.in_(unit_subtree(f.org_unit_id))
+                )
             )
         )
     day = dt.timedelta(days=1)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from service.db import Executor
-from service.kit import batch_grouped, in_ids, loader_by_id
+from service.kit import batch_grouped, in_ids, loader_by_id, where_given
 from service.webhooks.models import (
     webhook_attempts,
     webhook_deliveries,
@@ -21,9 +21,7 @@ from service.webhooks.models import (
 
 def endpoints_select(status: str | None = None) -> Select[Any]:
     """The organization's endpoints, oldest first."""
-    stmt = select(webhook_endpoints)
-    if status is not None:
-        stmt = stmt.where(webhook_endpoints.c.status == status)
+    stmt = where_given(select(webhook_endpoints), (webhook_endpoints.c.status, status))
     return stmt.order_by(webhook_endpoints.c.created_at, webhook_endpoints.c.id)
 
 
@@ -37,13 +35,13 @@ class DeliveryFilter:
 
 def deliveries_select(f: DeliveryFilter) -> Select[Any]:
     """Deliveries matching ``f``, newest first."""
-    stmt = select(webhook_deliveries)
-    if f.endpoint_id is not None:
-        stmt = stmt.where(webhook_deliveries.c.endpoint_id == f.endpoint_id)
-    if f.event_id is not None:
-        stmt = stmt.where(webhook_deliveries.c.event_id == f.event_id)
-    if f.status is not None:
-        stmt = stmt.where(webhook_deliveries.c.status == f.status)
+    d = webhook_deliveries.c
+    stmt = where_given(
+        select(webhook_deliveries),
+        (d.endpoint_id, f.endpoint_id),
+        (d.event_id, f.event_id),
+        (d.status, f.status),
+    )
     if f.event_type is not None:
         stmt = stmt.where(
             webhook_deliveries.c.event_id.in_(
