@@ -411,6 +411,40 @@ async def insert_row(
     return row
 
 
+async def update_row(
+    db: Executor,
+    principal: Principal,
+    table: Any,
+    before: Any,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int | None,
+    what: str,
+    action: str,
+    entity_type: str,
+) -> Any:
+    """Write ``values`` to the row read as ``before`` through ``update_versioned`` and audit
+    what changed (``action``, e.g. ``widget.update``); SQL expressions such as ``now()`` are
+    written but kept out of the log. Returns the row as written, or ``before`` when
+    ``values`` is empty."""
+    if not values:
+        check_version(before, expected_version, what)
+        return before
+    written = await update_versioned(
+        db, table, before.id, values, expected_version=expected_version, what=what
+    )
+    plain = {k: v for k, v in values.items() if not isinstance(v, ClauseElement)}
+    await audit.record(
+        db,
+        principal,
+        action,
+        entity_type,
+        before.id,
+        audit.diff(written.before, written.changed(plain)),
+    )
+    return written.after
+
+
 async def _insert(
     db: Executor, principal: Principal, entity: Entity, values: dict[str, Any]
 ) -> Any:

@@ -97,6 +97,13 @@ class Validator:
             )
         return cleaned
 
+    def too_many(self, field: tuple[str, ...] | str, size: int, limit: int, message: str) -> bool:
+        """Report ``message`` (LIMIT_EXCEEDED) when ``size`` is over ``limit``; whether it is."""
+        if size > limit:
+            self.add(field, message, ErrorCode.LIMIT_EXCEEDED)
+            return True
+        return False
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise UserInputError(list(self.errors))

@@ -44,6 +44,7 @@ from service.development import progress as development
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
 from service.framework.models import competencies, scale_levels
+from service.framework.rules import usable_competency
 from service.kit import INVALID, check_version, update_versioned
 from service.people import queries as people_queries
 from service.people.models import EmployeeStatus, employees, org_units
@@ -217,16 +218,8 @@ def _check_rating(
 ) -> str | None:
     """Problems of one rating; returns the cleaned evidence."""
     if competency_id is not INVALID:
-        comp = found.get(competency_id)
-        if comp is None:
-            v.add((*prefix, "competencyId"), "no such competency", ErrorCode.NOT_FOUND)
-        elif comp.archived_at is not None:
-            v.add(
-                (*prefix, "competencyId"),
-                f'the competency "{comp.key}" is archived',
-                ErrorCode.INVALID_STATE,
-            )
-        elif not 1 <= level <= comp.scale_size:
+        comp = usable_competency(v, (*prefix, "competencyId"), found.get(competency_id))
+        if comp is not None and not 1 <= level <= comp.scale_size:
             v.add(
                 (*prefix, "level"),
                 f'level {level} is outside the scale of competency "{comp.key}" '
@@ -240,12 +233,9 @@ async def _checked_ratings(
 ) -> list[dict[str, Any]]:
     """Every rating checked at once: a known, active competency, once only, at a level of
     its scale, evidence of at most 4000 characters. Returns the rows to write."""
-    if len(items) > MAX_RATINGS:
-        v.add(
-            ("input", "ratings"),
-            f"at most {MAX_RATINGS} ratings at once",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    if v.too_many(
+        ("input", "ratings"), len(items), MAX_RATINGS, f"at most {MAX_RATINGS} ratings at once"
+    ):
         return []
     if required and not items:
         v.add(("input", "ratings"), "rate at least one competency", ErrorCode.REQUIRED)
@@ -723,12 +713,9 @@ async def save_ratings(
     row = await _editable(db, principal, assessment_id, expected_version)
     v = Errors(input_errors)
     rows = await _checked_ratings(db, v, items, required=False)
-    if len(remove) > MAX_RATINGS:
-        v.add(
-            ("input", "removeCompetencyIds"),
-            f"at most {MAX_RATINGS} at once",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    v.too_many(
+        ("input", "removeCompetencyIds"), len(remove), MAX_RATINGS, f"at most {MAX_RATINGS} at once"
+    )
     rated = {r["competency_id"] for r in rows}
     for i, c in enumerate(remove):
         if c is not INVALID and c in rated:
@@ -923,12 +910,12 @@ async def import_ratings(
     if not policies.can_calibrate(principal):
         raise Forbidden()
     v = Errors(input_errors)
-    if len(rows) > max_rows:
-        v.add(
-            ("input", "ratings"),
-            f"at most {max_rows} ratings per import; split the file",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    if v.too_many(
+        ("input", "ratings"),
+        len(rows),
+        max_rows,
+        f"at most {max_rows} ratings per import; split the file",
+    ):
         v.raise_if_any()
     if not rows:
         v.add(("input", "ratings"), "nothing to import", ErrorCode.REQUIRED)

@@ -26,9 +26,9 @@ from service.auth import policies
 from service.auth.models import hr_admins, service_accounts
 from service.auth.principal import Principal
 from service.db import Executor
-from service.entities import insert_row
+from service.entities import insert_row, update_row
 from service.errors import ErrorCode, UserInputError, Validator
-from service.kit import check_version, update_versioned
+from service.kit import check_version
 from service.people import service as people
 
 MAX_CLIENT_ID = 255
@@ -117,26 +117,17 @@ async def update_service_account(
     if data.active is not None:
         changes["active"] = data.active
     v.raise_if_any()
-    changes = {k: value for k, value in changes.items() if getattr(current, k) != value}
-    if not changes:
-        return current
-    written = await update_versioned(
-        db,
-        service_accounts,
-        account_id,
-        changes,
-        expected_version=expected_version,
-        what="service account",
-    )
-    await audit.record(
+    return await update_row(
         db,
         principal,
-        action,
-        "ServiceAccount",
-        account_id,
-        audit.diff(written.before, written.changed(changes)),
+        service_accounts,
+        current,
+        {k: value for k, value in changes.items() if getattr(current, k) != value},
+        expected_version=expected_version,
+        what="service account",
+        action=action,
+        entity_type="ServiceAccount",
     )
-    return written.after
 
 
 async def deactivate_service_account(

@@ -28,7 +28,6 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.sql.elements import ClauseElement
 
 from service.assessments import queries as assessment_queries
 from service.assessments.queries import rules_for
@@ -53,10 +52,11 @@ from service.development.models import (
     learning_resources,
     mentor_competencies,
 )
+from service.entities import insert_row, update_row
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.framework import queries as framework_queries
 from service.framework.models import competencies, roles, scale_levels
-from service.kit import INVALID, NOT_GIVEN, check_version, given, update_versioned
+from service.kit import INVALID, NOT_GIVEN, check_version, given
 from service.people import service as people
 from service.people.models import EmployeeStatus, employees
 
@@ -246,33 +246,28 @@ async def _touch(db: Executor, table: Any, row_id: uuid.UUID) -> None:
     )
 
 
-async def _write(
+# --- plans -------------------------------------------------------------------------------
+
+
+async def _write_plan(
     db: Executor,
     principal: Principal,
-    table: Any,
-    before: Any,
+    plan: Any,
     values: dict[str, Any],
-    *,
     expected_version: int | None,
-    what: str,
-    action: str,
-    entity: str,
+    verb: str,
 ) -> Any:
-    """Write ``values`` through ``update_versioned`` and audit what changed."""
-    if not values:
-        check_version(before, expected_version, what)
-        return before
-    written = await update_versioned(
-        db, table, before.id, values, expected_version=expected_version, what=what
+    return await update_row(
+        db,
+        principal,
+        development_plans,
+        plan,
+        values,
+        expected_version=expected_version,
+        what="development plan",
+        action=f"development_plan.{verb}",
+        entity_type="DevelopmentPlan",
     )
-    plain = {k: val for k, val in values.items() if not isinstance(val, ClauseElement)}
-    await audit.record(
-        db, principal, action, entity, before.id, audit.diff(written.before, written.changed(plain))
-    )
-    return written.after
-
-
-# --- plans -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -290,28 +285,15 @@ async def _insert_plan(
     db: Executor, principal: Principal, employee: Any, values: dict[str, Any]
 ) -> Any:
     created_type, created_id = _actor(principal)
-    row = (
-        await db.execute(
-            insert(development_plans)
-            .values(
-                org_id=principal.org_id,
-                employee_id=employee.id,
-                created_by_type=created_type,
-                created_by_id=created_id,
-                **values,
-            )
-            .returning(*development_plans.c)
-        )
-    ).one()
-    await audit.record(
+    return await insert_row(
         db,
         principal,
+        development_plans,
+        {"employee_id": employee.id, **values},
         "development_plan.create",
         "DevelopmentPlan",
-        row.id,
-        audit.diff(None, {"employee_id": employee.id, **values}),
+        unaudited={"created_by_type": created_type, "created_by_id": created_id},
     )
-    return row
 
 
 async def create_plan(
@@ -373,16 +355,13 @@ async def update_plan(
     if "starts_on" in values or "ends_on" in values:
         await _goals_within(db, v, plan.id, starts, ends)
     v.raise_if_any()
-    return await _write(
+    return await _write_plan(
         db,
         principal,
-        development_plans,
         plan,
         {k: val for k, val in values.items() if getattr(plan, k) != val},
-        expected_version=expected_version,
-        what="development plan",
-        action="development_plan.update",
-        entity="DevelopmentPlan",
+        expected_version,
+        "update",
     )
 
 
@@ -432,10 +411,9 @@ async def approve_plan(
             ErrorCode.INVALID_STATE,
         )
     approver_type, approver_id = _actor(principal)
-    row = await _write(
+    row = await _write_plan(
         db,
         principal,
-        development_plans,
         plan,
         {
             "status": PlanStatus.ACTIVE.value,
@@ -443,10 +421,8 @@ async def approve_plan(
             "approved_by_id": approver_id,
             "approved_at": func.now(),
         },
-        expected_version=expected_version,
-        what="development plan",
-        action="development_plan.approve",
-        entity="DevelopmentPlan",
+        expected_version,
+        "approve",
     )
     # Goals achieved while it was a draft may already make it complete.
     done = await progress.complete_finished_plans(db, principal, [row.id])
@@ -461,16 +437,13 @@ async def archive_plan(
     plan = await load_plan(db, principal, plan_id)
     check_version(plan, expected_version, "development plan")
     _require_open(plan, ("input", "id"))
-    return await _write(
+    return await _write_plan(
         db,
         principal,
-        development_plans,
         plan,
         {"status": PlanStatus.ARCHIVED.value, "archived_at": func.now()},
-        expected_version=expected_version,
-        what="development plan",
-        action="development_plan.archive",
-        entity="DevelopmentPlan",
+        expected_version,
+        "archive",
     )
 
 
@@ -517,10 +490,7 @@ async def add_goal(
     due = _opt(data.due_on)
     _due(v, plan, due, ("input", "dueOn"))
     count = await _count(db, development_goals, "plan_id", plan.id)
-    if count >= MAX_GOALS:
-        v.add(
-            ("input", "planId"), f"a plan has at most {MAX_GOALS} goals", ErrorCode.LIMIT_EXCEEDED
-        )
+    v.too_many(("input", "planId"), count + 1, MAX_GOALS, f"a plan has at most {MAX_GOALS} goals")
     v.raise_if_any()
     values = {
         "plan_id": plan.id,
@@ -541,13 +511,8 @@ def _opt(value: Any) -> Any:
 async def _insert_child(
     db: Executor, principal: Principal, table: Any, values: dict[str, Any], action: str, plan: Any
 ) -> Any:
-    row = (
-        await db.execute(
-            insert(table).values(org_id=principal.org_id, **values).returning(*table.c)
-        )
-    ).one()
     entity = "".join(w.title() for w in action.split("_"))
-    await audit.record(db, principal, f"{action}.create", entity, row.id, audit.diff(None, values))
+    row = await insert_row(db, principal, table, values, f"{action}.create", entity)
     await _touch(db, development_plans, plan.id)
     return row
 
@@ -607,7 +572,7 @@ async def update_goal(
     ):
         v.add(("input", "progress"), "an achieved goal is at 100")
     v.raise_if_any()
-    row = await _write(
+    row = await update_row(
         db,
         principal,
         development_goals,
@@ -616,7 +581,7 @@ async def update_goal(
         expected_version=expected_version,
         what="goal",
         action="development_goal.update",
-        entity="DevelopmentGoal",
+        entity_type="DevelopmentGoal",
     )
     if row is not goal:
         await _touch(db, development_plans, plan.id)
@@ -685,12 +650,9 @@ async def add_action(
     due = _opt(data.due_on)
     _due(v, plan, due, ("input", "dueOn"))
     count = await _count(db, development_actions, "goal_id", goal.id)
-    if count >= MAX_ACTIONS:
-        v.add(
-            ("input", "goalId"),
-            f"a goal has at most {MAX_ACTIONS} actions",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    v.too_many(
+        ("input", "goalId"), count + 1, MAX_ACTIONS, f"a goal has at most {MAX_ACTIONS} actions"
+    )
     v.raise_if_any()
     values = {
         "goal_id": goal.id,
@@ -750,7 +712,7 @@ async def update_action(
     values = {
         k: val for k, val in values.items() if k == "completed_at" or getattr(action, k) != val
     }
-    row = await _write(
+    row = await update_row(
         db,
         principal,
         development_actions,
@@ -759,7 +721,7 @@ async def update_action(
         expected_version=expected_version,
         what="action",
         action="development_action.update",
-        entity="DevelopmentAction",
+        entity_type="DevelopmentAction",
     )
     if "status" in values:
         await progress.actions_changed(db, principal, [action.goal_id])
@@ -823,12 +785,9 @@ async def set_mentoring(db: Executor, principal: Principal, competency_ids: Sequ
         )
     v = Validator()
     ids = list(dict.fromkeys(i for i in competency_ids if i is not INVALID))
-    if len(ids) > MAX_MENTORING:
-        v.add(
-            ("input", "competencyIds"),
-            f"at most {MAX_MENTORING} competencies",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    v.too_many(
+        ("input", "competencyIds"), len(ids), MAX_MENTORING, f"at most {MAX_MENTORING} competencies"
+    )
     found = await scale_of(db, ids)
     for i, cid in enumerate(ids):
         if cid not in found:
@@ -1099,12 +1058,12 @@ async def import_learning_resources(
         description = v.text("description", rec.description, max_length=MAX_TEXT, prefix=p) or None
         if rec.duration_minutes is not None and not 1 <= rec.duration_minutes <= 100000:
             v.add((*p, "durationMinutes"), "must be between 1 and 100000")
-        if len(rec.competencies) > MAX_RESOURCE_COMPETENCIES:
-            v.add(
-                (*p, "competencies"),
-                f"at most {MAX_RESOURCE_COMPETENCIES} competencies",
-                ErrorCode.LIMIT_EXCEEDED,
-            )
+        v.too_many(
+            (*p, "competencies"),
+            len(rec.competencies),
+            MAX_RESOURCE_COMPETENCIES,
+            f"at most {MAX_RESOURCE_COMPETENCIES} competencies",
+        )
         links: dict[uuid.UUID, tuple[int, int]] = {}
         for j, c in enumerate(rec.competencies):
             cp = (*p, "competencies", str(j))

@@ -45,6 +45,18 @@ CURRENCY_RE = re.compile(CURRENCY_PATTERN)
 Path = tuple[str, ...]
 
 
+def usable_competency(v: Validator, path: tuple[str, ...], comp: Any) -> Any:
+    """A competency looked up for an input if it is there and active; otherwise None and
+    the reason, at ``path``."""
+    if comp is None:
+        v.add(path, "no such competency", ErrorCode.NOT_FOUND)
+        return None
+    if comp.archived_at is not None:
+        v.add(path, f'the competency "{comp.key}" is archived', ErrorCode.INVALID_STATE)
+        return None
+    return comp
+
+
 def checked_scale_levels(v: Validator, items: Any) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not MIN_SCALE_LEVELS <= len(items) <= MAX_SCALE_LEVELS:
         v.add(
@@ -156,12 +168,12 @@ async def scale_size(db: Executor, scale_id: uuid.UUID) -> int:
 def descriptors(v: Validator, items: Any, size: int | None) -> list[dict[str, Any]]:
     if items is None:
         return []
-    if len(items) > MAX_DESCRIPTORS:
-        v.add(
-            ("input", "descriptors"),
-            f"at most {MAX_DESCRIPTORS} descriptors",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    if v.too_many(
+        ("input", "descriptors"),
+        len(items),
+        MAX_DESCRIPTORS,
+        f"at most {MAX_DESCRIPTORS} descriptors",
+    ):
         return []
     out: list[dict[str, Any]] = []
     seen: dict[int, int] = {}

@@ -624,12 +624,12 @@ async def set_role_expectations(
     role = await load(db, ROLE, role_id, ("input", "roleId"))
     check_version(role, expected_version, ROLE.label)
     v = Errors(input_errors)
-    if len(items) > MAX_EXPECTATIONS:
-        v.add(
-            ("input", "expectations"),
-            f"at most {MAX_EXPECTATIONS} expectations per role",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    if v.too_many(
+        ("input", "expectations"),
+        len(items),
+        MAX_EXPECTATIONS,
+        f"at most {MAX_EXPECTATIONS} expectations per role",
+    ):
         v.raise_if_any()
     wanted = {e.competency_id for e in items if e.competency_id is not INVALID}
     found = {
@@ -647,20 +647,16 @@ async def set_role_expectations(
     seen: dict[uuid.UUID, int] = {}
     for i, e in enumerate(items):
         prefix = ("input", "expectations", str(i))
-        comp = found.get(e.competency_id)
-        if e.competency_id is INVALID:
-            pass  # reported while reading the request
-        elif comp is None:
-            v.add((*prefix, "competencyId"), "no such competency", ErrorCode.NOT_FOUND)
-        elif comp.archived_at is not None:
-            v.add(
-                (*prefix, "competencyId"),
-                f'the competency "{comp.key}" is archived',
-                ErrorCode.INVALID_STATE,
-            )
+        path = (*prefix, "competencyId")
+        # A malformed ID was reported while reading the request.
+        comp = None
+        if e.competency_id is not INVALID:
+            comp = rules.usable_competency(v, path, found.get(e.competency_id))
+        if comp is None:
+            pass
         elif e.competency_id in seen:
             v.add(
-                (*prefix, "competencyId"),
+                path,
                 f'competency "{comp.key}" is already expected (expectations[{seen[e.competency_id]}])',
                 ErrorCode.TAKEN,
             )

@@ -26,7 +26,7 @@ export → import → export is byte-identical.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -276,11 +276,15 @@ class _Importer:
 
     async def _replace_children(
         self,
-        table: Any,
         parent_column: Any,
-        parent_ids: Sequence[uuid.UUID],
+        ids: dict[str, uuid.UUID],
+        rewrite: Iterable[str],
         rows: list[dict[str, Any]],
     ) -> None:
+        """Replace the children (rows of ``parent_column``'s table) of the entities whose
+        details are rewritten (``rewrite``: keys, ``ids``: their IDs by key) with ``rows``."""
+        table = parent_column.table
+        parent_ids = [ids[k] for k in rewrite]
         if not parent_ids:
             return
         await self.db.execute(table.delete().where(parent_column.in_(list(parent_ids))))
@@ -354,9 +358,7 @@ class _Importer:
             if sc.key in rewrite
             for lv in sc.levels
         ]
-        await self._replace_children(
-            scale_levels, scale_levels.c.scale_id, [ids[k] for k in rewrite], rows
-        )
+        await self._replace_children(scale_levels.c.scale_id, ids, rewrite, rows)
 
     async def levels(self) -> None:
         wanted = [
@@ -410,12 +412,7 @@ class _Importer:
             if c.key in rewrite
             for d in c.descriptors
         ]
-        await self._replace_children(
-            competency_descriptors,
-            competency_descriptors.c.competency_id,
-            [ids[k] for k in rewrite],
-            rows,
-        )
+        await self._replace_children(competency_descriptors.c.competency_id, ids, rewrite, rows)
 
     async def roles(self) -> None:
         family_ids, level_ids = self.ids["jobFamilies"], self.ids["levels"]
@@ -474,9 +471,7 @@ class _Importer:
             if role.key in rewrite
             for e in role.expectations
         ]
-        await self._replace_children(
-            role_expectations, role_expectations.c.role_id, [ids[k] for k in rewrite], rows
-        )
+        await self._replace_children(role_expectations.c.role_id, ids, rewrite, rows)
 
     async def tracks(self) -> None:
         family_ids, role_ids = self.ids["jobFamilies"], self.ids["roles"]
@@ -506,9 +501,7 @@ class _Importer:
             if t.key in rewrite
             for i, k in enumerate(t.roles)
         ]
-        await self._replace_children(
-            track_steps, track_steps.c.track_id, [ids[k] for k in rewrite], rows
-        )
+        await self._replace_children(track_steps.c.track_id, ids, rewrite, rows)
 
     async def transitions(self) -> None:
         role_ids = self.ids["roles"]

@@ -142,8 +142,7 @@ async def _check_ids(
 ) -> list[uuid.UUID]:
     """Distinct well-formed IDs of active rows of ``table``; unknown ones reported."""
     wanted = list(dict.fromkeys(i for i in ids if given(i)))
-    if len(wanted) > MAX_TARGETS:
-        v.add(("input", path), f"at most {MAX_TARGETS}", ErrorCode.LIMIT_EXCEEDED)
+    if v.too_many(("input", path), len(wanted), MAX_TARGETS, f"at most {MAX_TARGETS}"):
         return []
     found = {
         r.id: r
@@ -271,8 +270,7 @@ async def _check_requirements(
     """Requirements as rows to write: known active competencies, each once, at a level of
     the competency's scale, with a weight in (0, 100]."""
     path = ("input", "requirements")
-    if len(items) > MAX_REQUIREMENTS:
-        v.add(path, f"at most {MAX_REQUIREMENTS} requirements", ErrorCode.LIMIT_EXCEEDED)
+    if v.too_many(path, len(items), MAX_REQUIREMENTS, f"at most {MAX_REQUIREMENTS} requirements"):
         return []
     ids = [i.competency_id for i in items if given(i.competency_id)]
     found = {

@@ -150,6 +150,18 @@ async def get_employee(db: Executor, employee_id: uuid.UUID) -> Any | None:
     ).first()
 
 
+async def _employee_to_change(
+    db: Executor, principal: Principal, employee_id: uuid.UUID, expected_version: int | None
+) -> Any:
+    """The employee an HR writer is about to change, at the version they read."""
+    _require_writer(principal)
+    current = await get_employee(db, employee_id)
+    if current is None:
+        raise UserInputError.one(("input", "id"), "no such employee", ErrorCode.NOT_FOUND)
+    check_version(current, expected_version, "employee")
+    return current
+
+
 async def create_employee(
     db: Executor,
     principal: Principal,
@@ -192,11 +204,7 @@ async def update_employee(
     effective: dt.date | None = None,
     input_errors: Sequence[FieldError] = (),
 ) -> Any:
-    _require_writer(principal)
-    current = await get_employee(db, employee_id)
-    if current is None:
-        raise UserInputError.one(("input", "id"), "no such employee", ErrorCode.NOT_FOUND)
-    check_version(current, expected_version, "employee")
+    current = await _employee_to_change(db, principal, employee_id, expected_version)
     values = await _validated(db, data, creating=False, current=current, input_errors=input_errors)
     values = {k: v for k, v in values.items() if getattr(current, k) != v}
     if not values:
@@ -270,11 +278,7 @@ async def terminate_employee(
     *,
     expected_version: int | None = None,
 ) -> Any:
-    _require_writer(principal)
-    current = await get_employee(db, employee_id)
-    if current is None:
-        raise UserInputError.one(("input", "id"), "no such employee", ErrorCode.NOT_FOUND)
-    check_version(current, expected_version, "employee")
+    current = await _employee_to_change(db, principal, employee_id, expected_version)
     v = Validator()
     reason = v.text("reason", reason, max_length=2000) or None
     if current.status == EmployeeStatus.TERMINATED:

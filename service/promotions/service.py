@@ -223,13 +223,13 @@ async def propose_promotion(
     if effective is not None and effective > today() + dt.timedelta(days=MAX_DAYS_AHEAD):
         v.add(("input", "effectiveDate"), f"is more than {MAX_DAYS_AHEAD} days ahead")
     assessment_ids = list(dict.fromkeys(data.assessment_ids))
-    if len(assessment_ids) > MAX_ASSESSMENTS:
-        v.add(
-            ("input", "evidence", "assessmentIds"),
-            f"at most {MAX_ASSESSMENTS} assessments",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
-    elif assessment_ids and employee is not None:
+    too_many = v.too_many(
+        ("input", "evidence", "assessmentIds"),
+        len(assessment_ids),
+        MAX_ASSESSMENTS,
+        f"at most {MAX_ASSESSMENTS} assessments",
+    )
+    if not too_many and assessment_ids and employee is not None:
         found = await assessment_queries.assessments_by_id(db, assessment_ids)
         for i, row in enumerate(found):
             if (
@@ -831,12 +831,12 @@ async def set_successor(
             select(func.count()).select_from(successors).where(successors.c.plan_id == plan_id)
         )
     ).scalar_one()
-    if count >= MAX_SUCCESSORS:
-        v.add(
-            ("input", "planId"),
-            f"a plan names at most {MAX_SUCCESSORS} successors",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    v.too_many(
+        ("input", "planId"),
+        count + 1,
+        MAX_SUCCESSORS,
+        f"a plan names at most {MAX_SUCCESSORS} successors",
+    )
     v.raise_if_any()
     stmt = pg_insert(successors).values(
         org_id=principal.org_id,

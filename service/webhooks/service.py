@@ -67,17 +67,27 @@ async def _get(db: Executor, endpoint_id: Any, field: str = "id") -> Any:
     return row
 
 
+async def _endpoint_to_change(
+    db: Executor, principal: Principal, endpoint_id: Any, expected_version: int | None
+) -> Any:
+    """The endpoint a webhook manager is about to change, at the version they read."""
+    require_webhooks(principal)
+    current = await _get(db, endpoint_id)
+    check_version(current, expected_version, WHAT)
+    return current
+
+
 def _event_types(v: Validator, values: Sequence[str] | None, *, required: bool) -> list[str] | None:
     if values is None:
         if required:
             v.add(("input", "eventTypes"), "is required", ErrorCode.REQUIRED)
         return None
-    if len(values) > MAX_EVENT_TYPES:
-        v.add(
-            ("input", "eventTypes"),
-            f"at most {MAX_EVENT_TYPES} event types",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    if v.too_many(
+        ("input", "eventTypes"),
+        len(values),
+        MAX_EVENT_TYPES,
+        f"at most {MAX_EVENT_TYPES} event types",
+    ):
         return None
     cleaned = sorted({t.strip() for t in values})
     if not cleaned:
@@ -116,12 +126,12 @@ async def create_endpoint(
         max_length=MAX_DESCRIPTION,
     )
     count = (await db.execute(select(func.count()).select_from(webhook_endpoints))).scalar_one()
-    if count >= MAX_ENDPOINTS:
-        v.add(
-            ("input",),
-            f"an organization has at most {MAX_ENDPOINTS} webhook endpoints",
-            ErrorCode.LIMIT_EXCEEDED,
-        )
+    v.too_many(
+        ("input",),
+        count + 1,
+        MAX_ENDPOINTS,
+        f"an organization has at most {MAX_ENDPOINTS} webhook endpoints",
+    )
     v.raise_if_any()
     secret = signing.new_secret()
     values = {"url": url, "event_types": types, "description": description}
@@ -176,9 +186,7 @@ async def update_endpoint(
     expected_version: int | None = None,
 ) -> Any:
     """Change an endpoint's URL, event types or description."""
-    require_webhooks(principal)
-    current = await _get(db, endpoint_id)
-    check_version(current, expected_version, WHAT)
+    current = await _endpoint_to_change(db, principal, endpoint_id, expected_version)
     v = Validator()
     changes: dict[str, Any] = {}
     if given(data.url):
@@ -239,25 +247,10 @@ async def disable_endpoint(
     db: Executor, principal: Principal, endpoint_id: Any, *, expected_version: int | None = None
 ) -> Any:
     """Stop delivering to an endpoint; pending deliveries fail. Idempotent."""
-    require_webhooks(principal)
-    current = await _get(db, endpoint_id)
-    check_version(current, expected_version, WHAT)
-    if current.status == WebhookEndpointStatus.DISABLED:
-        return current
-    row = await _write(
-        db,
-        principal,
-        current,
-        {
-            "status": WebhookEndpointStatus.DISABLED.value,
-            "disabled_reason": WebhookDisabledReason.MANUAL,
-            "disabled_at": func.now(),
-        },
-        "webhook_endpoint.disable",
-        expected_version,
-        audited={"status": WebhookEndpointStatus.DISABLED.value},
-    )
-    await disable(db, principal, row, WebhookDisabledReason.MANUAL)
+    changes = {"disabled_reason": WebhookDisabledReason.MANUAL, "disabled_at": func.now()}
+    row, moved = await _set_status(db, principal, endpoint_id, "disable", changes, expected_version)
+    if moved:
+        await disable(db, principal, row, WebhookDisabledReason.MANUAL)
     return row
 
 
@@ -265,26 +258,42 @@ async def enable_endpoint(
     db: Executor, principal: Principal, endpoint_id: Any, *, expected_version: int | None = None
 ) -> Any:
     """Deliver to an endpoint again (new events; use redelivery for missed ones). Idempotent."""
-    require_webhooks(principal)
-    current = await _get(db, endpoint_id)
-    check_version(current, expected_version, WHAT)
-    if current.status == WebhookEndpointStatus.ENABLED:
-        return current
-    return await _write(
+    changes = {
+        "disabled_reason": None,
+        "disabled_at": None,
+        "consecutive_failures": 0,
+        "failing_since": None,
+    }
+    row, _ = await _set_status(db, principal, endpoint_id, "enable", changes, expected_version)
+    return row
+
+
+async def _set_status(
+    db: Executor,
+    principal: Principal,
+    endpoint_id: Any,
+    verb: str,
+    changes: dict[str, Any],
+    expected_version: int | None,
+) -> tuple[Any, bool]:
+    """Enable or disable an endpoint by hand (the log records the new status); the
+    endpoint, and whether it moved (not when it already was so)."""
+    current = await _endpoint_to_change(db, principal, endpoint_id, expected_version)
+    status = (
+        WebhookEndpointStatus.ENABLED if verb == "enable" else WebhookEndpointStatus.DISABLED
+    ).value
+    if current.status == status:
+        return current, False
+    row = await _write(
         db,
         principal,
         current,
-        {
-            "status": WebhookEndpointStatus.ENABLED.value,
-            "disabled_reason": None,
-            "disabled_at": None,
-            "consecutive_failures": 0,
-            "failing_since": None,
-        },
-        "webhook_endpoint.enable",
+        {"status": status, **changes},
+        f"webhook_endpoint.{verb}",
         expected_version,
-        audited={"status": WebhookEndpointStatus.ENABLED.value},
+        audited={"status": status},
     )
+    return row, True
 
 
 async def rotate_secret(
@@ -296,9 +305,7 @@ async def rotate_secret(
     expected_version: int | None = None,
 ) -> tuple[Any, str]:
     """A new secret for the endpoint; the old one keeps signing too for ``grace``."""
-    require_webhooks(principal)
-    current = await _get(db, endpoint_id)
-    check_version(current, expected_version, WHAT)
+    current = await _endpoint_to_change(db, principal, endpoint_id, expected_version)
     secret = signing.new_secret()
     expires = dt.datetime.now(dt.UTC) + grace
     row = await _write(
