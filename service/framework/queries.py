@@ -4,7 +4,7 @@ graph of moves between roles and the career path search."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -526,47 +526,47 @@ def _group_rows(rows: list[Any], attr: str) -> dict[uuid.UUID, list[Any]]:
     return out
 
 
+async def _grouped_rows(db: Executor, column: Any, *order: Any) -> dict[uuid.UUID, list[Any]]:
+    """Every row of ``column``'s table grouped by ``column``, each group in ``order``."""
+    stmt = select(column.table).order_by(column, *order)
+    return _group_rows(await _rows(db, stmt), column.name)
+
+
 async def load_snapshot(db: Executor, *, details: bool = True) -> Snapshot:
     """The whole framework in a fixed number of statements. Without ``details``, descriptors
     and expectations are left out (enough to check keys, references and tracks)."""
-    descriptors: list[Any] = []
-    expectations: list[Any] = []
+    descriptors: dict[uuid.UUID, list[Any]] = {}
+    expectations: dict[uuid.UUID, list[Any]] = {}
     if details:
-        descriptors = await _rows(
-            db,
-            select(competency_descriptors).order_by(
-                competency_descriptors.c.competency_id, competency_descriptors.c.level
-            ),
+        descriptors = await _grouped_rows(
+            db, competency_descriptors.c.competency_id, competency_descriptors.c.level
         )
-        expectations = await _rows(db, select(role_expectations))
+        expectations = _group_rows(await _rows(db, select(role_expectations)), "role_id")
     return Snapshot(
         notice=await framework_notice(db),
         scales=await _rows(db, select(proficiency_scales)),
-        scale_levels=_group_rows(
-            await _rows(
-                db, select(scale_levels).order_by(scale_levels.c.scale_id, scale_levels.c.value)
-            ),
-            "scale_id",
-        ),
+        scale_levels=await _grouped_rows(db, scale_levels.c.scale_id, scale_levels.c.value),
         levels=await _rows(db, select(levels)),
         families=await _rows(db, select(job_families)),
         competencies=await _rows(db, select(competencies)),
-        descriptors=_group_rows(descriptors, "competency_id"),
+        descriptors=descriptors,
         roles=await _rows(db, select(roles)),
-        expectations=_group_rows(expectations, "role_id"),
+        expectations=expectations,
         tracks=await _rows(db, select(tracks)),
-        steps=_group_rows(
-            await _rows(
-                db, select(track_steps).order_by(track_steps.c.track_id, track_steps.c.position)
-            ),
-            "track_id",
-        ),
+        steps=await _grouped_rows(db, track_steps.c.track_id, track_steps.c.position),
         transitions=await _rows(db, select(role_transitions)),
     )
 
 
 def _without_none(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
+
+
+def _active_entries(
+    rows: Iterable[Any], entry: Callable[[Any], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The document entry of each active row (``entry(row)``), its empty fields left out."""
+    return [_without_none(entry(r)) for r in rows if r.archived_at is None]
 
 
 def snapshot_document(s: Snapshot) -> dict[str, Any]:
@@ -577,115 +577,96 @@ def snapshot_document(s: Snapshot) -> dict[str, Any]:
     family_key = {r.id: r.key for r in s.families}
     competency_key = {r.id: r.key for r in s.competencies}
     role_key = {r.id: r.key for r in s.roles}
-    live = [r for r in s.roles if r.archived_at is None]
+
+    def scale(r: Any) -> dict[str, Any]:
+        return {
+            "key": r.key,
+            "name": r.name,
+            "description": r.description,
+            "levels": [
+                _without_none({"value": lv.value, "name": lv.name, "description": lv.description})
+                for lv in s.scale_levels.get(r.id, [])
+            ],
+        }
+
+    def competency(r: Any) -> dict[str, Any]:
+        return {
+            "key": r.key,
+            "name": r.name,
+            "category": r.category,
+            "description": r.description,
+            "scale": scale_key.get(r.scale_id),
+            "descriptors": [
+                {"level": d.level, "description": d.description}
+                for d in s.descriptors.get(r.id, [])
+            ],
+        }
+
+    def role(r: Any) -> dict[str, Any]:
+        band = None
+        if r.pay_currency is not None:
+            band = {
+                "min": r.pay_min,
+                "mid": r.pay_mid,
+                "max": r.pay_max,
+                "currency": r.pay_currency,
+            }
+        return {
+            "key": r.key,
+            "family": family_key.get(r.family_id),
+            "level": level_key.get(r.level_id),
+            "title": r.title,
+            "description": r.description,
+            "payBand": band,
+            "expectations": [
+                _without_none(
+                    {
+                        "competency": competency_key.get(e.competency_id),
+                        "requiredLevel": e.required_level,
+                        "weight": float(e.weight),
+                        "core": e.core,
+                        "note": e.note,
+                    }
+                )
+                for e in s.expectations.get(r.id, [])
+            ],
+        }
+
+    def track(r: Any) -> dict[str, Any]:
+        return {
+            "key": r.key,
+            "family": family_key.get(r.family_id),
+            "name": r.name,
+            "kind": r.kind,
+            "description": r.description,
+            "roles": [role_key.get(st.role_id) for st in s.steps.get(r.id, [])],
+        }
+
+    def transition(r: Any) -> dict[str, Any]:
+        return {
+            "kind": r.kind,
+            "fromRole": role_key.get(r.from_role_id),
+            "toRole": role_key.get(r.to_role_id),
+            "note": r.note,
+        }
+
+    def level(r: Any) -> dict[str, Any]:
+        return {"key": r.key, "name": r.name, "rank": r.rank, "description": r.description}
+
+    def family(r: Any) -> dict[str, Any]:
+        return {"key": r.key, "name": r.name, "description": r.description}
+
     return _without_none(
         {
             "version": 1,
             "notice": s.notice,
-            "scales": [
-                _without_none(
-                    {
-                        "key": r.key,
-                        "name": r.name,
-                        "description": r.description,
-                        "levels": [
-                            _without_none(
-                                {"value": lv.value, "name": lv.name, "description": lv.description}
-                            )
-                            for lv in s.scale_levels.get(r.id, [])
-                        ],
-                    }
-                )
-                for r in s.scales
-                if r.archived_at is None
-            ],
-            "levels": [
-                _without_none(
-                    {"key": r.key, "name": r.name, "rank": r.rank, "description": r.description}
-                )
-                for r in s.levels
-                if r.archived_at is None
-            ],
-            "jobFamilies": [
-                _without_none({"key": r.key, "name": r.name, "description": r.description})
-                for r in s.families
-                if r.archived_at is None
-            ],
-            "competencies": [
-                _without_none(
-                    {
-                        "key": r.key,
-                        "name": r.name,
-                        "category": r.category,
-                        "description": r.description,
-                        "scale": scale_key.get(r.scale_id),
-                        "descriptors": [
-                            {"level": d.level, "description": d.description}
-                            for d in s.descriptors.get(r.id, [])
-                        ],
-                    }
-                )
-                for r in s.competencies
-                if r.archived_at is None
-            ],
-            "roles": [
-                _without_none(
-                    {
-                        "key": r.key,
-                        "family": family_key.get(r.family_id),
-                        "level": level_key.get(r.level_id),
-                        "title": r.title,
-                        "description": r.description,
-                        "payBand": {
-                            "min": r.pay_min,
-                            "mid": r.pay_mid,
-                            "max": r.pay_max,
-                            "currency": r.pay_currency,
-                        }
-                        if r.pay_currency is not None
-                        else None,
-                        "expectations": [
-                            _without_none(
-                                {
-                                    "competency": competency_key.get(e.competency_id),
-                                    "requiredLevel": e.required_level,
-                                    "weight": float(e.weight),
-                                    "core": e.core,
-                                    "note": e.note,
-                                }
-                            )
-                            for e in s.expectations.get(r.id, [])
-                        ],
-                    }
-                )
-                for r in live
-            ],
-            "tracks": [
-                _without_none(
-                    {
-                        "key": r.key,
-                        "family": family_key.get(r.family_id),
-                        "name": r.name,
-                        "kind": r.kind,
-                        "description": r.description,
-                        "roles": [role_key.get(st.role_id) for st in s.steps.get(r.id, [])],
-                    }
-                )
-                for r in s.tracks
-                if r.archived_at is None
-            ],
-            "transitions": [
-                _without_none(
-                    {
-                        "kind": r.kind,
-                        "fromRole": role_key.get(r.from_role_id),
-                        "toRole": role_key.get(r.to_role_id),
-                        "note": r.note,
-                    }
-                )
-                for r in s.transitions
-                if r.archived_at is None
-            ],
+            "scales": _active_entries(s.scales, scale),
+            "levels": _active_entries(s.levels, level),
+            "jobFamilies": _active_entries(s.families, family),
+            "competencies": _active_entries(s.competencies, competency),
+            "roles": _active_entries(s.roles, role),
+            "tracks": _active_entries(s.tracks, track),
+            "transitions": _active_entries(s.transitions, transition),
         }
     )
 
