@@ -21,6 +21,7 @@ import os
 import sys
 import types
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from graphql import (
     ListTypeNode,
     NonNullTypeNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     TypeNode,
     parse,
@@ -172,6 +174,8 @@ def floor_source(body: dict[str, Any], data: dict[str, Any]) -> str:
     """The floor module for one request and the ``data`` of its response."""
     document = parse(body["query"])
     operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    if operation.operation != OperationType.QUERY:
+        raise ValueError("the strawberry floor mirrors reads only")
     var_types = {v.variable.name.value: v.type for v in operation.variable_definitions or ()}
     writer = _Writer(body.get("variables") or {}, var_types)
     root = writer.object_type(operation.selection_set, [data])
@@ -200,7 +204,11 @@ def build(source: str, data: dict[str, Any], document: str) -> tuple[Any, Any]:
         d for d in parse(document).definitions if isinstance(d, OperationDefinitionNode)
     )
     root = _instance(root_type, operation.selection_set, data, namespace)
-    return strawberry.Schema(query=root_type), root
+    from strawberry.extensions import ParserCache, ValidationCache
+
+    # strawberry's own caches, as the service parses and validates a document once too.
+    extensions = [partial(ParserCache, maxsize=64), partial(ValidationCache, maxsize=64)]
+    return strawberry.Schema(query=root_type, extensions=extensions), root
 
 
 def _instance(cls: Any, selection: SelectionSetNode, value: dict[str, Any], ns: Any) -> Any:
