@@ -9,6 +9,7 @@ reader may see every row, overrides ``visible``::
     class Widget(VersionedNode):
         rows_by_id = queries.widgets_by_id          # (executor, ids) -> rows in order
         converters = {"status": WidgetStatus}       # column -> field value, where not as is
+        columns = {"opened_at": "created_at"}       # field -> column, where named otherwise
         name: str = strawberry.field(description="Its name.")  # filled from row.name
 
         @classmethod
@@ -64,35 +65,28 @@ async def load_rows(info: Info, batch: RowsById, node_ids: Iterable[str]) -> lis
     return [next(found) if i is not None else None for i in ids]
 
 
-@strawberry.type(description="An object stored as one row (not itself in the schema).")
-class RowNode(relay.Node):
-    """Base of row-backed Node types: ``row`` is the row, its ``id`` the global ID's UUID."""
+@strawberry.type(description="An object backed by one row (not itself in the schema).")
+class RowObject:
+    """Base of types backed by a row, Node or not: ``row`` is the row; ``from_row`` fills
+    the plain fields from its columns and ``relations`` load the objects it refers to."""
 
     row: strawberry.Private[Any]
-    rows_by_id: ClassVar[RowsById]
     converters: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+    # Field -> column, for the plain fields named otherwise than their column.
+    columns: ClassVar[Mapping[str, str]] = {}
     relations: ClassVar[Sequence[Relation]] = ()
     # Values of relation fields loaded in advance (by a list, for all its items), by field.
     known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
-
-    @property
-    def pk(self) -> uuid.UUID:
-        """The row's UUID."""
-        return self.row.id
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
         """The object of ``row``: each plain field (no default) from the column of its name,
         through ``converters`` where one is named."""
         values: dict[str, Any] = {"row": row}
-        for name, convert in _columns(cast(Any, cls)):
-            value = getattr(row, name)
+        for name, column, convert in _columns(cast(Any, cls)):
+            value = getattr(row, column)
             values[name] = convert(value) if convert is not None else value
         return cls(**values)
-
-    @classmethod
-    def resolve_id(cls, root: Self, *, info: Info) -> str:
-        return str(root.row.id)
 
     @classmethod
     async def prefetch(cls, info: Info, objects: Sequence[Any], selected: list[Any]) -> None:
@@ -110,6 +104,22 @@ class RowNode(relay.Node):
     async def _related(self, info: Info, field: str) -> Any:
         await type(self).prefetch(info, [self], current(info))
         return self.known[field]
+
+
+@strawberry.type(description="An object stored as one row (not itself in the schema).")
+class RowNode(RowObject, relay.Node):
+    """Base of row-backed Node types: ``row`` is the row, its ``id`` the global ID's UUID."""
+
+    rows_by_id: ClassVar[RowsById]
+
+    @property
+    def pk(self) -> uuid.UUID:
+        """The row's UUID."""
+        return self.row.id
+
+    @classmethod
+    def resolve_id(cls, root: Self, *, info: Info) -> str:
+        return str(root.row.id)
 
     @classmethod
     async def readable(cls, info: Info) -> bool:
@@ -144,11 +154,22 @@ class RowNode(relay.Node):
         return out
 
 
+def optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A converter for a nullable column: ``convert`` of a value, None for None."""
+    return lambda value: None if value is None else convert(value)
+
+
+def list_of(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A converter for an array column: ``convert`` of each item."""
+    return lambda values: [convert(v) for v in values]
+
+
 @cache
-def _columns(cls: Any) -> list[tuple[str, Callable[[Any], Any] | None]]:
-    """The fields ``from_row`` fills (those without a default), with their converters."""
+def _columns(cls: Any) -> list[tuple[str, str, Callable[[Any], Any] | None]]:
+    """The fields ``from_row`` fills (those without a default), with their columns and
+    converters."""
     return [
-        (f.name, cls.converters.get(f.name))
+        (f.name, cls.columns.get(f.name, f.name), cls.converters.get(f.name))
         for f in dataclasses.fields(cls)
         if f.init
         and f.name != "row"
@@ -161,20 +182,12 @@ def _columns(cls: Any) -> list[tuple[str, Callable[[Any], Any] | None]]:
 class VersionedNode(RowNode):
     """A ``RowNode`` whose row has ``version``, ``created_at`` and ``updated_at``."""
 
-    @strawberry.field(
+    version: int = strawberry.field(
         description="Incremented by every change; pass it to update mutations to refuse a "
         "change based on stale data."
     )
-    def version(self) -> int:
-        return int(self.row.version)
-
-    @strawberry.field(description="When it was created.")
-    def created_at(self) -> dt.datetime:
-        return self.row.created_at
-
-    @strawberry.field(description="When it last changed.")
-    def updated_at(self) -> dt.datetime:
-        return self.row.updated_at
+    created_at: dt.datetime = strawberry.field(description="When it was created.")
+    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
 
 
 def node_types(info: Info) -> dict[str, Any]:

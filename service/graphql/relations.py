@@ -10,9 +10,7 @@ with ``self.related(info, "<field>")``::
             Relation(("expectations",), _load_expectations),
         )
 
-        @strawberry.field(description="The role's level.")
-        def level(self, info: Info) -> Level:
-            return self.related(info, "level")
+        level: Level = related("The role's level.")  # answers self.related(info, "level")
 
 A list resolver calls ``await Role.prefetch(info, page.nodes, connection_nodes(info))``:
 each relation whose fields are selected loads for the whole page in one batch (and, below
@@ -23,10 +21,13 @@ resolved; the request's DataLoaders batch it with its siblings.
 
 from __future__ import annotations
 
+import importlib
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
@@ -62,21 +63,81 @@ async def prefetch(
             await relation.load(info, objects, wanted)
 
 
-def to_one(batch: Any, node: Any, **columns: str) -> Relation:
-    """Fields holding the object of another table that the row refers to: ``field=column``
-    pairs, all looked up in one batch through the request's loader of ``batch``. ``node``
-    is the objects' GraphQL type (a ``RowNode``); what is selected below the fields is
-    prefetched on them in turn."""
+def related(description: str, **options: Any) -> Any:
+    """A field of one of the type's ``relations``, declared in place like a plain field
+    (``level: Level = related("The role's level.")``): it answers with
+    ``self.related(info, "<its GraphQL name>")``."""
+    return strawberry.field(resolver=_related, description=description, **options)
+
+
+def _related(self: Any, info: Info) -> Any:
+    return self.related(info, info.field_name)
+
+
+#: ``find(info, ids)``: the objects of ``ids`` found (and visible), by ID, and their type.
+Find = Callable[[Info, list[Any]], Awaitable[tuple[Any, dict[Any, Any]]]]
+
+
+def _each(columns: dict[str, str], find: Find, *, many: bool = False) -> Relation:
+    """Fields holding the objects that a column of the row refers to (``field=column``
+    pairs: an ID, or with ``many`` an array of IDs), found for all objects at once by
+    ``find``; what is selected below the fields is prefetched on the objects found in
+    turn."""
 
     async def load(info: Info, objects: Sequence[Any], wanted: list[SelectedField]) -> None:
         names = {f.name for f in wanted}
         pairs = [(field, column) for field, column in columns.items() if field in names]
-        ids = {getattr(o.row, c) for o in objects for _, c in pairs} - {None}
-        rows = await info.context.loader(batch).load_many(list(ids))
-        found = {r.id: node.from_row(r) for r in rows if r is not None}
+        values = [getattr(o.row, c) for o in objects for _, c in pairs]
+        ids = {i for v in values for i in v} if many else set(values) - {None}
+        node, found = await find(info, list(ids))
         await node.prefetch(info, list(found.values()), children(wanted))
         for o in objects:
             for field, column in pairs:
-                o.known[field] = found.get(getattr(o.row, column))
+                value = getattr(o.row, column)
+                o.known[field] = (
+                    [found[i] for i in value if i in found] if many else found.get(value)
+                )
 
     return Relation(tuple(columns), load)
+
+
+def _node(node: Any) -> Any:
+    """A type given itself, or by its dotted path where importing it would make a cycle."""
+    if isinstance(node, str):
+        module, _, name = node.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+    return node
+
+
+def to_one(batch: Any, node: Any, **columns: str) -> Relation:
+    """Fields holding the object of another table that the row refers to: ``field=column``
+    pairs, all looked up in one batch through the request's loader of ``batch``. ``node``
+    is the objects' GraphQL type (a ``RowNode``, or its dotted path)."""
+    return _each(columns, _loaded(batch, node))
+
+
+def to_many(batch: Any, node: Any, **columns: str) -> Relation:
+    """Like ``to_one``, for array columns of IDs: each field holds the objects found, in
+    the order of the array."""
+    return _each(columns, _loaded(batch, node), many=True)
+
+
+def _loaded(batch: Any, node: Any) -> Find:
+    async def find(info: Info, ids: list[Any]) -> tuple[Any, dict[Any, Any]]:
+        cls = _node(node)
+        rows = await info.context.loader(batch).load_many(ids)
+        return cls, {r.id: cls.from_row(r) for r in rows if r is not None}
+
+    return find
+
+
+def to_node(node: Any, **columns: str) -> Relation:
+    """Like ``to_one``, for objects shown only when the caller may see them: found
+    through ``node.resolve_nodes`` (its ``readable`` and ``visible`` rules), None else."""
+
+    async def find(info: Info, ids: list[uuid.UUID]) -> tuple[Any, dict[Any, Any]]:
+        cls = _node(node)
+        found = await cls.resolve_nodes(info=info, node_ids=[str(i) for i in ids])
+        return cls, {o.pk: o for o in found if o is not None}
+
+    return _each(columns, find)
