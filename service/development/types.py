@@ -24,7 +24,8 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, Role
 from service.graphql.enums import graphql_enum
-from service.graphql.node import RowNode, VersionedNode
+from service.graphql.node import RowNode, RowObject, VersionedNode
+from service.graphql.relations import related, to_node, to_one
 
 if TYPE_CHECKING:
     from service.assessments.types import Assessment
@@ -116,11 +117,6 @@ async def _employee(info: Info, employee_id: uuid.UUID | None) -> Any:
     return (await Employee.resolve_nodes(info=info, node_ids=[str(employee_id)]))[0]
 
 
-async def _competency(info: Info, competency_id: uuid.UUID | None) -> Competency | None:
-    row = await _one(info, framework_queries.competencies_by_id, competency_id)
-    return Competency.from_row(row) if row is not None else None
-
-
 async def _plans_visible(info: Info, employee_ids: Sequence[uuid.UUID]) -> list[bool]:
     principal = await info.context.principal()
     if all(policies.can_see_own_private(principal, e) for e in employee_ids):
@@ -139,15 +135,16 @@ async def _via_plans(info: Info, rows: Sequence[Any]) -> list[bool]:
 # --- the learning catalogue ---------------------------------------------------------------
 
 
+_COMPETENCY = to_one(framework_queries.competencies_by_id, Competency, competency="competency_id")
+
+
 @strawberry.type(description="A competency a learning resource develops, and for which levels.")
-class ResourceCompetency:
-    competency_id: strawberry.Private[uuid.UUID]
+class ResourceCompetency(RowObject):
+    relations = (_COMPETENCY,)
+
     min_level: int = strawberry.field(description="The lowest level it helps reach.")
     max_level: int = strawberry.field(description="The highest level it helps reach.")
-
-    @strawberry.field(description="The competency.")
-    async def competency(self, info: Info) -> Competency | None:
-        return await _competency(info, self.competency_id)
+    competency: Competency | None = related("The competency.")
 
 
 @strawberry.type(
@@ -157,34 +154,19 @@ class ResourceCompetency:
 )
 class LearningResource(VersionedNode):
     rows_by_id = queries.resources_by_id
+    converters = {"kind": ResourceKind}
 
-    @strawberry.field(description="Its ID in the learning platform; null when entered here.")
-    def external_id(self) -> str | None:
-        return self.row.external_id
-
-    @strawberry.field(description="Title.")
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field(description="Where to take it.")
-    def url(self) -> str | None:
-        return self.row.url
-
-    @strawberry.field(description="Who offers it.")
-    def provider(self) -> str | None:
-        return self.row.provider
-
-    @strawberry.field(description="What kind of resource.")
-    def kind(self) -> ResourceKind:  # type: ignore[valid-type]
-        return ResourceKind[self.row.kind]
-
-    @strawberry.field(description="About how long it takes, in minutes.")
-    def duration_minutes(self) -> int | None:
-        return self.row.duration_minutes
-
-    @strawberry.field(description="What it covers.")
-    def description(self) -> str | None:
-        return self.row.description
+    external_id: str | None = strawberry.field(
+        description="Its ID in the learning platform; null when entered here."
+    )
+    title: str = strawberry.field(description="Title.")
+    url: str | None = strawberry.field(description="Where to take it.")
+    provider: str | None = strawberry.field(description="Who offers it.")
+    kind: ResourceKind = strawberry.field(description="What kind of resource.")  # type: ignore[valid-type]
+    duration_minutes: int | None = strawberry.field(
+        description="About how long it takes, in minutes."
+    )
+    description: str | None = strawberry.field(description="What it covers.")
 
     @strawberry.field(description="No longer offered in new plans.")
     def archived(self) -> bool:
@@ -193,12 +175,7 @@ class LearningResource(VersionedNode):
     @strawberry.field(description="The competencies it develops, with their level ranges.")
     async def competencies(self, info: Info) -> list[ResourceCompetency]:
         rows = await info.context.loader(queries.resource_competencies).load(self.row.id)
-        return [
-            ResourceCompetency(
-                competency_id=r.competency_id, min_level=r.min_level, max_level=r.max_level
-            )
-            for r in rows
-        ]
+        return [ResourceCompetency.from_row(r) for r in rows]
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -245,17 +222,9 @@ async def _mentor(info: Info, employee_id: uuid.UUID | None) -> MentorProfile | 
 class DevelopmentCheckIn(RowNode):
     rows_by_id = queries.check_ins_by_id
 
-    @strawberry.field(description="The day of the conversation.")
-    def held_on(self) -> dt.date:
-        return self.row.held_on
-
-    @strawberry.field(description="What was said and agreed.")
-    def note(self) -> str:
-        return self.row.note
-
-    @strawberry.field(description="When it was written.")
-    def created_at(self) -> dt.datetime:
-        return self.row.created_at
+    held_on: dt.date = strawberry.field(description="The day of the conversation.")
+    note: str = strawberry.field(description="What was said and agreed.")
+    created_at: dt.datetime = strawberry.field(description="When it was written.")
 
     @strawberry.field(
         description="Who wrote it (the employee or a manager above them; null for an HR "
@@ -274,35 +243,18 @@ class DevelopmentCheckIn(RowNode):
 @strawberry.type(description="A step toward a goal in one learning modality." + PRIVATE)
 class DevelopmentAction(VersionedNode):
     rows_by_id = queries.actions_by_id
+    converters = {"kind": ActionKind, "status": ActionStatus}
+    relations = (to_one(queries.resources_by_id, LearningResource, resource="resource_id"),)
 
-    @strawberry.field(description="The learning modality.")
-    def kind(self) -> ActionKind:  # type: ignore[valid-type]
-        return ActionKind[self.row.kind]
-
-    @strawberry.field(description="What to do.")
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field(description="A link to it.")
-    def url(self) -> str | None:
-        return self.row.url
-
-    @strawberry.field(description="Due date.")
-    def due_on(self) -> dt.date | None:
-        return self.row.due_on
-
-    @strawberry.field(description="Where it stands.")
-    def status(self) -> ActionStatus:  # type: ignore[valid-type]
-        return ActionStatus[self.row.status]
-
-    @strawberry.field(description="When it was done; null unless DONE.")
-    def completed_at(self) -> dt.datetime | None:
-        return self.row.completed_at
-
-    @strawberry.field(description="The catalogue resource it uses.")
-    async def resource(self, info: Info) -> LearningResource | None:
-        row = await _one(info, queries.resources_by_id, self.row.resource_id)
-        return LearningResource.from_row(row) if row is not None else None
+    kind: ActionKind = strawberry.field(description="The learning modality.")  # type: ignore[valid-type]
+    title: str = strawberry.field(description="What to do.")
+    url: str | None = strawberry.field(description="A link to it.")
+    due_on: dt.date | None = strawberry.field(description="Due date.")
+    status: ActionStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
+    completed_at: dt.datetime | None = strawberry.field(
+        description="When it was done; null unless DONE."
+    )
+    resource: LearningResource | None = related("The catalogue resource it uses.")
 
     @strawberry.field(
         description="The mentor of a MENTORING action: name, title and what they mentor."
@@ -320,37 +272,23 @@ class DevelopmentAction(VersionedNode):
 )
 class DevelopmentGoal(VersionedNode):
     rows_by_id = queries.goals_by_id
+    converters = {"status": GoalStatus, "progress": int}
+    relations = (_COMPETENCY,)
 
-    @strawberry.field(description="What to achieve.")
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field(description="More about it.")
-    def description(self) -> str | None:
-        return self.row.description
-
-    @strawberry.field(description="The competency to grow; null for a goal of another kind.")
-    async def competency(self, info: Info) -> Competency | None:
-        return await _competency(info, self.row.competency_id)
-
-    @strawberry.field(description="The level of the competency to reach, on its scale.")
-    def target_level(self) -> int | None:
-        return self.row.target_level
-
-    @strawberry.field(description="Due date.")
-    def due_on(self) -> dt.date | None:
-        return self.row.due_on
-
-    @strawberry.field(description="Where it stands.")
-    def status(self) -> GoalStatus:  # type: ignore[valid-type]
-        return GoalStatus[self.row.status]
-
-    @strawberry.field(
+    title: str = strawberry.field(description="What to achieve.")
+    description: str | None = strawberry.field(description="More about it.")
+    competency: Competency | None = related(
+        "The competency to grow; null for a goal of another kind."
+    )
+    target_level: int | None = strawberry.field(
+        description="The level of the competency to reach, on its scale."
+    )
+    due_on: dt.date | None = strawberry.field(description="Due date.")
+    status: GoalStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
+    progress: int = strawberry.field(
         description="0 to 100: what the editors report, raised by the share of actions done "
         "(at most 90 while open), 100 once achieved."
     )
-    def progress(self) -> int:
-        return int(self.row.progress)
 
     @strawberry.field(description="Open with its due date passed.")
     def overdue(self) -> bool:
@@ -401,38 +339,28 @@ class DevelopmentGoal(VersionedNode):
 )
 class DevelopmentPlan(VersionedNode):
     rows_by_id = queries.plans_by_id
+    converters = {"status": PlanStatus}
+    relations = (
+        to_node("service.people.types.Employee", employee="employee_id"),
+        to_one(framework_queries.roles_by_id, Role, targetRole="target_role_id"),
+    )
 
-    @strawberry.field(description="Title.")
-    def title(self) -> str:
-        return self.row.title
-
-    @strawberry.field(description="Where it stands.")
-    def status(self) -> PlanStatus:  # type: ignore[valid-type]
-        return PlanStatus[self.row.status]
-
-    @strawberry.field(description="When the plan starts; goals are not due before.")
-    def starts_on(self) -> dt.date:
-        return self.row.starts_on
-
-    @strawberry.field(description="When the plan ends; goals are not due after.")
-    def ends_on(self) -> dt.date | None:
-        return self.row.ends_on
-
-    @strawberry.field(description="When it was approved (DRAFT → ACTIVE).")
-    def approved_at(self) -> dt.datetime | None:
-        return self.row.approved_at
-
-    @strawberry.field(description="When its goals were all achieved.")
-    def completed_at(self) -> dt.datetime | None:
-        return self.row.completed_at
-
-    @strawberry.field(description="When it was archived.")
-    def archived_at(self) -> dt.datetime | None:
-        return self.row.archived_at
-
-    @strawberry.field(description="Whose plan it is.")
-    async def employee(self, info: Info) -> EmployeeRef | None:
-        return await _employee(info, self.row.employee_id)
+    title: str = strawberry.field(description="Title.")
+    status: PlanStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
+    starts_on: dt.date = strawberry.field(
+        description="When the plan starts; goals are not due before."
+    )
+    ends_on: dt.date | None = strawberry.field(
+        description="When the plan ends; goals are not due after."
+    )
+    approved_at: dt.datetime | None = strawberry.field(
+        description="When it was approved (DRAFT → ACTIVE)."
+    )
+    completed_at: dt.datetime | None = strawberry.field(
+        description="When its goals were all achieved."
+    )
+    archived_at: dt.datetime | None = strawberry.field(description="When it was archived.")
+    employee: EmployeeRef | None = related("Whose plan it is.")
 
     @strawberry.field(
         description="Who approved it: a manager above the employee or an HR admin (null "
@@ -444,9 +372,8 @@ class DevelopmentPlan(VersionedNode):
         return await _employee(info, self.row.approved_by_id)
 
     @strawberry.field(description="The role it prepares for.")
-    async def target_role(self, info: Info) -> Role | None:
-        row = await _one(info, framework_queries.roles_by_id, self.row.target_role_id)
-        return Role.from_row(row) if row is not None else None
+    def target_role(self, info: Info) -> Role | None:
+        return self.related(info, "targetRole")
 
     async def _stats(self, info: Info) -> queries.PlanStats:
         return await info.context.loader(queries.plan_stats).load(self.row.id)
