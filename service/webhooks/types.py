@@ -14,7 +14,8 @@ from strawberry.types import Info
 
 from service.errors import Forbidden, Unauthenticated
 from service.graphql.enums import graphql_enum
-from service.graphql.node import RowNode, VersionedNode
+from service.graphql.node import RowNode, RowObject, VersionedNode, optional
+from service.graphql.relations import related, to_one
 from service.webhooks import queries, signing
 from service.webhooks.models import (
     WebhookDeliveryStatus as DeliveryStatusValue,
@@ -72,37 +73,27 @@ async def _webhook_readers(cls: Any, info: Info, rows: Sequence[Any]) -> list[bo
 class WebhookEndpoint(VersionedNode):
     rows_by_id = queries.endpoints_by_id
     visible = classmethod(_webhook_readers)
+    converters = {
+        "status": WebhookEndpointStatus,
+        "disabled_reason": optional(WebhookDisabledReason),
+    }
 
-    @strawberry.field(description="Where events are POSTed.")
-    def url(self) -> str:
-        return str(self.row.url)
-
-    @strawberry.field(description="What the endpoint is for, for people.")
-    def description(self) -> str:
-        return str(self.row.description)
-
-    @strawberry.field(
+    url: str = strawberry.field(description="Where events are POSTed.")
+    description: str = strawberry.field(description="What the endpoint is for, for people.")
+    event_types: list[str] = strawberry.field(
         description="Event types it receives: exact names, wildcards such as `promotion.*`, "
         "or `*` for all."
     )
-    def event_types(self) -> list[str]:
-        return list(self.row.event_types)
-
-    @strawberry.field(description="Whether it receives events.")
-    def status(self) -> WebhookEndpointStatus:  # type: ignore[valid-type]
-        return WebhookEndpointStatus(self.row.status)
-
-    @strawberry.field(description="Why it was disabled; null while enabled.")
-    def disabled_reason(self) -> WebhookDisabledReason | None:  # type: ignore[valid-type]
-        return WebhookDisabledReason(self.row.disabled_reason) if self.row.disabled_reason else None
-
-    @strawberry.field(description="When it was disabled; null while enabled.")
-    def disabled_at(self) -> dt.datetime | None:
-        return self.row.disabled_at
-
-    @strawberry.field(description="Failed attempts in a row since its last success.")
-    def consecutive_failures(self) -> int:
-        return int(self.row.consecutive_failures)
+    status: WebhookEndpointStatus = strawberry.field(description="Whether it receives events.")  # type: ignore[valid-type]
+    disabled_reason: WebhookDisabledReason | None = strawberry.field(  # type: ignore[valid-type]
+        description="Why it was disabled; null while enabled."
+    )
+    disabled_at: dt.datetime | None = strawberry.field(
+        description="When it was disabled; null while enabled."
+    )
+    consecutive_failures: int = strawberry.field(
+        description="Failed attempts in a row since its last success."
+    )
 
     @strawberry.field(
         description="Until when deliveries are also signed with the secret replaced by the "
@@ -113,6 +104,10 @@ class WebhookEndpoint(VersionedNode):
         return expires if expires and expires > dt.datetime.now(dt.UTC) else None
 
 
+def _webhook_id(self: WebhookEvent) -> str:
+    return signing.webhook_id(self.row.id)
+
+
 @strawberry.type(
     description="Something that happened, as sent to webhook endpoints. Visible with "
     "`career:webhooks` or `career:admin`."
@@ -121,60 +116,38 @@ class WebhookEvent(RowNode):
     rows_by_id = queries.events_by_id
     visible = classmethod(_webhook_readers)
 
-    @strawberry.field(
+    webhook_id: str = strawberry.field(
+        resolver=_webhook_id,
         description="The `webhook-id` header of its deliveries: the same on every attempt and "
-        "redelivery, so receivers dedupe on it."
+        "redelivery, so receivers dedupe on it.",
     )
-    def webhook_id(self) -> str:
-        return signing.webhook_id(self.row.id)
-
-    @strawberry.field(description="Its event type, e.g. `promotion.approved`.")
-    def type(self) -> str:
-        return str(self.row.type)
-
-    @strawberry.field(description="When it happened (the body's `timestamp`).")
-    def occurred_at(self) -> dt.datetime:
-        return self.row.occurred_at
-
-    @strawberry.field(description="The body's `data`, as documented for its type.")
-    def data(self) -> JSON:
-        return self.row.data
+    type: str = strawberry.field(description="Its event type, e.g. `promotion.approved`.")
+    occurred_at: dt.datetime = strawberry.field(
+        description="When it happened (the body's `timestamp`)."
+    )
+    data: JSON = strawberry.field(description="The body's `data`, as documented for its type.")
 
 
 @strawberry.type(description="One try at delivering an event to an endpoint.")
-class WebhookAttempt:
-    row: strawberry.Private[Any]
-
-    @strawberry.field(description="1 for the first try, then 2, 3, …")
-    def attempt(self) -> int:
-        return int(self.row.attempt)
-
-    @strawberry.field(description="When the request was sent.")
-    def started_at(self) -> dt.datetime:
-        return self.row.started_at
-
-    @strawberry.field(description="How long until the answer (or the failure), in milliseconds.")
-    def duration_ms(self) -> int:
-        return int(self.row.duration_ms)
-
-    @strawberry.field(description="The HTTP status of the answer; null when none came.")
-    def status_code(self) -> int | None:
-        return self.row.status_code
-
-    @strawberry.field(
+class WebhookAttempt(RowObject):
+    attempt: int = strawberry.field(description="1 for the first try, then 2, 3, …")
+    started_at: dt.datetime = strawberry.field(description="When the request was sent.")
+    duration_ms: int = strawberry.field(
+        description="How long until the answer (or the failure), in milliseconds."
+    )
+    status_code: int | None = strawberry.field(
+        description="The HTTP status of the answer; null when none came."
+    )
+    error: str | None = strawberry.field(
         description="What went wrong (timeout, refused connection, SSRF guard, non-2xx "
         "status); null on success."
     )
-    def error(self) -> str | None:
-        return self.row.error
-
-    @strawberry.field(description="The start of the answer's body (a few kilobytes at most).")
-    def response_body(self) -> str | None:
-        return self.row.response_body
-
-    @strawberry.field(description="When the next try was scheduled after this one; null if none.")
-    def next_attempt_at(self) -> dt.datetime | None:
-        return self.row.next_attempt_at
+    response_body: str | None = strawberry.field(
+        description="The start of the answer's body (a few kilobytes at most)."
+    )
+    next_attempt_at: dt.datetime | None = strawberry.field(
+        description="When the next try was scheduled after this one; null if none."
+    )
 
 
 async def _attempts(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
@@ -196,49 +169,35 @@ async def _endpoints(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
 class WebhookDelivery(RowNode):
     rows_by_id = queries.deliveries_by_id
     visible = classmethod(_webhook_readers)
+    converters = {"status": WebhookDeliveryStatus}
+    columns = {"attempt_count": "attempts"}
+    relations = (
+        to_one(_events, WebhookEvent, event="event_id"),
+        to_one(_endpoints, WebhookEndpoint, endpoint="endpoint_id"),
+    )
 
-    @strawberry.field(description="Where it stands.")
-    def status(self) -> WebhookDeliveryStatus:  # type: ignore[valid-type]
-        return WebhookDeliveryStatus(self.row.status)
-
-    @strawberry.field(description="The event delivered.")
-    async def event(self, info: Info) -> WebhookEvent:
-        row = await info.context.loader(_events).load(self.row.event_id)
-        return WebhookEvent.from_row(row)
-
-    @strawberry.field(description="The endpoint it goes to.")
-    async def endpoint(self, info: Info) -> WebhookEndpoint:
-        row = await info.context.loader(_endpoints).load(self.row.endpoint_id)
-        return WebhookEndpoint.from_row(row)
-
-    @strawberry.field(description="How many tries were made.")
-    def attempt_count(self) -> int:
-        return int(self.row.attempts)
-
-    @strawberry.field(description="When the next try is due; null once finished.")
-    def next_attempt_at(self) -> dt.datetime | None:
-        return self.row.next_attempt_at
-
-    @strawberry.field(description="The HTTP status of the last answer; null when none came.")
-    def last_status_code(self) -> int | None:
-        return self.row.last_status_code
-
-    @strawberry.field(description="What went wrong on the last try; null if it succeeded.")
-    def last_error(self) -> str | None:
-        return self.row.last_error
-
-    @strawberry.field(description="When it was queued.")
-    def created_at(self) -> dt.datetime:
-        return self.row.created_at
-
-    @strawberry.field(description="When it succeeded or gave up; null while pending.")
-    def finished_at(self) -> dt.datetime | None:
-        return self.row.finished_at
+    status: WebhookDeliveryStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
+    event: WebhookEvent = related("The event delivered.")
+    endpoint: WebhookEndpoint = related("The endpoint it goes to.")
+    attempt_count: int = strawberry.field(description="How many tries were made.")
+    next_attempt_at: dt.datetime | None = strawberry.field(
+        description="When the next try is due; null once finished."
+    )
+    last_status_code: int | None = strawberry.field(
+        description="The HTTP status of the last answer; null when none came."
+    )
+    last_error: str | None = strawberry.field(
+        description="What went wrong on the last try; null if it succeeded."
+    )
+    created_at: dt.datetime = strawberry.field(description="When it was queued.")
+    finished_at: dt.datetime | None = strawberry.field(
+        description="When it succeeded or gave up; null while pending."
+    )
 
     @strawberry.field(description="Every try, first to last.")
     async def attempts(self, info: Info) -> list[WebhookAttempt]:
         rows = await info.context.loader(_attempts).load(self.row.id)
-        return [WebhookAttempt(row=r) for r in rows]
+        return [WebhookAttempt.from_row(r) for r in rows]
 
 
 @strawberry.type(
