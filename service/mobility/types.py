@@ -16,8 +16,9 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Role
 from service.graphql.enums import graphql_enum
-from service.graphql.node import VersionedNode
+from service.graphql.node import RowObject, VersionedNode, list_of, optional
 from service.graphql.pagination import Connection, PageArgs, make_connection, paginate
+from service.graphql.relations import related, to_many, to_node, to_one
 from service.mobility import queries
 from service.mobility import service as mobility
 from service.mobility.models import OPPORTUNITY_OF
@@ -152,18 +153,6 @@ async def _named(info: Info, employee_id: uuid.UUID | None) -> Any:
     return Employee.from_row(row) if row is not None else None
 
 
-async def _role(info: Info, role_id: uuid.UUID | None) -> Role | None:
-    if role_id is None:
-        return None
-    row = await info.context.loader(framework_queries.roles_by_id).load(role_id)
-    return Role.from_row(row) if row is not None else None
-
-
-async def _competency(info: Info, competency_id: uuid.UUID) -> Competency | None:
-    row = await info.context.loader(framework_queries.competencies_by_id).load(competency_id)
-    return Competency.from_row(row) if row is not None else None
-
-
 async def _posting(info: Info, posting_id: uuid.UUID) -> Any:
     return await info.context.loader(queries.postings_by_id).load(posting_id)
 
@@ -171,30 +160,23 @@ async def _posting(info: Info, posting_id: uuid.UUID) -> Any:
 # --- postings -----------------------------------------------------------------------------
 
 
+_EMPLOYEE = "service.people.types.Employee"
+_COMPETENCY = to_one(framework_queries.competencies_by_id, Competency, competency="competency_id")
+
+
 @strawberry.type(
     description="A competency a posting asks for, at a level of the competency's own scale "
     "(competencies, never degrees)."
 )
-class PostingRequirement:
-    row: strawberry.Private[Any]
+class PostingRequirement(RowObject):
+    relations = (_COMPETENCY,)
+
     required_level: int = strawberry.field(description="The level asked for.")
     must_have: bool = strawberry.field(
         description="Whether candidates who do not meet it are marked down (see the score)."
     )
     weight: float = strawberry.field(description="Its weight in the match's coverage.")
-
-    @classmethod
-    def from_row(cls, row: Any) -> PostingRequirement:
-        return cls(
-            row=row,
-            required_level=row.required_level,
-            must_have=row.must_have,
-            weight=row.weight,
-        )
-
-    @strawberry.field(description="The competency.")
-    async def competency(self, info: Info) -> Competency | None:
-        return await _competency(info, self.row.competency_id)
+    competency: Competency | None = related("The competency.")
 
 
 async def _caller_applied(info: Info) -> frozenset[uuid.UUID]:
@@ -217,6 +199,12 @@ async def _require_runs(info: Info, row: Any) -> None:
 )
 class Posting(VersionedNode):
     rows_by_id = queries.postings_by_id
+    converters = {"kind": PostingKind, "status": PostingStatus}
+    relations = (
+        to_one(framework_queries.roles_by_id, Role, role="role_id"),
+        to_node("service.people.types.OrgUnit", orgUnit="org_unit_id"),
+        to_one(people_queries.employees_by_id, _EMPLOYEE, hiringManager="hiring_manager_id"),
+    )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -224,74 +212,33 @@ class Posting(VersionedNode):
         applied = await _caller_applied(info)
         return [queries.can_see_posting(principal, r, r.id in applied) for r in rows]
 
-    @strawberry.field(description="What it offers.")
-    def kind(self) -> PostingKind:  # type: ignore[valid-type]
-        return PostingKind(self.row.kind)
-
-    @strawberry.field(description="Its title.")
-    def title(self) -> str:
-        return str(self.row.title)
-
-    @strawberry.field(description="What the work is about.")
-    def description(self) -> str | None:
-        return self.row.description
-
-    @strawberry.field(description="Where it stands.")
-    def status(self) -> PostingStatus:  # type: ignore[valid-type]
-        return PostingStatus(self.row.status)
-
-    @strawberry.field(description="The role offered: required for ROLE postings, optional else.")
-    async def role(self, info: Info) -> Role | None:
-        return await _role(info, self.row.role_id)
-
-    @strawberry.field(description="The org unit the work is for.")
-    async def org_unit(self, info: Info) -> OrgUnitRef | None:
-        from service.people.types import OrgUnit
-
-        return (await OrgUnit.resolve_nodes(info=info, node_ids=[str(self.row.org_unit_id)]))[0]
-
-    @strawberry.field(
-        description="Who hires: runs the applications and, for a ROLE posting, becomes the "
-        "new manager. Shown by name, title, org unit and role to everyone who sees the posting."
+    kind: PostingKind = strawberry.field(description="What it offers.")  # type: ignore[valid-type]
+    title: str = strawberry.field(description="Its title.")
+    description: str | None = strawberry.field(description="What the work is about.")
+    status: PostingStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
+    role: Role | None = related("The role offered: required for ROLE postings, optional else.")
+    org_unit: OrgUnitRef | None = related("The org unit the work is for.")
+    hiring_manager: EmployeeRef | None = related(
+        "Who hires: runs the applications and, for a ROLE posting, becomes the new manager. "
+        "Shown by name, title, org unit and role to everyone who sees the posting."
     )
-    async def hiring_manager(self, info: Info) -> EmployeeRef | None:
-        return await _named(info, self.row.hiring_manager_id)
-
-    @strawberry.field(description="Where the work is done.")
-    def location(self) -> str | None:
-        return self.row.location
-
-    @strawberry.field(description="Whether it can be done remotely.")
-    def remote(self) -> bool:
-        return bool(self.row.remote)
-
-    @strawberry.field(description="Share of working time it takes, in (0, 1]; 1 is full time.")
-    def commitment(self) -> float:
-        return float(self.row.commitment)
-
-    @strawberry.field(description="When the work starts.")
-    def start_date(self) -> dt.date | None:
-        return self.row.start_date
-
-    @strawberry.field(description="When it ends (projects, gigs, rotations).")
-    def end_date(self) -> dt.date | None:
-        return self.row.end_date
-
-    @strawberry.field(description="The last day to apply.")
-    def application_deadline(self) -> dt.date | None:
-        return self.row.application_deadline
-
-    @strawberry.field(description="When it was opened.")
-    def opened_at(self) -> dt.datetime | None:
-        return self.row.opened_at
-
-    @strawberry.field(description="When it was closed without being filled.")
-    def closed_at(self) -> dt.datetime | None:
-        return self.row.closed_at
-
-    @strawberry.field(description="When it was filled (an offer was accepted).")
-    def filled_at(self) -> dt.datetime | None:
-        return self.row.filled_at
+    location: str | None = strawberry.field(description="Where the work is done.")
+    remote: bool = strawberry.field(description="Whether it can be done remotely.")
+    commitment: float = strawberry.field(
+        description="Share of working time it takes, in (0, 1]; 1 is full time."
+    )
+    start_date: dt.date | None = strawberry.field(description="When the work starts.")
+    end_date: dt.date | None = strawberry.field(
+        description="When it ends (projects, gigs, rotations)."
+    )
+    application_deadline: dt.date | None = strawberry.field(description="The last day to apply.")
+    opened_at: dt.datetime | None = strawberry.field(description="When it was opened.")
+    closed_at: dt.datetime | None = strawberry.field(
+        description="When it was closed without being filled."
+    )
+    filled_at: dt.datetime | None = strawberry.field(
+        description="When it was filled (an offer was accepted)."
+    )
 
     @strawberry.field(description="Its competency requirements: must-haves first, then by weight.")
     async def requirements(self, info: Info) -> list[PostingRequirement]:
@@ -363,6 +310,16 @@ PRIVATE = (
 )
 class Application(VersionedNode):
     rows_by_id = queries.applications_by_id
+    converters = {"status": ApplicationStatus}
+    columns = {"submitted_at": "created_at"}
+
+    status: ApplicationStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
+    confidential: bool = strawberry.field(
+        description="Whether the applicant asked to keep it from their current manager chain "
+        "until the organization's `confidentialUntil` stage."
+    )
+    submitted_at: dt.datetime = strawberry.field(description="When it was submitted.")
+    status_changed_at: dt.datetime = strawberry.field(description="When its status last changed.")
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -378,25 +335,6 @@ class Application(VersionedNode):
             queries.can_see_application(principal, reach, s, r, p)
             for r, p in zip(rows, found, strict=True)
         ]
-
-    @strawberry.field(description="Where it stands.")
-    def status(self) -> ApplicationStatus:  # type: ignore[valid-type]
-        return ApplicationStatus(self.row.status)
-
-    @strawberry.field(
-        description="Whether the applicant asked to keep it from their current manager chain "
-        "until the organization's `confidentialUntil` stage."
-    )
-    def confidential(self) -> bool:
-        return bool(self.row.confidential)
-
-    @strawberry.field(description="When it was submitted.")
-    def submitted_at(self) -> dt.datetime:
-        return self.row.created_at
-
-    @strawberry.field(description="When its status last changed.")
-    def status_changed_at(self) -> dt.datetime:
-        return self.row.status_changed_at
 
     async def _private(self, info: Info, value: Any) -> Any:
         principal = await info.context.principal()
@@ -466,57 +404,31 @@ async def employee_applications(info: Info, employee_id: uuid.UUID) -> list[Appl
     "employee, the managers above them and HR admins; to hiring managers (the hiring "
     "manager of a DRAFT or OPEN posting) only when the employee is discoverable."
 )
-class CareerAspiration:
-    row: strawberry.Private[Any]
+class CareerAspiration(RowObject):
+    converters = {"open_to": list_of(Opportunity), "time_horizon": optional(TimeHorizon)}
+    relations = (
+        to_many(framework_queries.roles_by_id, Role, targetRoles="target_role_ids"),
+        to_many(framework_queries.job_families_by_id, JobFamily, jobFamilies="family_ids"),
+    )
 
-    @classmethod
-    def from_row(cls, row: Any) -> CareerAspiration:
-        return cls(row=row)
-
-    @strawberry.field(description="Roles the employee would like to hold.")
-    async def target_roles(self, info: Info) -> list[Role]:
-        rows = await info.context.loader(framework_queries.roles_by_id).load_many(
-            list(self.row.target_role_ids)
-        )
-        return [Role.from_row(r) for r in rows if r is not None]
-
-    @strawberry.field(description="Job families the employee is interested in.")
-    async def job_families(self, info: Info) -> list[JobFamily]:
-        rows = await info.context.loader(framework_queries.job_families_by_id).load_many(
-            list(self.row.family_ids)
-        )
-        return [JobFamily.from_row(r) for r in rows if r is not None]
-
-    @strawberry.field(description="Kinds of opportunity the employee is open to.")
-    def open_to(self) -> list[Opportunity]:  # type: ignore[valid-type]
-        return [Opportunity(v) for v in self.row.open_to]
-
-    @strawberry.field(description="Whether the employee would relocate.")
-    def open_to_relocation(self) -> bool:
-        return bool(self.row.open_to_relocation)
-
-    @strawberry.field(description="When the employee would like to move.")
-    def time_horizon(self) -> TimeHorizon | None:  # type: ignore[valid-type]
-        return TimeHorizon(self.row.time_horizon) if self.row.time_horizon else None
-
-    @strawberry.field(
+    target_roles: list[Role] = related("Roles the employee would like to hold.")
+    job_families: list[JobFamily] = related("Job families the employee is interested in.")
+    open_to: list[Opportunity] = strawberry.field(  # type: ignore[valid-type]
+        description="Kinds of opportunity the employee is open to."
+    )
+    open_to_relocation: bool = strawberry.field(description="Whether the employee would relocate.")
+    time_horizon: TimeHorizon | None = strawberry.field(  # type: ignore[valid-type]
+        description="When the employee would like to move."
+    )
+    discoverable: bool = strawberry.field(
         description="Whether hiring managers may find the employee among a posting's "
         "candidates and see this aspiration."
     )
-    def discoverable(self) -> bool:
-        return bool(self.row.discoverable)
-
-    @strawberry.field(description="Anything else the employee wants known.")
-    def note(self) -> str | None:
-        return self.row.note
-
-    @strawberry.field(description="Incremented by every change; pass it to `setCareerAspiration`.")
-    def version(self) -> int:
-        return int(self.row.version)
-
-    @strawberry.field(description="When it last changed.")
-    def updated_at(self) -> dt.datetime:
-        return self.row.updated_at
+    note: str | None = strawberry.field(description="Anything else the employee wants known.")
+    version: int = strawberry.field(
+        description="Incremented by every change; pass it to `setCareerAspiration`."
+    )
+    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
 
 
 async def career_aspiration(info: Info, employee_id: uuid.UUID) -> CareerAspiration | None:
@@ -542,8 +454,12 @@ async def career_aspiration(info: Info, employee_id: uuid.UUID) -> CareerAspirat
 
 
 @strawberry.type(description="One requirement of a posting against a person's current level.")
-class RequirementMatch:
-    item: strawberry.Private[queries.RequirementMatch]
+class RequirementMatch(RowObject):
+    """Backed by a ``queries.RequirementMatch``."""
+
+    converters = {"status": RequirementStatus}
+    relations = (_COMPETENCY,)
+
     required_level: int = strawberry.field(description="The level the posting asks for.")
     current_level: float | None = strawberry.field(
         description="The person's current level; null when unassessed."
@@ -553,21 +469,7 @@ class RequirementMatch:
     status: RequirementStatus = strawberry.field(  # type: ignore[valid-type]
         description="Met, partly met or missing."
     )
-
-    @classmethod
-    def of(cls, item: queries.RequirementMatch) -> RequirementMatch:
-        return cls(
-            item=item,
-            required_level=item.required_level,
-            current_level=item.current_level,
-            must_have=item.must_have,
-            weight=item.weight,
-            status=RequirementStatus(item.status),
-        )
-
-    @strawberry.field(description="The competency.")
-    async def competency(self, info: Info) -> Competency | None:
-        return await _competency(info, self.item.competency_id)
+    competency: Competency | None = related("The competency.")
 
 
 def _explained(row: Any) -> dict[str, Any]:
@@ -577,7 +479,7 @@ def _explained(row: Any) -> dict[str, Any]:
         "aspiration_fit": float(row.fit),
         "must_haves_met": bool(row.must_haves_met),
         "requirements": [
-            RequirementMatch.of(i) for i in queries.requirement_matches(row.requirements)
+            RequirementMatch.from_row(i) for i in queries.requirement_matches(row.requirements)
         ],
     }
 
