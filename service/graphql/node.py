@@ -31,7 +31,7 @@ import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import cache
-from typing import Annotated, Any, ClassVar, Self, cast
+from typing import Annotated, Any, ClassVar, Self, TypeVar, cast
 
 import strawberry
 from strawberry import relay
@@ -43,6 +43,8 @@ from service.graphql.lookahead import current, later
 from service.graphql.relations import Relation, prefetch
 
 MAX_NODES = 100
+
+T = TypeVar("T")
 
 RowsById = Callable[[Any, Sequence[uuid.UUID]], Awaitable[Sequence[Any | None]]]
 
@@ -65,14 +67,29 @@ async def load_rows(info: Info, batch: RowsById, node_ids: Iterable[str]) -> lis
     return [next(found) if i is not None else None for i in ids]
 
 
+def once_per_request(read: Callable[[Any], Awaitable[T]]) -> Callable[[Info], Awaitable[T]]:
+    """``read(context)`` run once per request (through the request's loaders), e.g. the
+    organization's settings of a domain."""
+
+    async def batch(ctx: Any, keys: Sequence[int]) -> list[T]:
+        found = await read(ctx)
+        return [found for _ in keys]
+
+    async def get(info: Info) -> T:
+        return cast(T, await info.context.loader(batch).load(0))
+
+    return get
+
+
 @strawberry.type(description="An object backed by one row (not itself in the schema).")
 class RowObject:
     """Base of types backed by a row, Node or not: ``row`` is the row; ``from_row`` fills
     the plain fields from its columns and ``relations`` load the objects it refers to."""
 
     row: strawberry.Private[Any]
+    # Field -> its value from the column's, where not as is; field -> column, where the
+    # column is named otherwise. Both add to those of the base classes.
     converters: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
-    # Field -> column, for the plain fields named otherwise than their column.
     columns: ClassVar[Mapping[str, str]] = {}
     relations: ClassVar[Sequence[Relation]] = ()
     # Values of relation fields loaded in advance (by a list, for all its items), by field.
@@ -164,12 +181,23 @@ def list_of(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda values: [convert(v) for v in values]
 
 
+def is_set(value: Any) -> bool:
+    """A converter: whether a nullable column holds a value (``archived`` of ``archived_at``)."""
+    return value is not None
+
+
+def _declared(cls: Any, attr: str) -> dict[str, Any]:
+    """``cls.<attr>`` merged with its base classes' (the class's own win)."""
+    return {k: v for c in reversed(cls.__mro__) for k, v in vars(c).get(attr, {}).items()}
+
+
 @cache
 def _columns(cls: Any) -> list[tuple[str, str, Callable[[Any], Any] | None]]:
     """The fields ``from_row`` fills (those without a default), with their columns and
-    converters."""
+    converters (those of the base classes too)."""
+    columns, converters = _declared(cls, "columns"), _declared(cls, "converters")
     return [
-        (f.name, cls.columns.get(f.name, f.name), cls.converters.get(f.name))
+        (f.name, columns.get(f.name, f.name), converters.get(f.name))
         for f in dataclasses.fields(cls)
         if f.init
         and f.name != "row"
