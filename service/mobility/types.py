@@ -16,7 +16,7 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Role
 from service.graphql.enums import graphql_enum
-from service.graphql.node import RowObject, VersionedNode, list_of, optional
+from service.graphql.node import RowObject, VersionedNode, list_of, once_per_request, optional
 from service.graphql.pagination import Connection, PageArgs, make_connection, paginate
 from service.graphql.relations import related, to_many, to_node, to_one
 from service.mobility import queries
@@ -120,26 +120,8 @@ SCORE_DESC = (
 # --- loaders ------------------------------------------------------------------------------
 
 
-async def _settings(ctx: Any, keys: Sequence[int]) -> list[queries.MobilitySettings]:
-    found = await queries.settings(ctx)
-    return [found for _ in keys]
-
-
-async def request_settings(info: Info) -> queries.MobilitySettings:
-    """The organization's mobility settings, read once per request."""
-    return await info.context.loader(_settings).load(0)
-
-
-async def _applied(ctx: Any, ids: Sequence[uuid.UUID]) -> list[frozenset[uuid.UUID]]:
-    return await queries.applied_postings(ctx, ids)
-
-
-async def _hiring(ctx: Any, ids: Sequence[uuid.UUID]) -> list[bool]:
-    return await queries.hiring(ctx, ids)
-
-
-async def _applications_by_employee(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await queries.applications_by_employee(ctx, ids)
+#: The organization's mobility settings, read once per request.
+request_settings = once_per_request(queries.settings)
 
 
 async def _named(info: Info, employee_id: uuid.UUID | None) -> Any:
@@ -183,7 +165,7 @@ async def _caller_applied(info: Info) -> frozenset[uuid.UUID]:
     principal = await info.context.principal()
     if principal.employee_id is None:
         return frozenset()
-    return await info.context.loader(_applied).load(principal.employee_id)
+    return await info.context.loader(queries.applied_postings).load(principal.employee_id)
 
 
 async def _require_runs(info: Info, row: Any) -> None:
@@ -388,7 +370,7 @@ class Participation:
 
 async def employee_applications(info: Info, employee_id: uuid.UUID) -> list[Application]:
     """``Employee.applications``: the employee's applications the caller may see."""
-    rows = await info.context.loader(_applications_by_employee).load(employee_id)
+    rows = await info.context.loader(queries.applications_by_employee).load(employee_id)
     if not rows:
         return []
     allowed = await Application.visible(info, rows)
@@ -441,7 +423,7 @@ async def career_aspiration(info: Info, employee_id: uuid.UUID) -> CareerAspirat
     if not private:
         if principal.employee_id is None or not policies.is_private_reader(principal):
             raise Forbidden()
-        hiring = await info.context.loader(_hiring).load(principal.employee_id)
+        hiring = await info.context.loader(queries.hiring).load(principal.employee_id)
         if not hiring:
             raise Forbidden()
     row = await info.context.loader(queries.aspirations_by_employee).load(employee_id)

@@ -20,8 +20,8 @@ from service.framework import queries as framework_queries
 from service.framework.types import Competency, Role
 from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, later
-from service.graphql.node import VersionedNode
-from service.graphql.relations import Relation, to_one
+from service.graphql.node import RowObject, VersionedNode, is_set, once_per_request, optional
+from service.graphql.relations import Relation, related, to_one
 from service.people import queries as people_queries
 from service.promotions import queries
 from service.promotions.models import Criticality as CriticalityValue
@@ -76,30 +76,8 @@ PRIVATE_NOTE = (
 # --- loaders ------------------------------------------------------------------------------
 
 
-async def _settings(ctx: Any, keys: Sequence[int]) -> list[queries.PromotionSettings]:
-    found = await queries.settings(ctx)
-    return [found for _ in keys]
-
-
-async def request_settings(info: Info) -> queries.PromotionSettings:
-    """The organization's promotion settings, read once per request."""
-    return await info.context.loader(_settings).load(0)
-
-
-async def _promotions_by_employee(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await queries.promotions_by_employee(ctx, ids)
-
-
-async def _role_since(ctx: Any, ids: Sequence[uuid.UUID]) -> list[dt.date | None]:
-    return await queries.role_since(ctx, ids)
-
-
-async def _history(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await queries.readiness_history(ctx, ids)
-
-
-async def _successors(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await queries.successors_by_plan(ctx, ids)
+#: The organization's promotion settings, read once per request.
+request_settings = once_per_request(queries.settings)
 
 
 async def _gaps(
@@ -154,7 +132,7 @@ class TimeInRole:
 
 
 async def time_in_role(info: Info, employee_id: uuid.UUID) -> TimeInRole | None:
-    since = await info.context.loader(_role_since).load(employee_id)
+    since = await info.context.loader(queries.role_since).load(employee_id)
     return TimeInRole.of(since, dt.date.today()) if since is not None else None
 
 
@@ -308,6 +286,14 @@ async def _load_details(info: Info, cases: Sequence[Any], wanted: list[SelectedF
 )
 class Promotion(VersionedNode):
     rows_by_id = queries.promotions_by_id
+    converters = {"status": PromotionStatus}
+    # A page loads these for all its cases at once (`Promotion.prefetch`); "details" is
+    # whether the caller sees the private fields.
+    relations = (
+        Relation(tuple(name for name, _, _ in _PEOPLE), _load_people),
+        to_one(framework_queries.roles_by_id, Role, fromRole="from_role_id", toRole="to_role_id"),
+        Relation(("justification", "overrideReason", "evidence"), _load_details),
+    )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -316,32 +302,26 @@ class Promotion(VersionedNode):
         s = await request_settings(info)
         return [queries.can_see(principal, reach, s, r) for r in rows]
 
-    @strawberry.field(description="Where the case stands.")
-    def status(self) -> PromotionStatus:  # type: ignore[valid-type]
-        return PromotionStatus(self.row.status)
-
-    @strawberry.field(description="When the new role takes effect.")
-    def effective_date(self) -> dt.date:
-        return self.row.effective_date
-
-    @strawberry.field(description="The decider's note (always present on a rejection).")
-    def decision_note(self) -> str | None:
-        return self.row.decision_note
-
-    @strawberry.field(description="When it was approved, rejected or cancelled.")
-    def decided_at(self) -> dt.datetime | None:
-        return self.row.decided_at
-
-    @strawberry.field(description="When the role change was applied.")
-    def effective_at(self) -> dt.datetime | None:
-        return self.row.effective_at
-
-    # A page loads these for all its cases at once (`Promotion.prefetch`); "details" is
-    # whether the caller sees the private fields.
-    relations = (
-        Relation(tuple(name for name, _, _ in _PEOPLE), _load_people),
-        to_one(framework_queries.roles_by_id, Role, fromRole="from_role_id", toRole="to_role_id"),
-        Relation(("justification", "overrideReason", "evidence"), _load_details),
+    status: PromotionStatus = strawberry.field(description="Where the case stands.")  # type: ignore[valid-type]
+    effective_date: dt.date = strawberry.field(description="When the new role takes effect.")
+    decision_note: str | None = strawberry.field(
+        description="The decider's note (always present on a rejection)."
+    )
+    decided_at: dt.datetime | None = strawberry.field(
+        description="When it was approved, rejected or cancelled."
+    )
+    effective_at: dt.datetime | None = strawberry.field(
+        description="When the role change was applied."
+    )
+    employee: EmployeeRef | None = related("The employee proposed for promotion.")
+    from_role: Role | None = related("The role the employee held when the case was proposed.")
+    to_role: Role | None = related("The role proposed.")
+    proposer: EmployeeRef | None = related(
+        "Who proposed it, if an employee the caller may see (null for service accounts and "
+        "the system)."
+    )
+    decider: EmployeeRef | None = related(
+        "Who approved, rejected or cancelled it, if an employee the caller may see."
     )
 
     def _private(self, info: Info, value: Any) -> Any:
@@ -354,31 +334,6 @@ class Promotion(VersionedNode):
     async def _private_later(self, info: Info, value: Any) -> Any:
         await _details(info, self.row)
         return value
-
-    @strawberry.field(description="The employee proposed for promotion.")
-    def employee(self, info: Info) -> EmployeeRef | None:
-        return self.related(info, "employee")
-
-    @strawberry.field(description="The role the employee held when the case was proposed.")
-    def from_role(self, info: Info) -> Role | None:
-        return self.related(info, "fromRole")
-
-    @strawberry.field(description="The role proposed.")
-    def to_role(self, info: Info) -> Role | None:
-        return self.related(info, "toRole")
-
-    @strawberry.field(
-        description="Who proposed it, if an employee the caller may see (null for service "
-        "accounts and the system)."
-    )
-    def proposer(self, info: Info) -> EmployeeRef | None:
-        return self.related(info, "proposer")
-
-    @strawberry.field(
-        description="Who approved, rejected or cancelled it, if an employee the caller may see."
-    )
-    def decider(self, info: Info) -> EmployeeRef | None:
-        return self.related(info, "decider")
 
     @strawberry.field(description="Why the employee should be promoted." + PRIVATE_NOTE)
     def justification(self, info: Info) -> str:
@@ -402,7 +357,7 @@ class Promotion(VersionedNode):
 async def employee_promotions(info: Info, employee_id: uuid.UUID) -> list[Promotion]:
     """``Employee.promotions``: the employee's cases the caller may see, newest first."""
     principal = await info.context.principal()
-    rows = await info.context.loader(_promotions_by_employee).load(employee_id)
+    rows = await info.context.loader(queries.promotions_by_employee).load(employee_id)
     if not rows:
         return []
     reach = await info.context.reach()
@@ -441,28 +396,19 @@ class PromotionSettings:
 
 
 @strawberry.type(description="Someone's readiness for their next role at a moment.")
-class ReadinessPoint:
-    target_role_id: strawberry.Private[uuid.UUID]
+class ReadinessPoint(RowObject):
+    converters = {"readiness": optional(float)}
+    relations = (to_one(framework_queries.roles_by_id, Role, targetRole="target_role_id"),)
+
     readiness: float | None = strawberry.field(
         description="Readiness in [0, 1] (null: the role has no expectations)."
     )
     taken_at: dt.datetime = strawberry.field(description="When it became this value.")
-
-    @strawberry.field(description="The next role the readiness was measured against.")
-    async def target_role(self, info: Info) -> Role | None:
-        return await _role(info, self.target_role_id)
-
-    @classmethod
-    def from_row(cls, row: Any) -> ReadinessPoint:
-        return cls(
-            target_role_id=row.target_role_id,
-            readiness=float(row.readiness) if row.readiness is not None else None,
-            taken_at=row.taken_at,
-        )
+    target_role: Role | None = related("The next role the readiness was measured against.")
 
 
 async def readiness_history(info: Info, employee_id: uuid.UUID) -> list[ReadinessPoint]:
-    rows = await info.context.loader(_history).load(employee_id)
+    rows = await info.context.loader(queries.readiness_history).load(employee_id)
     return [ReadinessPoint.from_row(r) for r in rows]
 
 
@@ -560,27 +506,19 @@ class Successor:
 )
 class SuccessionPlan(VersionedNode):
     rows_by_id = queries.plans_by_id
+    converters = {"criticality": Criticality, "archived": is_set}
+    columns = {"archived": "archived_at"}
+    relations = (to_one(framework_queries.roles_by_id, Role, role="role_id"),)
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
         admin = policies.is_admin(await info.context.principal())
         return [admin for _ in rows]
 
-    @strawberry.field(description="How critical the role is.")
-    def criticality(self) -> Criticality:  # type: ignore[valid-type]
-        return Criticality(self.row.criticality)
-
-    @strawberry.field(description="HR's note.")
-    def note(self) -> str | None:
-        return self.row.note
-
-    @strawberry.field(description="Archived plans are kept but not listed.")
-    def archived(self) -> bool:
-        return self.row.archived_at is not None
-
-    @strawberry.field(description="The key role; null for a plan about an incumbent only.")
-    async def role(self, info: Info) -> Role | None:
-        return await _role(info, self.row.role_id)
+    criticality: Criticality = strawberry.field(description="How critical the role is.")  # type: ignore[valid-type]
+    note: str | None = strawberry.field(description="HR's note.")
+    archived: bool = strawberry.field(description="Archived plans are kept but not listed.")
+    role: Role | None = related("The key role; null for a plan about an incumbent only.")
 
     @strawberry.field(description="The person whose succession is planned, if any.")
     async def incumbent(self, info: Info) -> EmployeeRef | None:
@@ -596,7 +534,7 @@ class SuccessionPlan(VersionedNode):
 
     @strawberry.field(description="The successors, ready now first.")
     async def successors(self, info: Info) -> list[Successor]:
-        rows = await info.context.loader(_successors).load(self.row.id)
+        rows = await info.context.loader(queries.successors_by_plan).load(self.row.id)
         role_id = await self._target_role(info) if rows else None
         return [
             Successor(
@@ -611,7 +549,7 @@ class SuccessionPlan(VersionedNode):
 
     @strawberry.field(description="How many successors are ready now, in 1–2 years, in 3+.")
     async def bench_strength(self, info: Info) -> BenchStrength:
-        rows = await info.context.loader(_successors).load(self.row.id)
+        rows = await info.context.loader(queries.successors_by_plan).load(self.row.id)
         count = {m.value: 0 for m in SuccessorReadinessValue}
         for r in rows:
             count[r.readiness] += 1

@@ -4,7 +4,6 @@ and the catalogue of event types."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -150,18 +149,6 @@ class WebhookAttempt(RowObject):
     )
 
 
-async def _attempts(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await queries.attempts_by_delivery(ctx, ids)
-
-
-async def _events(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await queries.events_by_id(ctx, ids)
-
-
-async def _endpoints(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await queries.endpoints_by_id(ctx, ids)
-
-
 @strawberry.type(
     description="An event on its way to one endpoint, with every attempt so far. Visible "
     "with `career:webhooks` or `career:admin`."
@@ -172,8 +159,8 @@ class WebhookDelivery(RowNode):
     converters = {"status": WebhookDeliveryStatus}
     columns = {"attempt_count": "attempts"}
     relations = (
-        to_one(_events, WebhookEvent, event="event_id"),
-        to_one(_endpoints, WebhookEndpoint, endpoint="endpoint_id"),
+        to_one(queries.events_by_id, WebhookEvent, event="event_id"),
+        to_one(queries.endpoints_by_id, WebhookEndpoint, endpoint="endpoint_id"),
     )
 
     status: WebhookDeliveryStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
@@ -196,7 +183,7 @@ class WebhookDelivery(RowNode):
 
     @strawberry.field(description="Every try, first to last.")
     async def attempts(self, info: Info) -> list[WebhookAttempt]:
-        rows = await info.context.loader(_attempts).load(self.row.id)
+        rows = await info.context.loader(queries.attempts_by_delivery).load(self.row.id)
         return [WebhookAttempt.from_row(r) for r in rows]
 
 
