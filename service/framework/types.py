@@ -21,9 +21,9 @@ from service.framework.models import TrackKind as TrackKindValue
 from service.framework.models import TransitionKind as TransitionKindValue
 from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, current, later, named
-from service.graphql.node import VersionedNode
+from service.graphql.node import RowObject, VersionedNode, is_set
 from service.graphql.pagination import Connection, PageArgs
-from service.graphql.relations import Relation, to_one
+from service.graphql.relations import Relation, related, to_one
 
 if TYPE_CHECKING:
     from service.people.types import Employee
@@ -94,25 +94,27 @@ class FrameworkEntity(VersionedNode):
     from the row's columns of the same names (``converters`` turn a column into a field's
     value, e.g. an enum). Readers only."""
 
+    converters = {"archived": is_set}
+    columns = {"archived": "archived_at"}
+
+    archived: bool = strawberry.field(
+        description="Archived entities are kept for history but not offered."
+    )
+    archived_at: dt.datetime | None = strawberry.field(
+        description="When it was archived; null while active."
+    )
+
     @classmethod
     async def readable(cls, info: Info) -> bool:
         await require_reader(info)
         return True
-
-    @strawberry.field(description="Archived entities are kept for history but not offered.")
-    def archived(self) -> bool:
-        return self.row.archived_at is not None
-
-    @strawberry.field(description="When it was archived; null while active.")
-    def archived_at(self) -> dt.datetime | None:
-        return self.row.archived_at
 
 
 # --- scales -------------------------------------------------------------------------------
 
 
 @strawberry.type(description="One step of a proficiency scale.")
-class ScaleLevel:
+class ScaleLevel(RowObject):
     value: int = strawberry.field(description="Position on the scale, 1 = lowest.")
     name: str = strawberry.field(description="Short label, e.g. Awareness or Expert.")
     description: str | None = strawberry.field(description="What this step means.")
@@ -131,7 +133,7 @@ class ProficiencyScale(FrameworkEntity):
     @strawberry.field(description="The scale's steps, lowest first.")
     async def levels(self, info: Info) -> list[ScaleLevel]:
         rows = await info.context.loader(queries.scale_levels_by_scale).load(self.pk)
-        return [ScaleLevel(value=r.value, name=r.name, description=r.description) for r in rows]
+        return [ScaleLevel.from_row(r) for r in rows]
 
 
 # --- levels and families --------------------------------------------------------------------
@@ -311,6 +313,9 @@ class Role(FrameworkEntity):
     title: str = strawberry.field(description="Job title.")
     description: str | None = strawberry.field(description="What the role is about.")
 
+    family: JobFamily = related("The job family the role belongs to.")
+    level: Level = related("The role's level.")
+
     rows_by_id = queries.roles_by_id
     relations = (
         to_one(queries.levels_by_id, Level, level="level_id"),
@@ -318,14 +323,6 @@ class Role(FrameworkEntity):
         Relation(("expectations",), _load_expectations),
         Relation(tuple(_MOVE_LISTS), _load_moves),
     )
-
-    @strawberry.field(description="The job family the role belongs to.")
-    def family(self, info: Info) -> JobFamily:
-        return self.related(info, "family")
-
-    @strawberry.field(description="The role's level.")
-    def level(self, info: Info) -> Level:
-        return self.related(info, "level")
 
     @strawberry.field(description="Pay range. Visible to HR admins only; FORBIDDEN for others.")
     async def pay_band(self, info: Info) -> PayBand | None:
@@ -349,21 +346,11 @@ class Role(FrameworkEntity):
     async def warnings(self, info: Info) -> list[RoleWarning]:
         rows = await info.context.loader(queries.expectations_by_role).load(self.pk)
         core = sum(1 for r in rows if r.core)
-        if core < MIN_CORE:
-            return [
-                RoleWarning(
-                    code=RoleWarningCode.TOO_FEW_CORE_COMPETENCIES,
-                    message=f"{core} core competencies; aim for {MIN_CORE} to {MAX_CORE}.",
-                )
-            ]
-        if core > MAX_CORE:
-            return [
-                RoleWarning(
-                    code=RoleWarningCode.TOO_MANY_CORE_COMPETENCIES,
-                    message=f"{core} core competencies; aim for {MIN_CORE} to {MAX_CORE}.",
-                )
-            ]
-        return []
+        if MIN_CORE <= core <= MAX_CORE:
+            return []
+        code = "TOO_FEW_CORE_COMPETENCIES" if core < MIN_CORE else "TOO_MANY_CORE_COMPETENCIES"
+        message = f"{core} core competencies; aim for {MIN_CORE} to {MAX_CORE}."
+        return [RoleWarning(code=RoleWarningCode[code], message=message)]
 
     @strawberry.field(
         description="Every move out of this role (promotions and lateral moves), lowest "
@@ -418,13 +405,11 @@ class Role(FrameworkEntity):
 
 
 @strawberry.type(description="A role at a position of a track.")
-class TrackStep:
-    role_id: strawberry.Private[uuid.UUID]
-    position: int = strawberry.field(description="1 for the first (lowest) role of the track.")
+class TrackStep(RowObject):
+    relations = (to_one(queries.roles_by_id, Role, role="role_id"),)
 
-    @strawberry.field(description="The role at this step.")
-    async def role(self, info: Info) -> Role:
-        return Role.from_row(await _row(info, queries.roles_by_id, self.role_id))
+    position: int = strawberry.field(description="1 for the first (lowest) role of the track.")
+    role: Role = related("The role at this step.")
 
 
 @strawberry.type(
@@ -437,17 +422,16 @@ class Track(FrameworkEntity):
     kind: TrackKind = strawberry.field(description="IC, management or other.")  # type: ignore[valid-type]
     description: str | None = strawberry.field(description="What the track is for.")
 
+    family: JobFamily = related("The family the track belongs to.")
+
     rows_by_id = queries.tracks_by_id
     converters = {"kind": TrackKind}
-
-    @strawberry.field(description="The family the track belongs to.")
-    async def family(self, info: Info) -> JobFamily:
-        return JobFamily.from_row(await _row(info, queries.job_families_by_id, self.row.family_id))
+    relations = (to_one(queries.job_families_by_id, JobFamily, family="family_id"),)
 
     @strawberry.field(description="The track's roles, lowest first.")
     async def steps(self, info: Info) -> list[TrackStep]:
         rows = await info.context.loader(queries.steps_by_track).load(self.pk)
-        return [TrackStep(role_id=r.role_id, position=r.position) for r in rows]
+        return [TrackStep.from_row(r) for r in rows]
 
 
 @strawberry.type(
@@ -458,16 +442,12 @@ class RoleTransition(FrameworkEntity):
     kind: TransitionKind = strawberry.field(description="Promotion or lateral move.")  # type: ignore[valid-type]
     note: str | None = strawberry.field(description="Why or how people make this move.")
 
+    from_role: Role = related("Where the move starts.")
+    to_role: Role = related("Where the move leads.")
+
     rows_by_id = queries.transitions_by_id
     converters = {"kind": TransitionKind}
-
-    @strawberry.field(description="Where the move starts.")
-    async def from_role(self, info: Info) -> Role:
-        return Role.from_row(await _row(info, queries.roles_by_id, self.row.from_role_id))
-
-    @strawberry.field(description="Where the move leads.")
-    async def to_role(self, info: Info) -> Role:
-        return Role.from_row(await _row(info, queries.roles_by_id, self.row.to_role_id))
+    relations = (to_one(queries.roles_by_id, Role, fromRole="from_role_id", toRole="to_role_id"),)
 
 
 # --- competencies -------------------------------------------------------------------------
@@ -491,11 +471,10 @@ class Competency(FrameworkEntity):
     )
     description: str | None = strawberry.field(description="What the competency covers.")
 
-    rows_by_id = queries.competencies_by_id
+    scale: ProficiencyScale = related("The scale the competency is rated on.")
 
-    @strawberry.field(description="The scale the competency is rated on.")
-    async def scale(self, info: Info) -> ProficiencyScale:
-        return ProficiencyScale.from_row(await _row(info, queries.scales_by_id, self.row.scale_id))
+    rows_by_id = queries.competencies_by_id
+    relations = (to_one(queries.scales_by_id, ProficiencyScale, scale="scale_id"),)
 
     @strawberry.field(description="A descriptor per scale level, lowest first.")
     async def descriptors(self, info: Info) -> list[CompetencyDescriptor]:
