@@ -18,9 +18,9 @@ from service.framework.types import Role
 from service.graphql.enums import graphql_enum
 from service.graphql.ids import decode_optional
 from service.graphql.lookahead import children, later
-from service.graphql.node import RowNode
+from service.graphql.node import RowNode, RowObject
 from service.graphql.pagination import Connection, PageArgs, paged, paginate_partitions
-from service.graphql.relations import Relation, to_one
+from service.graphql.relations import Relation, related, to_node, to_one
 from service.people import queries
 from service.people.models import EmployeeStatus as EmployeeStatusValue
 from service.people.models import PositionChangeKind as PositionChangeKindValue
@@ -87,14 +87,8 @@ def _mobility() -> Any:
 
 # The request's loader of employees by ID is keyed by this batch function.
 employees_by_id = queries.employees_by_id
-
-
-async def _org_units_by_id(ctx: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
-    return await queries.org_units_by_id(ctx, ids)
-
-
-async def _position_history(ctx: Any, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await queries.position_history_by_employee(ctx, ids)
+# Types of this module that relations declared before them refer to.
+_ORG_UNIT, _EMPLOYEE = "service.people.types.OrgUnit", "service.people.types.Employee"
 
 
 async def _role_holders(ctx: Any, keys: Sequence[tuple[uuid.UUID, PageArgs]]) -> list[Any]:
@@ -131,28 +125,42 @@ async def _direct_reports(ctx: Any, keys: Sequence[tuple[uuid.UUID, PageArgs]]) 
 
 @strawberry.type(description="A unit of the organization chart (department, team, region).")
 class OrgUnit(RowNode):
-    rows_by_id = _org_units_by_id
+    rows_by_id = queries.org_units_by_id
+    relations = (to_one(queries.org_units_by_id, _ORG_UNIT, parent="parent_id"),)
 
     name: str = strawberry.field(description="Display name.")
     external_id: str | None = strawberry.field(description="The unit's ID in the HRIS, if synced.")
+    parent: OrgUnit | None = related("The unit this one belongs to; null at the top.")
 
     @classmethod
     async def readable(cls, info: Info) -> bool:
         return policies.is_reader(await info.context.principal())
 
-    @strawberry.field(description="The unit this one belongs to; null at the top.")
-    async def parent(self, info: Info) -> OrgUnit | None:
-        if self.row.parent_id is None:
-            return None
-        row = await info.context.loader(_org_units_by_id).load(self.row.parent_id)
-        return OrgUnit.from_row(row) if row is not None else None
-
 
 @strawberry.type(
     description="A change of someone's role, org unit or manager, with its kind and cause."
 )
-class PositionChange:
-    row: strawberry.Private[Any]
+class PositionChange(RowObject):
+    converters = {"kind": PositionChangeKind}
+    columns = {"recorded_at": "created_at"}
+    relations = (
+        to_one(
+            framework_queries.roles_by_id, Role, role="role_id", previousRole="previous_role_id"
+        ),
+        to_one(
+            queries.org_units_by_id,
+            OrgUnit,
+            orgUnit="org_unit_id",
+            previousOrgUnit="previous_org_unit_id",
+        ),
+        to_node(
+            _EMPLOYEE,
+            manager="manager_id",
+            previousManager="previous_manager_id",
+            employee="employee_id",
+        ),
+    )
+
     kind: PositionChangeKind = strawberry.field(description="What changed.")  # type: ignore[valid-type]
     effective_date: dt.date = strawberry.field(description="When the change took effect.")
     title: str | None = strawberry.field(description="Job title after the change.")
@@ -162,69 +170,24 @@ class PositionChange:
     )
     note: str | None = strawberry.field(description="Free-text note.")
     recorded_at: dt.datetime = strawberry.field(description="When the entry was written.")
-
-    @classmethod
-    def from_row(cls, row: Any) -> PositionChange:
-        return cls(
-            row=row,
-            kind=PositionChangeKind(row.kind),
-            effective_date=row.effective_date,
-            title=row.title,
-            source_type=row.source_type,
-            note=row.note,
-            recorded_at=row.created_at,
-        )
-
-    @strawberry.field(description="The role after the change.")
-    async def role(self, info: Info) -> Role | None:
-        return await _role(info, self.row.role_id)
-
-    @strawberry.field(description="The role before the change.")
-    async def previous_role(self, info: Info) -> Role | None:
-        return await _role(info, self.row.previous_role_id)
-
-    @strawberry.field(description="The org unit after the change.")
-    async def org_unit(self, info: Info) -> OrgUnit | None:
-        return await org_unit_of(info, self.row.org_unit_id)
-
-    @strawberry.field(description="The org unit before the change.")
-    async def previous_org_unit(self, info: Info) -> OrgUnit | None:
-        return await org_unit_of(info, self.row.previous_org_unit_id)
-
-    @strawberry.field(description="The manager after the change, if the caller may see them.")
-    async def manager(self, info: Info) -> Employee | None:
-        return await _visible_employee(info, self.row.manager_id)
-
-    @strawberry.field(description="The manager before the change, if the caller may see them.")
-    async def previous_manager(self, info: Info) -> Employee | None:
-        return await _visible_employee(info, self.row.previous_manager_id)
-
-    @strawberry.field(
-        description="The employee whose position changed, if the caller may see them."
+    role: Role | None = related("The role after the change.")
+    previous_role: Role | None = related("The role before the change.")
+    org_unit: OrgUnit | None = related("The org unit after the change.")
+    previous_org_unit: OrgUnit | None = related("The org unit before the change.")
+    manager: Employee | None = related("The manager after the change, if the caller may see them.")
+    previous_manager: Employee | None = related(
+        "The manager before the change, if the caller may see them."
     )
-    async def employee(self, info: Info) -> Employee | None:
-        return await _visible_employee(info, self.row.employee_id)
+    employee: Employee | None = related(
+        "The employee whose position changed, if the caller may see them."
+    )
 
 
 async def org_unit_of(info: Info, unit_id: uuid.UUID | None) -> OrgUnit | None:
     if unit_id is None:
         return None
-    row = await info.context.loader(_org_units_by_id).load(unit_id)
+    row = await info.context.loader(queries.org_units_by_id).load(unit_id)
     return OrgUnit.from_row(row) if row is not None else None
-
-
-async def _role(info: Info, role_id: uuid.UUID | None) -> Role | None:
-    if role_id is None:
-        return None
-    row = await info.context.loader(framework_queries.roles_by_id).load(role_id)
-    return Role.from_row(row) if row is not None else None
-
-
-async def _visible_employee(info: Info, employee_id: uuid.UUID | None) -> Employee | None:
-    if employee_id is None:
-        return None
-    (row,) = await queries.visible_by_id(info.context, [employee_id])
-    return Employee.from_row(row) if row is not None else None
 
 
 async def _load_details(info: Info, people: Sequence[Employee], wanted: list[Any]) -> None:
@@ -290,7 +253,7 @@ class Employee(RowNode):
     relations = (
         Relation(DETAIL_FIELDS, _load_details),
         Relation(("manager",), _load_managers),
-        to_one(_org_units_by_id, OrgUnit, orgUnit="org_unit_id"),
+        to_one(queries.org_units_by_id, OrgUnit, orgUnit="org_unit_id"),
         to_one(framework_queries.roles_by_id, Role, role="role_id"),
     )
 
@@ -417,7 +380,7 @@ class Employee(RowNode):
     )
     async def position_history(self, info: Info) -> list[PositionChange]:
         await _require_record(info, self.pk)
-        rows = await info.context.loader(_position_history).load(self.pk)
+        rows = await info.context.loader(queries.position_history_by_employee).load(self.pk)
         return [PositionChange.from_row(r) for r in rows]
 
     @strawberry.field(
