@@ -31,9 +31,9 @@ from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Level, Role
 from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, named, selected_below
-from service.graphql.node import VersionedNode
+from service.graphql.node import RowObject, VersionedNode, list_of
 from service.graphql.pagination import Connection, make_connection
-from service.graphql.relations import Relation, prefetch
+from service.graphql.relations import Relation, prefetch, related, to_one
 from service.people import queries as people_queries
 
 if TYPE_CHECKING:
@@ -175,7 +175,22 @@ async def _level_name(info: Info, competency_id: uuid.UUID, level: float | None)
     return next((s.name for s in steps if s.value == nearest), None)
 
 
+_EMPLOYEE = "service.people.types.Employee"
+_COMPETENCY = to_one(framework_queries.competencies_by_id, Competency, competency="competency_id")
+
+
 # --- cycles -------------------------------------------------------------------------------
+
+
+async def _cycle_employees(self: AssessmentCycle, info: Info) -> list[Employee]:
+    from service.people.types import Employee
+
+    principal = await info.context.principal()
+    ids = await assessments.cycle_employees(info.context, principal, self.pk)
+    rows = await info.context.loader(people_queries.employees_by_id).load_many(ids)
+    return sorted(
+        (Employee.from_row(r) for r in rows if r is not None), key=lambda e: (e.name, e.pk)
+    )
 
 
 @strawberry.type(
@@ -183,7 +198,16 @@ async def _level_name(info: Info, competency_id: uuid.UUID, level: float | None)
     "of assessment it collects and whom it covers. DRAFT → OPEN → CLOSED."
 )
 class AssessmentCycle(VersionedNode):
-    converters = {"status": AssessmentCycleStatus, "coverage": AssessmentCycleCoverage}
+    converters = {
+        "status": AssessmentCycleStatus,
+        "coverage": AssessmentCycleCoverage,
+        "kinds": list_of(AssessmentKind),
+    }
+    relations = (
+        to_one(
+            people_queries.org_units_by_id, "service.people.types.OrgUnit", orgUnit="org_unit_id"
+        ),
+    )
 
     name: str = strawberry.field(description="Display name, e.g. 2026 mid-year review.")
     description: str | None = strawberry.field(description="What the cycle is for.")
@@ -192,41 +216,21 @@ class AssessmentCycle(VersionedNode):
     status: AssessmentCycleStatus = strawberry.field(description="Where the cycle stands.")  # type: ignore[valid-type]
     coverage: AssessmentCycleCoverage = strawberry.field(description="Whom the cycle covers.")  # type: ignore[valid-type]
 
+    kinds: list[AssessmentKind] = strawberry.field(  # type: ignore[valid-type]
+        description="Kinds of assessment the cycle collects."
+    )
+    org_unit: OrgUnitRef | None = related("With coverage ORG_UNIT: the unit (sub-units included).")
+    employees: list[EmployeeRef] = strawberry.field(
+        resolver=_cycle_employees,
+        description="With coverage EMPLOYEES: the employees covered, those the caller may see.",
+    )
+    opened_at: dt.datetime | None = strawberry.field(description="When the cycle was opened.")
+    closed_at: dt.datetime | None = strawberry.field(description="When the cycle was closed.")
+
     @classmethod
     async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
         principal = await info.context.principal()
         return await assessments.visible_cycles(info.context, principal, ids)
-
-    @strawberry.field(description="Kinds of assessment the cycle collects.")
-    def kinds(self) -> list[AssessmentKind]:  # type: ignore[valid-type]
-        return [AssessmentKind(k) for k in self.row.kinds]
-
-    @strawberry.field(description="With coverage ORG_UNIT: the unit (sub-units included).")
-    async def org_unit(self, info: Info) -> OrgUnitRef | None:
-        from service.people.types import org_unit_of
-
-        return await org_unit_of(info, self.row.org_unit_id)
-
-    @strawberry.field(
-        description="With coverage EMPLOYEES: the employees covered, those the caller may see."
-    )
-    async def employees(self, info: Info) -> list[EmployeeRef]:
-        from service.people.types import Employee
-
-        principal = await info.context.principal()
-        ids = await assessments.cycle_employees(info.context, principal, self.pk)
-        rows = await info.context.loader(people_queries.employees_by_id).load_many(ids)
-        return sorted(
-            (Employee.from_row(r) for r in rows if r is not None), key=lambda e: (e.name, e.pk)
-        )
-
-    @strawberry.field(description="When the cycle was opened.")
-    def opened_at(self) -> dt.datetime | None:
-        return self.row.opened_at
-
-    @strawberry.field(description="When the cycle was closed.")
-    def closed_at(self) -> dt.datetime | None:
-        return self.row.closed_at
 
 
 # --- assessments and ratings --------------------------------------------------------------
@@ -241,6 +245,15 @@ class AssessmentCycle(VersionedNode):
 )
 class Assessment(VersionedNode):
     converters = {"kind": AssessmentKind, "status": AssessmentStatus, "source": AssessmentSource}
+    relations = (
+        to_one(
+            people_queries.employees_by_id,
+            _EMPLOYEE,
+            subject="subject_id",
+            invitedBy="invited_by_id",
+        ),
+        to_one(queries.cycles_by_id, AssessmentCycle, cycle="cycle_id"),
+    )
 
     kind: AssessmentKind = strawberry.field(description="Who rates whom.")  # type: ignore[valid-type]
     status: AssessmentStatus = strawberry.field(description="Draft or submitted.")  # type: ignore[valid-type]
@@ -248,15 +261,12 @@ class Assessment(VersionedNode):
     submitted_at: dt.datetime | None = strawberry.field(
         description="When it was submitted (for imports: the date rated); null while a draft."
     )
+    subject: EmployeeRef | None = related("The employee assessed.")
 
     @classmethod
     async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
         principal = await info.context.principal()
         return await assessments.visible_assessments(info.context, principal, ids)
-
-    @strawberry.field(description="The employee assessed.")
-    async def subject(self, info: Info) -> EmployeeRef | None:
-        return await _named(info, self.row.subject_id)
 
     @strawberry.field(
         description="Who wrote it; null for imports without an assessor and for service "
@@ -277,15 +287,12 @@ class Assessment(VersionedNode):
         return await _named(info, self.row.assessor_id)
 
     @strawberry.field(description="For PEER assessments: who invited the peer.")
-    async def invited_by(self, info: Info) -> EmployeeRef | None:
-        return await _named(info, self.row.invited_by_id)
+    def invited_by(self, info: Info) -> EmployeeRef | None:
+        return self.related(info, "invitedBy")
 
     @strawberry.field(description="The cycle it belongs to; null for ad-hoc assessments.")
-    async def cycle(self, info: Info) -> AssessmentCycle | None:
-        if self.row.cycle_id is None:
-            return None
-        row = await info.context.loader(queries.cycles_by_id).load(self.row.cycle_id)
-        return AssessmentCycle.from_row(row) if row is not None else None
+    def cycle(self, info: Info) -> AssessmentCycle | None:
+        return self.related(info, "cycle")
 
     @strawberry.field(description="The ratings, by competency category and name.")
     async def ratings(self, info: Info) -> list[Rating]:
@@ -347,8 +354,11 @@ RESOLUTION = (
 
 
 @strawberry.type(description="An employee's current level of one competency. " + RESOLUTION)
-class CurrentProficiency:
-    row: strawberry.Private[Any]
+class CurrentProficiency(RowObject):
+    converters = {"level": float, "source": AssessmentKind}
+    columns = {"source": "source_kind"}
+    relations = (_COMPETENCY,)
+
     level: float = strawberry.field(
         description="Current level on the competency's scale; may have one decimal (peer mean)."
     )
@@ -356,14 +366,10 @@ class CurrentProficiency:
         description="Every rating behind it is older than the configured age (default 365 days)."
     )
     as_of: dt.datetime = strawberry.field(description="When the newest rating behind it was given.")
-
-    @strawberry.field(description="The kind of rating the level comes from.")
-    def source(self) -> AssessmentKind:  # type: ignore[valid-type]
-        return AssessmentKind(self.row.source_kind)
-
-    @strawberry.field(description="The competency.")
-    async def competency(self, info: Info) -> Competency:
-        return await _competency(info, self.row.competency_id)
+    source: AssessmentKind = strawberry.field(  # type: ignore[valid-type]
+        description="The kind of rating the level comes from."
+    )
+    competency: Competency = related("The competency.")
 
     @strawberry.field(description="Name of the nearest level on the competency's scale.")
     async def level_name(self, info: Info) -> str | None:
@@ -381,9 +387,7 @@ async def current_proficiencies(info: Info, employee_id: uuid.UUID) -> list[Curr
     """``Employee.currentProficiencies``: private career data."""
     principal = await info.context.principal()
     rows = await assessments.current_proficiencies(info.context, principal, employee_id)
-    return [
-        CurrentProficiency(row=r, level=float(r.level), stale=r.stale, as_of=r.as_of) for r in rows
-    ]
+    return [CurrentProficiency.from_row(r) for r in rows]
 
 
 # --- gap analysis -------------------------------------------------------------------------
@@ -478,13 +482,32 @@ def _limit(n: int) -> int:
     return max(1, min(n, 20))
 
 
+def _assessed(self: GapAnalysis) -> list[AssessedCompetencyGap]:
+    return [g for g in self.expectations if isinstance(g, AssessedCompetencyGap)]
+
+
+def _top_gaps(
+    self: GapAnalysis, limit: Annotated[int, LIMIT_ARG] = 3
+) -> list[AssessedCompetencyGap]:
+    below = [g for g in _assessed(self) if g.status == GapStatus.BELOW]
+    below.sort(key=lambda g: queries.gap_rank(g.weight, g.gap, g.core))
+    return below[: _limit(limit)]
+
+
+def _strengths(
+    self: GapAnalysis, limit: Annotated[int, LIMIT_ARG] = 3
+) -> list[AssessedCompetencyGap]:
+    met = [g for g in _assessed(self) if g.status in (GapStatus.MEETS, GapStatus.EXCEEDS)]
+    met.sort(key=lambda g: (g.gap, -g.weight))
+    return met[: _limit(limit)]
+
+
 @strawberry.type(
     description="An employee compared with a role's expectations: per expectation the "
     "required and current level, gap and status, with the ratings behind it; overall "
     "readiness, strengths and the top gaps."
 )
 class GapAnalysis:
-    counts: strawberry.Private[Counter[str]]  # expectations by status
     relation: GapRelation = strawberry.field(description="How the role relates to the employee.")  # type: ignore[valid-type]
     role: Role = strawberry.field(description="The role compared against.")
     readiness: float | None = strawberry.field(description=READINESS_DESC)
@@ -492,53 +515,39 @@ class GapAnalysis:
         description="Every expectation of the role: core first, then by weight and name."
     )
 
-    @strawberry.field(
+    top_gaps: list[AssessedCompetencyGap] = strawberry.field(
+        resolver=_top_gaps,
         description="Expectations below the required level, largest weight × gap first "
         "(ties: core first, then larger gap). Unassessed ones are not gaps (see "
-        "`unassessedCount`)."
+        "`unassessedCount`).",
     )
-    def top_gaps(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[AssessedCompetencyGap]:
-        below = [g for g in self._assessed() if g.status == GapStatus.BELOW]
-        below.sort(key=lambda g: queries.gap_rank(g.weight, g.gap, g.core))
-        return below[: _limit(limit)]
-
-    @strawberry.field(
+    strengths: list[AssessedCompetencyGap] = strawberry.field(
+        resolver=_strengths,
         description="Expectations met or exceeded, furthest above the requirement first, "
-        "then by weight."
+        "then by weight.",
     )
-    def strengths(self, limit: Annotated[int, LIMIT_ARG] = 3) -> list[AssessedCompetencyGap]:
-        met = [g for g in self._assessed() if g.status in (GapStatus.MEETS, GapStatus.EXCEEDS)]
-        met.sort(key=lambda g: (g.gap, -g.weight))
-        return met[: _limit(limit)]
-
-    def _assessed(self) -> list[AssessedCompetencyGap]:
-        return [g for g in self.expectations if isinstance(g, AssessedCompetencyGap)]
-
-    @strawberry.field(description="Expectations met (status MEETS).")
-    def meets_count(self) -> int:
-        return self.counts[GapStatusValue.MEETS]
-
-    @strawberry.field(description="Expectations exceeded (status EXCEEDS).")
-    def exceeds_count(self) -> int:
-        return self.counts[GapStatusValue.EXCEEDS]
-
-    @strawberry.field(description="Expectations below the required level (status BELOW).")
-    def below_count(self) -> int:
-        return self.counts[GapStatusValue.BELOW]
-
-    @strawberry.field(description="Expectations without a current level (status UNASSESSED).")
-    def unassessed_count(self) -> int:
-        return self.counts[GapStatusValue.UNASSESSED]
-
-    @strawberry.field(description="Expectations whose current level rests on stale ratings.")
-    def stale_count(self) -> int:
-        return sum(1 for g in self.expectations if g.stale)
+    meets_count: int = strawberry.field(description="Expectations met (status MEETS).")
+    exceeds_count: int = strawberry.field(description="Expectations exceeded (status EXCEEDS).")
+    below_count: int = strawberry.field(
+        description="Expectations below the required level (status BELOW)."
+    )
+    unassessed_count: int = strawberry.field(
+        description="Expectations without a current level (status UNASSESSED)."
+    )
+    stale_count: int = strawberry.field(
+        description="Expectations whose current level rests on stale ratings."
+    )
 
     @classmethod
     def build(cls, relation: Any, role_row: Any, rows: Sequence[tuple[Any, Any]]) -> GapAnalysis:
         """From the role's row and what ``queries.gap_rows`` gives for one employee."""
+        counts = Counter(r.status for r, _ in rows)
         return cls(
-            counts=Counter(r.status for r, _ in rows),
+            meets_count=counts[GapStatusValue.MEETS],
+            exceeds_count=counts[GapStatusValue.EXCEEDS],
+            below_count=counts[GapStatusValue.BELOW],
+            unassessed_count=counts[GapStatusValue.UNASSESSED],
+            stale_count=sum(1 for r, _ in rows if r.stale),
             relation=relation,
             role=Role.from_row(role_row),
             readiness=float(rows[0][0].readiness) if rows else None,
