@@ -8,7 +8,7 @@ from strawberry.types import Info
 from service.auth import policies, queries
 from service.auth.scopes import Scope as ScopeValue
 from service.graphql.enums import graphql_enum
-from service.graphql.node import VersionedNode
+from service.graphql.node import VersionedNode, list_of
 
 Scope = graphql_enum(
     ScopeValue,
@@ -24,7 +24,7 @@ Scope = graphql_enum(
 )
 class ServiceAccount(VersionedNode):
     rows_by_id = queries.service_accounts_by_id
-    converters = {"scopes": lambda scopes: [Scope(s) for s in scopes]}
+    converters = {"scopes": list_of(Scope)}
 
     client_id: str = strawberry.field(
         description="The OAuth client ID, as the identity provider puts it in `client_id`, "

@@ -24,7 +24,7 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, Role
 from service.graphql.enums import graphql_enum
-from service.graphql.node import RowNode, RowObject, VersionedNode
+from service.graphql.node import RowNode, RowObject, VersionedNode, optional
 from service.graphql.relations import related, to_node, to_one
 
 if TYPE_CHECKING:
@@ -267,12 +267,17 @@ class DevelopmentAction(VersionedNode):
         return await _via_plans(info, rows)
 
 
+def _overdue(self: DevelopmentGoal) -> bool:
+    due = self.row.due_on
+    return self.row.status == "OPEN" and due is not None and due < dt.datetime.now(dt.UTC).date()
+
+
 @strawberry.type(
     description="A goal of a plan, optionally a competency and the level to reach." + PRIVATE
 )
 class DevelopmentGoal(VersionedNode):
     rows_by_id = queries.goals_by_id
-    converters = {"status": GoalStatus, "progress": int}
+    converters = {"status": GoalStatus, "progress": int, "achieved_level": optional(float)}
     relations = (_COMPETENCY,)
 
     title: str = strawberry.field(description="What to achieve.")
@@ -290,24 +295,14 @@ class DevelopmentGoal(VersionedNode):
         "(at most 90 while open), 100 once achieved."
     )
 
-    @strawberry.field(description="Open with its due date passed.")
-    def overdue(self) -> bool:
-        due = self.row.due_on
-        return (
-            self.row.status == "OPEN" and due is not None and due < dt.datetime.now(dt.UTC).date()
-        )
-
-    @strawberry.field(description="When it was achieved.")
-    def achieved_at(self) -> dt.datetime | None:
-        return self.row.achieved_at
-
-    @strawberry.field(
+    overdue: bool = strawberry.field(
+        resolver=_overdue, description="Open with its due date passed."
+    )
+    achieved_at: dt.datetime | None = strawberry.field(description="When it was achieved.")
+    achieved_level: float | None = strawberry.field(
         description="The current level that achieved it, when an assessment did; null when "
         "the editors marked it achieved."
     )
-    def achieved_level(self) -> float | None:
-        level = self.row.achieved_level
-        return float(level) if level is not None else None
 
     @strawberry.field(
         description="The newest assessment behind the level that achieved it, if the caller "
