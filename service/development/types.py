@@ -24,8 +24,8 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, Role
 from service.graphql.enums import graphql_enum
-from service.graphql.node import RowNode, RowObject, VersionedNode, optional
-from service.graphql.relations import related, to_node, to_one
+from service.graphql.node import RowNode, RowObject, VersionedNode, is_set, optional
+from service.graphql.relations import related, to_list, to_node, to_one
 
 if TYPE_CHECKING:
     from service.assessments.types import Assessment
@@ -154,7 +154,9 @@ class ResourceCompetency(RowObject):
 )
 class LearningResource(VersionedNode):
     rows_by_id = queries.resources_by_id
-    converters = {"kind": ResourceKind}
+    converters = {"kind": ResourceKind, "archived": is_set}
+    columns = {"archived": "archived_at"}
+    relations = (to_list(queries.resource_competencies, ResourceCompetency, "competencies"),)
 
     external_id: str | None = strawberry.field(
         description="Its ID in the learning platform; null when entered here."
@@ -167,15 +169,10 @@ class LearningResource(VersionedNode):
         description="About how long it takes, in minutes."
     )
     description: str | None = strawberry.field(description="What it covers.")
-
-    @strawberry.field(description="No longer offered in new plans.")
-    def archived(self) -> bool:
-        return self.row.archived_at is not None
-
-    @strawberry.field(description="The competencies it develops, with their level ranges.")
-    async def competencies(self, info: Info) -> list[ResourceCompetency]:
-        rows = await info.context.loader(queries.resource_competencies).load(self.row.id)
-        return [ResourceCompetency.from_row(r) for r in rows]
+    archived: bool = strawberry.field(description="No longer offered in new plans.")
+    competencies: list[ResourceCompetency] = related(
+        "The competencies it develops, with their level ranges."
+    )
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -278,7 +275,7 @@ def _overdue(self: DevelopmentGoal) -> bool:
 class DevelopmentGoal(VersionedNode):
     rows_by_id = queries.goals_by_id
     converters = {"status": GoalStatus, "progress": int, "achieved_level": optional(float)}
-    relations = (_COMPETENCY,)
+    relations = (_COMPETENCY, to_list(queries.actions_by_goal, DevelopmentAction, "actions"))
 
     title: str = strawberry.field(description="What to achieve.")
     description: str | None = strawberry.field(description="More about it.")
@@ -319,9 +316,8 @@ class DevelopmentGoal(VersionedNode):
         return found[0]
 
     @strawberry.field(description="The actions toward it, in order.")
-    async def actions(self, info: Info) -> list[DevelopmentAction]:
-        rows = await info.context.loader(queries.actions_by_goal).load(self.row.id)
-        return [DevelopmentAction.from_row(r) for r in rows]
+    def actions(self, info: Info) -> list[DevelopmentAction]:
+        return self.related(info, "actions")
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
@@ -338,6 +334,8 @@ class DevelopmentPlan(VersionedNode):
     relations = (
         to_node("service.people.types.Employee", employee="employee_id"),
         to_one(framework_queries.roles_by_id, Role, targetRole="target_role_id"),
+        to_list(queries.goals_by_plan, DevelopmentGoal, "goals"),
+        to_list(queries.check_ins_by_plan, DevelopmentCheckIn, "checkIns"),
     )
 
     title: str = strawberry.field(description="Title.")
@@ -390,9 +388,8 @@ class DevelopmentPlan(VersionedNode):
         return (await self._stats(info)).overdue
 
     @strawberry.field(description="Its goals, in order.")
-    async def goals(self, info: Info) -> list[DevelopmentGoal]:
-        rows = await info.context.loader(queries.goals_by_plan).load(self.row.id)
-        return [DevelopmentGoal.from_row(r) for r in rows]
+    def goals(self, info: Info) -> list[DevelopmentGoal]:
+        return self.related(info, "goals")
 
     @strawberry.field(description="Its open goals past their due date.")
     async def overdue_goals(self, info: Info) -> list[DevelopmentGoal]:
@@ -405,9 +402,8 @@ class DevelopmentPlan(VersionedNode):
         ]
 
     @strawberry.field(description="Its check-ins, newest first.")
-    async def check_ins(self, info: Info) -> list[DevelopmentCheckIn]:
-        rows = await info.context.loader(queries.check_ins_by_plan).load(self.row.id)
-        return [DevelopmentCheckIn.from_row(r) for r in rows]
+    def check_ins(self, info: Info) -> list[DevelopmentCheckIn]:
+        return self.related(info, "checkIns")
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:

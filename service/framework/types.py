@@ -23,7 +23,7 @@ from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, current, later, named
 from service.graphql.node import RowObject, VersionedNode, is_set
 from service.graphql.pagination import Connection, PageArgs
-from service.graphql.relations import Relation, related, to_one
+from service.graphql.relations import Relation, related, to_list, to_one
 
 if TYPE_CHECKING:
     from service.people.types import Employee
@@ -62,6 +62,7 @@ RoleWarningCode = graphql_enum(
 )
 
 MIN_CORE, MAX_CORE = 4, 6
+_TRACK = "service.framework.types.Track"  # for relations declared before it
 
 
 async def require_reader(info: Info) -> None:
@@ -128,12 +129,10 @@ class ProficiencyScale(FrameworkEntity):
     name: str = strawberry.field(description="Display name.")
     description: str | None = strawberry.field(description="What the scale measures.")
 
-    rows_by_id = queries.scales_by_id
+    levels: list[ScaleLevel] = related("The scale's steps, lowest first.")
 
-    @strawberry.field(description="The scale's steps, lowest first.")
-    async def levels(self, info: Info) -> list[ScaleLevel]:
-        rows = await info.context.loader(queries.scale_levels_by_scale).load(self.pk)
-        return [ScaleLevel.from_row(r) for r in rows]
+    rows_by_id = queries.scales_by_id
+    relations = (to_list(queries.scale_levels_by_scale, ScaleLevel, "levels"),)
 
 
 # --- levels and families --------------------------------------------------------------------
@@ -160,15 +159,13 @@ class JobFamily(FrameworkEntity):
     name: str = strawberry.field(description="Display name.")
     description: str | None = strawberry.field(description="What the family does.")
 
-    rows_by_id = queries.job_families_by_id
-
-    @strawberry.field(
-        description="The family's active career ladders: IC first, then management, then "
-        "others. Each lists its roles in order, enough to draw the ladders."
+    tracks: list[Track] = related(
+        "The family's active career ladders: IC first, then management, then others. Each "
+        "lists its roles in order, enough to draw the ladders."
     )
-    async def tracks(self, info: Info) -> list[Track]:
-        rows = await info.context.loader(queries.tracks_by_family).load(self.pk)
-        return [Track.from_row(r) for r in rows]
+
+    rows_by_id = queries.job_families_by_id
+    relations = (to_list(queries.tracks_by_family, _TRACK, "tracks"),)
 
 
 # --- roles --------------------------------------------------------------------------------
@@ -322,6 +319,7 @@ class Role(FrameworkEntity):
         to_one(queries.job_families_by_id, JobFamily, family="family_id"),
         Relation(("expectations",), _load_expectations),
         Relation(tuple(_MOVE_LISTS), _load_moves),
+        to_list(queries.tracks_by_role, _TRACK, "tracks"),
     )
 
     @strawberry.field(description="Pay range. Visible to HR admins only; FORBIDDEN for others.")
@@ -377,9 +375,8 @@ class Role(FrameworkEntity):
         return await _roles(info, [m.from_role_id for m in found if m.kind == "PROMOTION"])
 
     @strawberry.field(description="Active tracks the role sits on.")
-    async def tracks(self, info: Info) -> list[Track]:
-        rows = await info.context.loader(queries.tracks_by_role).load(self.pk)
-        return [Track.from_row(r) for r in rows]
+    def tracks(self, info: Info) -> list[Track]:
+        return self.related(info, "tracks")
 
     @strawberry.field(
         description="Who does this role today: the employees holding it (not terminated) "
@@ -424,14 +421,14 @@ class Track(FrameworkEntity):
 
     family: JobFamily = related("The family the track belongs to.")
 
+    steps: list[TrackStep] = related("The track's roles, lowest first.")
+
     rows_by_id = queries.tracks_by_id
     converters = {"kind": TrackKind}
-    relations = (to_one(queries.job_families_by_id, JobFamily, family="family_id"),)
-
-    @strawberry.field(description="The track's roles, lowest first.")
-    async def steps(self, info: Info) -> list[TrackStep]:
-        rows = await info.context.loader(queries.steps_by_track).load(self.pk)
-        return [TrackStep.from_row(r) for r in rows]
+    relations = (
+        to_one(queries.job_families_by_id, JobFamily, family="family_id"),
+        to_list(queries.steps_by_track, TrackStep, "steps"),
+    )
 
 
 @strawberry.type(

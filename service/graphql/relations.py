@@ -122,6 +122,22 @@ def to_many(batch: Any, node: Any, **columns: str) -> Relation:
     return _each(columns, _loaded(batch, node), many=True)
 
 
+def to_list(batch: Any, node: Any, field: str) -> Relation:
+    """A field holding the rows of another table that belong to the row: ``batch(context,
+    ids)`` gives the rows of each ID, through the request's loader; ``node`` is their
+    GraphQL type (or its dotted path). What is selected below is prefetched on them."""
+
+    async def load(info: Info, objects: Sequence[Any], wanted: list[SelectedField]) -> None:
+        cls = _node(node)
+        lists = await info.context.loader(batch).load_many([o.row.id for o in objects])
+        made = [[cls.from_row(r) for r in rows] for rows in lists]
+        await cls.prefetch(info, [x for xs in made for x in xs], children(wanted))
+        for o, xs in zip(objects, made, strict=True):
+            o.known[field] = xs
+
+    return Relation((field,), load)
+
+
 def _loaded(batch: Any, node: Any) -> Find:
     async def find(info: Info, ids: list[Any]) -> tuple[Any, dict[Any, Any]]:
         cls = _node(node)

@@ -18,7 +18,7 @@ from service.framework.types import Competency, JobFamily, Role
 from service.graphql.enums import graphql_enum
 from service.graphql.node import RowObject, VersionedNode, list_of, once_per_request, optional
 from service.graphql.pagination import Connection, PageArgs, make_connection, paginate
-from service.graphql.relations import related, to_many, to_node, to_one
+from service.graphql.relations import related, to_list, to_many, to_node, to_one
 from service.mobility import queries
 from service.mobility import service as mobility
 from service.mobility.models import OPPORTUNITY_OF
@@ -186,6 +186,7 @@ class Posting(VersionedNode):
         to_one(framework_queries.roles_by_id, Role, role="role_id"),
         to_node("service.people.types.OrgUnit", orgUnit="org_unit_id"),
         to_one(people_queries.employees_by_id, _EMPLOYEE, hiringManager="hiring_manager_id"),
+        to_list(queries.requirements_by_posting, PostingRequirement, "requirements"),
     )
 
     @classmethod
@@ -221,11 +222,9 @@ class Posting(VersionedNode):
     filled_at: dt.datetime | None = strawberry.field(
         description="When it was filled (an offer was accepted)."
     )
-
-    @strawberry.field(description="Its competency requirements: must-haves first, then by weight.")
-    async def requirements(self, info: Info) -> list[PostingRequirement]:
-        rows = await info.context.loader(queries.requirements_by_posting).load(self.row.id)
-        return [PostingRequirement.from_row(r) for r in rows]
+    requirements: list[PostingRequirement] = related(
+        "Its competency requirements: must-haves first, then by weight."
+    )
 
     @strawberry.field(
         description="Its applications, oldest first: for its owners and HR admins (FORBIDDEN "

@@ -14,7 +14,7 @@ from strawberry.types import Info
 from service.errors import Forbidden, Unauthenticated
 from service.graphql.enums import graphql_enum
 from service.graphql.node import RowNode, RowObject, VersionedNode, optional
-from service.graphql.relations import related, to_one
+from service.graphql.relations import related, to_list, to_one
 from service.webhooks import queries, signing
 from service.webhooks.models import (
     WebhookDeliveryStatus as DeliveryStatusValue,
@@ -161,6 +161,7 @@ class WebhookDelivery(RowNode):
     relations = (
         to_one(queries.events_by_id, WebhookEvent, event="event_id"),
         to_one(queries.endpoints_by_id, WebhookEndpoint, endpoint="endpoint_id"),
+        to_list(queries.attempts_by_delivery, WebhookAttempt, "attempts"),
     )
 
     status: WebhookDeliveryStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
@@ -180,11 +181,7 @@ class WebhookDelivery(RowNode):
     finished_at: dt.datetime | None = strawberry.field(
         description="When it succeeded or gave up; null while pending."
     )
-
-    @strawberry.field(description="Every try, first to last.")
-    async def attempts(self, info: Info) -> list[WebhookAttempt]:
-        rows = await info.context.loader(queries.attempts_by_delivery).load(self.row.id)
-        return [WebhookAttempt.from_row(r) for r in rows]
+    attempts: list[WebhookAttempt] = related("Every try, first to last.")
 
 
 @strawberry.type(
