@@ -31,7 +31,7 @@ from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Level, Role
 from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, named, selected_below
-from service.graphql.node import RowObject, VersionedNode, list_of
+from service.graphql.node import RowObject, VersionedNode, list_of, read_rows
 from service.graphql.pagination import Connection, make_connection
 from service.graphql.relations import Relation, prefetch, related, to_one
 from service.people import queries as people_queries
@@ -227,13 +227,24 @@ class AssessmentCycle(VersionedNode):
     opened_at: dt.datetime | None = strawberry.field(description="When the cycle was opened.")
     closed_at: dt.datetime | None = strawberry.field(description="When the cycle was closed.")
 
-    @classmethod
-    async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
-        principal = await info.context.principal()
-        return await assessments.visible_cycles(info.context, principal, ids)
+    rows = read_rows(assessments.visible_cycles)
 
 
 # --- assessments and ratings --------------------------------------------------------------
+
+
+async def _assessor(self: Assessment, info: Info) -> Employee | None:
+    principal = await info.context.principal()
+    reach = await info.context.reach()
+    if not policies.can_see_assessor(
+        principal,
+        reach,
+        kind=self.row.kind,
+        subject_id=self.row.subject_id,
+        assessor_id=self.row.assessor_id,
+    ):
+        return None
+    return await _named(info, self.row.assessor_id)
 
 
 @strawberry.type(
@@ -262,37 +273,16 @@ class Assessment(VersionedNode):
         description="When it was submitted (for imports: the date rated); null while a draft."
     )
     subject: EmployeeRef | None = related("The employee assessed.")
-
-    @classmethod
-    async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
-        principal = await info.context.principal()
-        return await assessments.visible_assessments(info.context, principal, ids)
-
-    @strawberry.field(
+    assessor: EmployeeRef | None = strawberry.field(
+        resolver=_assessor,
         description="Who wrote it; null for imports without an assessor and for service "
         "accounts. A PEER assessor is shown only to themself, the managers above the "
-        "subject and HR admins: peer feedback is anonymous to its subject."
+        "subject and HR admins: peer feedback is anonymous to its subject.",
     )
-    async def assessor(self, info: Info) -> EmployeeRef | None:
-        principal = await info.context.principal()
-        reach = await info.context.reach()
-        if not policies.can_see_assessor(
-            principal,
-            reach,
-            kind=self.row.kind,
-            subject_id=self.row.subject_id,
-            assessor_id=self.row.assessor_id,
-        ):
-            return None
-        return await _named(info, self.row.assessor_id)
+    invited_by: EmployeeRef | None = related("For PEER assessments: who invited the peer.")
+    cycle: AssessmentCycle | None = related("The cycle it belongs to; null for ad-hoc assessments.")
 
-    @strawberry.field(description="For PEER assessments: who invited the peer.")
-    def invited_by(self, info: Info) -> EmployeeRef | None:
-        return self.related(info, "invitedBy")
-
-    @strawberry.field(description="The cycle it belongs to; null for ad-hoc assessments.")
-    def cycle(self, info: Info) -> AssessmentCycle | None:
-        return self.related(info, "cycle")
+    rows = read_rows(assessments.visible_assessments)
 
     @strawberry.field(description="The ratings, by competency category and name.")
     async def ratings(self, info: Info) -> list[Rating]:

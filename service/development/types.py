@@ -25,7 +25,7 @@ from service.framework import queries as framework_queries
 from service.framework.types import Competency, Role
 from service.graphql.enums import graphql_enum
 from service.graphql.node import RowNode, RowObject, VersionedNode, is_set, optional
-from service.graphql.relations import related, to_list, to_node, to_one
+from service.graphql.relations import Relation, related, to_list, to_node, to_one
 
 if TYPE_CHECKING:
     from service.assessments.types import Assessment
@@ -324,6 +324,37 @@ class DevelopmentGoal(VersionedNode):
         return await _via_plans(info, rows)
 
 
+async def _approved_by(self: DevelopmentPlan, info: Info) -> Any:
+    if self.row.approved_by_type != "EMPLOYEE":
+        return None
+    return await _employee(info, self.row.approved_by_id)
+
+
+async def _overdue_goals(self: DevelopmentPlan, info: Info) -> list[DevelopmentGoal]:
+    today = dt.datetime.now(dt.UTC).date()
+    rows = await info.context.loader(queries.goals_by_plan).load(self.row.id)
+    return [
+        DevelopmentGoal.from_row(r)
+        for r in rows
+        if r.status == "OPEN" and r.due_on is not None and r.due_on < today
+    ]
+
+
+#: A plan's figures (``queries.PlanStats``), by field.
+_STATS = {
+    "progress": "progress",
+    "goalCount": "goals",
+    "achievedGoalCount": "achieved",
+    "overdueGoalCount": "overdue",
+}
+
+
+async def _load_stats(info: Info, plans: Sequence[Any], wanted: list[Any]) -> None:
+    found = await info.context.loader(queries.plan_stats).load_many([p.row.id for p in plans])
+    for plan, stats in zip(plans, found, strict=True):
+        plan.known.update({field: getattr(stats, attr) for field, attr in _STATS.items()})
+
+
 @strawberry.type(
     description="An individual development plan: goals tied to competency gaps, actions "
     "mixing learning modalities, regular check-ins." + PRIVATE
@@ -336,6 +367,7 @@ class DevelopmentPlan(VersionedNode):
         to_one(framework_queries.roles_by_id, Role, targetRole="target_role_id"),
         to_list(queries.goals_by_plan, DevelopmentGoal, "goals"),
         to_list(queries.check_ins_by_plan, DevelopmentCheckIn, "checkIns"),
+        Relation(tuple(_STATS), _load_stats),
     )
 
     title: str = strawberry.field(description="Title.")
@@ -355,55 +387,21 @@ class DevelopmentPlan(VersionedNode):
     archived_at: dt.datetime | None = strawberry.field(description="When it was archived.")
     employee: EmployeeRef | None = related("Whose plan it is.")
 
-    @strawberry.field(
+    approved_by: EmployeeRef | None = strawberry.field(
+        resolver=_approved_by,
         description="Who approved it: a manager above the employee or an HR admin (null "
-        "when the caller does not see them, or the system approved it)."
+        "when the caller does not see them, or the system approved it).",
     )
-    async def approved_by(self, info: Info) -> EmployeeRef | None:
-        if self.row.approved_by_type != "EMPLOYEE":
-            return None
-        return await _employee(info, self.row.approved_by_id)
-
-    @strawberry.field(description="The role it prepares for.")
-    def target_role(self, info: Info) -> Role | None:
-        return self.related(info, "targetRole")
-
-    async def _stats(self, info: Info) -> queries.PlanStats:
-        return await info.context.loader(queries.plan_stats).load(self.row.id)
-
-    @strawberry.field(description="0 to 100: the mean progress of its goals that are not dropped.")
-    async def progress(self, info: Info) -> int:
-        return (await self._stats(info)).progress
-
-    @strawberry.field(description="Goals that are not dropped.")
-    async def goal_count(self, info: Info) -> int:
-        return (await self._stats(info)).goals
-
-    @strawberry.field(description="Goals achieved.")
-    async def achieved_goal_count(self, info: Info) -> int:
-        return (await self._stats(info)).achieved
-
-    @strawberry.field(description="Open goals past their due date.")
-    async def overdue_goal_count(self, info: Info) -> int:
-        return (await self._stats(info)).overdue
-
-    @strawberry.field(description="Its goals, in order.")
-    def goals(self, info: Info) -> list[DevelopmentGoal]:
-        return self.related(info, "goals")
-
-    @strawberry.field(description="Its open goals past their due date.")
-    async def overdue_goals(self, info: Info) -> list[DevelopmentGoal]:
-        today = dt.datetime.now(dt.UTC).date()
-        rows = await info.context.loader(queries.goals_by_plan).load(self.row.id)
-        return [
-            DevelopmentGoal.from_row(r)
-            for r in rows
-            if r.status == "OPEN" and r.due_on is not None and r.due_on < today
-        ]
-
-    @strawberry.field(description="Its check-ins, newest first.")
-    def check_ins(self, info: Info) -> list[DevelopmentCheckIn]:
-        return self.related(info, "checkIns")
+    target_role: Role | None = related("The role it prepares for.")
+    progress: int = related("0 to 100: the mean progress of its goals that are not dropped.")
+    goal_count: int = related("Goals that are not dropped.")
+    achieved_goal_count: int = related("Goals achieved.")
+    overdue_goal_count: int = related("Open goals past their due date.")
+    goals: list[DevelopmentGoal] = related("Its goals, in order.")
+    overdue_goals: list[DevelopmentGoal] = strawberry.field(
+        resolver=_overdue_goals, description="Its open goals past their due date."
+    )
+    check_ins: list[DevelopmentCheckIn] = related("Its check-ins, newest first.")
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:

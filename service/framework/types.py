@@ -22,7 +22,7 @@ from service.framework.models import TransitionKind as TransitionKindValue
 from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, current, later, named
 from service.graphql.node import RowObject, VersionedNode, is_set
-from service.graphql.pagination import Connection, PageArgs
+from service.graphql.pagination import Connection, PageArgs, paged
 from service.graphql.relations import Relation, related, to_list, to_one
 
 if TYPE_CHECKING:
@@ -386,18 +386,10 @@ class Role(FrameworkEntity):
         "what `Employee`'s rules give the caller: name, title, org unit, role and manager "
         "at least."
     )
-    async def holders(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[EmployeeRef]:
+    @paged
+    async def holders(self, info: Info, paging: PageArgs) -> Connection[EmployeeRef]:
         people = importlib.import_module(_PEOPLE)
-        page: Connection[Any] = await people.role_holders(
-            info, self.pk, PageArgs(first, after, last, before)
-        )
+        page: Connection[Any] = await people.role_holders(info, self.pk, paging)
         return page
 
 

@@ -20,7 +20,7 @@ reader may see every row, overrides ``visible``::
 Then ``Widget.from_row(row)`` (plain fields from the columns of the same name),
 ``widget.pk``, ``Widget.resolve_nodes(...)`` (one batched statement per request through the
 request's DataLoader) and the global ID come for free. A type whose reads decide visibility
-themselves (``read(db, principal, ids)``) overrides ``rows`` instead of ``visible``.
+themselves (``read(db, principal, ids)``) sets ``rows = read_rows(read)`` instead.
 """
 
 from __future__ import annotations
@@ -189,6 +189,16 @@ def is_set(value: Any) -> bool:
 def _declared(cls: Any, attr: str) -> dict[str, Any]:
     """``cls.<attr>`` merged with its base classes' (the class's own win)."""
     return {k: v for c in reversed(cls.__mro__) for k, v in vars(c).get(attr, {}).items()}
+
+
+def read_rows(read: Callable[[Any, Any, Sequence[uuid.UUID]], Awaitable[Sequence[Any]]]) -> Any:
+    """The ``rows`` hook of a type whose reads decide visibility themselves:
+    ``rows = read_rows(read)`` with ``read(db, principal, ids)``."""
+
+    async def rows(cls: Any, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
+        return await read(info.context, await info.context.principal(), ids)
+
+    return classmethod(rows)
 
 
 @cache

@@ -17,7 +17,7 @@ from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Role
 from service.graphql.enums import graphql_enum
 from service.graphql.node import RowObject, VersionedNode, list_of, once_per_request, optional
-from service.graphql.pagination import Connection, PageArgs, make_connection, paginate
+from service.graphql.pagination import Connection, PageArgs, make_connection, paged, paginate
 from service.graphql.relations import related, to_list, to_many, to_node, to_one
 from service.mobility import queries
 from service.mobility import service as mobility
@@ -230,20 +230,11 @@ class Posting(VersionedNode):
         description="Its applications, oldest first: for its owners and HR admins (FORBIDDEN "
         "for others, who see their own through `me { applications }`)."
     )
-    async def applications(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Application]:
+    @paged
+    async def applications(self, info: Info, paging: PageArgs) -> Connection[Application]:
         await _require_runs(info, self.row)
         return await paginate(
-            info,
-            queries.posting_applications_select(self.row.id),
-            PageArgs(first, after, last, before),
-            Application.from_row,
+            info, queries.posting_applications_select(self.row.id), paging, Application.from_row
         )
 
     @strawberry.field(
