@@ -586,7 +586,9 @@ class MobilityFigures:
 
 
 @strawberry.type(description="The organization's rules for internal mobility.")
-class MobilitySettings:
+class MobilitySettings(RowObject):
+    converters = {"confidential_until": ApplicationStatus}
+
     confidential_until: ApplicationStatus = strawberry.field(  # type: ignore[valid-type]
         description="The stage from which a confidential application becomes visible to "
         "the applicant's manager chain (default OFFERED)."
@@ -598,4 +600,4 @@ class MobilitySettings:
 
     @classmethod
     def of(cls, s: queries.MobilitySettings) -> MobilitySettings:
-        return cls(confidential_until=ApplicationStatus(s.confidential_until), version=s.version)
+        return cls.from_row(s)

@@ -492,7 +492,7 @@ class EmployeeFilter:
 
 
 @strawberry.type(description="An organization's people settings.")
-class PeopleSettings:
+class PeopleSettings(RowObject):
     directory_visible: bool = strawberry.field(
         description="Whether every employee sees the directory: the name, title, org unit, "
         "role and manager of everyone still employed (in `employees`, `employee`, "
@@ -508,8 +508,4 @@ class PeopleSettings:
 
     @classmethod
     def of(cls, found: queries.PeopleSettings) -> PeopleSettings:
-        return cls(
-            directory_visible=found.directory_visible,
-            version=found.version,
-            updated_at=found.updated_at,
-        )
+        return cls.from_row(found)

@@ -369,7 +369,7 @@ async def employee_promotions(info: Info, employee_id: uuid.UUID) -> list[Promot
 
 
 @strawberry.type(description="The organization's rules for promotion cases.")
-class PromotionSettings:
+class PromotionSettings(RowObject):
     require_second_approver: bool = strawberry.field(
         description="Whether the approver must be someone other than the proposer "
         "(four eyes). Default false."
@@ -385,11 +385,7 @@ class PromotionSettings:
 
     @classmethod
     def of(cls, s: queries.PromotionSettings) -> PromotionSettings:
-        return cls(
-            require_second_approver=s.require_second_approver,
-            show_open_cases_to_employee=s.show_open_cases_to_employee,
-            version=s.version,
-        )
+        return cls.from_row(s)
 
 
 # --- readiness history and passed over ----------------------------------------------------
