@@ -7,7 +7,7 @@ import importlib
 import uuid
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import strawberry
 from strawberry.types import Info
@@ -20,7 +20,7 @@ from service.framework import service as framework
 from service.framework.models import TrackKind as TrackKindValue
 from service.framework.models import TransitionKind as TransitionKindValue
 from service.graphql.enums import graphql_enum
-from service.graphql.lookahead import children, current, later, named
+from service.graphql.lookahead import children, named
 from service.graphql.node import RowObject, VersionedNode, is_set
 from service.graphql.pagination import Connection, PageArgs, paged
 from service.graphql.relations import Relation, related, to_list, to_one
@@ -509,150 +509,111 @@ class CompetencyGrowth:
         )
 
 
-@strawberry.type(description="One move of a career path.")
-class CareerPathStep:
-    from_role_id: strawberry.Private[uuid.UUID]
-    to_role_id: strawberry.Private[uuid.UUID]
-    # Filled by `prefetch_steps` for all steps at once when the query selects them.
-    known_move: strawberry.Private[queries.Move | None] = None
-    known_uplift: strawberry.Private[int | None] = None
-    known_growth: strawberry.Private[list[CompetencyGrowth] | None] = None
-    known_from_role: strawberry.Private[Role | None] = None
-    known_to_role: strawberry.Private[Role | None] = None
+class Ends(NamedTuple):
+    """The roles at either end of a move of a career path."""
 
-    async def _load(self, info: Info, attr: str) -> Any:
-        """The current field for this step alone (the loaders batch it with its siblings)."""
-        await prefetch_steps(info, [self], current(info))
-        return getattr(self, attr)
+    from_role_id: uuid.UUID
+    to_role_id: uuid.UUID
 
-    async def _move(self, info: Info) -> queries.Move:
-        """The move, loaded for a field that needs it (``kind``, ``note``, ``tracks``)."""
-        if self.known_move is None:
-            await prefetch_steps(info, [self], current(info))
-        assert self.known_move is not None
-        return self.known_move
 
-    @strawberry.field(description="Promotion or lateral move.")
-    def kind(self, info: Info) -> TransitionKind:  # type: ignore[valid-type]
-        if self.known_move is None:
-            return later(self._kind(info))
-        return TransitionKind(self.known_move.kind)
-
-    async def _kind(self, info: Info) -> TransitionKind:  # type: ignore[valid-type]
-        return TransitionKind((await self._move(info)).kind)
-
-    @strawberry.field(description="Note of the explicit transition, if any.")
-    async def note(self, info: Info) -> str | None:
-        return (await self._move(info)).note
-
-    @strawberry.field(description="Tracks on which this move is the next step; empty if none.")
-    async def tracks(self, info: Info) -> list[Track]:
-        move = await self._move(info)
-        rows = await info.context.loader(queries.tracks_by_id).load_many(move.track_ids)
-        return [Track.from_row(r) for r in rows if r is not None]
-
-    @strawberry.field(description="The role before the move.")
-    def from_role(self, info: Info) -> Role:
-        if self.known_from_role is not None:
-            return self.known_from_role
-        return later(self._load(info, "known_from_role"))
-
-    @strawberry.field(description="The role after the move.")
-    def to_role(self, info: Info) -> Role:
-        if self.known_to_role is not None:
-            return self.known_to_role
-        return later(self._load(info, "known_to_role"))
-
-    @strawberry.field(
-        description="Competencies the next role requires at a higher level than the current "
-        "one: core first, largest growth first."
+async def _load_step_moves(info: Info, steps: Sequence[Any], wanted: list[SelectedField]) -> None:
+    """``kind``, ``note`` and ``tracks`` of all ``steps``: their moves in one batch (and
+    the tracks, when selected, in another)."""
+    lists = await info.context.loader(queries.moves_from).load_many(
+        [s.row.from_role_id for s in steps]
     )
-    def growth(self, info: Info) -> list[CompetencyGrowth]:
-        if self.known_growth is not None:
-            return self.known_growth
-        return later(self._load(info, "known_growth"))
+    moves = [
+        next(m for m in found if m.to_role_id == s.row.to_role_id)
+        for s, found in zip(steps, lists, strict=True)
+    ]
+    on_tracks = named(wanted, "tracks")
+    if on_tracks:
+        ids = (t for m in moves for t in m.track_ids)
+        tracks = await _objects(info, queries.tracks_by_id, ids, Track.from_row)
+        await Track.prefetch(info, list(tracks.values()), children(on_tracks))
+    for step, move in zip(steps, moves, strict=True):
+        step.known.update(kind=TransitionKind(move.kind), note=move.note)
+        if on_tracks:
+            step.known["tracks"] = [tracks[t] for t in move.track_ids if t in tracks]
 
-    @strawberry.field(description="Sum of the growth of this move, in scale levels.")
-    def uplift(self, info: Info) -> int:
-        if self.known_uplift is not None:
-            return self.known_uplift
-        return later(self._load(info, "known_uplift"))
+
+async def _load_step_growth(info: Info, steps: Sequence[Any], wanted: list[SelectedField]) -> None:
+    """``growth`` (with its competencies) and ``uplift`` of all ``steps`` in one batch each."""
+    lists = await info.context.loader(queries.growth_by_move).load_many([s.row for s in steps])
+    on_growth = named(wanted, "growth")
+    if on_growth:
+        comps = await _competencies(info, (g.competency_id for found in lists for g in found))
+    for step, found in zip(steps, lists, strict=True):
+        step.known["uplift"] = sum(g.increase for g in found)
+        if on_growth:
+            step.known["growth"] = [
+                CompetencyGrowth.from_growth(g, comps[g.competency_id]) for g in found
+            ]
 
 
-async def prefetch_steps(
-    info: Info, steps: Sequence[CareerPathStep], selected: list[SelectedField]
-) -> None:
-    """Load, for all ``steps`` at once, what ``selected`` (the fields selected on each of
-    them) needs: the move, the growth with its competencies, the roles at either end."""
-    names = {f.name for f in selected}
-    if names & {"kind", "note", "tracks"}:
-        moves = await info.context.loader(queries.moves_from).load_many(
-            [s.from_role_id for s in steps]
-        )
-        for step, found in zip(steps, moves, strict=True):
-            step.known_move = next(m for m in found if m.to_role_id == step.to_role_id)
-    if names & {"growth", "uplift"}:
-        lists = await info.context.loader(queries.growth_by_move).load_many(
-            [(s.from_role_id, s.to_role_id) for s in steps]
-        )
-        comps = {}
-        if "growth" in names:
-            comps = await _competencies(info, (g.competency_id for found in lists for g in found))
-        for step, found in zip(steps, lists, strict=True):
-            step.known_uplift = sum(g.increase for g in found)
-            if "growth" in names:
-                step.known_growth = [
-                    CompetencyGrowth.from_growth(g, comps[g.competency_id]) for g in found
-                ]
-    ends = named(selected, "fromRole", "toRole")
-    if ends:
-        roles = await _objects(
-            info,
-            queries.roles_by_id,
-            [i for s in steps for i in (s.from_role_id, s.to_role_id)],
-            Role.from_row,
-        )
-        await Role.prefetch(info, list(roles.values()), children(ends))
-        for step in steps:
-            step.known_from_role = roles[step.from_role_id]
-            step.known_to_role = roles[step.to_role_id]
+async def _load_step_ends(info: Info, steps: Sequence[Any], wanted: list[SelectedField]) -> None:
+    """``fromRole`` and ``toRole`` of all ``steps`` (with what is selected on them)."""
+    ids = [i for s in steps for i in s.row]
+    roles = await _objects(info, queries.roles_by_id, ids, Role.from_row)
+    await Role.prefetch(info, list(roles.values()), children(wanted))
+    for step in steps:
+        step.known["fromRole"] = roles[step.row.from_role_id]
+        step.known["toRole"] = roles[step.row.to_role_id]
+
+
+@strawberry.type(description="One move of a career path.")
+class CareerPathStep(RowObject):
+    """``row``: the roles at either end (``Ends``). A list of paths loads the fields for
+    all its steps at once (``prefetch_paths``)."""
+
+    relations = (
+        Relation(("kind", "note", "tracks"), _load_step_moves),
+        Relation(("growth", "uplift"), _load_step_growth),
+        Relation(("fromRole", "toRole"), _load_step_ends),
+    )
+
+    kind: TransitionKind = related("Promotion or lateral move.")  # type: ignore[valid-type]
+    note: str | None = related("Note of the explicit transition, if any.")
+    tracks: list[Track] = related("Tracks on which this move is the next step; empty if none.")
+    from_role: Role = related("The role before the move.")
+    to_role: Role = related("The role after the move.")
+    growth: list[CompetencyGrowth] = related(
+        "Competencies the next role requires at a higher level than the current one: core "
+        "first, largest growth first."
+    )
+    uplift: int = related("Sum of the growth of this move, in scale levels.")
+
+
+async def _load_path_roles(info: Info, paths: Sequence[Any], wanted: list[SelectedField]) -> None:
+    """``roles`` of all ``paths`` (with what is selected on them) in one batch."""
+    ids = (i for p in paths for i in p.row.role_ids)
+    roles = await _objects(info, queries.roles_by_id, ids, Role.from_row)
+    await Role.prefetch(info, list(roles.values()), children(wanted))
+    for path in paths:
+        path.known["roles"] = [roles[i] for i in path.row.role_ids if i in roles]
 
 
 @strawberry.type(description="A way from one role to another through the framework's moves.")
-class CareerPath:
-    role_ids: strawberry.Private[list[uuid.UUID]]
-    path_steps: strawberry.Private[list[CareerPathStep]]
+class CareerPath(RowObject):
+    """``row``: the path found (``queries.FoundPath``)."""
+
+    relations = (Relation(("roles",), _load_path_roles),)
+
     step_count: int = strawberry.field(description="Number of moves.")
     total_uplift: int = strawberry.field(
         description="Competency levels to grow over the whole path (sum of the steps' uplift)."
     )
-    # Filled by `prefetch_paths` for all paths at once when the query selects them.
-    known_roles: strawberry.Private[list[Role] | None] = None
+    steps: list[CareerPathStep] = strawberry.field(description="The moves, in order.")
+    roles: list[Role] = related("Every role on the path, the starting role first.")
 
     @classmethod
     def from_found(cls, found: queries.FoundPath) -> CareerPath:
-        ids = found.role_ids
         return cls(
-            role_ids=ids,
-            path_steps=[CareerPathStep(from_role_id=a, to_role_id=b) for a, b in pairwise(ids)],
+            row=found,
             step_count=found.steps,
             total_uplift=found.uplift,
+            steps=[CareerPathStep(row=Ends(a, b)) for a, b in pairwise(found.role_ids)],
         )
-
-    @strawberry.field(description="The moves, in order.")
-    def steps(self) -> list[CareerPathStep]:
-        return self.path_steps
-
-    @strawberry.field(description="Every role on the path, the starting role first.")
-    def roles(self, info: Info) -> list[Role]:
-        if self.known_roles is not None:
-            return self.known_roles
-        return later(self._roles(info))
-
-    async def _roles(self, info: Info) -> list[Role]:
-        await prefetch_paths(info, [self], current(info))
-        assert self.known_roles is not None
-        return self.known_roles
 
 
 async def prefetch_paths(
@@ -660,14 +621,7 @@ async def prefetch_paths(
 ) -> None:
     """Load, for all ``paths`` at once, what ``selected`` (the fields selected on each of
     them) needs: their roles and what their steps need."""
-    on_roles = named(selected, "roles")
-    if on_roles:
-        roles = await _objects(
-            info, queries.roles_by_id, (i for p in paths for i in p.role_ids), Role.from_row
-        )
-        await Role.prefetch(info, list(roles.values()), children(on_roles))
-        for path in paths:
-            path.known_roles = [roles[i] for i in path.role_ids if i in roles]
+    await CareerPath.prefetch(info, paths, selected)
     on_steps = children(named(selected, "steps"))
     if on_steps:
-        await prefetch_steps(info, [s for p in paths for s in p.path_steps], on_steps)
+        await CareerPathStep.prefetch(info, [s for p in paths for s in p.steps], on_steps)
