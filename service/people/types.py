@@ -234,6 +234,38 @@ DETAILS = (
 )
 
 
+#: Fields of DETAIL_FIELDS whose value is not the column's as is.
+_DETAIL_VALUES = {"status": EmployeeStatus, "version": int}
+
+
+def _detailed(self: Employee, info: Info) -> Any:
+    name = info.python_name
+    value = getattr(self.row, name)
+    convert = _DETAIL_VALUES.get(name)
+    return self._detail(info, convert(value) if convert is not None else value)
+
+
+def detail(description: str) -> Any:
+    """A field of ``DETAIL_FIELDS``: the column of its name, for those who see details."""
+    return strawberry.field(resolver=_detailed, description=description + DETAILS)
+
+
+async def _record(self: Employee, info: Info) -> Any:
+    await _require_record(info, self.pk)
+    return getattr(self.row, info.python_name)
+
+
+def hr_record(description: str) -> Any:
+    """A field of the HR record: the column of its name, for those who see the record."""
+    return strawberry.field(resolver=_record, description=description)
+
+
+async def _termination_reason(self: Employee, info: Info) -> str | None:
+    if not policies.can_see_termination_reason(await info.context.reach()):
+        raise Forbidden()
+    return self.row.termination_reason
+
+
 @strawberry.type(
     description="A person in the organization. Everyone may see their own record, managers "
     "their reports' records and their own management chain's names; HR admins and HRIS "
@@ -257,6 +289,35 @@ class Employee(RowNode):
         to_one(framework_queries.roles_by_id, Role, role="role_id"),
     )
 
+    email: str | None = detail("Work email address, unique in the organization.")
+    status: EmployeeStatus | None = detail("Employment status.")  # type: ignore[valid-type]
+    location: str | None = detail("Work location.")
+    external_id: str | None = hr_record("The person's ID in the HRIS, if synced. HR record.")
+    auth_subject: str | None = hr_record(
+        "The identity provider's subject (`sub`) that signs in as this person. HR record."
+    )
+    pending_manager_external_id: str | None = hr_record(
+        "The HRIS ID of a manager named by a sync before that manager was synced; set as "
+        "`manager` when a later sync brings them, null otherwise. HR record."
+    )
+    hire_date: dt.date | None = hr_record("First day of employment. HR record.")
+    termination_date: dt.date | None = hr_record(
+        "Last day of employment, once terminated. HR record."
+    )
+    termination_reason: str | None = strawberry.field(
+        resolver=_termination_reason,
+        description="Why employment ended. Visible to HR admins only.",
+    )
+    version: int | None = detail(
+        "Incremented by every change; pass it to `updateEmployee` to refuse an update based "
+        "on stale data."
+    )
+    created_at: dt.datetime | None = detail("When the record was created.")
+    updated_at: dt.datetime | None = detail("When the record last changed.")
+    org_unit: OrgUnit | None = related("The org unit the person belongs to.")
+    manager: Employee | None = related("The person's manager, if the caller may see them.")
+    role: Role | None = related("The person's current role in the career framework.")
+
     @classmethod
     async def rows(cls, info: Info, ids: Sequence[uuid.UUID]) -> Sequence[Any | None]:
         return await queries.visible_by_id(info.context, ids)
@@ -274,87 +335,12 @@ class Employee(RowNode):
         self.known["details"] = policies.sees_details(await info.context.reach(), self.pk)
         return self._detail(info, value)
 
-    @strawberry.field(description="Work email address, unique in the organization." + DETAILS)
-    def email(self, info: Info) -> str | None:
-        return self._detail(info, self.row.email)
-
-    @strawberry.field(description="Employment status." + DETAILS)
-    def status(self, info: Info) -> EmployeeStatus | None:  # type: ignore[valid-type]
-        return self._detail(info, EmployeeStatus(self.row.status))
-
-    @strawberry.field(description="Work location." + DETAILS)
-    def location(self, info: Info) -> str | None:
-        return self._detail(info, self.row.location)
-
     @classmethod
     async def in_reach(cls, info: Info, ids: Collection[uuid.UUID]) -> list[Employee | None]:
         """Like ``resolve_nodes`` but within the caller's reach only, the directory aside
         (e.g. who decided a promotion case, which its domain shows to admins only)."""
         rows = await queries.reachable_by_id(info.context, list(ids))
         return [cls.from_row(r) if r is not None else None for r in rows]
-
-    @strawberry.field(description="The person's ID in the HRIS, if synced. HR record.")
-    async def external_id(self, info: Info) -> str | None:
-        await _require_record(info, self.pk)
-        return self.row.external_id
-
-    @strawberry.field(
-        description="The identity provider's subject (`sub`) that signs in as this person. HR record."
-    )
-    async def auth_subject(self, info: Info) -> str | None:
-        await _require_record(info, self.pk)
-        return self.row.auth_subject
-
-    @strawberry.field(
-        description="The HRIS ID of a manager named by a sync before that manager was "
-        "synced; set as `manager` when a later sync brings them, null otherwise. HR record."
-    )
-    async def pending_manager_external_id(self, info: Info) -> str | None:
-        await _require_record(info, self.pk)
-        return self.row.pending_manager_external_id
-
-    @strawberry.field(description="First day of employment. HR record.")
-    async def hire_date(self, info: Info) -> dt.date | None:
-        await _require_record(info, self.pk)
-        return self.row.hire_date
-
-    @strawberry.field(description="Last day of employment, once terminated. HR record.")
-    async def termination_date(self, info: Info) -> dt.date | None:
-        await _require_record(info, self.pk)
-        return self.row.termination_date
-
-    @strawberry.field(description="Why employment ended. Visible to HR admins only.")
-    async def termination_reason(self, info: Info) -> str | None:
-        if not policies.can_see_termination_reason(await info.context.reach()):
-            raise Forbidden()
-        return self.row.termination_reason
-
-    @strawberry.field(
-        description="Incremented by every change; pass it to `updateEmployee` to "
-        "refuse an update based on stale data." + DETAILS
-    )
-    def version(self, info: Info) -> int | None:
-        return self._detail(info, int(self.row.version))
-
-    @strawberry.field(description="When the record was created." + DETAILS)
-    def created_at(self, info: Info) -> dt.datetime | None:
-        return self._detail(info, self.row.created_at)
-
-    @strawberry.field(description="When the record last changed." + DETAILS)
-    def updated_at(self, info: Info) -> dt.datetime | None:
-        return self._detail(info, self.row.updated_at)
-
-    @strawberry.field(description="The org unit the person belongs to.")
-    def org_unit(self, info: Info) -> OrgUnit | None:
-        return self.related(info, "orgUnit")
-
-    @strawberry.field(description="The person's manager, if the caller may see them.")
-    def manager(self, info: Info) -> Employee | None:
-        return self.related(info, "manager")
-
-    @strawberry.field(description="The person's current role in the career framework.")
-    def role(self, info: Info) -> Role | None:
-        return self.related(info, "role")
 
     @strawberry.field(
         description="Roles the person can be promoted to from their current role: the next "
