@@ -346,9 +346,15 @@ class Role(FrameworkEntity):
         core = sum(1 for r in rows if r.core)
         if MIN_CORE <= core <= MAX_CORE:
             return []
-        code = "TOO_FEW_CORE_COMPETENCIES" if core < MIN_CORE else "TOO_MANY_CORE_COMPETENCIES"
-        message = f"{core} core competencies; aim for {MIN_CORE} to {MAX_CORE}."
-        return [RoleWarning(code=RoleWarningCode[code], message=message)]
+        few = core < MIN_CORE
+        return [
+            RoleWarning(
+                code=RoleWarningCode.TOO_FEW_CORE_COMPETENCIES
+                if few
+                else RoleWarningCode.TOO_MANY_CORE_COMPETENCIES,
+                message=f"{core} core competencies; aim for {MIN_CORE} to {MAX_CORE}.",
+            )
+        ]
 
     @strawberry.field(
         description="Every move out of this role (promotions and lateral moves), lowest "
