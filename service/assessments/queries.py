@@ -768,6 +768,7 @@ SUMMARIES_SQL = """
         group by b.grouped_by, b.group_id, h.headcount
     )
     select g.grouped_by, nullif(g.group_id, :no_group) as group_id, g.headcount,
+           u.id as unit_id, f.id as family_id, l.id as level_id, c.id as competency_id,
            g.headcount < :min_group as suppressed,
            case when g.headcount >= :min_group then cast(g.assessed_share as float8) end
                as assessed_share,

@@ -204,7 +204,7 @@ class AssessmentsQuery:
         found = await ctx.loader(_summaries).load((group_by.value, criteria))
         shown = [g for g in found if not g.suppressed]
         return SkillGapSummary(
-            groups=await skill_gap_groups(info, group_by.value, shown, _rounded),
+            groups=await skill_gap_groups(info, shown),
             suppressed_group_count=len(found) - len(shown),
             min_group_size=assessments.rules(ctx).min_group_size,
         )
@@ -213,10 +213,6 @@ class AssessmentsQuery:
 async def _summaries(ctx: Any, keys: Sequence[tuple[str, Any]]) -> list[list[Any]]:
     """Every `skillGapSummary` of a request with the same filter in one statement."""
     return await assessments.skill_gap_summaries(ctx, await ctx.principal(), keys)
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 4)
 
 
 # --- mutations ----------------------------------------------------------------------------

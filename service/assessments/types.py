@@ -4,7 +4,6 @@ and organization patterns."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import uuid
 from collections import Counter
@@ -33,7 +32,7 @@ from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, named, selected_below
 from service.graphql.node import RowObject, VersionedNode, list_of, read_rows
 from service.graphql.pagination import Connection, make_connection
-from service.graphql.relations import Relation, prefetch, related, to_one
+from service.graphql.relations import prefetch, related, to_many, to_one
 from service.people import queries as people_queries
 
 if TYPE_CHECKING:
@@ -644,13 +643,35 @@ async def team_skills_matrix(
 # --- organization patterns ----------------------------------------------------------------
 
 
+def rounded(value: float | None) -> float | None:
+    """A share or mean as reported: four decimals."""
+    return None if value is None else round(float(value), 4)
+
+
 @strawberry.type(
     description="Aggregated gaps of one group of people. Figures are null when the group "
     "is suppressed for being too small."
 )
-class SkillGapGroup:
-    group_by: strawberry.Private[str]
-    row: strawberry.Private[Any]
+class SkillGapGroup(RowObject):
+    """One row of ``skill_gap_summaries``; its ``*_id`` columns name the group's object
+    (only the one of its grouping is set) and ``weakest_ids`` its weakest competencies."""
+
+    converters = {"assessed_share": rounded, "mean_gap": rounded, "met_share": rounded}
+    relations = (
+        to_one(people_queries.org_units_by_id, "service.people.types.OrgUnit", orgUnit="unit_id"),
+        to_one(
+            framework_queries.job_families_by_id,
+            JobFamily,
+            family="family_id",
+            jobFamily="family_id",
+        ),
+        to_one(framework_queries.levels_by_id, Level, level="level_id"),
+        to_one(framework_queries.competencies_by_id, Competency, competency="competency_id"),
+        to_many(
+            framework_queries.competencies_by_id, Competency, weakestCompetencies="weakest_ids"
+        ),
+    )
+
     headcount: int = strawberry.field(
         description="People in the group (active employees with a role)."
     )
@@ -666,112 +687,29 @@ class SkillGapGroup:
         description="Share of assessed expectations met or exceeded, in [0, 1]."
     )
 
-    # The related objects, loaded for every group of the summary at once (``skill_gap_groups``).
-    known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
-
-    @strawberry.field(description="With groupBy ORG_UNIT: the unit; null for people without one.")
-    def org_unit(self) -> OrgUnitRef | None:
-        return self.known.get("orgUnit")
-
-    @strawberry.field(
-        description="With groupBy JOB_FAMILY: the family.",
+    org_unit: OrgUnitRef | None = related(
+        "With groupBy ORG_UNIT: the unit; null for people without one."
+    )
+    job_family: JobFamily | None = related(
+        "With groupBy JOB_FAMILY: the family.",
         deprecation_reason="Use `family`, the name `Role` and `Track` use.",
     )
-    def job_family(self) -> JobFamily | None:
-        return self.known.get("jobFamily")
-
-    @strawberry.field(description="With groupBy JOB_FAMILY: the job family.")
-    def family(self) -> JobFamily | None:
-        return self.known.get("family")
-
-    @strawberry.field(description="With groupBy LEVEL: the level.")
-    def level(self) -> Level | None:
-        return self.known.get("level")
-
-    @strawberry.field(description="With groupBy COMPETENCY: the competency.")
-    def competency(self) -> Competency | None:
-        return self.known.get("competency")
-
-    @strawberry.field(
-        description="Up to 3 competencies with the largest mean shortfall in the group, "
-        "largest first; only those with a shortfall."
+    family: JobFamily | None = related("With groupBy JOB_FAMILY: the job family.")
+    level: Level | None = related("With groupBy LEVEL: the level.")
+    competency: Competency | None = related("With groupBy COMPETENCY: the competency.")
+    weakest_competencies: list[Competency] = related(
+        "Up to 3 competencies with the largest mean shortfall in the group, largest first; "
+        "only those with a shortfall."
     )
-    def weakest_competencies(self) -> list[Competency]:
-        return self.known.get("weakestCompetencies", [])
 
 
-def _group_of(group_by: str, batch: Any, node: Any, *fields: str) -> Relation:
-    """``fields`` of the groups of ``group_by``: the object their group ID names."""
-
-    async def load(info: Info, groups: Sequence[Any], wanted: list[Any]) -> None:
-        ids = {g.row.group_id for g in groups if g.group_by == group_by} - {None}
-        rows = await info.context.loader(batch).load_many(list(ids))
-        found = {r.id: node.from_row(r) for r in rows if r is not None}
-        await node.prefetch(info, list(found.values()), children(wanted))
-        for g in groups:
-            value = found.get(g.row.group_id) if g.group_by == group_by else None
-            g.known.update(dict.fromkeys(fields, value))
-
-    return Relation(fields, load)
-
-
-async def _load_weakest(info: Info, groups: Sequence[Any], wanted: list[Any]) -> None:
-    ids = {i for g in groups for i in g.row.weakest_ids or ()}
-    rows = await info.context.loader(framework_queries.competencies_by_id).load_many(list(ids))
-    found = {r.id: Competency.from_row(r) for r in rows if r is not None}
-    await Competency.prefetch(info, list(found.values()), children(wanted))
-    for g in groups:
-        g.known["weakestCompetencies"] = [found[i] for i in g.row.weakest_ids or () if i in found]
-
-
-def _org_unit_type() -> Any:
-    from service.people.types import OrgUnit
-
-    return OrgUnit
-
-
-class _LazyOrgUnit:
-    """``OrgUnit`` (people imports this module: resolved when first used)."""
-
-    @staticmethod
-    def from_row(row: Any) -> Any:
-        return _org_unit_type().from_row(row)
-
-    @staticmethod
-    async def prefetch(info: Info, objects: Sequence[Any], selected: list[Any]) -> None:
-        await _org_unit_type().prefetch(info, objects, selected)
-
-
-SKILL_GAP_GROUP_RELATIONS = (
-    _group_of("ORG_UNIT", people_queries.org_units_by_id, _LazyOrgUnit, "orgUnit"),
-    _group_of("JOB_FAMILY", framework_queries.job_families_by_id, JobFamily, "family", "jobFamily"),
-    _group_of("LEVEL", framework_queries.levels_by_id, Level, "level"),
-    _group_of("COMPETENCY", framework_queries.competencies_by_id, Competency, "competency"),
-    Relation(("weakestCompetencies",), _load_weakest),
-)
-
-
-async def skill_gap_groups(
-    info: Info, group_by: str, rows: Sequence[Any], rounded: Any
-) -> list[SkillGapGroup]:
+async def skill_gap_groups(info: Info, rows: Sequence[Any]) -> list[SkillGapGroup]:
     """The groups of one summary, with the related objects the query selects on them
     loaded for all groups at once (one batch per kind of object)."""
-    groups = [
-        SkillGapGroup(
-            group_by=group_by,
-            row=g,
-            headcount=g.headcount,
-            assessed_share=rounded(g.assessed_share),
-            mean_gap=rounded(g.mean_gap),
-            met_share=rounded(g.met_share),
-        )
-        for g in rows
-    ]
+    groups = [SkillGapGroup.from_row(r) for r in rows]
     selected = children(named(selected_below(info), "groups"))
     # Side by side, so the loads of both summaries of a request share their batches.
-    await asyncio.gather(
-        *(prefetch(info, groups, selected, [r]) for r in SKILL_GAP_GROUP_RELATIONS)
-    )
+    await asyncio.gather(*(prefetch(info, groups, selected, [r]) for r in SkillGapGroup.relations))
     return groups
 
 
