@@ -90,8 +90,10 @@ class _Writer:
         name = node.name.value  # type: ignore[attr-defined]
         if name in _SCALARS:
             return f"{_SCALARS[name]} | None"
+        if not isinstance(value, str):
+            raise ValueError(f"the strawberry floor takes no input objects ({name})")
         # An enum (or a custom scalar) of the service: an enum of the value sent.
-        return f"{self._enum([value])} | None" if isinstance(value, str) else "str | None"
+        return f"{self._enum([value])} | None"
 
     def _argument(self, arg: ast.ArgumentNode) -> tuple[str, str]:
         value = arg.value
@@ -106,7 +108,9 @@ class _Writer:
             return "", "bool"
         if isinstance(value, ast.EnumValueNode):
             return "", self._enum([value.value])
-        return "", "str"
+        if isinstance(value, ast.StringValueNode):
+            return "", "str"
+        raise ValueError("the strawberry floor takes no input objects or lists")
 
     def object_type(self, selection: SelectionSetNode, values: list[dict[str, Any]]) -> str:
         """The class for objects selected by ``selection``, given every value at this

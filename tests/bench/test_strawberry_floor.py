@@ -107,6 +107,11 @@ def test_floor_refuses_a_document_it_cannot_mirror() -> None:
     query = "{ a: me { name } b: me { title } }"
     with pytest.raises(ValueError, match="once per object"):
         strawberry_floor.floor_source({"query": query}, {"a": {"name": "x"}, "b": {"title": "y"}})
+    with pytest.raises(ValueError, match="no input objects"):
+        strawberry_floor.floor_source(
+            {"query": "{ passedOver(filter: {minMonths: 6}) { totalCount } }"},
+            {"passedOver": {"totalCount": 1}},
+        )
     mutation = "mutation { touch { ok } }"
     with pytest.raises(ValueError, match="reads only"):
         strawberry_floor.floor_source({"query": mutation}, {"touch": {"ok": True}})
