@@ -3,7 +3,6 @@ and organization patterns."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from collections import Counter
@@ -32,7 +31,7 @@ from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, named, selected_below
 from service.graphql.node import RowObject, VersionedNode, list_of, read_rows
 from service.graphql.pagination import Connection, make_connection
-from service.graphql.relations import prefetch, related, to_many, to_one
+from service.graphql.relations import related, to_many, to_one
 from service.people import queries as people_queries
 
 if TYPE_CHECKING:
@@ -707,9 +706,7 @@ async def skill_gap_groups(info: Info, rows: Sequence[Any]) -> list[SkillGapGrou
     """The groups of one summary, with the related objects the query selects on them
     loaded for all groups at once (one batch per kind of object)."""
     groups = [SkillGapGroup.from_row(r) for r in rows]
-    selected = children(named(selected_below(info), "groups"))
-    # Side by side, so the loads of both summaries of a request share their batches.
-    await asyncio.gather(*(prefetch(info, groups, selected, [r]) for r in SkillGapGroup.relations))
+    await SkillGapGroup.prefetch(info, groups, children(named(selected_below(info), "groups")))
     return groups
 
 

@@ -21,6 +21,7 @@ resolved; the request's DataLoaders batch it with its siblings.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -53,14 +54,17 @@ async def prefetch(
     relations: Iterable[Relation],
 ) -> None:
     """Load every relation of ``relations`` that ``selected`` (the fields selected on each
-    of ``objects``) asks for, each in one batch for all the objects."""
+    of ``objects``) asks for, each in one batch for all the objects. The relations load side
+    by side, so loads of the same table (here and in sibling fields) share one batch."""
     if not objects:
         return
     selected = list(selected)
+    loads = []
     for relation in relations:
         wanted = named(selected, *relation.fields)
         if wanted:
-            await relation.load(info, objects, wanted)
+            loads.append(relation.load(info, objects, wanted))
+    await asyncio.gather(*loads)
 
 
 def related(description: str, **options: Any) -> Any:
