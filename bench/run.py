@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -283,7 +283,7 @@ def uvicorn_floor(name: str, app: str, env_var: str, record: Any, path: Path) ->
         proc.stop()
 
 
-def bare_server(responses: dict[str, str], workdir: Path) -> Any:
+def bare_server(responses: dict[str, str], workdir: Path) -> AbstractContextManager[Process]:
     return uvicorn_floor(
         "bare ASGI app",
         "bench.bare_app:app",
@@ -293,7 +293,9 @@ def bare_server(responses: dict[str, str], workdir: Path) -> Any:
     )
 
 
-def strawberry_floor_server(body: bytes, response: str, workdir: Path) -> Any:
+def strawberry_floor_server(
+    body: bytes, response: str, workdir: Path
+) -> AbstractContextManager[Process]:
     """``bench.strawberry_floor`` serving one recorded request's response shape."""
     return uvicorn_floor(
         "strawberry floor",
