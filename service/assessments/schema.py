@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -34,6 +33,7 @@ from service.graphql.ids import decode_optional
 from service.graphql.kit import (
     Call,
     Payload,
+    admin_mutation,
     change_payload,
     create_call,
     id_input,
@@ -396,25 +396,21 @@ async def _invite_peer(c: Call) -> Any:
     return await assessments.shown_invitation(c.db, c.principal, row)
 
 
-ADMIN = " Requires `career:admin`."
-_admin = partial(mutation, permission=policies.require_admin, suffix=ADMIN)
-
-
 @strawberry.type
 class AssessmentsMutation:
-    create_assessment_cycle = _admin(
+    create_assessment_cycle = admin_mutation(
         "Create an assessment cycle (DRAFT).",
         CreateAssessmentCycleInput,
         AssessmentCyclePayload,
         call=create_call(assessments.create_cycle),
     )
-    open_assessment_cycle = _admin(
+    open_assessment_cycle = admin_mutation(
         "Open a DRAFT cycle: assessments can now be started and submitted in it.",
         AssessmentCycleTransitionInput,
         AssessmentCyclePayload,
         call=versioned_call(assessments.open_cycle),
     )
-    close_assessment_cycle = _admin(
+    close_assessment_cycle = admin_mutation(
         "Close an OPEN cycle: drafts left in it can no longer be submitted.",
         AssessmentCycleTransitionInput,
         AssessmentCyclePayload,
@@ -469,7 +465,7 @@ class AssessmentsMutation:
         permission=policies.require_private_reader,
         call=_invite_peer,
     )
-    calibrate_ratings = _admin(
+    calibrate_ratings = admin_mutation(
         "Record a calibrated outcome for an employee as a submitted CALIBRATION assessment.",
         CalibrateRatingsInput,
         AssessmentPayload,
@@ -482,7 +478,7 @@ class AssessmentsMutation:
             c.errors,
         ),
     )
-    import_ratings = _admin(
+    import_ratings = admin_mutation(
         "Import ratings of past reviews: every row is checked, and either all are written or none.",
         ImportRatingsInput,
         ImportRatingsPayload,

@@ -3,7 +3,6 @@ the employees careerpath names HR admins."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -14,9 +13,9 @@ from service.auth import service as accounts
 from service.auth.types import Scope, ServiceAccount
 from service.graphql.kit import (
     Call,
+    admin_mutation,
     change_payload,
     id_input,
-    mutation,
     optional_input,
     payload_type,
     service_input,
@@ -152,39 +151,35 @@ async def _revoke(c: Call) -> Any:
     return await accounts.revoke_hr_admin(c.db, c.principal, c.input.employee_id)
 
 
-ADMIN = " Requires `career:admin`."
-_admin = partial(mutation, permission=policies.require_admin, suffix=ADMIN)
-
-
 @strawberry.type
 class IdentityMutation:
-    create_service_account = _admin(
+    create_service_account = admin_mutation(
         "Register a service account.",
         CreateServiceAccountInput,
         ServiceAccountPayload,
         call=_create,
     )
-    update_service_account = _admin(
+    update_service_account = admin_mutation(
         "Rename a service account, change its scopes or (de)activate it.",
         UpdateServiceAccountInput,
         ServiceAccountPayload,
         call=_update,
     )
-    deactivate_service_account = _admin(
+    deactivate_service_account = admin_mutation(
         "Deactivate a service account: its tokens are refused from the next request on. "
         "Deactivating an inactive account changes nothing.",
         DeactivateServiceAccountInput,
         ServiceAccountPayload,
         call=_deactivate,
     )
-    grant_hr_admin = _admin(
+    grant_hr_admin = admin_mutation(
         "Name an employee an HR admin: their `career:admin` tokens act as admin from their "
         "next request on. Granting again changes nothing. Recorded in the audit log.",
         GrantHrAdminInput,
         HrAdminPayload,
         call=_grant,
     )
-    revoke_hr_admin = _admin(
+    revoke_hr_admin = admin_mutation(
         "Stop naming an employee an HR admin: their `career:admin` tokens act as a plain "
         "employee's from their next request on. Revoking someone not named changes nothing. "
         "Recorded in the audit log.",

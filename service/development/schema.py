@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -364,16 +365,9 @@ def _id(value: Any) -> Any:
     return None if value is NOT_GIVEN else value
 
 
-def _plan_input(i: Any) -> development.PlanInput:
-    return kit.service_input(development.PlanInput, i)
-
-
-def _goal_input(i: Any) -> development.GoalInput:
-    return kit.service_input(development.GoalInput, i)
-
-
-def _action_input(i: Any) -> development.ActionInput:
-    return kit.service_input(development.ActionInput, i)
+_plan_input = partial(kit.service_input, development.PlanInput)
+_goal_input = partial(kit.service_input, development.GoalInput)
+_action_input = partial(kit.service_input, development.ActionInput)
 
 
 async def _draft(c: kit.Call) -> Any:
@@ -421,112 +415,102 @@ EDITORS = (
     " By the employee, a manager above them or an HR admin; `version` refuses a change "
     "based on stale data."
 )
+_planner = partial(kit.mutation, permission=development.require_planner)
+_editors = partial(_planner, suffix=EDITORS)
+_catalogue = partial(kit.mutation, permission=development.require_catalogue_writer)
 
 
 @strawberry.type
 class DevelopmentMutation:
-    create_development_plan = kit.mutation(
-        "Start a development plan (DRAFT) for an employee." + EDITORS,
+    create_development_plan = _editors(
+        "Start a development plan (DRAFT) for an employee.",
         CreateDevelopmentPlanInput,
         DevelopmentPlanPayload,
-        permission=development.require_planner,
         call=kit.create_call(development.create_plan, _plan_input),
     )
-    draft_development_plan = kit.mutation(
+    draft_development_plan = _editors(
         "Draft a plan (DRAFT) from the employee's gap analysis toward a role (their next "
         "role by default): one goal per top gap, each with catalogue resources, a mentor "
-        "who offers that competency and a stretch assignment." + EDITORS,
+        "who offers that competency and a stretch assignment.",
         DraftDevelopmentPlanInput,
         DevelopmentPlanPayload,
-        permission=development.require_planner,
         call=_draft,
     )
-    update_development_plan = kit.mutation(
-        "Change a DRAFT or ACTIVE plan's title, target role or period." + EDITORS,
+    update_development_plan = _editors(
+        "Change a DRAFT or ACTIVE plan's title, target role or period.",
         UpdateDevelopmentPlanInput,
         DevelopmentPlanPayload,
-        permission=development.require_planner,
         call=kit.update_call(development.update_plan, _plan_input),
     )
-    approve_development_plan = kit.mutation(
+    approve_development_plan = _planner(
         "Approve a DRAFT plan (→ ACTIVE): a manager above the employee or an HR admin; "
         "who and when are recorded.",
         DevelopmentPlanTransitionInput,
         DevelopmentPlanPayload,
-        permission=development.require_planner,
         call=kit.versioned_call(development.approve_plan),
     )
-    archive_development_plan = kit.mutation(
-        "Archive a DRAFT or ACTIVE plan: kept, no longer worked on." + EDITORS,
+    archive_development_plan = _editors(
+        "Archive a DRAFT or ACTIVE plan: kept, no longer worked on.",
         DevelopmentPlanTransitionInput,
         DevelopmentPlanPayload,
-        permission=development.require_planner,
         call=kit.versioned_call(development.archive_plan),
     )
-    add_development_goal = kit.mutation(
-        "Add a goal to a DRAFT or ACTIVE plan." + EDITORS,
+    add_development_goal = _editors(
+        "Add a goal to a DRAFT or ACTIVE plan.",
         AddDevelopmentGoalInput,
         DevelopmentGoalPayload,
-        permission=development.require_planner,
         call=kit.create_call(development.add_goal, _goal_input),
     )
-    update_development_goal = kit.mutation(
-        "Change a goal: text, target level, due date, progress or status." + EDITORS,
+    update_development_goal = _editors(
+        "Change a goal: text, target level, due date, progress or status.",
         UpdateDevelopmentGoalInput,
         DevelopmentGoalPayload,
-        permission=development.require_planner,
         call=kit.update_call(development.update_goal, _goal_input),
     )
-    add_development_action = kit.mutation(
-        "Add an action toward a goal." + EDITORS,
+    add_development_action = _editors(
+        "Add an action toward a goal.",
         AddDevelopmentActionInput,
         DevelopmentActionPayload,
-        permission=development.require_planner,
         call=kit.create_call(development.add_action, _action_input),
     )
-    update_development_action = kit.mutation(
+    update_development_action = _editors(
         "Change an action: title, link, mentor, due date or status; actions done raise "
-        "their goal's progress." + EDITORS,
+        "their goal's progress.",
         UpdateDevelopmentActionInput,
         DevelopmentActionPayload,
-        permission=development.require_planner,
         call=kit.update_call(development.update_action, _action_input),
     )
-    add_development_check_in = kit.mutation(
+    add_development_check_in = _planner(
         "Record a check-in on a plan: a dated note by the employee or a manager above them "
         "(or an HR admin).",
         AddDevelopmentCheckInInput,
         DevelopmentCheckInPayload,
-        permission=development.require_planner,
         call=lambda c: development.add_check_in(
             c.db, c.principal, c.input.plan_id, c.input.note, c.input.held_on
         ),
     )
-    set_mentoring = kit.mutation(
+    set_mentoring = _planner(
         "Offer to mentor these competencies (the caller's own choice; empty withdraws). "
         "Mentees' plans then show the caller's name, title and these competencies.",
         SetMentoringInput,
         SetMentoringPayload,
-        permission=development.require_planner,
         call=lambda c: development.set_mentoring(c.db, c.principal, c.input.competency_ids),
     )
-    import_learning_resources = kit.mutation(
+    import_learning_resources = _catalogue(
         "Create or update learning catalogue resources by external ID, up to 1,000 per "
         "call (HR admins and `career:hris` integrations). Idempotent; all or nothing, every "
         "refused record reported at its path.",
         ImportLearningResourcesInput,
         ImportLearningResourcesPayload,
-        permission=development.require_catalogue_writer,
         call=lambda c: development.import_learning_resources(c.db, c.principal, _import_records(c)),
         make=_import_payload,
     )
-    complete_learning_action = kit.mutation(
+    complete_learning_action = _catalogue(
         "Report that an employee completed a catalogue resource, by external IDs (a "
         "learning platform; HR admins and `career:hris`): their open actions using it become "
         "DONE. Nothing of the plans is returned.",
         CompleteLearningActionInput,
         CompleteLearningActionPayload,
-        permission=development.require_catalogue_writer,
         call=lambda c: development.complete_learning_action(
             c.db,
             c.principal,

@@ -34,6 +34,7 @@ from service.framework.types import (
 from service.graphql.enums import graphql_enum
 from service.graphql.ids import decode_id, parse_global_id
 from service.graphql.kit import (
+    ADMIN,
     Call,
     entity_mutations,
     entity_payload,
@@ -526,7 +527,6 @@ async def _import(c: Call) -> Any:
     )
 
 
-ADMIN = " Requires `career:admin`."
 ARCHIVE = (
     "Archive a scale, level, job family, role, track, transition or competency: kept for "
     "history, no longer offered. Refused while active entities depend on it (e.g. a "

@@ -57,6 +57,7 @@ from strawberry.types.info import Info
 from strawberry.utils.str_converters import to_camel_case
 
 from service import entities
+from service.auth import policies
 from service.auth.principal import Principal
 from service.entities import Attr, Entity
 from service.errors import FieldError, UserInputError
@@ -353,6 +354,11 @@ def mutation(
         "return": payload,
     }
     return strawberry.mutation(resolver=resolve, description=description + suffix)
+
+
+ADMIN = " Requires `career:admin`."
+#: A mutation for HR admins (``career:admin``) only, saying so at the end of its description.
+admin_mutation = partial(mutation, permission=policies.require_admin, suffix=ADMIN)
 
 
 # --- entities declared once (service.entities) -------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -311,14 +312,17 @@ def _posting_input(i: Any) -> mobility.PostingInput:
     return service_input(mobility.PostingInput, i, requirements=requirements)
 
 
+_poster = partial(mutation, permission=mobility.require_poster)
+_applicant = partial(mutation, permission=mobility.require_applicant)
+
+
 @strawberry.type
 class MobilityMutation:
-    set_career_aspiration = mutation(
+    set_career_aspiration = _applicant(
         "Record your career aspiration: target roles, families, what you are open to, "
         "relocation, time horizon and whether hiring managers may find you.",
         SetCareerAspirationInput,
         SetCareerAspirationPayload,
-        permission=mobility.require_applicant,
         call=lambda c: mobility.set_career_aspiration(
             c.db,
             c.principal,
@@ -327,51 +331,45 @@ class MobilityMutation:
             input_errors=c.errors,
         ),
     )
-    create_posting = mutation(
+    create_posting = _poster(
         "Create a DRAFT posting: managers for their own org unit or the units below it, HR "
         "admins for any.",
         CreatePostingInput,
         PostingPayload,
-        permission=mobility.require_poster,
         call=create_call(mobility.create_posting, _posting_input),
     )
-    update_posting = mutation(
+    update_posting = _poster(
         "Change a DRAFT or OPEN posting (its owners and HR admins).",
         UpdatePostingInput,
         PostingPayload,
-        permission=mobility.require_poster,
         call=update_call(mobility.update_posting, _posting_input),
     )
-    open_posting = mutation(
+    open_posting = _poster(
         "Open a DRAFT posting to applications (its owners and HR admins).",
         PostingStatusInput,
         PostingPayload,
-        permission=mobility.require_poster,
         call=versioned_call(mobility.open_posting),
     )
-    close_posting = mutation(
+    close_posting = _poster(
         "Close a DRAFT or OPEN posting without filling it (its owners and HR admins).",
         PostingStatusInput,
         PostingPayload,
-        permission=mobility.require_poster,
         call=versioned_call(mobility.close_posting),
     )
-    apply_to_posting = mutation(
+    apply_to_posting = _applicant(
         "Apply to an OPEN posting that is not yours, before its deadline; one active "
         "application per posting.",
         ApplyToPostingInput,
         ApplicationPayload,
-        permission=mobility.require_applicant,
         call=lambda c: mobility.apply_to_posting(
             c.db, c.principal, c.input.posting_id, c.input.note, c.input.confidential, c.errors
         ),
     )
-    move_application = mutation(
+    move_application = _poster(
         "Move an application forward or reject it with feedback (the posting's owners and "
         "HR admins).",
         MoveApplicationInput,
         ApplicationPayload,
-        permission=mobility.require_poster,
         call=lambda c: mobility.move_application(
             c.db,
             c.principal,
@@ -381,11 +379,10 @@ class MobilityMutation:
             expected_version=c.input.version,
         ),
     )
-    withdraw_application = mutation(
+    withdraw_application = _applicant(
         "Withdraw your active application.",
         ApplicationActionInput,
         ApplicationPayload,
-        permission=mobility.require_applicant,
         call=versioned_call(mobility.withdraw_application),
     )
     accept_offer = mutation(

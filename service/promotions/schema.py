@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -360,45 +361,44 @@ def _with_note(
     return call
 
 
+_proposer = partial(kit.mutation, permission=promotions.require_proposer)
+_hr_admin = partial(kit.mutation, permission=policies.require_admin)
+
+
 @strawberry.type
 class PromotionsMutation:
-    propose_promotion = kit.mutation(
+    propose_promotion = _proposer(
         "Propose a promotion: by someone above the employee in the org chart "
         "(`career:manager`) or an HR admin. One open case per employee.",
         ProposePromotionInput,
         ProposePromotionPayload,
-        permission=promotions.require_proposer,
         call=_propose,
     )
-    approve_promotion = kit.mutation(
+    approve_promotion = _hr_admin(
         "Approve a proposed case (HR admins). It takes effect at once when its date is today "
         "or past, else on its date.",
         ApprovePromotionInput,
         ApprovePromotionPayload,
-        permission=policies.require_admin,
         call=lambda c: promotions.approve_promotion(
             c.db, c.principal, c.input.id, expected_version=c.input.version, note=c.input.note
         ),
     )
-    reject_promotion = kit.mutation(
+    reject_promotion = _hr_admin(
         "Reject a proposed case, with a note (HR admins).",
         RejectPromotionInput,
         RejectPromotionPayload,
-        permission=policies.require_admin,
         call=_with_note(promotions.reject_promotion),
     )
-    cancel_promotion = kit.mutation(
+    cancel_promotion = _proposer(
         "Withdraw a case: its proposer while it is proposed, HR admins until it is effective.",
         CancelPromotionInput,
         CancelPromotionPayload,
-        permission=promotions.require_proposer,
         call=_with_note(promotions.cancel_promotion),
     )
-    update_promotion_settings = kit.mutation(
+    update_promotion_settings = _hr_admin(
         "Change the organization's promotion settings (HR admins).",
         UpdatePromotionSettingsInput,
         UpdatePromotionSettingsPayload,
-        permission=policies.require_admin,
         call=lambda c: promotions.update_settings(
             c.db,
             c.principal,
@@ -406,18 +406,16 @@ class PromotionsMutation:
             expected_version=c.input.version,
         ),
     )
-    create_succession_plan = kit.mutation(
+    create_succession_plan = _hr_admin(
         "Make a succession plan (HR admins).",
         CreateSuccessionPlanInput,
         SuccessionPlanPayload,
-        permission=policies.require_admin,
         call=kit.create_call(promotions.create_succession_plan, _plan_input),
     )
-    update_succession_plan = kit.mutation(
+    update_succession_plan = _hr_admin(
         "Change or archive a succession plan (HR admins).",
         UpdateSuccessionPlanInput,
         SuccessionPlanPayload,
-        permission=policies.require_admin,
         call=lambda c: promotions.update_succession_plan(
             c.db,
             c.principal,
@@ -428,11 +426,10 @@ class PromotionsMutation:
             input_errors=c.errors,
         ),
     )
-    set_successor = kit.mutation(
+    set_successor = _hr_admin(
         "Name a successor on a plan with their readiness, or change it (HR admins).",
         SetSuccessorInput,
         SuccessionPlanPayload,
-        permission=policies.require_admin,
         call=lambda c: promotions.set_successor(
             c.db,
             c.principal,
@@ -445,11 +442,10 @@ class PromotionsMutation:
             input_errors=c.errors,
         ),
     )
-    remove_successor = kit.mutation(
+    remove_successor = _hr_admin(
         "Take a successor off a plan (HR admins).",
         RemoveSuccessorInput,
         SuccessionPlanPayload,
-        permission=policies.require_admin,
         call=lambda c: promotions.remove_successor(
             c.db, c.principal, c.input.plan_id, c.input.employee_id
         ),
