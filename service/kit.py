@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from sqlalchemy import (
     Column,
@@ -126,6 +126,14 @@ def check_version(row: Any, expected: int | None, what: str) -> None:
     ``update_versioned`` is what makes the check hold under concurrency."""
     if expected is not None and expected != row.version:
         raise stale_version(what, row.version, expected)
+
+
+class TargetAction(Protocol):
+    """A use case acting on one object at the version the caller read (``None``: any)."""
+
+    def __call__(
+        self, db: Any, principal: Any, target: Any, /, *, expected_version: int | None
+    ) -> Awaitable[Any]: ...
 
 
 async def update_versioned(

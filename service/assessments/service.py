@@ -45,7 +45,7 @@ from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Val
 from service.framework import queries as framework_queries
 from service.framework.models import competencies, scale_levels
 from service.framework.rules import usable_competency
-from service.kit import INVALID, check_version, update_versioned
+from service.kit import INVALID, TargetAction, check_version, update_versioned
 from service.people import queries as people_queries
 from service.people.models import EmployeeStatus, employees, org_units
 from service.promotions import service as promotions
@@ -374,77 +374,70 @@ async def create_cycle(
     return row
 
 
-async def _move_cycle(
-    db: Executor,
-    principal: Principal,
-    cycle_id: uuid.UUID,
-    expected_version: int | None,
-    *,
-    source: AssessmentCycleStatus,
-    target: AssessmentCycleStatus,
-    stamp: str,
-) -> Any:
-    policies.require_admin(principal)
-    cycle = await _cycle(db, cycle_id, lock=True)
-    if cycle is None:
-        raise UserInputError.one(("input", "id"), "no such assessment cycle", ErrorCode.NOT_FOUND)
-    check_version(cycle, expected_version, "cycle")
-    if cycle.status != source:
-        raise UserInputError.one(
-            ("input", "id"),
-            f"the cycle is {cycle.status.lower()}; only a {source.lower()} cycle can be "
-            f"{'opened' if target == AssessmentCycleStatus.OPEN else 'closed'}",
-            ErrorCode.INVALID_STATE,
-        )
-    row = (
-        await update_versioned(
+def _cycle_move(
+    source: AssessmentCycleStatus, target: AssessmentCycleStatus, stamp: str, doc: str
+) -> TargetAction:
+    """The use case moving a cycle from ``source`` to ``target``, stamping the column
+    ``stamp``. Admins only."""
+    verb, done = ("open", "opened") if target == AssessmentCycleStatus.OPEN else ("close", "closed")
+
+    async def move(
+        db: Executor,
+        principal: Principal,
+        cycle_id: uuid.UUID,
+        /,
+        *,
+        expected_version: int | None = None,
+    ) -> Any:
+        policies.require_admin(principal)
+        cycle = await _cycle(db, cycle_id, lock=True)
+        if cycle is None:
+            raise UserInputError.one(
+                ("input", "id"), "no such assessment cycle", ErrorCode.NOT_FOUND
+            )
+        check_version(cycle, expected_version, "cycle")
+        if cycle.status != source:
+            raise UserInputError.one(
+                ("input", "id"),
+                f"the cycle is {cycle.status.lower()}; only a {source.lower()} cycle can be {done}",
+                ErrorCode.INVALID_STATE,
+            )
+        row = (
+            await update_versioned(
+                db,
+                assessment_cycles,
+                cycle_id,
+                {"status": target.value, stamp: func.now()},
+                expected_version=cycle.version,
+                what="cycle",
+            )
+        ).after
+        await audit.record(
             db,
-            assessment_cycles,
+            principal,
+            f"assessment_cycle.{verb}",
+            "AssessmentCycle",
             cycle_id,
-            {"status": target.value, stamp: func.now()},
-            expected_version=cycle.version,
-            what="cycle",
+            audit.diff({"status": cycle.status}, {"status": target.value}),
         )
-    ).after
-    await audit.record(
-        db,
-        principal,
-        f"assessment_cycle.{'open' if target == AssessmentCycleStatus.OPEN else 'close'}",
-        "AssessmentCycle",
-        cycle_id,
-        audit.diff({"status": cycle.status}, {"status": target.value}),
-    )
-    return row
+        return row
+
+    move.__doc__ = doc
+    return move
 
 
-async def open_cycle(
-    db: Executor, principal: Principal, cycle_id: uuid.UUID, expected_version: int | None = None
-) -> Any:
-    """DRAFT → OPEN: assessments can be started and submitted in it. Admins only."""
-    return await _move_cycle(
-        db,
-        principal,
-        cycle_id,
-        expected_version,
-        source=AssessmentCycleStatus.DRAFT,
-        target=AssessmentCycleStatus.OPEN,
-        stamp="opened_at",
-    )
-
-
-async def close_cycle(
-    db: Executor, principal: Principal, cycle_id: uuid.UUID, expected_version: int | None = None
-) -> Any:
-    """OPEN → CLOSED: drafts left in it can no longer be submitted. Admins only."""
-    return await _move_cycle(
-        db,
-        principal,
-        cycle_id,
-        expected_version,
-        source=AssessmentCycleStatus.OPEN,
-        target=AssessmentCycleStatus.CLOSED,
-        stamp="closed_at",
-    )
+open_cycle = _cycle_move(
+    AssessmentCycleStatus.DRAFT,
+    AssessmentCycleStatus.OPEN,
+    "opened_at",
+    "DRAFT → OPEN: assessments can be started and submitted in it. Admins only.",
+)
+close_cycle = _cycle_move(
+    AssessmentCycleStatus.OPEN,
+    AssessmentCycleStatus.CLOSED,
+    "closed_at",
+    "OPEN → CLOSED: drafts left in it can no longer be submitted. Admins only.",
+)
 
 
 # --- assessments --------------------------------------------------------------------------

@@ -63,7 +63,7 @@ from service.entities import Attr, Entity
 from service.errors import FieldError, UserInputError
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id
-from service.kit import INVALID, NOT_GIVEN
+from service.kit import INVALID, NOT_GIVEN, TargetAction
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -233,14 +233,6 @@ def _object_field(payload: type[Payload]) -> tuple[str, Callable[[Any], Any]]:
 
 def _as_given(data: Any) -> Any:
     return data
-
-
-class TargetAction(Protocol):
-    """A service function acting on one object at the version the caller read."""
-
-    def __call__(
-        self, db: Any, principal: Principal, target: Any, /, *, expected_version: int | None
-    ) -> Awaitable[Any]: ...
 
 
 def versioned_call(action: TargetAction, target: str = "id") -> Callable[[Call], Awaitable[Any]]:

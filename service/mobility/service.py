@@ -56,7 +56,7 @@ from service.framework.models import (
     roles,
     scale_levels,
 )
-from service.kit import NOT_GIVEN, check_version, given, update_versioned
+from service.kit import NOT_GIVEN, TargetAction, check_version, given, update_versioned
 from service.mobility import events, queries
 from service.mobility.models import (
     ACTIVE,
@@ -549,67 +549,66 @@ async def update_posting(
     return written.after
 
 
-async def _set_status(
-    db: Executor,
-    principal: Principal,
-    posting_id: uuid.UUID,
-    to: PostingStatus,
-    allowed_from: Sequence[PostingStatus],
-    expected_version: int | None,
-) -> Any:
-    current = await _managed(db, principal, posting_id)
-    check_version(current, expected_version, "posting")
-    stamp = {PostingStatus.OPEN: "opened_at", PostingStatus.CLOSED: "closed_at"}[to]
-    written = await update_versioned(
-        db,
-        postings,
-        posting_id,
-        {"status": to.value, stamp: func.now()},
-        expected_version=expected_version,
-        what="posting",
-    )
-    if written.before.status not in {s.value for s in allowed_from}:
-        raise UserInputError.one(
-            ("input", "id"),
-            f"a {written.before.status.lower()} posting cannot be {to.value.lower()}",
-            ErrorCode.INVALID_STATE,
+def _posting_move(
+    to: PostingStatus, allowed_from: Sequence[PostingStatus], stamp: str, doc: str
+) -> TargetAction:
+    """The use case moving a posting from one of ``allowed_from`` to ``to``, stamping the
+    column ``stamp``: its owners and HR admins."""
+
+    async def move(
+        db: Executor,
+        principal: Principal,
+        posting_id: uuid.UUID,
+        /,
+        *,
+        expected_version: int | None,
+    ) -> Any:
+        current = await _managed(db, principal, posting_id)
+        check_version(current, expected_version, "posting")
+        written = await update_versioned(
+            db,
+            postings,
+            posting_id,
+            {"status": to.value, stamp: func.now()},
+            expected_version=expected_version,
+            what="posting",
         )
-    row = written.after
-    await audit.record(
-        db,
-        principal,
-        f"posting.{to.value.lower()}",
-        "Posting",
-        posting_id,
-        {"status": {"from": written.before.status, "to": to.value}},
-    )
-    if to is PostingStatus.OPEN:
-        await outbox.emit(db, principal, events.POSTING_OPENED, events.posting_data(row))
-    return row
+        if written.before.status not in {s.value for s in allowed_from}:
+            raise UserInputError.one(
+                ("input", "id"),
+                f"a {written.before.status.lower()} posting cannot be {to.value.lower()}",
+                ErrorCode.INVALID_STATE,
+            )
+        row = written.after
+        await audit.record(
+            db,
+            principal,
+            f"posting.{to.value.lower()}",
+            "Posting",
+            posting_id,
+            {"status": {"from": written.before.status, "to": to.value}},
+        )
+        if to is PostingStatus.OPEN:
+            await outbox.emit(db, principal, events.POSTING_OPENED, events.posting_data(row))
+        return row
+
+    move.__doc__ = doc
+    return move
 
 
-async def open_posting(
-    db: Executor, principal: Principal, posting_id: uuid.UUID, *, expected_version: int | None
-) -> Any:
-    """DRAFT → OPEN: employees can find it and apply."""
-    return await _set_status(
-        db, principal, posting_id, PostingStatus.OPEN, (PostingStatus.DRAFT,), expected_version
-    )
-
-
-async def close_posting(
-    db: Executor, principal: Principal, posting_id: uuid.UUID, *, expected_version: int | None
-) -> Any:
-    """DRAFT or OPEN → CLOSED without filling it; active applications stay as they are
-    for the hiring manager to answer."""
-    return await _set_status(
-        db,
-        principal,
-        posting_id,
-        PostingStatus.CLOSED,
-        (PostingStatus.DRAFT, PostingStatus.OPEN),
-        expected_version,
-    )
+open_posting = _posting_move(
+    PostingStatus.OPEN,
+    (PostingStatus.DRAFT,),
+    "opened_at",
+    "DRAFT → OPEN: employees can find it and apply.",
+)
+close_posting = _posting_move(
+    PostingStatus.CLOSED,
+    (PostingStatus.DRAFT, PostingStatus.OPEN),
+    "closed_at",
+    "DRAFT or OPEN → CLOSED without filling it; active applications stay as they are "
+    "for the hiring manager to answer.",
+)
 
 
 # --- applications -------------------------------------------------------------------------
