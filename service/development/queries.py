@@ -18,8 +18,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Select,
     and_,
+    bindparam,
     case,
     false,
     func,
@@ -42,7 +44,7 @@ from service.development.models import (
     learning_resources,
     mentor_competencies,
 )
-from service.kit import in_ids, loader_by_id, loader_grouped, matching
+from service.kit import batch_by_key, in_ids, loader_by_id, loader_grouped, matching
 from service.people.models import employees
 
 plans_by_id = loader_by_id(development_plans)
@@ -50,6 +52,14 @@ goals_by_id = loader_by_id(development_goals)
 actions_by_id = loader_by_id(development_actions)
 check_ins_by_id = loader_by_id(development_check_ins)
 resources_by_id = loader_by_id(learning_resources)
+
+
+MENTORS = select(employees.c.id, employees.c.name, employees.c.title).where(in_ids(employees.c.id))
+
+
+async def mentors_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | None]:
+    """Mentors by employee ID, in order: their name and title, all a mentee sees."""
+    return await batch_by_key(db, MENTORS, "id", ids)
 
 
 #: Each plan's goals in their order.
@@ -95,28 +105,31 @@ class PlanStats:
     overdue: int
 
 
-def overdue(today: dt.date) -> ColumnElement[bool]:
+def overdue(today: dt.date | ColumnElement[Any]) -> ColumnElement[bool]:
     g = development_goals.c
     return and_(g.status == GoalStatus.OPEN.value, g.due_on < today)
 
 
-async def plan_stats(db: Executor, ids: Sequence[uuid.UUID]) -> list[PlanStats]:
-    """Progress and counts of each plan: one statement."""
-    g = development_goals.c
-    live = g.status != GoalStatus.DROPPED.value
-    today = dt.datetime.now(dt.UTC).date()
-    stmt = (
-        select(
-            g.plan_id,
-            func.coalesce(func.round(func.avg(case((live, g.progress)))), 0).label("progress"),
-            func.count().filter(live).label("goals"),
-            func.count().filter(g.status == GoalStatus.ACHIEVED.value).label("achieved"),
-            func.count().filter(overdue(today)).label("overdue"),
-        )
-        .where(in_ids(g.plan_id))
-        .group_by(g.plan_id)
+_G = development_goals.c
+_LIVE = _G.status != GoalStatus.DROPPED.value
+PLAN_STATS = (
+    select(
+        _G.plan_id,
+        func.coalesce(func.round(func.avg(case((_LIVE, _G.progress)))), 0).label("progress"),
+        func.count().filter(_LIVE).label("goals"),
+        func.count().filter(_G.status == GoalStatus.ACHIEVED.value).label("achieved"),
+        func.count().filter(overdue(bindparam("today", type_=Date()))).label("overdue"),
     )
-    rows = {r.plan_id: r for r in (await db.execute(stmt, {"ids": list(set(ids))})).all()}
+    .where(in_ids(_G.plan_id))
+    .group_by(_G.plan_id)
+)
+
+
+async def plan_stats(db: Executor, ids: Sequence[uuid.UUID]) -> list[PlanStats]:
+    """Progress and counts of each plan: one statement, built once."""
+    today = dt.datetime.now(dt.UTC).date()
+    found = await db.execute(PLAN_STATS, {"ids": list(set(ids)), "today": today})
+    rows = {r.plan_id: r for r in found.all()}
     out = []
     for i in ids:
         r = rows.get(i)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry.types import Info
@@ -24,6 +24,7 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, Role
 from service.graphql.enums import graphql_enum
+from service.graphql.lookahead import selected_below
 from service.graphql.node import RowNode, RowObject, VersionedNode, is_set, optional
 from service.graphql.relations import Relation, related, to_list, to_node, to_one
 
@@ -102,10 +103,6 @@ ResourceKind = graphql_enum(
         "OTHER": "Anything else.",
     },
 )
-
-
-async def _one(info: Info, batch: Any, key: Any) -> Any:
-    return None if key is None else await info.context.loader(batch).load(key)
 
 
 async def _employee(info: Info, employee_id: uuid.UUID | None) -> Any:
@@ -187,29 +184,17 @@ class LearningResource(VersionedNode):
     description="A colleague who offers to mentor, as a mentee sees them: their name, title "
     "and the competencies they mentor, nothing more."
 )
-class MentorProfile:
-    employee_id: strawberry.Private[uuid.UUID]
+class MentorProfile(RowObject):
     name: str = strawberry.field(description="Their name.")
     title: str | None = strawberry.field(description="Their job title.")
 
     @strawberry.field(description="The competencies they offer to mentor.")
     async def competencies(self, info: Info) -> list[Competency]:
-        rows = await info.context.loader(queries.mentoring_by_employee).load(self.employee_id)
+        rows = await info.context.loader(queries.mentoring_by_employee).load(self.row.id)
         found = await info.context.loader(framework_queries.competencies_by_id).load_many(
             [r.competency_id for r in rows]
         )
         return [Competency.from_row(c) for c in found if c is not None and c.archived_at is None]
-
-    @classmethod
-    def of(cls, row: Any) -> MentorProfile:
-        return cls(employee_id=row.id, name=row.name, title=row.title)
-
-
-async def _mentor(info: Info, employee_id: uuid.UUID | None) -> MentorProfile | None:
-    from service.people.types import employees_by_id
-
-    row = await _one(info, employees_by_id, employee_id)
-    return MentorProfile.of(row) if row is not None else None
 
 
 # --- plans -------------------------------------------------------------------------------
@@ -241,7 +226,10 @@ class DevelopmentCheckIn(RowNode):
 class DevelopmentAction(VersionedNode):
     rows_by_id = queries.actions_by_id
     converters = {"kind": ActionKind, "status": ActionStatus}
-    relations = (to_one(queries.resources_by_id, LearningResource, resource="resource_id"),)
+    relations = (
+        to_one(queries.resources_by_id, LearningResource, resource="resource_id"),
+        to_one(queries.mentors_by_id, MentorProfile, mentor="mentor_id"),
+    )
 
     kind: ActionKind = strawberry.field(description="The learning modality.")  # type: ignore[valid-type]
     title: str = strawberry.field(description="What to do.")
@@ -252,21 +240,13 @@ class DevelopmentAction(VersionedNode):
         description="When it was done; null unless DONE."
     )
     resource: LearningResource | None = related("The catalogue resource it uses.")
-
-    @strawberry.field(
-        description="The mentor of a MENTORING action: name, title and what they mentor."
+    mentor: MentorProfile | None = related(
+        "The mentor of a MENTORING action: name, title and what they mentor."
     )
-    async def mentor(self, info: Info) -> MentorProfile | None:
-        return await _mentor(info, self.row.mentor_id)
 
     @classmethod
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
         return await _via_plans(info, rows)
-
-
-def _overdue(self: DevelopmentGoal) -> bool:
-    due = self.row.due_on
-    return self.row.status == "OPEN" and due is not None and due < dt.datetime.now(dt.UTC).date()
 
 
 @strawberry.type(
@@ -292,9 +272,7 @@ class DevelopmentGoal(VersionedNode):
         "(at most 90 while open), 100 once achieved."
     )
 
-    overdue: bool = strawberry.field(
-        resolver=_overdue, description="Open with its due date passed."
-    )
+    overdue: bool = strawberry.field(default=False, description="Open with its due date passed.")
     achieved_at: dt.datetime | None = strawberry.field(description="When it was achieved.")
     achieved_level: float | None = strawberry.field(
         description="The current level that achieved it, when an assessment did; null when "
@@ -323,6 +301,17 @@ class DevelopmentGoal(VersionedNode):
     async def visible(cls, info: Info, rows: Sequence[Any]) -> list[bool]:
         return await _via_plans(info, rows)
 
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        goal = super().from_row(row)
+        due = row.due_on
+        goal.overdue = row.status == "OPEN" and due is not None and due < _today()
+        return goal
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
 
 async def _approved_by(self: DevelopmentPlan, info: Info) -> Any:
     if self.row.approved_by_type != "EMPLOYEE":
@@ -331,13 +320,8 @@ async def _approved_by(self: DevelopmentPlan, info: Info) -> Any:
 
 
 async def _overdue_goals(self: DevelopmentPlan, info: Info) -> list[DevelopmentGoal]:
-    today = dt.datetime.now(dt.UTC).date()
     rows = await info.context.loader(queries.goals_by_plan).load(self.row.id)
-    return [
-        DevelopmentGoal.from_row(r)
-        for r in rows
-        if r.status == "OPEN" and r.due_on is not None and r.due_on < today
-    ]
+    return [g for g in map(DevelopmentGoal.from_row, rows) if g.overdue]
 
 
 #: A plan's figures (``queries.PlanStats``), by field.
@@ -416,4 +400,6 @@ async def employee_plans(info: Info, employee_id: uuid.UUID) -> list[Development
     ):
         raise Forbidden()
     rows = await info.context.loader(queries.plans_by_employee).load(employee_id)
-    return [DevelopmentPlan.from_row(r) for r in rows]
+    plans = [DevelopmentPlan.from_row(r) for r in rows]
+    await DevelopmentPlan.prefetch(info, plans, selected_below(info))
+    return plans
