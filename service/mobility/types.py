@@ -3,6 +3,7 @@ explained matches in both directions, the mobility figures and settings."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Role
 from service.graphql.enums import graphql_enum
+from service.graphql.lookahead import children, connection_nodes, named
 from service.graphql.node import RowObject, VersionedNode, list_of, once_per_request, optional
 from service.graphql.pagination import Connection, PageArgs, make_connection, paged, paginate
 from service.graphql.relations import related, to_list, to_many, to_node, to_one
@@ -255,15 +257,12 @@ class Posting(VersionedNode):
             offset,
             limit,
         )
-        return make_connection(
-            [
-                CandidateMatch.from_row(r, a)
-                for r, a in zip(page.rows, page.applications or [], strict=True)
-            ],
-            offset,
-            limit,
-            page.total,
-        )
+        matches = [
+            CandidateMatch.from_row(r, a)
+            for r, a in zip(page.rows, page.applications or [], strict=True)
+        ]
+        await _prefetch_matches(info, matches)
+        return make_connection(matches, offset, limit, page.total)
 
 
 # --- applications -------------------------------------------------------------------------
@@ -456,6 +455,24 @@ def _explained(row: Any) -> dict[str, Any]:
     }
 
 
+async def _prefetch_matches(info: Info, matches: Sequence[Match]) -> None:
+    """What the page selects on its matches' requirements and postings, loaded for the
+    whole page at once."""
+    nodes = connection_nodes(info)
+    await asyncio.gather(
+        RequirementMatch.prefetch(
+            info,
+            [r for m in matches for r in m.requirements],
+            children(named(nodes, "requirements")),
+        ),
+        Posting.prefetch(
+            info,
+            [m.posting for m in matches if isinstance(m, PostingMatch)],
+            children(named(nodes, "posting")),
+        ),
+    )
+
+
 @strawberry.type(description="How well something matches: the score and its explanation.")
 class Match:
     score: float = strawberry.field(description=SCORE_DESC)
@@ -474,14 +491,11 @@ class Match:
 @strawberry.type(description="An OPEN posting recommended to an employee, with the explanation.")
 class PostingMatch(Match):
     row: strawberry.Private[Any]
+    posting: Posting = strawberry.field(description="The posting.")
 
     @classmethod
     def from_row(cls, row: Any) -> PostingMatch:
-        return cls(row=row, **_explained(row))
-
-    @strawberry.field(description="The posting.")
-    def posting(self) -> Posting:
-        return Posting.from_row(self.row)
+        return cls(row=row, posting=Posting.from_row(row), **_explained(row))
 
 
 @strawberry.type(description="A candidate for a posting, with the explanation.")
@@ -524,7 +538,9 @@ async def recommended_postings(
         offset,
         limit,
     )
-    return make_connection([PostingMatch.from_row(r) for r in page.rows], offset, limit, page.total)
+    matches = [PostingMatch.from_row(r) for r in page.rows]
+    await _prefetch_matches(info, matches)
+    return make_connection(matches, offset, limit, page.total)
 
 
 # --- figures and settings -----------------------------------------------------------------
