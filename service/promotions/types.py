@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -19,9 +20,9 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, Role
 from service.graphql.enums import graphql_enum
-from service.graphql.lookahead import children, later
+from service.graphql.lookahead import children, later, named
 from service.graphql.node import RowObject, VersionedNode, is_set, once_per_request, optional
-from service.graphql.relations import Relation, related, to_one
+from service.graphql.relations import Relation, prefetch, related, to_one
 from service.people import queries as people_queries
 from service.promotions import queries
 from service.promotions.models import Criticality as CriticalityValue
@@ -198,14 +199,18 @@ class EvidenceGap:
 )
 class PromotionEvidence:
     assessment_ids: strawberry.Private[list[uuid.UUID]]
+    items: strawberry.Private[list[dict[str, Any]]]
     captured_at: dt.datetime = strawberry.field(description="When the snapshot was taken.")
     readiness: float | None = strawberry.field(
         description="Readiness for the target role then. " + assessment_types.READINESS_DESC
     )
     role_title: str = strawberry.field(description="The target role's title then.")
-    expectations: list[EvidenceGap] = strawberry.field(
+
+    @strawberry.field(
         description="Every expectation of the target role then: core first, then by weight."
     )
+    def expectations(self) -> list[EvidenceGap]:
+        return [EvidenceGap.from_json(x) for x in self.items]
 
     @strawberry.field(
         description="The assessments the proposer referred to, as far as the caller may see them."
@@ -226,7 +231,7 @@ class PromotionEvidence:
             captured_at=dt.datetime.fromisoformat(e["capturedAt"]),
             readiness=e.get("readiness"),
             role_title=str(e.get("roleTitle", "")),
-            expectations=[EvidenceGap.from_json(x) for x in e.get("expectations", [])],
+            items=e.get("expectations", []),
         )
 
 
@@ -246,29 +251,40 @@ _PEOPLE = (
 )
 
 
+_ROLES = to_one(framework_queries.roles_by_id, Role, fromRole="from_role_id", toRole="to_role_id")
+
+
 async def _load_people(info: Info, cases: Sequence[Any], wanted: list[SelectedField]) -> None:
     """The people of ``cases`` that ``wanted`` names, those the caller may see (with what
-    is selected on them); None for service accounts and the system."""
+    is selected on them; None for service accounts and the system), and the cases' roles:
+    read after the people, so that the cases' roles and those selected on the people are
+    one batch."""
     from service.people.types import Employee
 
     names = {f.name for f in wanted}
     people_fields = [p for p in _PEOPLE if p[0] in names]
-
-    def employee_id(case: Any, column: str, kind: str | None) -> Any:
-        if kind is not None and getattr(case.row, kind) != "EMPLOYEE":
-            return None
-        return getattr(case.row, column)
-
-    ids = {employee_id(c, column, kind) for c in cases for _, column, kind in people_fields}
-    ids.discard(None)
+    # Per case, the employee of each people field selected (None: not an employee).
+    ids = [
+        [
+            getattr(c.row, column) if kind is None or getattr(c.row, kind) == "EMPLOYEE" else None
+            for _, column, kind in people_fields
+        ]
+        for c in cases
+    ]
+    distinct = {i for row in ids for i in row if i is not None}
     people: dict[Any, Any] = {}
-    if ids:
-        found = await Employee.in_reach(info, ids)
+    if distinct:
+        found = await Employee.in_reach(info, distinct)
         people = {e.row.id: e for e in found if e is not None}
-        await Employee.prefetch(info, list(people.values()), children(wanted))
-    for c in cases:
-        for name, column, kind in people_fields:
-            c.known[name] = people.get(employee_id(c, column, kind))
+    for c, row in zip(cases, ids, strict=True):
+        for (name, _, _), employee_id in zip(people_fields, row, strict=True):
+            c.known[name] = people.get(employee_id)
+    await asyncio.gather(
+        Employee.prefetch(
+            info, list(people.values()), children(named(wanted, *(p[0] for p in people_fields)))
+        ),
+        prefetch(info, cases, wanted, (_ROLES,)),
+    )
 
 
 async def _load_details(info: Info, cases: Sequence[Any], wanted: list[SelectedField]) -> None:
@@ -290,8 +306,7 @@ class Promotion(VersionedNode):
     # A page loads these for all its cases at once (`Promotion.prefetch`); "details" is
     # whether the caller sees the private fields.
     relations = (
-        Relation(tuple(name for name, _, _ in _PEOPLE), _load_people),
-        to_one(framework_queries.roles_by_id, Role, fromRole="from_role_id", toRole="to_role_id"),
+        Relation(tuple(name for name, _, _ in _PEOPLE) + _ROLES.fields, _load_people),
         Relation(("justification", "overrideReason", "evidence"), _load_details),
     )
 
