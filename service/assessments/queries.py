@@ -13,8 +13,10 @@ reads the same one. A rating is *stale* when older than ``stale_after_days``; wi
 fresh one, so last month's manager rating beats a calibration from two years ago, and the
 current level is flagged stale only when every rating behind it is. The rule runs at read
 time on the derived table: ``resolved_lateral`` looks up one cell (pages, single
-employees), ``current_level_sql`` resolves a row of ``current_levels`` (organization
-aggregates).
+employees), ``current_level_sql`` resolves a row of ``expectation_levels`` (organization
+aggregates: one row per active employee and expectation of their role, with a copy of
+their ``current_levels`` row, kept by triggers in the same transaction as every write to
+employees, role expectations and current levels; migration 0016).
 
 **Gaps.** For an expectation with required level *r* and current level *c*: ``gap = r − c``
 (signed: positive means short of the requirement), status BELOW when c < r, MEETS when
@@ -719,13 +721,12 @@ GROUP_KEYS = {
 }
 
 # Every requested grouping in one statement: the cells (one per active employee and
-# expectation of their role, with the current level resolved per row from
-# `current_levels`) aggregated per group and competency by one GROUPING SETS pass, then per
-# group; headcounts from the people with at least one cell. Levels are counted in tenths
-# (integers: the derived levels have one decimal), so the sums are exact and cheap. The
-# population is written into both places it is used (`not materialized`), so the planner
-# estimates the cells from the tables' statistics: a materialized population hid them, and
-# at 50,000 people it chose an index lookup per cell (288,000 of them) over a hash join.
+# expectation of their role: the rows of `expectation_levels`, kept at write time, with the
+# current level resolved per row) aggregated per group and competency by one GROUPING SETS
+# pass, then per group; headcounts from the people with at least one expectation. Levels
+# are counted in tenths (integers: the derived levels have one decimal), so the sums are
+# exact and cheap. Roles are joined only when a grouping or filter needs their family or
+# level.
 SUMMARIES_SQL = """
     with population as not materialized (
         select e.id as employee_id, coalesce(e.org_unit_id, :no_group) as org_unit_key,
@@ -741,14 +742,11 @@ SUMMARIES_SQL = """
                sum(greatest(required - current, 0)) as shortfall,
                count(*) filter (where current >= required) as met
         from (
-            select p.org_unit_key, p.family_key, p.level_key, x.competency_id,
-                   x.required_level * 10 as required,
+            select coalesce(cl.org_unit_id, :no_group) as org_unit_key, {role_keys}
+                   cl.competency_id, cl.required_level * 10 as required,
                    cast({current_level} * 10 as integer) as current
-            from population p
-            join role_expectations x on x.role_id = p.role_id
-            left join current_levels cl
-                   on cl.employee_id = p.employee_id and cl.competency_id = x.competency_id
-            {competency_filter}
+            from expectation_levels cl {roles_join}
+            where true {cell_filters}
         ) cells
         group by {competency_sets}
     ),
@@ -788,7 +786,7 @@ SUMMARIES_SQL = """
 """
 
 UNIT_SUBTREE_SQL = """
-    and e.org_unit_id in (
+    and {unit}.org_unit_id in (
         with recursive units(id) as (
             select id from org_units where id = :org_unit_id
             union
@@ -797,12 +795,13 @@ UNIT_SUBTREE_SQL = """
 """
 
 
-def summary_filters(f: SummaryFilter, params: dict[str, Any]) -> list[str]:
-    """The conditions on ``employees e`` and ``roles r`` that ``f`` asks for, its values
-    added to ``params`` (the competency's too: its condition is the statement's own)."""
+def summary_filters(f: SummaryFilter, params: dict[str, Any], unit: str = "e") -> list[str]:
+    """The conditions on ``employees e`` (or the table aliased ``unit`` with the column
+    ``org_unit_id``) and ``roles r`` that ``f`` asks for, its values added to ``params``
+    (the competency's too: its condition is the statement's own)."""
     filters = []
     for value, name, condition in (
-        (f.org_unit_id, "org_unit_id", UNIT_SUBTREE_SQL),
+        (f.org_unit_id, "org_unit_id", UNIT_SUBTREE_SQL.format(unit=unit)),
         (f.job_family_id, "job_family_id", "and r.family_id = :job_family_id"),
         (f.level_id, "level_id", "and r.level_id = :level_id"),
         (f.competency_id, "competency_id", None),
@@ -815,7 +814,8 @@ def summary_filters(f: SummaryFilter, params: dict[str, Any]) -> list[str]:
 
 
 def current_level_sql(order: Sequence[str], prefer_fresh: bool) -> str:
-    """SQL of the resolution rule over one row of ``current_levels`` (alias ``cl``): the
+    """SQL of the resolution rule over one row of ``current_levels`` or
+    ``expectation_levels`` (alias ``cl``, the same level columns): the
     level of the first kind in ``order`` with a rating (PEER: resting on at least
     ``:min_peers`` peers), fresh ones first with ``prefer_fresh`` (fresh: as of
     ``:stale_before`` or later); null without one. The kinds are checked names, never
@@ -838,11 +838,16 @@ def current_level_sql(order: Sequence[str], prefer_fresh: bool) -> str:
 def _summaries_statement(
     groupings: tuple[str, ...],
     filters: tuple[str, ...],
+    cell_filters: tuple[str, ...],
     competency: bool,
+    role_filter: bool,
     order: tuple[str, ...],
     prefer_fresh: bool,
 ) -> Any:
-    """The statement of ``skill_gap_summaries`` for one shape of request, built once."""
+    """The statement of ``skill_gap_summaries`` for one shape of request, built once:
+    ``filters`` on the people (``employees e``, ``roles r``), ``cell_filters`` the same on
+    the cells (``expectation_levels cl``, ``roles r``; ``role_filter``: one of them is on
+    the role)."""
     keys = [GROUP_KEYS[g] for g in groupings]
     if len(groupings) == 1:
         tag, group_id = f"'{groupings[0]}'", keys[0]
@@ -868,10 +873,17 @@ def _summaries_statement(
             "select grouped_by, group_id, n as headcount from by_competency "
             "where grouped_by = 'COMPETENCY'"
         )
+    by_role = role_filter or bool({"JOB_FAMILY", "LEVEL"} & set(groupings))
+    competency_filter = ["and cl.competency_id = :competency_id"] if competency else []
     return text(
         SUMMARIES_SQL.format(
             filters=" ".join(filters),
-            competency_filter="where x.competency_id = :competency_id" if competency else "",
+            role_keys="coalesce(r.family_id, :no_group) as family_key, "
+            "coalesce(r.level_id, :no_group) as level_key,"
+            if by_role
+            else "",
+            roles_join="join roles r on r.id = cl.role_id" if by_role else "",
+            cell_filters=" ".join([*cell_filters, *competency_filter]),
             current_level=current_level_sql(order, prefer_fresh),
             tag=tag,
             group_id=group_id,
@@ -896,7 +908,13 @@ async def skill_gap_summaries(
     }
     filters = summary_filters(f, params)
     statement = _summaries_statement(
-        wanted, tuple(filters), f.competency_id is not None, rules.order, rules.prefer_fresh
+        wanted,
+        tuple(filters),
+        tuple(summary_filters(f, params, unit="cl")),
+        f.competency_id is not None,
+        f.job_family_id is not None or f.level_id is not None,
+        rules.order,
+        rules.prefer_fresh,
     )
     found: dict[str, list[Any]] = {g: [] for g in wanted}
     for row in (await db.execute(statement, params)).all():

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from service.db import asyncpg_dsn
+from tests.assessments.migration_seed import organization
 from tests.migrations import catalog_state, round_trip
 
 REVISION, BEFORE = "0014_current_levels", "0013_mobility"
@@ -18,28 +19,12 @@ ORG, EMPLOYEE, SCALE, CODING, DESIGN = (uuid.UUID(int=i) for i in range(1, 6))
 async def _seed(conn: asyncpg.Connection) -> None:
     """An organization with one employee rated on two competencies: coding by self,
     manager and three peers, design by a calibration only."""
-    await conn.execute("insert into organizations (id, slug, name) values ($1, 'o', 'O')", ORG)
-    async with conn.transaction():
-        await conn.execute("select set_config('app.org_id', $1, true)", str(ORG))
+    async with organization(conn, ORG, SCALE, {CODING: "coding", DESIGN: "design"}):
         await conn.execute(
             "insert into employees (id, org_id, email, name) values ($1, $2, 'e@o', 'E')",
             EMPLOYEE,
             ORG,
         )
-        await conn.execute(
-            "insert into proficiency_scales (id, org_id, key, name) values ($1, $2, 's', 'S')",
-            SCALE,
-            ORG,
-        )
-        for competency, key in ((CODING, "coding"), (DESIGN, "design")):
-            await conn.execute(
-                "insert into competencies (id, org_id, key, name, scale_id) "
-                "values ($1, $2, $3, $3, $4)",
-                competency,
-                ORG,
-                key,
-                SCALE,
-            )
         for competency, kind, level, day, count in (
             (CODING, "SELF", 4, 1, 1),
             (CODING, "MANAGER", 3, 2, 1),

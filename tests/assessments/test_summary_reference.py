@@ -92,6 +92,38 @@ SETTINGS = [
 ]
 
 
+async def compare_with_reference(
+    db: ConnectionExecutor,
+    settings_list: list[AssessmentSettings],
+    filters: list[queries.SummaryFilter],
+) -> int:
+    """Every grouping of the one statement, asked together and alone, against the
+    reference, under each settings and filter; how many groups were compared."""
+    compared = 0
+    for settings in settings_list:
+        rules = queries.Rules.from_settings(settings)
+        for f in filters:
+            together = await queries.skill_gap_summaries(db, rules, GROUPINGS, f)
+            for group_by in GROUPINGS:
+                expected = [
+                    dict(r._mapping) for r in await reference_summary(db, rules, group_by, f)
+                ]
+                found = [
+                    {k: v for k, v in r._mapping.items() if k not in OWN_COLUMNS}
+                    for r in together[group_by]
+                ]
+                assert found == expected, (settings, f, group_by)
+                own = OWN_ID_COLUMN[group_by]
+                for r in together[group_by]:
+                    ids_of = {c: r._mapping[c] for c in OWN_COLUMNS - {"grouped_by"}}
+                    assert ids_of.pop(own) == r.group_id
+                    assert set(ids_of.values()) == {None}
+                alone = await queries.skill_gap_summary(db, rules, group_by, f)
+                assert [r.group_id for r in alone] == [r["group_id"] for r in expected]
+                compared += len(expected)
+    return compared
+
+
 async def test_one_statement_equals_the_per_grouping_reference(org: Org) -> None:
     fw = await load_framework(org)
     ids = await build(org, fw)
@@ -100,7 +132,6 @@ async def test_one_statement_equals_the_per_grouping_reference(org: Org) -> None
         queries.SummaryFilter(org_unit_id=ids["unit"]),
         queries.SummaryFilter(competency_id=fw.competency["coding"]),
     ]
-    compared = 0
     async with org.runtime.db.transaction(org.id) as conn:
         db = ConnectionExecutor(conn)
         levels = (await conn.execute(select(current_levels))).all()
@@ -110,26 +141,6 @@ async def test_one_statement_equals_the_per_grouping_reference(org: Org) -> None
             (r.employee_id, r.competency_id) for r in kinds
         }
         assert len(levels) < len(kinds)
-        for settings in SETTINGS:
-            rules = queries.Rules.from_settings(settings)
-            for f in filters:
-                together = await queries.skill_gap_summaries(db, rules, GROUPINGS, f)
-                for group_by in GROUPINGS:
-                    expected = [
-                        dict(r._mapping) for r in await reference_summary(db, rules, group_by, f)
-                    ]
-                    found = [
-                        {k: v for k, v in r._mapping.items() if k not in OWN_COLUMNS}
-                        for r in together[group_by]
-                    ]
-                    assert found == expected, (settings, f, group_by)
-                    own = OWN_ID_COLUMN[group_by]
-                    for r in together[group_by]:
-                        ids_of = {c: r._mapping[c] for c in OWN_COLUMNS - {"grouped_by"}}
-                        assert ids_of.pop(own) == r.group_id
-                        assert set(ids_of.values()) == {None}
-                    alone = await queries.skill_gap_summary(db, rules, group_by, f)
-                    assert [r.group_id for r in alone] == [r["group_id"] for r in expected]
-                    compared += len(expected)
+        compared = await compare_with_reference(db, SETTINGS, filters)
     # The comparison covered real groups, figures and suppressions.
     assert compared > 100
