@@ -13,7 +13,19 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, Uuid, bindparam, cast, exists, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
 
 from service.auth.models import hr_admins
 from service.auth.principal import ActorType, Principal
@@ -74,28 +86,33 @@ _EMPLOYEE_AND_GRANT = select(
     .where(hr_admins.c.org_id == employees.c.org_id, hr_admins.c.employee_id == employees.c.id)
     .label("hr_admin"),
 )
-EMPLOYEE_BY_SUBJECT = _EMPLOYEE_AND_GRANT.where(employees.c.auth_subject == bindparam("subject"))
-EMPLOYEE_BY_EMAIL = _EMPLOYEE_AND_GRANT.where(employees.c.email.ilike(bindparam("email")))
-# Both in one round trip for employees' tokens: the tenant is set first (a CTE with a
-# volatile function runs once, before the lateral lookup that reads it), and the lookup
-# also names the organization it set, so it finds no one rather than anyone else's row
-# should the tenant not be in effect yet.
-_tenant = select(
-    func.set_config("app.org_id", cast(_chosen_org.c.id, Text), True).label("tenant"),
-    _chosen_org.c.framework_revision,
-).cte("tenant")
-_caller = (
-    _EMPLOYEE_AND_GRANT.where(
-        employees.c.auth_subject == bindparam("subject"),
-        employees.c.org_id == cast(_tenant.c.tenant, Uuid()),
+
+
+def _tenant_and_employee(match: ColumnElement[bool]) -> Select[Any]:
+    """The organization made the tenant and the employee ``match`` finds in it, in one
+    round trip that needs no transaction around it: the tenant is set first (a CTE with a
+    volatile function runs once, before the lateral lookup that reads it), and the lookup
+    also names the organization it set, so it finds no one rather than anyone else's row
+    should the tenant not be in effect yet."""
+    tenant = select(
+        func.set_config("app.org_id", cast(_chosen_org.c.id, Text), True).label("tenant"),
+        _chosen_org.c.framework_revision,
+    ).cte("tenant")
+    caller = (
+        _EMPLOYEE_AND_GRANT.where(match, employees.c.org_id == cast(tenant.c.tenant, Uuid()))
+        .offset(0)
+        .lateral("caller")
     )
-    .offset(0)
-    .lateral("caller")
+    return select(tenant.c.tenant, tenant.c.framework_revision, caller).select_from(
+        tenant.outerjoin(caller, true())
+    )
+
+
+TENANT_AND_EMPLOYEE_BY_SUBJECT = _tenant_and_employee(
+    employees.c.auth_subject == bindparam("subject")
 )
-TENANT_AND_EMPLOYEE_BY_SUBJECT = select(
-    _tenant.c.tenant, _tenant.c.framework_revision, _caller
-).select_from(_tenant.outerjoin(_caller, true()))
-#: The same, run directly on the request's connection (its columns need no conversion).
+TENANT_AND_EMPLOYEE_BY_EMAIL = _tenant_and_employee(employees.c.email.ilike(bindparam("email")))
+#: The first, run directly on the request's connection (its columns need no conversion).
 DIRECT_TENANT_AND_EMPLOYEE_BY_SUBJECT = DirectStatement(TENANT_AND_EMPLOYEE_BY_SUBJECT)
 
 
@@ -110,8 +127,11 @@ async def resolve_caller(
     account), and set the tenant. Raises ``Unauthenticated`` when the token names no known
     organization, no active employee and no active service account.
 
-    ``direct``: the connection under ``db`` when its transaction is open on the driver
-    itself (a request's), where an employee's statement runs directly."""
+    An employee's token is resolved by statements that each set the tenant themselves, so
+    they need no transaction around them; a service account's needs ``db`` in a
+    transaction (the tenant its first statement sets holds for the second). ``direct``: the
+    connection under ``db``, where an employee's statement runs through the driver
+    itself."""
     org_key = claims.org or auth.default_org
     if not org_key:
         raise Unauthenticated("The token names no organization.")
@@ -140,7 +160,10 @@ async def resolve_caller(
     row = found if found.id is not None else None
     if row is None and auth.email_fallback and claims.email and claims.email_verified:
         pattern = re.sub(r"([\\%_])", r"\\\1", claims.email)
-        row = (await db.execute(EMPLOYEE_BY_EMAIL, {"email": pattern})).first()
+        by_email = (
+            await db.execute(TENANT_AND_EMPLOYEE_BY_EMAIL, {**org, "email": pattern})
+        ).first()
+        row = by_email if by_email is not None and by_email.id is not None else None
     if row is None or row.status == "TERMINATED":
         raise Unauthenticated("The token's subject is not an active employee.")
     principal = Principal(

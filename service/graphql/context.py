@@ -45,6 +45,7 @@ class Context(BaseContext):
         self.operation_type: str | None = None
         self.operation_name: str | None = None
         self._conn: AsyncConnection | None = None
+        self._in_transaction = False
         self._lock = asyncio.Lock()
         self._principal: Principal | None = None
         self.caller_row: Any | None = None  # the caller's employee row, read while resolving
@@ -55,22 +56,43 @@ class Context(BaseContext):
 
     # --- database ---------------------------------------------------------------------
 
-    async def connection(self) -> AsyncConnection:
-        """The request's connection, inside its transaction, tenant set once known.
-
-        The transaction is begun and ended here on the driver (``BEGIN READ ONLY`` for
-        queries: they cannot write by mistake); SQLAlchemy, told the connection
-        autocommits, runs its statements inside it and begins none of its own."""
+    async def _checked_out(self) -> AsyncConnection:
+        """The request's connection, taken from the pool on first use, in a transaction or
+        not yet."""
         if self._conn is None:
             conn = await self.runtime.db.engine.connect()
             try:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await self._driver(conn, "BEGIN" if self.is_mutation else "BEGIN READ ONLY")
             except BaseException:
                 await _discard(conn)
                 raise
             self._conn = conn
         return self._conn
+
+    async def connection(self) -> AsyncConnection:
+        """The request's connection, inside its transaction, tenant set once known.
+
+        The transaction is begun on the first statement that needs it and ended here on the
+        driver (``BEGIN READ ONLY`` for queries: they cannot write by mistake); SQLAlchemy,
+        told the connection autocommits, runs its statements inside it and begins none of
+        its own. A query that needs only the caller's statement (which sets the tenant
+        itself) runs no transaction at all. The tenant is set in the same round trip as
+        ``BEGIN`` when the caller is already known."""
+        conn = await self._checked_out()
+        if not self._in_transaction:
+            begin = "BEGIN" if self.is_mutation else "BEGIN READ ONLY"
+            if self._principal is not None:
+                # A UUID's text, so it can stand in the statement as a literal.
+                tenant = str(self._principal.org_id)
+                begin += f"; SELECT set_config('app.org_id', '{tenant}', true)"
+            try:
+                await self._driver(conn, begin)
+            except BaseException:
+                self._conn = None
+                await _discard(conn)
+                raise
+            self._in_transaction = True
+        return conn
 
     @staticmethod
     async def _driver(conn: AsyncConnection, sql: str) -> None:
@@ -83,12 +105,12 @@ class Context(BaseContext):
 
     async def finish(self, *, commit: bool) -> None:
         """End the request's transaction; called once by the transaction extension."""
-        conn = self._conn
-        self._conn = None
+        conn, in_transaction = self._conn, self._in_transaction
+        self._conn, self._in_transaction = None, False
         if conn is None:
             return
         try:
-            if not conn.invalidated:
+            if in_transaction and not conn.invalidated:
                 await self._driver(conn, "COMMIT" if commit else "ROLLBACK")
         except BaseException:
             await _discard(conn)
@@ -109,7 +131,10 @@ class Context(BaseContext):
         async with self._lock:
             # Resolvers ask concurrently; the first one through the lock resolves for all.
             if self._principal is None and self._principal_error is None:
-                conn = await self.connection()
+                # A service account's statements rely on one transaction's tenant; an
+                # employee's set it themselves.
+                needs_transaction = self.is_mutation or self.claims.is_client_credentials
+                conn = await (self.connection() if needs_transaction else self._checked_out())
                 try:
                     caller = await resolve_caller(
                         ConnectionExecutor(conn), self.claims, self.settings.auth, direct=conn
