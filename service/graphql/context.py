@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from service.auth.callers import resolve_caller
@@ -16,6 +15,7 @@ from service.auth.policies import Reach, compute_reach
 from service.auth.principal import Principal
 from service.db import ConnectionExecutor, driver_call
 from service.errors import Unauthenticated
+from service.graphql.loader import Loader
 
 if TYPE_CHECKING:
     from service.app import Runtime
@@ -52,7 +52,7 @@ class Context(BaseContext):
         self.framework_revision = 0  # the organization's, read while resolving the caller
         self._principal_error: Exception | None = None
         self._reach: Reach | None = None
-        self._loaders: dict[Any, DataLoader[Any, Any]] = {}
+        self._loaders: dict[Any, Loader[Any, Any]] = {}
 
     # --- database ---------------------------------------------------------------------
 
@@ -166,7 +166,7 @@ class Context(BaseContext):
 
     # --- loaders ---------------------------------------------------------------------
 
-    def loader(self, batch: BatchFn) -> DataLoader[Any, Any]:
+    def loader(self, batch: BatchFn) -> Loader[Any, Any]:
         """The request's DataLoader for a batch function ``batch(context, keys)``."""
         found = self._loaders.get(batch)
         if found is None:
@@ -174,7 +174,7 @@ class Context(BaseContext):
             async def load(keys: Sequence[Any]) -> Sequence[Any]:
                 return await batch(self, keys)
 
-            found = DataLoader(load_fn=load)
+            found = Loader(load)
             self._loaders[batch] = found
         return found
 

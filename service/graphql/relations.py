@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
@@ -76,6 +77,36 @@ def related(description: str, **options: Any) -> Any:
 
 def _related(self: Any, info: Info) -> Any:
     return self.related(info, info.field_name)
+
+
+def answer_loaded_relations(schema: strawberry.Schema) -> None:
+    """Make every field declared by ``related`` answer straight from ``known`` when a list
+    loaded it: without strawberry's work per call (an ``Info``, the arguments, the field's
+    extensions), which on a page of a hundred rows is a few hundred calls for values
+    already in memory. The field's own resolver still answers when nothing was loaded."""
+    for gql_type in schema._schema.type_map.values():
+        if not isinstance(gql_type, GraphQLObjectType):
+            continue
+        for name, field in gql_type.fields.items():
+            definition = field.extensions.get("strawberry-definition")
+            resolver = getattr(definition, "base_resolver", None)
+            if (
+                resolver is not None
+                and resolver.wrapped_func is _related
+                and not definition.extensions
+                and field.resolve is not None
+            ):
+                field.resolve = _known_or(name, field.resolve)
+
+
+def _known_or(name: str, resolve: GraphQLFieldResolver) -> GraphQLFieldResolver:
+    def answer(source: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+        known = source.known
+        if name in known:
+            return known[name]
+        return resolve(source, info, **arguments)
+
+    return answer
 
 
 #: ``find(info, ids)``: the objects of ``ids`` found (and visible), by ID, and their type.

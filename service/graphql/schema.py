@@ -30,6 +30,7 @@ from service.graphql.extensions import (
     TransactionExtension,
 )
 from service.graphql.node import NodeQuery
+from service.graphql.relations import answer_loaded_relations
 from service.graphql.result_cache import CachedReadsExtension, ResultCache
 from service.graphql.scalars import SCALAR_OVERRIDES
 from service.mobility.schema import MobilityMutation, MobilityQuery
@@ -123,7 +124,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(DocumentChecks, documents=documents),
         partial(CostLimitExtension, max_cost=settings.max_query_cost),
     ]
-    return Schema(
+    built = Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
@@ -131,6 +132,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
+    answer_loaded_relations(built)
+    return built
 
 
 schema = build_schema(get_settings())

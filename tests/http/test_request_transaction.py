@@ -47,7 +47,8 @@ async def test_a_read_answered_by_the_callers_statement_runs_no_transaction(team
     assert body["data"]["me"]["name"] == "Alice Anders"
     # The caller's statement sets the tenant itself: nothing to begin or roll back.
     assert len(sent) == 1, sent
-    assert "set_config" in sent[0] and "BEGIN" not in sent[0].upper(), sent
+    assert "set_config" in sent[0], sent
+    assert "BEGIN" not in sent[0].upper(), sent
 
 
 async def test_a_read_of_more_begins_read_only_with_the_tenant_in_the_same_round_trip(
