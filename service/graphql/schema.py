@@ -29,7 +29,7 @@ from service.graphql.extensions import (
     PreparedDocuments,
     TransactionExtension,
 )
-from service.graphql.node import NodeQuery
+from service.graphql.node import NodeQuery, answer_row_ids
 from service.graphql.relations import answer_loaded_relations
 from service.graphql.result_cache import CachedReadsExtension, ResultCache
 from service.graphql.scalars import SCALAR_OVERRIDES
@@ -133,6 +133,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
     answer_loaded_relations(built)
+    answer_row_ids(built)
     return built
 
 
