@@ -29,6 +29,11 @@ class _Batch(Generic[K]):
         self.started = False
         self.task: asyncio.Task[None] | None = None  # held: the loop keeps only weak ones
 
+    async def wait(self) -> None:
+        # Shielded: a caller that gives up (its task cancelled) must not cancel the batch
+        # for the others waiting on it.
+        await asyncio.shield(self.done)
+
 
 class Loader(Generic[K, V]):
     """``load_fn(keys)`` returns one value per key, in order; ``load`` and ``load_many``
@@ -43,14 +48,14 @@ class Loader(Generic[K, V]):
 
     async def load(self, key: K) -> V:
         if key not in self._values:
-            await self._batch_of(key).done
+            await self._batch_of(key).wait()
         return self._values[key]
 
     async def load_many(self, keys: Iterable[K]) -> list[V]:
         keys = list(keys)
         waits = {id(b): b for b in (self._batch_of(k) for k in keys if k not in self._values)}
         for batch in waits.values():
-            await batch.done
+            await batch.wait()
         return [self._values[k] for k in keys]
 
     def _batch_of(self, key: K) -> _Batch[K]:
