@@ -334,8 +334,11 @@ _STATS = {
 
 
 async def _load_stats(info: Info, plans: Sequence[Any], wanted: list[Any]) -> None:
-    found = await info.context.loader(queries.plan_stats).load_many([p.row.id for p in plans])
-    for plan, stats in zip(plans, found, strict=True):
+    # From the goals' rows, through the loader the plans' goals are read by.
+    found = await info.context.loader(queries.goals_by_plan).load_many([p.row.id for p in plans])
+    today = _today()
+    for plan, goals in zip(plans, found, strict=True):
+        stats = queries.plan_stats(goals, today)
         plan.known.update({field: getattr(stats, attr) for field, attr in _STATS.items()})
 
 

@@ -4,9 +4,10 @@ completion figures per org unit."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from service.auth.principal import system_principal
 from service.db import ConnectionExecutor
@@ -16,7 +17,10 @@ from service.development.models import (
     development_goals,
     development_plans,
 )
+from service.development.queries import PlanStats, plan_stats
+from service.graphql.ids import encode_id
 from service.people import service as people
+from service.people.models import employees
 from tests.conftest import Org, gid
 from tests.development.conftest import ADD_GOAL, MANAGER, UPDATE_GOAL, Framework, call, new_plan
 
@@ -154,6 +158,47 @@ async def test_team_development_costs_the_same_statements_for_50_reports(
     assert body["data"]["teamDevelopment"]["totalCount"] == 50
 
 
+EMPLOYEE_PLANS = """query($id: ID!) { node(id: $id) { ... on Employee { developmentPlans {
+  title progress overdueGoalCount targetRole { title }
+  goals { title overdue competency { key } actions { title mentor { name } resource { title } } }
+  checkIns { note }
+} } } }"""
+
+
+async def test_an_employees_plans_cost_the_same_statements_for_one_or_two_plans(
+    team: Org, fw: Framework, count_statements: Any
+) -> None:
+    await _reports(team, fw, 3)
+    async with team.runtime.db.transaction(team.id) as conn:
+        rows = (await conn.execute(select(employees.c.name, employees.c.id))).all()
+        ids = {r.name: r.id for r in rows}
+        # Report 02's plan becomes Report 00's second plan.
+        await conn.execute(
+            update(development_plans)
+            .where(development_plans.c.employee_id == ids["Report 02"])
+            .values(employee_id=ids["Report 00"], title="Plan 2")
+        )
+    token = team.token("manager", MANAGER)
+    counted, found = [], []
+    for name in ("Report 01", "Report 00"):
+        with count_statements() as counter:
+            body = await team.gql(
+                EMPLOYEE_PLANS, {"id": encode_id("Employee", ids[name])}, token=token
+            )
+        assert "errors" not in body, body
+        counted.append(counter.count)
+        found.append(body["data"]["node"]["developmentPlans"])
+    assert counted[0] == counted[1], counted
+    assert sorted(p["title"] for p in found[1]) == ["Plan 0", "Plan 2"]
+    for plan in found[1]:
+        assert plan["overdueGoalCount"] == 1
+        assert [g["overdue"] for g in plan["goals"]] == [True, False]
+        assert plan["goals"][0]["actions"] == [
+            {"title": "Sessions", "mentor": {"name": "Carol Chen"}, "resource": None}
+        ]
+        assert plan["checkIns"] == [{"note": "Fine."}]
+
+
 async def test_overdue_only_and_the_managers_reach(team: Org, fw: Framework) -> None:
     plan = await new_plan(team, startsOn=(TODAY - dt.timedelta(days=30)).isoformat())
     goal = await call(
@@ -242,3 +287,14 @@ async def test_completion_figures_per_org_unit(team: Org, fw: Framework) -> None
     ]
     async with team.runtime.db.transaction(team.id) as conn:
         assert (await conn.execute(select(development_goals.c.id))).all()
+
+
+def test_plan_figures_round_the_mean_progress_half_up() -> None:
+    def goal(progress: int, status: str = "OPEN", due: int | None = None) -> Any:
+        due_on = TODAY + dt.timedelta(days=due) if due is not None else None
+        return SimpleNamespace(progress=progress, status=status, due_on=due_on)
+
+    goals = [goal(0), goal(1, due=-1), goal(100, "ACHIEVED", -3), goal(99, "DROPPED", -1)]
+    assert plan_stats(goals, TODAY) == PlanStats(progress=34, goals=3, achieved=1, overdue=1)
+    assert plan_stats([goal(0), goal(1)], TODAY).progress == 1  # 0.5 rounds up
+    assert plan_stats([goal(5, "DROPPED")], TODAY) == PlanStats(0, 0, 0, 0)
