@@ -34,7 +34,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, or_, select, text, true
 
@@ -398,8 +398,10 @@ CANDIDATES_SQL = text(
 )
 
 
-@dataclass(frozen=True)
-class RequirementMatch:
+class RequirementMatch(NamedTuple):
+    """One requirement against a person's current level (a row of the match's
+    explanation)."""
+
     competency_id: uuid.UUID
     required_level: int
     current_level: float | None
