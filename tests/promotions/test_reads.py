@@ -196,6 +196,8 @@ async def test_promotions_list_costs_the_same_statements_for_any_page_size(
         nodes = data(body)["promotions"]["nodes"]
         assert len(nodes) == n
         assert all(node["employee"]["role"]["title"] == "Engineer" for node in nodes)
+        # The cases' roles and their employees' roles: one statement.
+        assert sum("FROM roles" in s for s in counter.statements) == 1, counter.statements
         counted.append(counter.count)
     assert counted[0] == counted[1], counted
 
