@@ -4,6 +4,7 @@ explained matches in both directions, the mobility figures and settings."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -17,10 +18,10 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Role
 from service.graphql.enums import graphql_enum
-from service.graphql.lookahead import children, connection_nodes, named
+from service.graphql.lookahead import children, connection_nodes, later, named, selected_below
 from service.graphql.node import RowObject, VersionedNode, list_of, once_per_request, optional
 from service.graphql.pagination import Connection, PageArgs, make_connection, paged, paginate
-from service.graphql.relations import related, to_list, to_many, to_node, to_one
+from service.graphql.relations import prefetch, related, to_list, to_many, to_node, to_one
 from service.mobility import queries
 from service.mobility import service as mobility
 from service.mobility.models import OPPORTUNITY_OF
@@ -235,9 +236,11 @@ class Posting(VersionedNode):
     @paged
     async def applications(self, info: Info, paging: PageArgs) -> Connection[Application]:
         await _require_runs(info, self.row)
-        return await paginate(
+        page = await paginate(
             info, queries.posting_applications_select(self.row.id), paging, Application.from_row
         )
+        await Application.prefetch(info, page.nodes, connection_nodes(info))
+        return page
 
     @strawberry.field(
         description="Applicants (active or accepted) and discoverable employees open to this "
@@ -283,6 +286,10 @@ class Application(VersionedNode):
     rows_by_id = queries.applications_by_id
     converters = {"status": ApplicationStatus}
     columns = {"submitted_at": "created_at"}
+    relations = (
+        to_one(queries.postings_by_id, Posting, posting="posting_id"),
+        to_one(people_queries.employees_by_id, _EMPLOYEE, applicant="employee_id"),
+    )
 
     status: ApplicationStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
     confidential: bool = strawberry.field(
@@ -325,16 +332,15 @@ class Application(VersionedNode):
         return await self._private(info, self.row.feedback)
 
     @strawberry.field(description="The posting applied to.")
-    async def posting(self, info: Info) -> Posting | None:
-        row = await _posting(info, self.row.posting_id)
-        return Posting.from_row(row) if row is not None else None
+    def posting(self, info: Info) -> Posting | None:
+        return self.related(info, "posting")
 
     @strawberry.field(
         description="Who applied: shown to everyone who sees the application (by name, title, "
         "org unit and role at least)."
     )
-    async def applicant(self, info: Info) -> EmployeeRef | None:
-        return await _named(info, self.row.employee_id)
+    def applicant(self, info: Info) -> EmployeeRef | None:
+        return self.related(info, "applicant")
 
     @strawberry.field(
         description="For an accepted PROJECT, GIG, ROTATION or MENTORSHIP: the participation "
@@ -363,7 +369,9 @@ async def employee_applications(info: Info, employee_id: uuid.UUID) -> list[Appl
     if not rows:
         return []
     allowed = await Application.visible(info, rows)
-    return [Application.from_row(r) for r, ok in zip(rows, allowed, strict=True) if ok]
+    found = [Application.from_row(r) for r, ok in zip(rows, allowed, strict=True) if ok]
+    await Application.prefetch(info, found, selected_below(info))
+    return found
 
 
 # --- aspirations --------------------------------------------------------------------------
@@ -456,8 +464,8 @@ def _explained(row: Any) -> dict[str, Any]:
 
 
 async def _prefetch_matches(info: Info, matches: Sequence[Match]) -> None:
-    """What the page selects on its matches' requirements and postings, loaded for the
-    whole page at once."""
+    """What the page selects on its matches' requirements, postings and candidates, loaded
+    for the whole page at once."""
     nodes = connection_nodes(info)
     await asyncio.gather(
         RequirementMatch.prefetch(
@@ -470,6 +478,7 @@ async def _prefetch_matches(info: Info, matches: Sequence[Match]) -> None:
             [m.posting for m in matches if isinstance(m, PostingMatch)],
             children(named(nodes, "posting")),
         ),
+        prefetch(info, [m for m in matches if isinstance(m, CandidateMatch)], nodes, (_CANDIDATE,)),
     )
 
 
@@ -498,10 +507,16 @@ class PostingMatch(Match):
         return cls(row=row, posting=Posting.from_row(row), **_explained(row))
 
 
+#: A candidate's employee, found for a whole page at once.
+_CANDIDATE = to_one(people_queries.employees_by_id, _EMPLOYEE, employee="employee_id")
+
+
 @strawberry.type(description="A candidate for a posting, with the explanation.")
 class CandidateMatch(Match):
     row: strawberry.Private[Any]
     application_row: strawberry.Private[Any]
+    # The employee, when the page found it (`_CANDIDATE`).
+    known: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: Any, application: Any = None) -> CandidateMatch:
@@ -511,8 +526,10 @@ class CandidateMatch(Match):
         description="The candidate: shown to the posting's owners and HR admins by name, "
         "title, org unit and role at least."
     )
-    async def employee(self, info: Info) -> EmployeeRef | None:
-        return await _named(info, self.row.employee_id)
+    def employee(self, info: Info) -> EmployeeRef | None:
+        if "employee" in self.known:
+            return self.known["employee"]
+        return later(_named(info, self.row.employee_id))
 
     @strawberry.field(description="Their application, if they applied; null for people found.")
     def application(self) -> Application | None:
