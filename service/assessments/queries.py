@@ -53,6 +53,7 @@ from service.config import AssessmentSettings, get_settings
 from service.db import Executor
 from service.framework.models import competencies, roles
 from service.kit import loader_by_id, where_given
+from service.people.models import org_units
 
 
 class GapStatus(StrEnum):
@@ -767,6 +768,7 @@ SUMMARIES_SQL = """
     )
     select g.grouped_by, nullif(g.group_id, :no_group) as group_id, g.headcount,
            u.id as unit_id, f.id as family_id, l.id as level_id, c.id as competency_id,
+           {unit_columns},
            g.headcount < :min_group as suppressed,
            case when g.headcount >= :min_group then cast(g.assessed_share as float8) end
                as assessed_share,
@@ -784,6 +786,9 @@ SUMMARIES_SQL = """
     order by g.grouped_by, l.rank nulls last, coalesce(u.name, f.name, c.name) nulls last,
              g.group_id
 """
+
+# The org unit of each ORG_UNIT group, its whole row next to the group's columns.
+GROUP_UNIT = Embedded(org_units, "u", "unit__")
 
 UNIT_SUBTREE_SQL = """
     and {unit}.org_unit_id in (
@@ -889,6 +894,7 @@ def _summaries_statement(
             group_id=group_id,
             competency_sets=f"grouping sets ({sets})",
             heads=" union all ".join(heads),
+            unit_columns=GROUP_UNIT.sql,
         )
     )
 

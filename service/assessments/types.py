@@ -31,7 +31,7 @@ from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import children, named, selected_below
 from service.graphql.node import RowObject, VersionedNode, list_of, read_rows
 from service.graphql.pagination import Connection, make_connection
-from service.graphql.relations import related, to_many, to_one
+from service.graphql.relations import Relation, related, to_many, to_one
 from service.people import queries as people_queries
 
 if TYPE_CHECKING:
@@ -647,6 +647,18 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
+async def _group_units(info: Info, groups: Sequence[Any], wanted: list[Any]) -> None:
+    """The org units of ORG_UNIT groups, from the unit rows the summary statement gives
+    with the groups (``queries.GROUP_UNIT``), so nothing is read for them."""
+    from service.people.types import OrgUnit
+
+    units: dict[uuid.UUID, OrgUnit] = {}
+    for group, row in zip(groups, queries.GROUP_UNIT.rows([g.row for g in groups]), strict=True):
+        unit = units.setdefault(row.id, OrgUnit.from_row(row)) if row is not None else None
+        group.known["orgUnit"] = unit
+    await OrgUnit.prefetch(info, list(units.values()), children(wanted))
+
+
 @strawberry.type(
     description="Aggregated gaps of one group of people. Figures are null when the group "
     "is suppressed for being too small."
@@ -657,7 +669,7 @@ class SkillGapGroup(RowObject):
 
     converters = {"assessed_share": rounded, "mean_gap": rounded, "met_share": rounded}
     relations = (
-        to_one(people_queries.org_units_by_id, "service.people.types.OrgUnit", orgUnit="unit_id"),
+        Relation(("orgUnit",), _group_units),
         to_one(
             framework_queries.job_families_by_id,
             JobFamily,
