@@ -47,12 +47,21 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
 
 
+def _edges(self: Connection[T]) -> list[Edge[T]]:
+    return [Edge(cursor=self.cursor_at(i), node=n) for i, n in enumerate(self.nodes)]
+
+
 @strawberry.type(description="A page of a list (Relay connection).")
 class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The page's nodes with their cursors.")
+    # Edges are made when asked for: a page read through ``nodes`` needs no cursors.
+    edges: list[Edge[T]] = strawberry.field(
+        resolver=_edges, description="The page's nodes with their cursors."
+    )
     nodes: list[T] = strawberry.field(description="The page's nodes.")
     page_info: PageInfo = strawberry.field(description="Paging information.")
     total_count: int = strawberry.field(description="How many nodes the whole list holds.")
+    #: The cursor of the node at a position of the page.
+    cursor_at: strawberry.Private[Callable[[int], str]]
 
 
 def encode_cursor(position: int) -> str:
@@ -148,17 +157,16 @@ class PageArgs:
 
 def make_connection(nodes: Sequence[T], offset: int, limit: int, total: int) -> Connection[T]:
     nodes = list(nodes)[:limit]
-    edges = [Edge(cursor=encode_cursor(offset + i), node=n) for i, n in enumerate(nodes)]
     return Connection(
-        edges=edges,
         nodes=nodes,
         page_info=PageInfo(
             has_next_page=offset + len(nodes) < total,
             has_previous_page=offset > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=encode_cursor(offset) if nodes else None,
+            end_cursor=encode_cursor(offset + len(nodes) - 1) if nodes else None,
         ),
         total_count=total,
+        cursor_at=lambda i: encode_cursor(offset + i),
     )
 
 
@@ -322,18 +330,15 @@ async def paginate_keyset(
     if _selects(info, "totalCount"):
         count = select(func.count()).select_from(statement.order_by(None).subquery())
         total = (await info.context.execute(count)).scalar_one()
-    edges = [
-        Edge(cursor=encode_key_cursor([getattr(r, str(k.key)) for k in keys]), node=to_node(r))
-        for r in rows
-    ]
+    cursors = [encode_key_cursor([getattr(r, str(k.key)) for k in keys]) for r in rows]
     return Connection(
-        edges=edges,
-        nodes=[e.node for e in edges],
+        nodes=[to_node(r) for r in rows],
         page_info=PageInfo(
             has_next_page=(args.before is not None) if backward else more,
             has_previous_page=more if backward else args.after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
         ),
         total_count=total,
+        cursor_at=cursors.__getitem__,
     )
