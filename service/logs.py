@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import sys
 import traceback
-import uuid
 from typing import Any
 
 import structlog
@@ -112,7 +112,7 @@ def request_id_of(value: str | None) -> str:
     """The incoming request ID when it is sane, else a new one."""
     if value and _SANE_REQUEST_ID.fullmatch(value):
         return value
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 class RequestIdMiddleware:
