@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, tuple_
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
@@ -237,16 +237,29 @@ async def paginate_partitions(
         func.row_number().over(partition_by=partition_by, order_by=order_by).label("_rn"),
         func.count().over(partition_by=partition_by).label("_total"),
     ).where(partition_by.in_({key for key, _ in keys}))
-    sub = ranked.subquery()
+    # The outer select names the ranked rows' columns as text, typed like the originals: a
+    # subquery's own column collection copies every column with its constraints and
+    # events, which costs more than all the rest of the statement's building.
+    sub = ranked.subquery("ranked")
+    columns = {
+        c.name: literal_column(f'ranked."{c.name}"', c.type) for c in ranked.selected_columns
+    }
+    assert len(columns) == len(ranked.selected_columns), "the children's columns need unique names"
+    key_of, rank = columns["_key"], columns["_rn"]
     bounds = [
-        and_(sub.c._key == key, sub.c._rn > offset, sub.c._rn <= offset + limit)
+        and_(key_of == key, rank > offset, rank <= offset + limit)
         for key, offset, limit in windows
         if limit
     ]
     rows_by_key: dict[Any, list[Any]] = {}
     totals: dict[Any, int] = {}
     if bounds:
-        result = await ctx.execute(select(sub).where(or_(*bounds)).order_by(sub.c._key, sub.c._rn))
+        result = await ctx.execute(
+            select(*(column.label(name) for name, column in columns.items()))
+            .select_from(sub)
+            .where(or_(*bounds))
+            .order_by(key_of, rank)
+        )
         for row in result:
             rows_by_key.setdefault(row._key, []).append(row)
             totals[row._key] = row._total
