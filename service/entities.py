@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.elements import ClauseElement
 
 from service.audit import service as audit
@@ -443,6 +444,28 @@ async def update_row(
         audit.diff(written.before, written.changed(plain)),
     )
     return written.after
+
+
+async def write_settings(
+    db: Executor,
+    principal: Principal,
+    table: Any,
+    before: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    action: str,
+    entity_type: str,
+) -> None:
+    """Write ``changes`` to the caller's organization's row of a ``settings_table`` (made
+    when there is none yet, the other columns at their defaults), one version up, and audit
+    them against ``before`` (``action``, e.g. ``widget_settings.update``)."""
+    stmt = pg_insert(table).values(org_id=principal.org_id, **changes)
+    await db.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["org_id"],
+            set_={**changes, "version": table.c.version + 1, "updated_at": func.now()},
+        )
+    )
+    await audit.record(db, principal, action, entity_type, None, audit.diff(before, changes))
 
 
 async def _insert(

@@ -47,6 +47,7 @@ from service.auth.principal import Principal, system_principal
 from service.auth.scopes import Scope
 from service.db import Executor
 from service.development import service as development
+from service.entities import write_settings
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
 from service.framework.models import (
@@ -1066,25 +1067,13 @@ async def update_settings(
         return current
     if confidential_until not in RANK or RANK[confidential_until] == 0:
         raise UserInputError.one(("input", "confidentialUntil"), "must be a stage after SUBMITTED")
-    stmt = pg_insert(mobility_settings).values(
-        org_id=principal.org_id, confidential_until=confidential_until
-    )
-    await db.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["org_id"],
-            set_={
-                "confidential_until": confidential_until,
-                "version": mobility_settings.c.version + 1,
-                "updated_at": func.now(),
-            },
-        )
-    )
-    await audit.record(
+    await write_settings(
         db,
         principal,
+        mobility_settings,
+        {"confidential_until": current.confidential_until},
+        {"confidential_until": confidential_until},
         "mobility_settings.update",
         "MobilitySettings",
-        None,
-        {"confidential_until": {"from": current.confidential_until, "to": confidential_until}},
     )
     return await queries.settings(db)

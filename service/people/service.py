@@ -15,7 +15,7 @@ from service.audit import service as audit
 from service.auth import policies
 from service.auth.principal import Principal
 from service.db import Executor
-from service.entities import insert_row
+from service.entities import insert_row, write_settings
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.framework import service as framework_service
 from service.framework.queries import role_level_ranks
@@ -527,18 +527,14 @@ async def update_people_settings(
     if directory_visible is not NOT_GIVEN and directory_visible != before.directory_visible:
         changes["directory_visible"] = bool(directory_visible)
     if changes:
-        await db.execute(
-            update(people_settings)
-            .where(people_settings.c.org_id == principal.org_id)
-            .values(**changes, version=people_settings.c.version + 1, updated_at=func.now())
-        )
-        await audit.record(
+        await write_settings(
             db,
             principal,
+            people_settings,
+            {"directory_visible": before.directory_visible},
+            changes,
             "people_settings.update",
             "PeopleSettings",
-            None,
-            audit.diff({"directory_visible": before.directory_visible}, changes),
         )
     return await people_settings_of(db)
 

@@ -44,7 +44,7 @@ from service.auth import policies
 from service.auth.principal import Principal, system_principal
 from service.auth.scopes import Scope
 from service.db import ConnectionExecutor, Database, Executor
-from service.entities import insert_row
+from service.entities import insert_row, write_settings
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
 from service.framework.models import roles
@@ -641,31 +641,14 @@ async def update_settings(
     }
     if not changes:
         return current
-    stmt = pg_insert(promotion_settings).values(
-        org_id=principal.org_id,
-        require_second_approver=changes.get(
-            "require_second_approver", current.require_second_approver
-        ),
-        show_open_cases_to_employee=changes.get(
-            "show_open_cases_to_employee", current.show_open_cases_to_employee
-        ),
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["org_id"],
-        set_={
-            **changes,
-            "version": promotion_settings.c.version + 1,
-            "updated_at": func.now(),
-        },
-    )
-    await db.execute(stmt)
-    await audit.record(
+    await write_settings(
         db,
         principal,
+        promotion_settings,
+        current.__dict__,
+        changes,
         "promotion_settings.update",
         "PromotionSettings",
-        None,
-        audit.diff(current.__dict__, changes),
     )
     return await queries.settings(db)
 
