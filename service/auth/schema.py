@@ -19,6 +19,7 @@ from service.graphql.kit import (
     optional_input,
     payload_type,
     service_input,
+    target_call,
     target_input,
     version_input,
 )
@@ -139,18 +140,6 @@ async def _update(c: Call) -> Any:
     )
 
 
-async def _deactivate(c: Call) -> Any:
-    return await accounts.deactivate_service_account(c.db, c.principal, c.input.id)
-
-
-async def _grant(c: Call) -> Any:
-    return await accounts.grant_hr_admin(c.db, c.principal, c.input.employee_id)
-
-
-async def _revoke(c: Call) -> Any:
-    return await accounts.revoke_hr_admin(c.db, c.principal, c.input.employee_id)
-
-
 @strawberry.type
 class IdentityMutation:
     create_service_account = admin_mutation(
@@ -170,14 +159,14 @@ class IdentityMutation:
         "Deactivating an inactive account changes nothing.",
         DeactivateServiceAccountInput,
         ServiceAccountPayload,
-        call=_deactivate,
+        call=target_call(accounts.deactivate_service_account),
     )
     grant_hr_admin = admin_mutation(
         "Name an employee an HR admin: their `career:admin` tokens act as admin from their "
         "next request on. Granting again changes nothing. Recorded in the audit log.",
         GrantHrAdminInput,
         HrAdminPayload,
-        call=_grant,
+        call=target_call(accounts.grant_hr_admin, "employee_id"),
     )
     revoke_hr_admin = admin_mutation(
         "Stop naming an employee an HR admin: their `career:admin` tokens act as a plain "
@@ -185,5 +174,5 @@ class IdentityMutation:
         "Recorded in the audit log.",
         RevokeHrAdminInput,
         HrAdminPayload,
-        call=_revoke,
+        call=target_call(accounts.revoke_hr_admin, "employee_id"),
     )

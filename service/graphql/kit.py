@@ -247,6 +247,18 @@ def versioned_call(action: TargetAction, target: str = "id") -> Callable[[Call],
     return call
 
 
+def target_call(
+    action: Callable[[Any, Principal, Any], Awaitable[Any]], target: str = "id"
+) -> Callable[[Call], Awaitable[Any]]:
+    """The call of a mutation whose input is a ``target_input(versioned=False)``:
+    ``action(db, principal, <the target's ID>)``."""
+
+    async def call(c: Call) -> Any:
+        return await action(c.db, c.principal, getattr(c.input, target))
+
+    return call
+
+
 class CreateAction(Protocol[D]):
     """A service function making something from the decoded input."""
 

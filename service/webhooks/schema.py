@@ -18,6 +18,7 @@ from service.graphql.kit import (
     mutation,
     optional_input,
     payload_type,
+    target_call,
     target_input,
     unset_input,
     version_input,
@@ -315,7 +316,7 @@ class WebhooksMutation:
         "Remove an endpoint with its deliveries.",
         DeleteWebhookEndpointInput,
         DeleteWebhookEndpointPayload,
-        call=lambda c: webhooks.delete_endpoint(c.db, c.principal, c.input.id),
+        call=target_call(webhooks.delete_endpoint),
         make=lambda row: DeleteWebhookEndpointPayload(
             deleted_id=strawberry.ID(encode_id("WebhookEndpoint", row.id))
         ),
@@ -324,7 +325,7 @@ class WebhooksMutation:
         "Send a `webhook.test` event to one endpoint at once, whatever it subscribes to.",
         PingWebhookEndpointInput,
         PingWebhookEndpointPayload,
-        call=lambda c: webhooks.ping_endpoint(c.db, c.principal, c.input.id),
+        call=target_call(webhooks.ping_endpoint),
     )
     redeliver_webhook_event = _webhooks(
         "Send an event again as new deliveries, with the same `webhook-id`.",
