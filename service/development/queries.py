@@ -14,7 +14,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -41,7 +41,7 @@ from service.development.models import (
     learning_resources,
     mentor_competencies,
 )
-from service.kit import batch_by_key, in_ids, loader_by_id, loader_grouped, matching
+from service.kit import batch_by_key, batch_grouped, in_ids, loader_by_id, loader_grouped, matching
 from service.people.models import employees
 
 plans_by_id = loader_by_id(development_plans)
@@ -59,14 +59,38 @@ async def mentors_by_id(db: Executor, ids: Sequence[uuid.UUID]) -> list[Any | No
     return await batch_by_key(db, MENTORS, "id", ids)
 
 
+class Mentor(NamedTuple):
+    """A mentor as read with an action (``actions_by_goal``)."""
+
+    id: uuid.UUID
+    name: str
+    title: str | None
+
+
 #: Each plan's goals in their order.
 goals_by_plan = loader_grouped(
     development_goals.c.plan_id, development_goals.c.position, development_goals.c.id
 )
-#: Each goal's actions in their order.
-actions_by_goal = loader_grouped(
-    development_actions.c.goal_id, development_actions.c.position, development_actions.c.id
+_ACTION, _MENTOR = development_actions.c, employees.c
+ACTIONS_BY_GOAL = (
+    select(
+        development_actions,
+        _MENTOR.name.label("mentor_name"),
+        _MENTOR.title.label("mentor_title"),
+    )
+    .outerjoin(employees, _MENTOR.id == _ACTION.mentor_id)
+    .where(in_ids(_ACTION.goal_id))
+    .order_by(_ACTION.goal_id, _ACTION.position, _ACTION.id)
 )
+
+
+async def actions_by_goal(db: Executor, ids: Sequence[uuid.UUID]) -> list[list[Any]]:
+    """Each goal's actions in their order, each with its mentor's name and title
+    (``mentor_name``, ``mentor_title``: all a mentee sees of them), so the mentors of a
+    page of actions cost no statement of their own."""
+    return await batch_grouped(db, ACTIONS_BY_GOAL, "goal_id", ids)
+
+
 #: Each plan's check-ins, newest first.
 check_ins_by_plan = loader_grouped(
     development_check_ins.c.plan_id,

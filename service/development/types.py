@@ -197,6 +197,27 @@ class MentorProfile(RowObject):
         return [Competency.from_row(c) for c in found if c is not None and c.archived_at is None]
 
 
+_MENTORS = to_one(queries.mentors_by_id, MentorProfile, mentor="mentor_id")
+
+
+async def _load_mentors(info: Info, actions: Sequence[Any], wanted: list[Any]) -> None:
+    """Each action's mentor: from the name and title read with the action
+    (``queries.actions_by_goal``), else by ID."""
+    apart = [a for a in actions if not hasattr(a.row, "mentor_name")]
+    if apart:
+        await _MENTORS.load(info, apart, wanted)
+    for a in actions:
+        row = a.row
+        if "mentor" not in a.known:
+            a.known["mentor"] = (
+                MentorProfile.from_row(
+                    queries.Mentor(row.mentor_id, row.mentor_name, row.mentor_title)
+                )
+                if row.mentor_id is not None and row.mentor_name is not None
+                else None
+            )
+
+
 # --- plans -------------------------------------------------------------------------------
 
 
@@ -228,7 +249,7 @@ class DevelopmentAction(VersionedNode):
     converters = {"kind": ActionKind, "status": ActionStatus}
     relations = (
         to_one(queries.resources_by_id, LearningResource, resource="resource_id"),
-        to_one(queries.mentors_by_id, MentorProfile, mentor="mentor_id"),
+        Relation(("mentor",), _load_mentors),
     )
 
     kind: ActionKind = strawberry.field(description="The learning modality.")  # type: ignore[valid-type]
