@@ -16,11 +16,20 @@ organization aggregates resolve each cell with a per-row expression instead of s
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, Date, Index, Integer, Numeric, Text
+from sqlalchemy import Column, Date, Index, Integer, Numeric, PrimaryKeyConstraint, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP, UUID
 
-from service.db import keyed_table, reference, status_column, tenant_table, timestamps, versioned
+from service.db import (
+    keyed_table,
+    metadata,
+    reference,
+    status_column,
+    tenant_table,
+    timestamps,
+    versioned,
+)
 
 
 class AssessmentKind(StrEnum):
@@ -115,6 +124,22 @@ current_proficiencies = keyed_table(
     Column("assessment_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
 )
 
+
+def _level_columns() -> list[Column[Any]]:
+    """A (level, as-of) pair per kind of rating, and the number of peers behind PEER."""
+    return [
+        *(
+            column
+            for kind in AssessmentKind
+            for column in (
+                Column(f"{kind.value.lower()}_level", Numeric(3, 1)),
+                Column(f"{kind.value.lower()}_as_of", TIMESTAMP(timezone=True)),
+            )
+        ),
+        Column("peer_count", Integer),
+    ]
+
+
 # ``current_proficiencies`` pivoted: one row per employee and competency, a (level, as_of)
 # pair per kind of rating (null without one) and the number of peers behind the PEER level.
 current_levels = keyed_table(
@@ -122,13 +147,24 @@ current_levels = keyed_table(
     ("employee_id", "competency_id"),
     *reference("employee_id", "employees"),
     *reference("competency_id", "competencies"),
-    *(
-        column
-        for kind in AssessmentKind
-        for column in (
-            Column(f"{kind.value.lower()}_level", Numeric(3, 1)),
-            Column(f"{kind.value.lower()}_as_of", TIMESTAMP(timezone=True)),
-        )
-    ),
-    Column("peer_count", Integer),
+    *_level_columns(),
+)
+
+# One row per active employee and expectation of their current role: the required level,
+# the person's org unit and role, and a copy of their ``current_levels`` row (nulls
+# without one). Written only by database triggers, in the same transaction as every write
+# to employees, role expectations and current levels (migration 0016); the organization
+# summary reads it alone.
+expectation_levels = Table(
+    "expectation_levels",
+    metadata,
+    Column("org_id", UUID(as_uuid=True), nullable=False),
+    *reference("employee_id", "employees", ondelete="CASCADE"),
+    Column("competency_id", UUID(as_uuid=True), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True)),
+    Column("role_id", UUID(as_uuid=True), nullable=False),
+    Column("required_level", Integer, nullable=False),
+    *_level_columns(),
+    PrimaryKeyConstraint("org_id", "employee_id", "competency_id"),
+    Index("ix_expectation_levels_role", "org_id", "role_id"),
 )
