@@ -26,6 +26,7 @@ from service.graphql.kit import (
     version_input,
     versioned_call,
 )
+from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.kit import NOT_GIVEN, given
 from service.mobility import queries
@@ -114,12 +115,14 @@ class MobilityQuery:
     ) -> Connection[Posting]:
         principal = policies.require_reader(await info.context.principal())
         criteria = _posting_filter(filter or PostingFilter())
-        return await paginate(
+        page = await paginate(
             info,
             queries.postings_select(queries.listable(principal), criteria),
             paging,
             Posting.from_row,
         )
+        await Posting.prefetch(info, page.nodes, connection_nodes(info))
+        return page
 
     @strawberry.field(
         description="Internal mobility figures over a period (HR admins): time to fill, "
