@@ -10,15 +10,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench import operations
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench import run_bench
 
 
 def figure(value: Any) -> bool:
@@ -27,17 +23,8 @@ def figure(value: Any) -> bool:
 
 def test_benchmark_runs_at_tiny_size_with_figures_for_every_operation(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    cmd = [sys.executable, "-m", "bench.run", "--employees", "200", "--quick", "--out", str(out)]
     admin_url = os.environ.get("CAREERPATH_TEST_DATABASE_URL")
-    # Not under pytest's own temporary folder: pytest keeps that private to its user, while
-    # the embedded PostgreSQL runs as a user of its own when the tests run as root.
-    data_dir = Path(tempfile.mkdtemp(prefix="careerpath-bench-test-"))
-    cmd += ["--database-url", admin_url] if admin_url else ["--data-dir", str(data_dir)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERPATH_")}
-    done = subprocess.run(
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run_bench("bench.run", "--employees", "200", "--quick", "--out", str(out))
 
     results = json.loads(next(out.glob("*.json")).read_text())
     size = results["sizes"]["200"]
