@@ -141,11 +141,13 @@ def plan_stats(goals: Sequence[Any], today: dt.date) -> PlanStats:
         progress=(2 * sum(live) + n) // (2 * n) if n else 0,
         goals=n,
         achieved=sum(g.status == GoalStatus.ACHIEVED.value for g in goals),
-        overdue=sum(
-            g.status == GoalStatus.OPEN.value and g.due_on is not None and g.due_on < today
-            for g in goals
-        ),
+        overdue=sum(is_overdue(g, today) for g in goals),
     )
+
+
+def is_overdue(goal: Any, today: dt.date) -> bool:
+    """``overdue(today)`` for a goal's row in hand: open with its due date passed."""
+    return goal.status == GoalStatus.OPEN.value and goal.due_on is not None and goal.due_on < today
 
 
 # --- visibility and lists -----------------------------------------------------------------

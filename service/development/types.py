@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from service.auth import policies
 from service.development import queries
+from service.development import service as development
 from service.development.models import ActionKind as ActionKindValue
 from service.development.models import ActionStatus as ActionStatusValue
 from service.development.models import GoalStatus as GoalStatusValue
@@ -325,13 +326,8 @@ class DevelopmentGoal(VersionedNode):
     @classmethod
     def from_row(cls, row: Any) -> Self:
         goal = super().from_row(row)
-        due = row.due_on
-        goal.overdue = row.status == "OPEN" and due is not None and due < _today()
+        goal.overdue = queries.is_overdue(row, development.today())
         return goal
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 async def _approved_by(self: DevelopmentPlan, info: Info) -> Any:
@@ -357,7 +353,7 @@ _STATS = {
 async def _load_stats(info: Info, plans: Sequence[Any], wanted: list[Any]) -> None:
     # From the goals' rows, through the loader the plans' goals are read by.
     found = await info.context.loader(queries.goals_by_plan).load_many([p.row.id for p in plans])
-    today = _today()
+    today = development.today()
     for plan, goals in zip(plans, found, strict=True):
         stats = queries.plan_stats(goals, today)
         plan.known.update({field: getattr(stats, attr) for field, attr in _STATS.items()})
