@@ -177,7 +177,7 @@ def _load_demo_and_print_tokens(settings: Settings, target: DatabaseTarget) -> N
     from service.demo.people import PERSONAS
 
     async def load() -> bool:
-        db = Database(target.app_url, pool_size=1)
+        db = Database(target.app_url, pool_size=2)
         try:
             return (await load_demo(db)).created
         finally:
@@ -245,7 +245,7 @@ async def _revision(url: str) -> str | None:
 
     from service.db import Database
 
-    db = Database(url, pool_size=1)
+    db = Database(url, pool_size=2)
     try:
         async with db.engine.connect() as conn:
             exists = await conn.execute(text("select to_regclass('alembic_version')"))
@@ -352,7 +352,7 @@ async def _find_subject(url: str, email: str, org: str | None) -> tuple[str, str
     from service.db import Database
     from service.people.models import employees
 
-    db = Database(url, pool_size=1)
+    db = Database(url, pool_size=2)
     try:
         async with db.transaction(None) as conn:
             chosen = await _enter_org(conn, org)
@@ -430,7 +430,7 @@ def org_create(
     run_migrations(target)
 
     async def create() -> tuple[Any, Any]:
-        db = Database(target.owner_url, pool_size=1)
+        db = Database(target.owner_url, pool_size=2)
         try:
             async with db.transaction(None) as conn:
                 executor = ConnectionExecutor(conn)
@@ -711,7 +711,7 @@ async def _in_org(url: str, org: str | None, work: Callable[[Any, Any], Awaitabl
     from service.auth.principal import system_principal
     from service.db import ConnectionExecutor, Database
 
-    db = Database(url, pool_size=1)
+    db = Database(url, pool_size=2)
     try:
         async with db.transaction(None) as conn:
             chosen = await _enter_org(conn, org)
@@ -849,7 +849,7 @@ def promotions_apply_due(
     run_migrations(target)
 
     async def work() -> int:
-        db = Database(target.app_url, pool_size=1)
+        db = Database(target.app_url, pool_size=2)
         try:
             return await promotions.apply_due_everywhere(db, day)
         finally:

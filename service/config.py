@@ -288,7 +288,12 @@ class Settings(BaseSettings):
     promotion_schedule_seconds: float = positive(
         300, 86_400, "How often `serve` and `worker` apply approved promotions whose date has come."
     )
-    pool_size: int = between(10, 1, 200, "Database connections per process.")
+    pool_size: int = between(
+        20,
+        1,
+        200,
+        "Most database connections per process, each opened when first needed and kept open.",
+    )
     persisted_queries_max_chars: int = at_least(
         5_000_000,
         0,
