@@ -76,7 +76,7 @@ async def test_database_down_gives_503_ready_and_a_masked_error(
 def test_a_refused_statement_is_an_internal_error_and_a_dropped_connection_an_outage() -> None:
     from sqlalchemy.exc import InterfaceError
 
-    from service.graphql.extensions import _is_unavailable
+    from service.graphql.execution import _is_unavailable
 
     refused = InterfaceError("select …", None, Exception("too many arguments"))
     dropped = InterfaceError("select …", None, Exception("connection is closed"))

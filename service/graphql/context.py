@@ -104,7 +104,7 @@ class Context(BaseContext):
             return await conn.execute(statement, params)
 
     async def finish(self, *, commit: bool) -> None:
-        """End the request's transaction; called once by the transaction extension."""
+        """End the request's transaction; called once, when its operation has run."""
         conn, in_transaction = self._conn, self._in_transaction
         self._conn, self._in_transaction = None, False
         if conn is None:

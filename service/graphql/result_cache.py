@@ -12,22 +12,23 @@ bounded least-recently-used store per process.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import cachetools
 import orjson
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FieldNode,
+    GraphQLSchema,
     OperationDefinitionNode,
+    OperationType,
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
     visit,
 )
-from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
 
 from service.auth.principal import Principal
 from service.observability import metrics
@@ -47,7 +48,7 @@ class ResultCache:
         self.documents: cachetools.LRUCache[str, bool] = cachetools.LRUCache(1024)
 
 
-class CachedReadsExtension(SchemaExtension):
+class CachedReads:
     """Answers queries made only of ``fields`` (root field names) from ``cache``, keyed by
     the request's ``revision(context)`` and the caller's ``visibility(principal)``."""
 
@@ -66,52 +67,64 @@ class CachedReadsExtension(SchemaExtension):
         self.revision = revision
         self.visibility = visibility
 
-    async def on_execute(self) -> AsyncIterator[None]:
-        ec = self.execution_context
-        key = await self._key() if self._cacheable() else None
-        if key is not None:
-            found = self.cache.entries.get(key)
-            metrics.cache_lookup(self.cache.name, hit=found is not None)
-            if found is not None:
-                ec.result = ExecutionResult(data=found, errors=None)
-                yield
-                return
-        yield
-        result = ec.result
-        if key is not None and result is not None and not result.errors and result.data:
-            self.cache.entries[key] = result.data
-
-    def _cacheable(self) -> bool:
-        """A query whose root selections are all fields of ``fields``."""
-        ec = self.execution_context
-        if ec.operation_type != OperationType.QUERY or ec.graphql_document is None:
-            return False
-        operations = [
-            d for d in ec.graphql_document.definitions if isinstance(d, OperationDefinitionNode)
-        ]
-        chosen = [
-            o
-            for o in operations
-            if ec.operation_name is None
-            or (o.name is not None and o.name.value == ec.operation_name)
-        ]
-        if len(chosen) != 1:
-            return False
+    async def key(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        query: str,
+        variables: dict[str, Any] | None,
+        ctx: Any,
+    ) -> Hashable | None:
+        """The key of a cacheable query's result, or ``None`` for one that is not: another
+        kind of operation, a field outside ``fields``, no caller, variables that are not
+        plain JSON."""
+        if operation.operation != OperationType.QUERY:
+            return None
         if not all(
             isinstance(s, FieldNode) and s.name.value in self.fields
-            for s in chosen[0].selection_set.selections
+            for s in operation.selection_set.selections
         ):
-            return False
-        return self._only_versioned_types(ec.query or "")
+            return None
+        if not self._only_versioned_types(schema, document, query):
+            return None
+        principal = await ctx.optional_principal()
+        if principal is None:
+            return None
+        try:
+            encoded = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return None
+        name = operation.name.value if operation.name else None
+        return (
+            principal.org_id,
+            self.revision(ctx),
+            self.visibility(principal),
+            query,
+            name,
+            encoded,
+        )
 
-    def _only_versioned_types(self, query: str) -> bool:
+    def get(self, key: Hashable) -> Any:
+        """The data kept under ``key``, or ``None``."""
+        found = self.cache.entries.get(key)
+        metrics.cache_lookup(self.cache.name, hit=found is not None)
+        return found
+
+    def keep(self, key: Hashable, result: ExecutionResult) -> None:
+        """Keep a result that has data and no errors."""
+        if not result.errors and result.data:
+            self.cache.entries[key] = result.data
+
+    def _only_versioned_types(
+        self, schema: GraphQLSchema, document: DocumentNode, query: str
+    ) -> bool:
         """Whether every field the document selects (fragments included) belongs to a
         type whose data the revision versions (``types``): a field of another domain
         reached from it would change without the revision."""
         known = self.cache.documents.get(query)
         if known is None:
-            ec = self.execution_context
-            info = TypeInfo(ec.schema._schema)
+            info = TypeInfo(schema)
             foreign: list[str] = []
             check = self.types
 
@@ -121,26 +134,6 @@ class CachedReadsExtension(SchemaExtension):
                     if parent is not None and not check(parent.name):
                         foreign.append(parent.name)
 
-            assert ec.graphql_document is not None
-            visit(ec.graphql_document, TypeInfoVisitor(info, Fields()))
+            visit(document, TypeInfoVisitor(info, Fields()))
             known = self.cache.documents[query] = not foreign
         return known
-
-    async def _key(self) -> Hashable | None:
-        ec = self.execution_context
-        ctx = ec.context
-        principal = await ctx.optional_principal()
-        if principal is None:
-            return None
-        try:
-            variables = orjson.dumps(ec.variables or {}, option=orjson.OPT_SORT_KEYS)
-        except TypeError:
-            return None
-        return (
-            principal.org_id,
-            self.revision(ctx),
-            self.visibility(principal),
-            ec.query,
-            ec.operation_name,
-            variables,
-        )

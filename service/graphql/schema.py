@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -11,8 +11,11 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult
 from strawberry.types.base import get_object_definition
+from strawberry.types.graphql import OperationType
 
 from service.assessments.schema import AssessmentsMutation, AssessmentsQuery
 from service.audit.schema import AuditQuery
@@ -21,17 +24,10 @@ from service.config import Settings, get_settings
 from service.development.schema import DevelopmentMutation, DevelopmentQuery
 from service.framework.schema import FrameworkMutation, FrameworkQuery
 from service.framework.service import read_visibility
-from service.graphql.extensions import (
-    CostLimitExtension,
-    DeadlineExecutionContext,
-    DocumentChecks,
-    ErrorCodeExtension,
-    PreparedDocuments,
-    TransactionExtension,
-)
+from service.graphql.execution import Operations, PreparedDocuments
 from service.graphql.node import NodeQuery, answer_row_ids
 from service.graphql.relations import answer_loaded_relations
-from service.graphql.result_cache import CachedReadsExtension, ResultCache
+from service.graphql.result_cache import CachedReads, ResultCache
 from service.graphql.scalars import SCALAR_OVERRIDES
 from service.mobility.schema import MobilityMutation, MobilityQuery
 from service.people.schema import PeopleMutation, PeopleQuery
@@ -73,8 +69,36 @@ Mutation.__strawberry_definition__.description = (
 
 
 class Schema(strawberry.Schema):
+    """The schema, each operation run by ``operations`` (``service.graphql.execution``)."""
+
+    operations: Operations
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        result = await self.operations.execute(
+            self._schema,
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            DEFAULT_ALLOWED_OPERATION_TYPES
+            if allowed_operation_types is None
+            else allowed_operation_types,
+            operation_extensions,
+        )
+        return ExecutionResult(data=result.data, errors=result.errors)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        # ErrorCodeExtension logs the unexpected errors; expected ones (denials, bad input)
+        # Operations logs the unexpected errors; expected ones (denials, bad input)
         # are part of normal traffic and not worth a traceback.
         return None
 
@@ -108,29 +132,25 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if settings.is_production:
         rules.append(NoSchemaIntrospectionCustomRule)
-    documents = PreparedDocuments(rules=rules, max_tokens=settings.max_tokens)
-    # Factories, so every request gets fresh extension instances.
-    extensions: list[Any] = [
-        TransactionExtension,
-        partial(
-            CachedReadsExtension,
+    documents = PreparedDocuments(
+        rules=rules, max_tokens=settings.max_tokens, hide_suggestions=settings.is_production
+    )
+    built = Schema(
+        query=Query,
+        mutation=Mutation,
+        scalar_overrides=SCALAR_OVERRIDES,
+    )
+    built.operations = Operations(
+        documents=documents,
+        max_cost=settings.max_query_cost,
+        mask_internal=settings.is_production,
+        cached_reads=CachedReads(
             cache=results,
             fields=FRAMEWORK_READS,
             types=framework_type,
             revision=lambda ctx: ctx.framework_revision,
             visibility=read_visibility,
         ),
-        partial(ErrorCodeExtension, mask_internal=settings.is_production),
-        partial(DocumentChecks, documents=documents),
-        partial(CostLimitExtension, max_cost=settings.max_query_cost),
-    ]
-    built = Schema(
-        query=Query,
-        mutation=Mutation,
-        extensions=extensions,
-        execution_context_class=DeadlineExecutionContext,
-        scalar_overrides=SCALAR_OVERRIDES,
-        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
     answer_loaded_relations(built)
     answer_row_ids(built)

@@ -26,7 +26,7 @@ from service.db import (
     head_revision,
     start_embedded,
 )
-from service.graphql.extensions import _is_unavailable
+from service.graphql.execution import _is_unavailable
 from tests.conftest import Org
 
 ME = {"query": "{ me { name } }"}

@@ -46,7 +46,7 @@ def test_parsed_documents_are_kept_within_a_character_budget() -> None:
     than the largest kept is parsed for its request only."""
     from graphql import parse
 
-    from service.graphql.extensions import PreparedDocuments
+    from service.graphql.execution import PreparedDocuments
     from service.graphql.schema import schema
 
     documents = PreparedDocuments(rules=[], max_tokens=5000, max_chars=10_000, largest=2_000)
