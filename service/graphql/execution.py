@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from cachetools import LRUCache
@@ -55,11 +55,20 @@ from service.observability import metrics
 log = structlog.get_logger("careerpath.graphql")
 
 
+#: Where a request's errors arose: ``validation`` (parsing and validating the document: an
+#: error with an original is a literal its scalar refused), ``execution`` (the operation
+#: ran: an error outside any field is a variable that does not fit), ``step`` (one of the
+#: checks around execution failed: a fault, never the caller's input).
+Stage = Literal["validation", "execution", "step"]
+
+
 class Operations:
     """Runs each request's operation for one schema (``execute``, called by the schema for
-    strawberry's HTTP view). What a step refuses is answered as GraphQL errors, never
-    raised, except what the HTTP view turns into a 400 or 405: no document, no operation
-    of the name given, an operation the HTTP method may not run."""
+    strawberry's HTTP view), in the specification's order: the document is parsed and
+    validated, then its operation chosen, then run. What a step refuses is answered as
+    GraphQL errors, never raised, except what the HTTP view turns into a 400 or 405: no
+    document, no operation to choose (none of the name given, or several and no name), an
+    operation the HTTP method may not run."""
 
     def __init__(
         self,
@@ -86,45 +95,40 @@ class Operations:
         operation_extensions: dict[str, Any] | None,
     ) -> GraphQLExecutionResult:
         started = time.perf_counter()
-        executing = False  # errors without a path from here on come from variables
+        stage: Stage = "validation"
         try:
             if not query:
                 raise MissingQueryError
             prepared = self._prepared(schema, query)
             if isinstance(prepared, GraphQLError):
                 result = GraphQLExecutionResult(None, [prepared])
+            elif prepared.errors:
+                result = GraphQLExecutionResult(None, list(prepared.errors))
             else:
                 operation = _chosen_operation(prepared.document, operation_name)
-                if operation is None:
-                    raise CannotGetOperationTypeError(operation_name)
                 kind = OperationType(operation.operation.value)
                 if kind not in allowed:
                     raise InvalidOperationTypeError(kind)
                 context.is_mutation = kind == OperationType.MUTATION
                 context.operation_type = kind.value
                 context.operation_name = operation.name.value if operation.name else None
-                if prepared.errors:
-                    result = GraphQLExecutionResult(None, list(prepared.errors))
-                else:
-                    executing = True
-                    result = await self._run(
-                        schema,
-                        query,
-                        prepared,
-                        operation,
-                        variables,
-                        context,
-                        root_value,
-                        operation_extensions,
-                    )
+                stage = "execution"
+                result = await self._run(
+                    schema,
+                    query,
+                    prepared,
+                    operation,
+                    variables,
+                    context,
+                    root_value,
+                    operation_extensions,
+                )
         except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
             await context.finish(commit=False)
             raise
-        except Exception as exc:  # a step failed: answered like a resolver's error
-            error = (
-                exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
-            )
-            result = GraphQLExecutionResult(None, [error])
+        except Exception as exc:  # a step of ours failed: never the caller's input
+            stage = "step"
+            result = GraphQLExecutionResult(None, [GraphQLError(str(exc), original_error=exc)])
         except BaseException:
             await context.finish(commit=False)
             raise
@@ -132,7 +136,7 @@ class Operations:
             code_errors(
                 result,
                 context,
-                executing=executing,
+                stage=stage,
                 mask_internal=self.mask_internal,
                 started=started,
             )
@@ -337,17 +341,17 @@ def code_errors(
     result: GraphQLExecutionResult,
     ctx: Any,
     *,
-    executing: bool,
+    stage: Stage,
     mask_internal: bool,
     started: float,
 ) -> None:
     """Gives every error of ``result`` an ``extensions.code`` and hides internals of
     unexpected ones, sets the HTTP status (401 for UNAUTHENTICATED, 503 for
-    SERVICE_UNAVAILABLE) and logs one line for the request. ``executing``: the operation
-    had passed validation, so an error outside any field comes from its variables."""
+    SERVICE_UNAVAILABLE) and logs one line for the request. ``stage``: where the request
+    stopped (see ``Stage``)."""
     assert result.errors
     internal: list[BaseException] = []
-    result.errors = [_coded(e, internal, executing, mask_internal) for e in result.errors]
+    result.errors = [_coded(e, internal, stage, mask_internal) for e in result.errors]
     codes = [(e.extensions or {}).get("code") for e in result.errors]
     response = getattr(ctx, "response", None)
     if "SERVICE_UNAVAILABLE" in codes:
@@ -378,7 +382,7 @@ def code_errors(
 
 
 def _coded(
-    error: GraphQLError, internal: list[BaseException], executing: bool, mask_internal: bool
+    error: GraphQLError, internal: list[BaseException], stage: Stage, mask_internal: bool
 ) -> GraphQLError:
     if error.extensions and "code" in error.extensions:
         return error
@@ -395,7 +399,9 @@ def _coded(
             message = f"{'.'.join(first.field)}: {first.message}"
     elif isinstance(error, GraphQLSyntaxError):
         code = "GRAPHQL_PARSE_FAILED"
-    elif error.path is None and (executing or original is not None):
+    elif error.path is None and (
+        stage == "execution" or (stage == "validation" and original is not None)
+    ):
         # A value that cannot be coerced to its argument's type: a literal refused by
         # its scalar during validation, or a variable refused before execution.
         code = "BAD_USER_INPUT"
@@ -454,15 +460,34 @@ async def _end_transaction(ctx: Any, result: GraphQLExecutionResult) -> None:
         mark_unavailable(ctx)
 
 
-def _chosen_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    """The operation of ``name``, or without a name the document's first (as strawberry
-    chooses: a document of several operations runs its first when none is named)."""
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode) and (
-            name is None or (definition.name is not None and definition.name.value == name)
-        ):
-            return definition
-    return None
+class NoOperationChosen(CannotGetOperationTypeError):
+    """No operation of the document can be run: none of the name given, none at all, or
+    several and no name given (answered by the HTTP view as a 400)."""
+
+    def __init__(self, operation_name: str | None, reason: str) -> None:
+        super().__init__(operation_name)
+        self.reason = reason
+
+    def as_http_error_reason(self) -> str:
+        return self.reason
+
+
+def _chosen_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    """The operation of ``name``, or the document's only one when no name is given."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is not None:
+        for operation in operations:
+            if operation.name is not None and operation.name.value == name:
+                return operation
+        raise NoOperationChosen(name, f'The document has no operation named "{name}".')
+    if len(operations) == 1:
+        return operations[0]
+    raise NoOperationChosen(
+        None,
+        "The document has no operation."
+        if not operations
+        else "The document has several operations: name the one to run in operationName.",
+    )
 
 
 def _bad_text(value: str) -> str | None:

@@ -180,6 +180,29 @@ async def test_production_gives_no_field_suggestions(team: Org, production: Prod
     assert "Did you mean" not in error["message"]
 
 
+@pytest.mark.parametrize(
+    ("query", "variables", "expected"),
+    [
+        # An argument name, an enum value in the document, an enum value in a variable.
+        ("{ employees(frist: 5) { totalCount } }", {}, "Unknown argument 'frist'"),
+        ("{ employees(filter: {status: ACTIV}) { totalCount } }", {}, "ACTIV"),
+        (
+            "query($s: EmployeeStatus) { employees(filter: {status: $s}) { totalCount } }",
+            {"s": "ACTIV"},
+            "ACTIV",
+        ),
+    ],
+)
+async def test_production_suggests_no_names_of_the_schema(
+    team: Org, production: Production, query: str, variables: dict[str, Any], expected: str
+) -> None:
+    token = await production.token(team, "alice")
+    error = error_of((await production.gql(query, token, **variables)).json())
+    assert expected in error["message"]
+    assert "Did you mean" not in error["message"]
+    assert "ACTIVE" not in error["message"]
+
+
 async def test_production_masks_unexpected_errors(
     team: Org, production: Production, monkeypatch: pytest.MonkeyPatch
 ) -> None:
