@@ -268,8 +268,8 @@ def worker(
         ),
     ] = None,
 ) -> None:
-    """Deliver webhooks and apply due promotions until stopped (SIGTERM/SIGINT). Run as many
-    workers as needed."""
+    """Migrate (as `serve` does), then deliver webhooks and apply due promotions until
+    stopped (SIGTERM/SIGINT). Run as many workers as needed."""
     from service.db import Database
     from service.promotions.scheduler import run_scheduler
     from service.webhooks.dispatcher import run_dispatcher
@@ -279,6 +279,9 @@ def worker(
     webhook_settings = settings.webhooks
     if concurrency is not None:
         webhook_settings = webhook_settings.model_copy(update={"concurrency": concurrency})
+    # A worker started before `serve` (or after an upgrade) never works on an older schema;
+    # migrations take a lock, so any number of processes may start at once.
+    run_migrations(target)
 
     async def work() -> None:
         stop = asyncio.Event()

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
@@ -25,7 +26,7 @@ from typer.testing import CliRunner
 from service import cli
 from service.app import Runtime
 from service.config import Settings, get_settings
-from service.db import alembic_config, drop_database, head_revision, provision
+from service.db import alembic_config, asyncpg_dsn, drop_database, head_revision, provision
 
 CLI = [sys.executable, "-m", "service.cli"]
 
@@ -433,3 +434,35 @@ def test_migrate_says_where_it_went_and_base_needs_yes(scratch_env: dict[str, st
     assert (gone.exit_code, gone.stdout) == (0, "Database at base (empty).\n")
     again = careerpath(scratch_env, "migrate", "head")
     assert (again.exit_code, again.stdout) == (0, f"Database at {head}.\n")
+
+
+def test_worker_migrates_before_it_works(scratch_env: dict[str, str]) -> None:
+    gone = careerpath(scratch_env, "migrate", "base", "--yes")
+    assert gone.exit_code == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERPATH_")}
+    process = subprocess.Popen(
+        [*CLI, "worker"],
+        env={**env, **scratch_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert "delivering webhooks" in first, process.stderr.read() if process.poll() else first
+        assert asyncio.run(revision_of(scratch_env["CAREERPATH_MIGRATION_DATABASE_URL"])) == (
+            head_revision()
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+async def revision_of(url: str) -> str | None:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        found: str | None = await conn.fetchval("select version_num from alembic_version")
+        return found
+    finally:
+        await conn.close()
