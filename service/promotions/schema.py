@@ -14,7 +14,6 @@ from service.auth import policies
 from service.auth.scopes import Scope
 from service.errors import ErrorCode, FieldError, Validator
 from service.graphql import kit
-from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.kit import given
 from service.promotions import queries
@@ -109,14 +108,9 @@ class PromotionsQuery:
         condition = queries.visible(
             principal, await info.context.reach(), await request_settings(info)
         )
-        page = await paginate(
-            info,
-            queries.promotions_select(condition, criteria),
-            paging,
-            Promotion.from_row,
+        return await kit.paginate_nodes(
+            info, queries.promotions_select(condition, criteria), paging, Promotion
         )
-        await Promotion.prefetch(info, page.nodes, connection_nodes(info))
-        return page
 
     @strawberry.field(
         description="Employees whose readiness for their next role has stayed at or above "
