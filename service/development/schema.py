@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -31,11 +31,8 @@ from service.graphql import kit
 from service.graphql.ids import decode_optional
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.kit import INVALID, NOT_GIVEN
+from service.people.refs import OrgUnitRef
 
-if TYPE_CHECKING:
-    from service.people.types import OrgUnit
-
-OrgUnitRef = Annotated["OrgUnit", strawberry.lazy("service.people.types")]
 MAX_PERIOD_DAYS = 3660
 
 

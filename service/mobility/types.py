@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -33,13 +33,8 @@ from service.mobility.models import PostingStatus as PostingStatusValue
 from service.mobility.models import RequirementStatus as RequirementStatusValue
 from service.mobility.models import TimeHorizon as TimeHorizonValue
 from service.people import queries as people_queries
+from service.people.refs import EmployeeRef, OrgUnitRef
 from service.promotions import queries as promotion_queries
-
-if TYPE_CHECKING:
-    from service.people.types import Employee, OrgUnit
-
-EmployeeRef = Annotated["Employee", strawberry.lazy("service.people.types")]
-OrgUnitRef = Annotated["OrgUnit", strawberry.lazy("service.people.types")]
 
 PostingKind = graphql_enum(
     PostingKindValue,
