@@ -52,7 +52,7 @@ from service.entities import (
     update,
     write,
 )
-from service.errors import ErrorCode, FieldError, UserInputError
+from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.framework import queries, rules
 from service.framework.document import (
     MAX_CATEGORY,
@@ -81,7 +81,7 @@ from service.framework.models import (
     track_steps,
     tracks,
 )
-from service.kit import INVALID, check_version
+from service.kit import INVALID, check_version, given
 
 __all__ = ["create", "set_archived", "update"]
 
@@ -718,3 +718,19 @@ async def assignable_role_error(db: Executor, role_id: uuid.UUID) -> str | None:
     if row.archived_at is not None:
         return f'the role "{row.key}" is archived'
     return None
+
+
+async def active_role(db: Executor, v: Validator, role_id: Any, path: tuple[str, ...]) -> Any:
+    """The role a reference names, when one is given (not None, ``NOT_GIVEN`` or
+    ``INVALID``) and it exists and is not archived; else None, with the problem in ``v``
+    at ``path``."""
+    if role_id is None or not given(role_id):
+        return None
+    role = await queries.one_by_id(db, roles, role_id)
+    if role is None:
+        v.add(path, "no such role", ErrorCode.NOT_FOUND)
+        return None
+    if role.archived_at is not None:
+        v.add(path, f'the role "{role.title}" is archived', ErrorCode.INVALID_STATE)
+        return None
+    return role

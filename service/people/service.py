@@ -150,6 +150,21 @@ async def get_employee(db: Executor, employee_id: uuid.UUID) -> Any | None:
     ).first()
 
 
+async def active_employee(
+    db: Executor, v: Validator, employee_id: uuid.UUID, path: tuple[str, ...]
+) -> Any | None:
+    """The employee a reference names, when they exist and have not left; else None, with
+    the problem in ``v`` at ``path``."""
+    employee = await get_employee(db, employee_id)
+    if employee is None:
+        v.add(path, "no such employee", ErrorCode.NOT_FOUND)
+        return None
+    if employee.status == EmployeeStatus.TERMINATED:
+        v.add(path, "the employee has left", ErrorCode.INVALID_STATE)
+        return None
+    return employee
+
+
 async def _employee_to_change(
     db: Executor, principal: Principal, employee_id: uuid.UUID, expected_version: int | None
 ) -> Any:
