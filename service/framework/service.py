@@ -81,7 +81,7 @@ from service.framework.models import (
     track_steps,
     tracks,
 )
-from service.kit import INVALID, check_version, given
+from service.kit import INVALID, active_row, check_version, given
 
 __all__ = ["create", "set_archived", "update"]
 
@@ -707,17 +707,7 @@ async def set_role_expectations(
     )
 
 
-# --- employees ----------------------------------------------------------------------------
-
-
-async def assignable_role_error(db: Executor, role_id: uuid.UUID) -> str | None:
-    """Why an employee cannot hold ``role_id`` (unknown or archived), or None."""
-    row = await queries.one_by_id(db, roles, role_id)
-    if row is None:
-        return "no such role"
-    if row.archived_at is not None:
-        return f'the role "{row.key}" is archived'
-    return None
+# --- roles named by other domains --------------------------------------------------------
 
 
 async def active_role(db: Executor, v: Validator, role_id: Any, path: tuple[str, ...]) -> Any:
@@ -726,11 +716,4 @@ async def active_role(db: Executor, v: Validator, role_id: Any, path: tuple[str,
     at ``path``."""
     if role_id is None or not given(role_id):
         return None
-    role = await queries.one_by_id(db, roles, role_id)
-    if role is None:
-        v.add(path, "no such role", ErrorCode.NOT_FOUND)
-        return None
-    if role.archived_at is not None:
-        v.add(path, f'the role "{role.title}" is archived', ErrorCode.INVALID_STATE)
-        return None
-    return role
+    return active_row(v, path, await queries.one_by_id(db, roles, role_id), "role", "title")
