@@ -344,12 +344,12 @@ def _plan_input(i: Any) -> promotions.PlanInput:
 def _with_note(
     decide: Callable[..., Awaitable[Any]],
 ) -> Callable[[kit.Call], Awaitable[Any]]:
-    """The call of a decision on a case: ``decide(db, principal, <the case>, <the note>,
-    expected_version=<version>)``."""
+    """The call of a decision on a case: ``decide(db, principal, <the case>,
+    expected_version=<version>, note=<the note>)``."""
 
     async def call(c: kit.Call) -> Any:
         return await decide(
-            c.db, c.principal, c.input.id, c.input.note, expected_version=c.input.version
+            c.db, c.principal, c.input.id, expected_version=c.input.version, note=c.input.note
         )
 
     return call
@@ -373,9 +373,7 @@ class PromotionsMutation:
         "or past, else on its date.",
         ApprovePromotionInput,
         ApprovePromotionPayload,
-        call=lambda c: promotions.approve_promotion(
-            c.db, c.principal, c.input.id, expected_version=c.input.version, note=c.input.note
-        ),
+        call=_with_note(promotions.approve_promotion),
     )
     reject_promotion = _hr_admin(
         "Reject a proposed case, with a note (HR admins).",
