@@ -27,7 +27,7 @@ from service.audit import service as audit
 from service.auth.principal import Principal
 from service.db import Executor
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
-from service.kit import INVALID, NOT_GIVEN, check_version, update_versioned
+from service.kit import INVALID, NOT_GIVEN, active_row, check_version, update_versioned
 
 KEY_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 KEY_RE = re.compile(KEY_PATTERN)
@@ -370,14 +370,7 @@ async def active_ref(
     if row_id is None:
         v.add(path, "is required", ErrorCode.REQUIRED)
         return None
-    row = await one_by_id(db, entity.table, row_id)
-    if row is None:
-        v.add(path, f"no such {entity.label}", ErrorCode.NOT_FOUND)
-        return None
-    if row.archived_at is not None:
-        v.add(path, f'the {entity.label} "{row.key}" is archived', ErrorCode.INVALID_STATE)
-        return None
-    return row
+    return active_row(v, path, await one_by_id(db, entity.table, row_id), entity.label)
 
 
 def listing(keys: Sequence[str], limit: int | None = 10) -> str:

@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.sql.elements import BindParameter
 
 from service.db import Executor
-from service.errors import ErrorCode, UserInputError
+from service.errors import ErrorCode, UserInputError, Validator
 
 
 class _Marker:
@@ -60,6 +60,21 @@ INVALID: Final[Any] = _Marker("INVALID")
 def given(value: Any) -> bool:
     """Whether a partial update sets this field (to a well-formed value or null)."""
     return value is not NOT_GIVEN and value is not INVALID
+
+
+def active_row(
+    v: Validator, path: tuple[str, ...], row: Any, what: str, name: str = "key"
+) -> Any | None:
+    """``row``, looked up for a reference in an input, if it is there and not archived;
+    otherwise None, with the reason in ``v`` at ``path``: no such ``what`` (a competency,
+    a role), or the one its ``name`` column names is archived."""
+    if row is None:
+        v.add(path, f"no such {what}", ErrorCode.NOT_FOUND)
+        return None
+    if row.archived_at is not None:
+        v.add(path, f'the {what} "{getattr(row, name)}" is archived', ErrorCode.INVALID_STATE)
+        return None
+    return row
 
 
 def by_key(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[Any | None]:

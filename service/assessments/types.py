@@ -33,12 +33,11 @@ from service.graphql.node import RowObject, VersionedNode, list_of, read_rows
 from service.graphql.pagination import Connection, make_connection
 from service.graphql.relations import Relation, related, to_many, to_one
 from service.people import queries as people_queries
+from service.people.refs import EmployeeRef, OrgUnitRef
 
 if TYPE_CHECKING:
     from service.people.types import Employee, OrgUnit
 
-EmployeeRef = Annotated["Employee", strawberry.lazy("service.people.types")]
-OrgUnitRef = Annotated["OrgUnit", strawberry.lazy("service.people.types")]
 
 AssessmentKind = graphql_enum(
     AssessmentKindValue,

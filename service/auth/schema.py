@@ -17,13 +17,13 @@ from service.graphql.kit import (
     change_payload,
     id_input,
     optional_input,
+    paginate_nodes,
     payload_type,
     service_input,
     target_call,
     target_input,
     version_input,
 )
-from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.people.types import Employee
 
@@ -63,14 +63,7 @@ class IdentityQuery:
         paging: PageArgs,
     ) -> Connection[Employee]:
         policies.require_admin(await info.context.principal())
-        page = await paginate(
-            info,
-            queries.hr_admins_select(),
-            paging,
-            Employee.from_row,
-        )
-        await Employee.prefetch(info, page.nodes, connection_nodes(info))
-        return page
+        return await paginate_nodes(info, queries.hr_admins_select(), paging, Employee)
 
 
 @strawberry.input(description="Registers an OAuth client as a service account.")

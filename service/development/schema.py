@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -29,14 +29,10 @@ from service.development.types import (
 from service.errors import ErrorCode, Forbidden, UserInputError
 from service.graphql import kit
 from service.graphql.ids import decode_optional
-from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.kit import INVALID, NOT_GIVEN
+from service.people.refs import OrgUnitRef
 
-if TYPE_CHECKING:
-    from service.people.types import OrgUnit
-
-OrgUnitRef = Annotated["OrgUnit", strawberry.lazy("service.people.types")]
 MAX_PERIOD_DAYS = 3660
 
 
@@ -136,14 +132,9 @@ class DevelopmentQuery:
         if not policies.can_see_team(principal, await info.context.reach(), manager):
             raise Forbidden()
         criteria = queries.TeamFilter(manager, direct_only=direct_only, overdue_only=overdue_only)
-        page = await paginate(
-            info,
-            queries.team_plans_select(criteria, development.today()),
-            paging,
-            DevelopmentPlan.from_row,
+        return await kit.paginate_nodes(
+            info, queries.team_plans_select(criteria, development.today()), paging, DevelopmentPlan
         )
-        await DevelopmentPlan.prefetch(info, page.nodes, connection_nodes(info))
-        return page
 
     @strawberry.field(
         description="Program metrics: per org unit, goals due in the period and how many "

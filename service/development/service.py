@@ -55,6 +55,7 @@ from service.development.models import (
 from service.entities import insert_row, update_row
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.framework import queries as framework_queries
+from service.framework import service as framework
 from service.framework.models import competencies, roles, scale_levels
 from service.kit import INVALID, NOT_GIVEN, check_version, given
 from service.people import service as people
@@ -179,18 +180,6 @@ def _due(v: Validator, plan: Any, due: dt.date | None, path: Path) -> None:
         v.add(path, f"is after the plan ends ({plan.ends_on.isoformat()})")
 
 
-async def _target_role(db: Executor, v: Validator, role_id: Any, path: Path) -> Any:
-    if role_id is None or role_id is INVALID or role_id is NOT_GIVEN:
-        return None
-    role = await framework_queries.one_by_id(db, roles, role_id)
-    if role is None:
-        v.add(path, "no such role", ErrorCode.NOT_FOUND)
-    elif role.archived_at is not None:
-        v.add(path, f'the role "{role.title}" is archived', ErrorCode.INVALID_STATE)
-        return None
-    return role
-
-
 async def scale_of(db: Executor, competency_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
     """Active competencies by ID with the values of their scale (``levels``)."""
     if not competency_ids:
@@ -308,7 +297,7 @@ async def create_plan(
         if employee.status == EmployeeStatus.TERMINATED:
             v.add(("input", "employeeId"), "the employee has left", ErrorCode.INVALID_STATE)
     title = v.text("title", data.title, required=True, max_length=MAX_TITLE)
-    role = await _target_role(db, v, data.target_role_id, ("input", "targetRoleId"))
+    role = await framework.active_role(db, v, data.target_role_id, ("input", "targetRoleId"))
     starts = data.starts_on if given(data.starts_on) and data.starts_on else today()
     ends = data.ends_on if given(data.ends_on) else None
     _period(v, starts, ends)
@@ -341,7 +330,7 @@ async def update_plan(
     if given(data.title):
         values["title"] = v.text("title", data.title, required=True, max_length=MAX_TITLE)
     if given(data.target_role_id) or data.target_role_id is None:
-        role = await _target_role(db, v, data.target_role_id, ("input", "targetRoleId"))
+        role = await framework.active_role(db, v, data.target_role_id, ("input", "targetRoleId"))
         values["target_role_id"] = role.id if role is not None else None
     if given(data.starts_on):
         if data.starts_on is None:
@@ -855,7 +844,7 @@ async def draft_plan(
     v = Validator()
     if employee.status == EmployeeStatus.TERMINATED:
         v.add(("input", "employeeId"), "the employee has left", ErrorCode.INVALID_STATE)
-    role = await _target_role(db, v, target_role_id, ("input", "targetRoleId"))
+    role = await framework.active_role(db, v, target_role_id, ("input", "targetRoleId"))
     v.raise_if_any()
     if role is None and target_role_id is None and employee.role_id is not None:
         moves = (await framework_queries.moves_from(db, [employee.role_id]))[0]

@@ -28,12 +28,11 @@ from service.graphql.enums import graphql_enum
 from service.graphql.lookahead import selected_below
 from service.graphql.node import RowNode, RowObject, VersionedNode, is_set, optional
 from service.graphql.relations import Relation, related, to_list, to_node, to_one
+from service.people.refs import EmployeeRef
 
 if TYPE_CHECKING:
     from service.assessments.types import Assessment
-    from service.people.types import Employee
 
-EmployeeRef = Annotated["Employee", strawberry.lazy("service.people.types")]
 AssessmentRef = Annotated["Assessment", strawberry.lazy("service.assessments.types")]
 
 PRIVATE = (

@@ -39,7 +39,7 @@ from service.framework.models import (
     track_steps,
     tracks,
 )
-from service.kit import INVALID
+from service.kit import INVALID, active_row
 
 CURRENCY_RE = re.compile(CURRENCY_PATTERN)
 Path = tuple[str, ...]
@@ -48,13 +48,7 @@ Path = tuple[str, ...]
 def usable_competency(v: Validator, path: tuple[str, ...], comp: Any) -> Any:
     """A competency looked up for an input if it is there and active; otherwise None and
     the reason, at ``path``."""
-    if comp is None:
-        v.add(path, "no such competency", ErrorCode.NOT_FOUND)
-        return None
-    if comp.archived_at is not None:
-        v.add(path, f'the competency "{comp.key}" is archived', ErrorCode.INVALID_STATE)
-        return None
-    return comp
+    return active_row(v, path, comp, "competency")
 
 
 def checked_scale_levels(v: Validator, items: Any) -> list[dict[str, Any]]:

@@ -43,12 +43,13 @@ from service.graphql.kit import (
     input_type,
     mutation,
     optional_input,
+    paginate_nodes,
     payload_type,
     result_payload,
     update_call,
     version_input,
 )
-from service.graphql.lookahead import connection_nodes, selected_below
+from service.graphql.lookahead import selected_below
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 
 MAX_SEARCH = 100
@@ -195,14 +196,7 @@ class FrameworkQuery:
             include_archived=f.include_archived,
         )
         v.raise_if_any()
-        page = await paginate(
-            info,
-            queries.roles_select(criteria),
-            paging,
-            Role.from_row,
-        )
-        await Role.prefetch(info, page.nodes, connection_nodes(info))
-        return page
+        return await paginate_nodes(info, queries.roles_select(criteria), paging, Role)
 
     role = _one_field(
         "One role by ID or key; null when there is none.",

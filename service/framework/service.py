@@ -52,7 +52,7 @@ from service.entities import (
     update,
     write,
 )
-from service.errors import ErrorCode, FieldError, UserInputError
+from service.errors import ErrorCode, FieldError, UserInputError, Validator
 from service.framework import queries, rules
 from service.framework.document import (
     MAX_CATEGORY,
@@ -81,7 +81,7 @@ from service.framework.models import (
     track_steps,
     tracks,
 )
-from service.kit import INVALID, check_version
+from service.kit import INVALID, active_row, check_version, given
 
 __all__ = ["create", "set_archived", "update"]
 
@@ -707,14 +707,13 @@ async def set_role_expectations(
     )
 
 
-# --- employees ----------------------------------------------------------------------------
+# --- roles named by other domains --------------------------------------------------------
 
 
-async def assignable_role_error(db: Executor, role_id: uuid.UUID) -> str | None:
-    """Why an employee cannot hold ``role_id`` (unknown or archived), or None."""
-    row = await queries.one_by_id(db, roles, role_id)
-    if row is None:
-        return "no such role"
-    if row.archived_at is not None:
-        return f'the role "{row.key}" is archived'
-    return None
+async def active_role(db: Executor, v: Validator, role_id: Any, path: tuple[str, ...]) -> Any:
+    """The role a reference names, when one is given (not None, ``NOT_GIVEN`` or
+    ``INVALID``) and it exists and is not archived; else None, with the problem in ``v``
+    at ``path``."""
+    if role_id is None or not given(role_id):
+        return None
+    return active_row(v, path, await queries.one_by_id(db, roles, role_id), "role", "title")

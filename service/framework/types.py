@@ -7,7 +7,7 @@ import importlib
 import uuid
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import strawberry
 from strawberry.types import Info
@@ -24,14 +24,7 @@ from service.graphql.lookahead import children, named
 from service.graphql.node import RowObject, VersionedNode, is_set
 from service.graphql.pagination import Connection, PageArgs, paged
 from service.graphql.relations import Relation, related, to_list, to_one
-
-if TYPE_CHECKING:
-    from service.people.types import Employee
-
-# People hold roles: the people domain's Employee refers to Role, and Role.holders refers
-# back lazily (the module loaded when the field is first resolved).
-_PEOPLE = "service.people.types"
-EmployeeRef = Annotated["Employee", strawberry.lazy(_PEOPLE)]
+from service.people.refs import PEOPLE_TYPES, EmployeeRef
 
 TrackKind = graphql_enum(
     TrackKindValue,
@@ -394,7 +387,8 @@ class Role(FrameworkEntity):
     )
     @paged
     async def holders(self, info: Info, paging: PageArgs) -> Connection[EmployeeRef]:
-        people = importlib.import_module(_PEOPLE)
+        # People hold roles: people's types import this module, so it loads theirs here.
+        people = importlib.import_module(PEOPLE_TYPES)
         page: Connection[Any] = await people.role_holders(info, self.pk, paging)
         return page
 

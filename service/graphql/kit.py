@@ -47,6 +47,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import strawberry
+from sqlalchemy import Select
 from strawberry.types.base import (
     StrawberryList,
     StrawberryOptional,
@@ -63,6 +64,9 @@ from service.entities import Attr, Entity
 from service.errors import FieldError, UserInputError
 from service.graphql.errors import UserError, run_mutation
 from service.graphql.ids import decode_id
+from service.graphql.lookahead import connection_nodes
+from service.graphql.node import RowObject
+from service.graphql.pagination import Connection, PageArgs, paginate
 from service.kit import INVALID, NOT_GIVEN, TargetAction
 
 if TYPE_CHECKING:
@@ -71,6 +75,7 @@ if TYPE_CHECKING:
 P = TypeVar("P", bound="Payload")
 S = TypeVar("S", bound="DataclassInstance")
 D = TypeVar("D", contravariant=True)
+N = TypeVar("N", bound=RowObject)
 
 _NODE = "careerpath.node"  # metadata key: the type names a global-ID input may hold
 _TARGET = "careerpath.target"  # metadata key: the object the mutation acts on
@@ -203,6 +208,16 @@ def filter_id(
     except UserInputError as exc:
         errors.extend(exc.errors)
         return None
+
+
+async def paginate_nodes(
+    info: Info, statement: Select[Any], paging: PageArgs, node: type[N]
+) -> Connection[N]:
+    """One page of ``node`` objects from ``statement`` (``paginate``), with the relations
+    the query selects on them loaded for the whole page at once (``node.prefetch``)."""
+    page = await paginate(info, statement, paging, node.from_row)
+    await node.prefetch(info, page.nodes, connection_nodes(info))
+    return page
 
 
 def _decode_id(

@@ -18,6 +18,7 @@ from service.graphql.kit import (
     id_input,
     mutation,
     optional_input,
+    paginate_nodes,
     result_payload,
     service_input,
     target_input,
@@ -26,8 +27,7 @@ from service.graphql.kit import (
     version_input,
     versioned_call,
 )
-from service.graphql.lookahead import connection_nodes
-from service.graphql.pagination import Connection, PageArgs, paged, paginate
+from service.graphql.pagination import Connection, PageArgs, paged
 from service.kit import NOT_GIVEN, given
 from service.mobility import queries
 from service.mobility import service as mobility
@@ -115,14 +115,9 @@ class MobilityQuery:
     ) -> Connection[Posting]:
         principal = policies.require_reader(await info.context.principal())
         criteria = _posting_filter(filter or PostingFilter())
-        page = await paginate(
-            info,
-            queries.postings_select(queries.listable(principal), criteria),
-            paging,
-            Posting.from_row,
+        return await paginate_nodes(
+            info, queries.postings_select(queries.listable(principal), criteria), paging, Posting
         )
-        await Posting.prefetch(info, page.nodes, connection_nodes(info))
-        return page
 
     @strawberry.field(
         description="Internal mobility figures over a period (HR admins): time to fill, "

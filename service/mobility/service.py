@@ -50,6 +50,7 @@ from service.development import service as development
 from service.entities import write_settings
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
+from service.framework import service as framework
 from service.framework.models import (
     competencies,
     job_families,
@@ -367,23 +368,7 @@ async def _check_hiring_manager(
         if employee_id not in reach.private:
             v.add(path, "no such employee", ErrorCode.NOT_FOUND)
             return
-    row = await people.get_employee(db, employee_id)
-    if row is None:
-        v.add(path, "no such employee", ErrorCode.NOT_FOUND)
-    elif row.status == EmployeeStatus.TERMINATED:
-        v.add(path, "the employee has left", ErrorCode.INVALID_STATE)
-
-
-async def _check_role(db: Executor, v: Validator, role_id: Any) -> Any:
-    if not given(role_id) or role_id is None:
-        return None
-    role = await framework_queries.one_by_id(db, roles, role_id)
-    if role is None:
-        v.add(("input", "roleId"), "no such role", ErrorCode.NOT_FOUND)
-    elif role.archived_at is not None:
-        v.add(("input", "roleId"), f'the role "{role.title}" is archived', ErrorCode.INVALID_STATE)
-        return None
-    return role
+    await people.active_employee(db, v, employee_id, path)
 
 
 async def _posting_values(
@@ -418,7 +403,7 @@ async def _posting_values(
         value = getattr(data, name)
         if given(value):
             values[name] = value
-    role = await _check_role(db, v, data.role_id)
+    role = await framework.active_role(db, v, data.role_id, ("input", "roleId"))
     if given(data.role_id):
         values["role_id"] = data.role_id
     if given(data.org_unit_id) and data.org_unit_id is not None:

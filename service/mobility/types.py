@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -18,9 +18,10 @@ from service.errors import Forbidden
 from service.framework import queries as framework_queries
 from service.framework.types import Competency, JobFamily, Role
 from service.graphql.enums import graphql_enum
+from service.graphql.kit import paginate_nodes
 from service.graphql.lookahead import children, connection_nodes, later, named, selected_below
 from service.graphql.node import RowObject, VersionedNode, list_of, once_per_request, optional
-from service.graphql.pagination import Connection, PageArgs, make_connection, paged, paginate
+from service.graphql.pagination import Connection, PageArgs, make_connection, paged
 from service.graphql.relations import prefetch, related, to_list, to_many, to_node, to_one
 from service.mobility import queries
 from service.mobility import service as mobility
@@ -32,13 +33,8 @@ from service.mobility.models import PostingStatus as PostingStatusValue
 from service.mobility.models import RequirementStatus as RequirementStatusValue
 from service.mobility.models import TimeHorizon as TimeHorizonValue
 from service.people import queries as people_queries
+from service.people.refs import EmployeeRef, OrgUnitRef
 from service.promotions import queries as promotion_queries
-
-if TYPE_CHECKING:
-    from service.people.types import Employee, OrgUnit
-
-EmployeeRef = Annotated["Employee", strawberry.lazy("service.people.types")]
-OrgUnitRef = Annotated["OrgUnit", strawberry.lazy("service.people.types")]
 
 PostingKind = graphql_enum(
     PostingKindValue,
@@ -236,11 +232,9 @@ class Posting(VersionedNode):
     @paged
     async def applications(self, info: Info, paging: PageArgs) -> Connection[Application]:
         await _require_runs(info, self.row)
-        page = await paginate(
-            info, queries.posting_applications_select(self.row.id), paging, Application.from_row
+        return await paginate_nodes(
+            info, queries.posting_applications_select(self.row.id), paging, Application
         )
-        await Application.prefetch(info, page.nodes, connection_nodes(info))
-        return page
 
     @strawberry.field(
         description="Applicants (active or accepted) and discoverable employees open to this "

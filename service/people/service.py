@@ -17,9 +17,10 @@ from service.auth.principal import Principal
 from service.db import Executor
 from service.entities import insert_row, write_settings
 from service.errors import ErrorCode, FieldError, UserInputError, Validator
-from service.framework import service as framework_service
+from service.framework import queries as framework_queries
+from service.framework.models import roles
 from service.framework.queries import role_level_ranks
-from service.kit import NOT_GIVEN, check_version, given, update_versioned
+from service.kit import NOT_GIVEN, active_row, check_version, given, update_versioned
 from service.people import events as people_events
 from service.people.models import (
     EmployeeStatus,
@@ -148,6 +149,21 @@ async def get_employee(db: Executor, employee_id: uuid.UUID) -> Any | None:
     return (
         await db.execute(select(*EMPLOYEE_COLUMNS).where(employees.c.id == employee_id))
     ).first()
+
+
+async def active_employee(
+    db: Executor, v: Validator, employee_id: uuid.UUID, path: tuple[str, ...]
+) -> Any | None:
+    """The employee a reference names, when they exist and have not left; else None, with
+    the problem in ``v`` at ``path``."""
+    employee = await get_employee(db, employee_id)
+    if employee is None:
+        v.add(path, "no such employee", ErrorCode.NOT_FOUND)
+        return None
+    if employee.status == EmployeeStatus.TERMINATED:
+        v.add(path, "the employee has left", ErrorCode.INVALID_STATE)
+        return None
+    return employee
 
 
 async def _employee_to_change(
@@ -481,10 +497,8 @@ async def _validated(
     if given(data.role_id):
         role_id = data.role_id
         if role_id is not None and not (current is not None and role_id == current.role_id):
-            problem = await framework_service.assignable_role_error(db, role_id)
-            if problem is not None:
-                code = ErrorCode.NOT_FOUND if problem == "no such role" else ErrorCode.INVALID_STATE
-                v.add(("input", "roleId"), problem, code)
+            role = await framework_queries.one_by_id(db, roles, role_id)
+            active_row(v, ("input", "roleId"), role, "role")
         out["role_id"] = role_id
     v.raise_if_any()
     return out

@@ -14,7 +14,6 @@ from service.auth import policies
 from service.auth.scopes import Scope
 from service.errors import ErrorCode, FieldError, Validator
 from service.graphql import kit
-from service.graphql.lookahead import connection_nodes
 from service.graphql.pagination import Connection, PageArgs, paged, paginate
 from service.kit import given
 from service.promotions import queries
@@ -109,14 +108,9 @@ class PromotionsQuery:
         condition = queries.visible(
             principal, await info.context.reach(), await request_settings(info)
         )
-        page = await paginate(
-            info,
-            queries.promotions_select(condition, criteria),
-            paging,
-            Promotion.from_row,
+        return await kit.paginate_nodes(
+            info, queries.promotions_select(condition, criteria), paging, Promotion
         )
-        await Promotion.prefetch(info, page.nodes, connection_nodes(info))
-        return page
 
     @strawberry.field(
         description="Employees whose readiness for their next role has stayed at or above "
@@ -350,12 +344,12 @@ def _plan_input(i: Any) -> promotions.PlanInput:
 def _with_note(
     decide: Callable[..., Awaitable[Any]],
 ) -> Callable[[kit.Call], Awaitable[Any]]:
-    """The call of a decision on a case: ``decide(db, principal, <the case>, <the note>,
-    expected_version=<version>)``."""
+    """The call of a decision on a case: ``decide(db, principal, <the case>,
+    expected_version=<version>, note=<the note>)``."""
 
     async def call(c: kit.Call) -> Any:
         return await decide(
-            c.db, c.principal, c.input.id, c.input.note, expected_version=c.input.version
+            c.db, c.principal, c.input.id, expected_version=c.input.version, note=c.input.note
         )
 
     return call
@@ -379,9 +373,7 @@ class PromotionsMutation:
         "or past, else on its date.",
         ApprovePromotionInput,
         ApprovePromotionPayload,
-        call=lambda c: promotions.approve_promotion(
-            c.db, c.principal, c.input.id, expected_version=c.input.version, note=c.input.note
-        ),
+        call=_with_note(promotions.approve_promotion),
     )
     reject_promotion = _hr_admin(
         "Reject a proposed case, with a note (HR admins).",

@@ -47,6 +47,7 @@ from service.db import ConnectionExecutor, Database, Executor
 from service.entities import insert_row, write_settings
 from service.errors import ErrorCode, FieldError, Forbidden, UserInputError, Validator
 from service.framework import queries as framework_queries
+from service.framework import service as framework
 from service.framework.models import roles
 from service.kit import check_version, update_versioned
 from service.people import events as people_events
@@ -179,18 +180,7 @@ async def propose_promotion(
             employee = None
         elif employee.status == EmployeeStatus.TERMINATED:
             v.add(("input", "employeeId"), "the employee has left", ErrorCode.INVALID_STATE)
-    role = None
-    if data.to_role_id is not None:
-        role = await framework_queries.one_by_id(db, roles, data.to_role_id)
-        if role is None:
-            v.add(("input", "toRoleId"), "no such role", ErrorCode.NOT_FOUND)
-        elif role.archived_at is not None:
-            v.add(
-                ("input", "toRoleId"),
-                f'the role "{role.title}" is archived',
-                ErrorCode.INVALID_STATE,
-            )
-            role = None
+    role = await framework.active_role(db, v, data.to_role_id, ("input", "toRoleId"))
     if override is not None and not policies.is_admin(principal):
         v.add(("input", "overrideReason"), "only HR admins may override the framework's moves")
     if employee is not None and role is not None:
@@ -676,20 +666,9 @@ class PlanInput:
 
 
 async def _check_plan_refs(db: Executor, v: Validator, data: PlanInput) -> None:
-    if data.role_id is not None:
-        role = await framework_queries.one_by_id(db, roles, data.role_id)
-        if role is None:
-            v.add(("input", "roleId"), "no such role", ErrorCode.NOT_FOUND)
-        elif role.archived_at is not None:
-            v.add(
-                ("input", "roleId"), f'the role "{role.title}" is archived', ErrorCode.INVALID_STATE
-            )
+    await framework.active_role(db, v, data.role_id, ("input", "roleId"))
     if data.incumbent_id is not None:
-        incumbent = await people.get_employee(db, data.incumbent_id)
-        if incumbent is None:
-            v.add(("input", "incumbentId"), "no such employee", ErrorCode.NOT_FOUND)
-        elif incumbent.status == EmployeeStatus.TERMINATED:
-            v.add(("input", "incumbentId"), "the employee has left", ErrorCode.INVALID_STATE)
+        await people.active_employee(db, v, data.incumbent_id, ("input", "incumbentId"))
 
 
 async def create_succession_plan(
@@ -802,12 +781,8 @@ async def set_successor(
     if data.readiness not in {m.value for m in SuccessorReadiness}:
         v.add(("input", "readiness"), "is not a readiness")
     if data.employee_id is not None:
-        employee = await people.get_employee(db, data.employee_id)
-        if employee is None:
-            v.add(("input", "employeeId"), "no such employee", ErrorCode.NOT_FOUND)
-        elif employee.status == EmployeeStatus.TERMINATED:
-            v.add(("input", "employeeId"), "the employee has left", ErrorCode.INVALID_STATE)
-        elif employee.id == plan.incumbent_id:
+        employee = await people.active_employee(db, v, data.employee_id, ("input", "employeeId"))
+        if employee is not None and employee.id == plan.incumbent_id:
             v.add(("input", "employeeId"), "is the plan's incumbent")
     count = (
         await db.execute(

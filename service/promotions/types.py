@@ -24,6 +24,7 @@ from service.graphql.lookahead import children, later, named
 from service.graphql.node import RowObject, VersionedNode, is_set, once_per_request, optional
 from service.graphql.relations import Relation, prefetch, related, to_one
 from service.people import queries as people_queries
+from service.people.refs import EmployeeRef
 from service.promotions import queries
 from service.promotions.models import Criticality as CriticalityValue
 from service.promotions.models import PromotionStatus as PromotionStatusValue
@@ -31,9 +32,7 @@ from service.promotions.models import SuccessorReadiness as SuccessorReadinessVa
 
 if TYPE_CHECKING:
     from service.assessments.types import Assessment
-    from service.people.types import Employee
 
-EmployeeRef = Annotated["Employee", strawberry.lazy("service.people.types")]
 AssessmentRef = Annotated["Assessment", strawberry.lazy("service.assessments.types")]
 
 PromotionStatus = graphql_enum(
