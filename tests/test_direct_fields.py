@@ -3,6 +3,7 @@ the answers strawberry's own resolvers and checks give: values, nulls, errors, r
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import uuid
 from typing import Any
@@ -12,6 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 
+from service.graphql import node
 from service.graphql.direct import answer_directly
 from service.graphql.node import RowNode, answer_row_ids
 from service.graphql.schema import schema as service_schema
@@ -186,3 +188,84 @@ def test_the_service_schema_answers_plain_fields_directly() -> None:
     # Fields with resolvers of their own (details, HR record) keep them: they check access.
     for name in ("email", "hireDate", "terminationReason"):
         assert employee.fields[name].resolve.__qualname__ != "_attribute.<locals>.answer"
+
+
+class AnyRow:
+    """A row with every column: each one's value its own object, named after it."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def __getattr__(self, name: str) -> object:
+        return self.values.setdefault(name, type(name, (), {})())
+
+
+def _row_types() -> list[type]:
+    found, todo = [], [node.RowObject]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        found.append(cls)
+    assert service_schema is not None  # every domain's types are imported
+    return sorted(set(found), key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+@pytest.mark.parametrize("cls", _row_types(), ids=lambda c: c.__name__)
+def test_an_object_made_from_a_row_is_the_one_its_init_makes(
+    cls: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Made without converters: the values are the columns' own, compared by identity.
+    monkeypatch.setitem(node._MAKERS, cls, node._maker(cls, converters={}))
+    columns = node._declared(cls, "columns")
+    plain = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.init
+        and f.name != "row"
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    row = AnyRow()
+    from_row = node.RowObject.from_row.__func__  # type: ignore[attr-defined]
+    got = from_row(cls, row)
+    fields = {n: getattr(row, columns.get(n, n)) for n in plain}
+    expected = cls(row=row, **fields)
+    assert type(got) is cls
+    assert vars(got) == vars(expected)
+    for name in plain:
+        assert getattr(got, name) is fields[name]
+    if "known" in vars(got):
+        assert got.known == {}
+        assert got.known is not from_row(cls, AnyRow()).known  # one per object
+
+
+def test_converters_apply_to_their_columns() -> None:
+    from service.people.types import PositionChange
+
+    row = Record(
+        {
+            "kind": "HIRE",
+            "effective_date": None,
+            "title": None,
+            "source_type": None,
+            "note": None,
+            "created_at": "then",
+        }
+    )
+    change = PositionChange.from_row(row)
+    assert change.kind is not None
+    assert change.kind.value == "HIRE"  # type: ignore[attr-defined]
+    assert change.recorded_at == "then"  # a column named otherwise
+
+
+@strawberry.type
+class Checked(node.RowObject):
+    name: str
+
+    def __post_init__(self) -> None:
+        self.known["checked"] = self.name
+
+
+def test_a_type_with_its_own_post_init_is_made_by_its_init() -> None:
+    made = Checked.from_row(Record({"name": "n"}))
+    assert made.known == {"checked": "n"}

@@ -102,11 +102,11 @@ class RowObject:
     def from_row(cls, row: Any) -> Self:
         """The object of ``row``: each plain field (no default) from the column of its name,
         through ``converters`` where one is named."""
-        values: dict[str, Any] = {"row": row}
-        for name, column, convert in _columns(cast(Any, cls)):
-            value = getattr(row, column)
-            values[name] = convert(value) if convert is not None else value
-        return cls(**values)
+        try:
+            make = _MAKERS[cls]
+        except KeyError:
+            make = _MAKERS[cls] = _maker(cls)
+        return make(row)
 
     @classmethod
     async def prefetch(cls, info: Info, objects: Sequence[Any], selected: list[Any]) -> None:
@@ -238,19 +238,64 @@ def read_rows(read: Callable[[Any, Any, Sequence[uuid.UUID]], Awaitable[Sequence
     return classmethod(rows)
 
 
-@cache
-def _columns(cls: Any) -> list[tuple[str, str, Callable[[Any], Any] | None]]:
-    """The fields ``from_row`` fills (those without a default), with their columns and
-    converters (those of the base classes too)."""
-    columns, converters = _declared(cls, "columns"), _declared(cls, "converters")
-    return [
-        (f.name, columns.get(f.name, f.name), converters.get(f.name))
-        for f in dataclasses.fields(cls)
+#: ``from_row``'s function making the objects of each class from a row.
+_MAKERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _maker(
+    cls: Any, converters: Mapping[str, Callable[[Any], Any]] | None = None
+) -> Callable[[Any], Any]:
+    """The function making an object of ``cls`` from a row: each plain field (no default)
+    from its column (``columns``), through its converter (``converters``; those of the
+    base classes too), written out for the class as the dataclass writes its
+    ``__init__``. When that ``__init__`` is the dataclass's own, with no
+    ``__post_init__``, the object's attributes are set as it would set them, the other
+    fields' defaults with them, without calling it."""
+    columns = _declared(cls, "columns")
+    if converters is None:
+        converters = _declared(cls, "converters")
+    fields = dataclasses.fields(cls)
+    plain = [
+        f.name
+        for f in fields
         if f.init
         and f.name != "row"
         and f.default is dataclasses.MISSING
         and f.default_factory is dataclasses.MISSING
     ]
+    scope: dict[str, Any] = {"cls": cls, "new": object.__new__}
+    values = ["'row': row"]
+    for i, name in enumerate(plain):
+        column = columns.get(name, name)
+        if not (name.isidentifier() and column.isidentifier()):
+            raise TypeError(f"{cls.__name__}.{name}: no column {column!r} to read")
+        value = f"row.{column}"
+        if name in converters:
+            scope[f"convert_{i}"] = converters[name]
+            value = f"convert_{i}({value})"
+        values.append(f"{name!r}: {value}")
+    init = getattr(cls.__init__, "__code__", None)
+    if (
+        init is not None
+        and init.co_qualname == "__create_fn__.<locals>.__init__"
+        and not hasattr(cls, "__post_init__")
+    ):
+        for i, f in enumerate(fields):
+            if f.name in plain or f.name == "row":
+                continue
+            if f.default_factory is dict:
+                values.append(f"{f.name!r}: {{}}")
+            elif f.default_factory is not dataclasses.MISSING:
+                scope[f"factory_{i}"] = f.default_factory
+                values.append(f"{f.name!r}: factory_{i}()")
+            elif f.init and f.default is not dataclasses.MISSING:
+                scope[f"default_{i}"] = f.default
+                values.append(f"{f.name!r}: default_{i}")
+        body = f"    obj = new(cls)\n    obj.__dict__ = {{{', '.join(values)}}}\n    return obj"
+    else:
+        body = f"    return cls(**{{{', '.join(values)}}})"
+    exec(f"def make(row):\n{body}\n", scope)  # noqa: S102 - names and columns checked above
+    return cast(Callable[[Any], Any], scope["make"])
 
 
 @strawberry.type(description="A row-backed object with optimistic concurrency.")
