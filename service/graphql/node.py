@@ -109,6 +109,17 @@ class RowObject:
         return make(row)
 
     @classmethod
+    def from_rows(cls, rows: Iterable[Any]) -> list[Self]:
+        """``from_row`` of each row, in order (a class's own ``from_row`` too)."""
+        if cls.from_row.__func__ is not _FROM_ROW:  # type: ignore[attr-defined]
+            return [cls.from_row(r) for r in rows]
+        try:
+            make = _MAKERS[cls]
+        except KeyError:
+            make = _MAKERS[cls] = _maker(cls)
+        return list(map(make, rows))
+
+    @classmethod
     async def prefetch(cls, info: Info, objects: Sequence[Any], selected: list[Any]) -> None:
         """Load the ``relations`` that ``selected`` (the fields selected on each of
         ``objects``) asks for, for all of them at once (``relations.prefetch``)."""
@@ -124,6 +135,9 @@ class RowObject:
     async def _related(self, info: Info, field: str) -> Any:
         await type(self).prefetch(info, [self], current(info))
         return self.known[field]
+
+
+_FROM_ROW = RowObject.from_row.__func__  # type: ignore[attr-defined]
 
 
 @strawberry.type(description="An object stored as one row (not itself in the schema).")
