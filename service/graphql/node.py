@@ -308,7 +308,10 @@ def _maker(
         body = f"    obj = new(cls)\n    obj.__dict__ = {{{', '.join(values)}}}\n    return obj"
     else:
         body = f"    return cls(**{{{', '.join(values)}}})"
-    exec(f"def make(row):\n{body}\n", scope)  # noqa: S102 - names and columns checked above
+    source = f"def make(row):\n{body}\n"
+    # Named after the class, so that profiles tell the classes' functions apart.
+    code = compile(source, f"<from_row of {cls.__module__}.{cls.__qualname__}>", "exec")
+    exec(code, scope)  # noqa: S102 - names and columns checked above
     return cast(Callable[[Any], Any], scope["make"])
 
 
