@@ -262,9 +262,9 @@ def _maker(
     """The function making an object of ``cls`` from a row: each plain field (no default)
     from its column (``columns``), through its converter (``converters``; those of the
     base classes too), written out for the class as the dataclass writes its
-    ``__init__``. When that ``__init__`` is the dataclass's own, with no
-    ``__post_init__``, the object's attributes are set as it would set them, the other
-    fields' defaults with them, without calling it."""
+    ``__init__``. When that ``__init__`` is the dataclass's own (not frozen), with no
+    ``__post_init__``, the object's attributes are set as it sets them, in its order,
+    the other fields' defaults with them, without calling it."""
     columns = _declared(cls, "columns")
     if converters is None:
         converters = _declared(cls, "converters")
@@ -278,7 +278,7 @@ def _maker(
         and f.default_factory is dataclasses.MISSING
     ]
     scope: dict[str, Any] = {"cls": cls, "new": object.__new__}
-    values = ["'row': row"]
+    read = {"row": "row"}  # field -> the expression of its value
     for i, name in enumerate(plain):
         column = columns.get(name, name)
         if not (name.isidentifier() and column.isidentifier()):
@@ -287,27 +287,36 @@ def _maker(
         if name in converters:
             scope[f"convert_{i}"] = converters[name]
             value = f"convert_{i}({value})"
-        values.append(f"{name!r}: {value}")
+        read[name] = value
     init = getattr(cls.__init__, "__code__", None)
     if (
         init is not None
         and init.co_qualname == "__create_fn__.<locals>.__init__"
         and not hasattr(cls, "__post_init__")
+        and not cls.__dataclass_params__.frozen
     ):
+        # Every field ``__init__`` sets, in its order (the object's attributes then share
+        # their keys with those of objects made by ``__init__``).
+        lines = ["    obj = new(cls)"]
         for i, f in enumerate(fields):
-            if f.name in plain or f.name == "row":
-                continue
-            if f.default_factory is dict:
-                values.append(f"{f.name!r}: {{}}")
+            if f.name in read:
+                value = read[f.name]
+            elif f.default_factory is dict:
+                value = "{}"
             elif f.default_factory is not dataclasses.MISSING:
                 scope[f"factory_{i}"] = f.default_factory
-                values.append(f"{f.name!r}: factory_{i}()")
+                value = f"factory_{i}()"
             elif f.init and f.default is not dataclasses.MISSING:
                 scope[f"default_{i}"] = f.default
-                values.append(f"{f.name!r}: default_{i}")
-        body = f"    obj = new(cls)\n    obj.__dict__ = {{{', '.join(values)}}}\n    return obj"
+                value = f"default_{i}"
+            else:
+                continue
+            if not f.name.isidentifier():
+                raise TypeError(f"{cls.__name__}: no field {f.name!r} to set")
+            lines.append(f"    obj.{f.name} = {value}")
+        body = "\n".join([*lines, "    return obj"])
     else:
-        body = f"    return cls(**{{{', '.join(values)}}})"
+        body = f"    return cls({', '.join(f'{n}={v}' for n, v in read.items())})"
     source = f"def make(row):\n{body}\n"
     # Named after the class, so that profiles tell the classes' functions apart.
     code = compile(source, f"<from_row of {cls.__module__}.{cls.__qualname__}>", "exec")
