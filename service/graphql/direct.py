@@ -72,13 +72,10 @@ def _check_type_directly(gql_type: GraphQLObjectType) -> None:
 
 
 def _of_type(origin: type, check: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    if not origin.__dictoffset__ or hasattr(origin, TYPE_CAST_ATTRIBUTE):
-        return check  # objects without a ``__dict__``, or a class cast itself: as strawberry
-
     def is_type_of(obj: Any, info: GraphQLResolveInfo) -> Any:
-        # An object of the type's own class, not cast to another type (``strawberry.cast``
-        # marks the object itself), is of the type.
-        if obj.__class__ is origin and TYPE_CAST_ATTRIBUTE not in obj.__dict__:
+        # An object of the type's own class, not cast to another type, is of the type.
+        # (Asked with ``hasattr``: reading the object's ``__dict__`` would make one.)
+        if obj.__class__ is origin and not hasattr(obj, TYPE_CAST_ATTRIBUTE):
             return True
         return check(obj, info)
 
