@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Final, Protocol
 
 from sqlalchemy import (
@@ -80,8 +81,8 @@ def active_row(
 def by_key(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[Any | None]:
     """The row whose ``attr`` is each key, in the order of ``keys`` (None where none is):
     what a DataLoader batch function returns for single objects."""
-    found = {getattr(r, attr): r for r in rows}
-    return [found.get(k) for k in keys]
+    found = dict(zip(map(attrgetter(attr), rows), rows, strict=True))
+    return list(map(found.get, keys))
 
 
 class Record(Mapping[str, Any]):
@@ -226,9 +227,13 @@ def loader_by_id(table: Table) -> RowsById:
 
 def grouped(rows: Iterable[Any], attr: str, keys: Sequence[Any]) -> list[list[Any]]:
     """``rows`` grouped by their ``attr``, one list per key of ``keys`` (in order)."""
+    rows = list(rows)
     groups: dict[Any, list[Any]] = {}
-    for r in rows:
-        groups.setdefault(getattr(r, attr), []).append(r)
+    for key, r in zip(map(attrgetter(attr), rows), rows, strict=True):
+        if key in groups:
+            groups[key].append(r)
+        else:
+            groups[key] = [r]
     return [groups.get(k, []) for k in keys]
 
 

@@ -71,6 +71,7 @@ object that does not exist.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +159,13 @@ class Reach:
         their profile is visible, or the directory is open (then only while they are
         employed: callers check the status of those seen through the directory alone)."""
         return self.directory or self.sees_profile(employee_id)
+
+    def in_directory_view(self, employee_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``employee_ids`` that ``sees_directory`` holds for, at once (all of
+        them when the directory is open or the caller sees everyone)."""
+        if self.directory or self.everyone:
+            return set(employee_ids)
+        return {i for i in employee_ids if self.sees_directory(i)}
 
     @property
     def visible_ids(self) -> frozenset[uuid.UUID]:

@@ -53,23 +53,36 @@ class Loader(Generic[K, V]):
 
     async def load_many(self, keys: Iterable[K]) -> list[V]:
         keys = list(keys)
-        waits = {id(b): b for b in (self._batch_of(k) for k in keys if k not in self._values)}
-        for batch in waits.values():
+        values, reading = self._values, self._reading
+        # Whole lists at a time, not key by key: a page asks for a hundred keys at once.
+        fresh = dict.fromkeys([k for k in keys if k not in values and k not in reading])
+        waits = {reading[k]: None for k in keys if k in reading}
+        if fresh:
+            batch = self._joinable()
+            batch.keys.extend(fresh)
+            reading.update(dict.fromkeys(fresh, batch))
+            waits[batch] = None
+        for batch in waits:
             await batch.wait()
-        return [self._values[k] for k in keys]
+        return [values[k] for k in keys]
 
     def _batch_of(self, key: K) -> _Batch[K]:
         batch = self._reading.get(key)
         if batch is None:
-            batch = self._next
-            if batch is None or batch.started:
-                loop = asyncio.get_running_loop()
-                batch = self._next = _Batch(loop)
-                # As strawberry's DataLoader: the batch runs in a task created on the next
-                # turn, so keys asked for on this turn and the next join it.
-                loop.call_soon(self._start, batch)
+            batch = self._joinable()
             batch.keys.append(key)
             self._reading[key] = batch
+        return batch
+
+    def _joinable(self) -> _Batch[K]:
+        """The batch that keys asked for now join: the next one, until it starts."""
+        batch = self._next
+        if batch is None or batch.started:
+            loop = asyncio.get_running_loop()
+            batch = self._next = _Batch(loop)
+            # As strawberry's DataLoader: the batch runs in a task created on the next
+            # turn, so keys asked for on this turn and the next join it.
+            loop.call_soon(self._start, batch)
         return batch
 
     def _start(self, batch: _Batch[K]) -> None:
@@ -91,7 +104,9 @@ class Loader(Generic[K, V]):
             if not isinstance(exc, Exception):
                 raise
             return
-        for key, value in zip(batch.keys, values, strict=True):
-            self._values[key] = value
-            self._reading.pop(key, None)
+        self._values.update(zip(batch.keys, values, strict=True))
+        reading = self._reading
+        for key in batch.keys:
+            if key in reading:
+                del reading[key]
         batch.done.set_result(None)

@@ -29,6 +29,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import uuid
+from binascii import b2a_base64
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Annotated, Any, ClassVar, Self, TypeVar, cast
@@ -39,6 +40,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from service.errors import UserInputError
+from service.graphql.direct import answer_directly
 from service.graphql.ids import parse_global_id
 from service.graphql.lookahead import current, later
 from service.graphql.relations import Relation, prefetch
@@ -100,11 +102,22 @@ class RowObject:
     def from_row(cls, row: Any) -> Self:
         """The object of ``row``: each plain field (no default) from the column of its name,
         through ``converters`` where one is named."""
-        values: dict[str, Any] = {"row": row}
-        for name, column, convert in _columns(cast(Any, cls)):
-            value = getattr(row, column)
-            values[name] = convert(value) if convert is not None else value
-        return cls(**values)
+        try:
+            make = _MAKERS[cls]
+        except KeyError:
+            make = _MAKERS[cls] = _maker(cls)
+        return make(row)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Any]) -> list[Self]:
+        """``from_row`` of each row, in order (a class's own ``from_row`` too)."""
+        if cls.from_row.__func__ is not _FROM_ROW:  # type: ignore[attr-defined]
+            return [cls.from_row(r) for r in rows]
+        try:
+            make = _MAKERS[cls]
+        except KeyError:
+            make = _MAKERS[cls] = _maker(cls)
+        return list(map(make, rows))
 
     @classmethod
     async def prefetch(cls, info: Info, objects: Sequence[Any], selected: list[Any]) -> None:
@@ -122,6 +135,9 @@ class RowObject:
     async def _related(self, info: Info, field: str) -> Any:
         await type(self).prefetch(info, [self], current(info))
         return self.known[field]
+
+
+_FROM_ROW = RowObject.from_row.__func__  # type: ignore[attr-defined]
 
 
 @strawberry.type(description="An object stored as one row (not itself in the schema).")
@@ -174,8 +190,11 @@ class RowNode(RowObject, relay.Node):
 
 def answer_row_ids(schema: strawberry.Schema) -> None:
     """Make ``id`` of every row-backed type answer straight from the row (the global ID of
-    the type's name and the row's UUID), without strawberry's work per call: a page of a
-    hundred rows asks for it a hundred times."""
+    the type's name and the row's UUID, encoded as strawberry encodes it), without
+    strawberry's work per call: a page of a hundred rows asks for it a hundred times. Plain
+    fields, type checks and enum values are answered directly too
+    (``direct.answer_directly``)."""
+    answer_directly(schema)
     for gql_type in schema._schema.type_map.values():
         if not isinstance(gql_type, GraphQLObjectType) or "id" not in gql_type.fields:
             continue
@@ -192,9 +211,12 @@ def answer_row_ids(schema: strawberry.Schema) -> None:
 
 
 def _row_id(type_name: str, resolve: Any) -> Any:
+    prefix = f"{type_name}:"
+
     def answer(source: Any, info: GraphQLResolveInfo) -> Any:
         if isinstance(source, RowNode):
-            return relay.GlobalID(type_name, str(source.row.id))
+            # What ``str(relay.GlobalID(type_name, str(id)))`` is, without the GlobalID.
+            return b2a_base64(f"{prefix}{source.row.id}".encode(), newline=False).decode()
         return resolve(source, info)
 
     return answer
@@ -230,19 +252,76 @@ def read_rows(read: Callable[[Any, Any, Sequence[uuid.UUID]], Awaitable[Sequence
     return classmethod(rows)
 
 
-@cache
-def _columns(cls: Any) -> list[tuple[str, str, Callable[[Any], Any] | None]]:
-    """The fields ``from_row`` fills (those without a default), with their columns and
-    converters (those of the base classes too)."""
-    columns, converters = _declared(cls, "columns"), _declared(cls, "converters")
-    return [
-        (f.name, columns.get(f.name, f.name), converters.get(f.name))
-        for f in dataclasses.fields(cls)
+#: ``from_row``'s function making the objects of each class from a row.
+_MAKERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _maker(
+    cls: Any, converters: Mapping[str, Callable[[Any], Any]] | None = None
+) -> Callable[[Any], Any]:
+    """The function making an object of ``cls`` from a row: each plain field (no default)
+    from its column (``columns``), through its converter (``converters``; those of the
+    base classes too), written out for the class as the dataclass writes its
+    ``__init__``. When that ``__init__`` is the dataclass's own (not frozen), with no
+    ``__post_init__``, the object's attributes are set as it sets them, in its order,
+    the other fields' defaults with them, without calling it."""
+    columns = _declared(cls, "columns")
+    if converters is None:
+        converters = _declared(cls, "converters")
+    fields = dataclasses.fields(cls)
+    plain = [
+        f.name
+        for f in fields
         if f.init
         and f.name != "row"
         and f.default is dataclasses.MISSING
         and f.default_factory is dataclasses.MISSING
     ]
+    scope: dict[str, Any] = {"cls": cls, "new": object.__new__}
+    read = {"row": "row"}  # field -> the expression of its value
+    for i, name in enumerate(plain):
+        column = columns.get(name, name)
+        if not (name.isidentifier() and column.isidentifier()):
+            raise TypeError(f"{cls.__name__}.{name}: no column {column!r} to read")
+        value = f"row.{column}"
+        if name in converters:
+            scope[f"convert_{i}"] = converters[name]
+            value = f"convert_{i}({value})"
+        read[name] = value
+    init = getattr(cls.__init__, "__code__", None)
+    if (
+        init is not None
+        and init.co_qualname == "__create_fn__.<locals>.__init__"
+        and not hasattr(cls, "__post_init__")
+        and not cls.__dataclass_params__.frozen
+    ):
+        # Every field ``__init__`` sets, in its order (the object's attributes then share
+        # their keys with those of objects made by ``__init__``).
+        lines = ["    obj = new(cls)"]
+        for i, f in enumerate(fields):
+            if f.name in read:
+                value = read[f.name]
+            elif f.default_factory is dict:
+                value = "{}"
+            elif f.default_factory is not dataclasses.MISSING:
+                scope[f"factory_{i}"] = f.default_factory
+                value = f"factory_{i}()"
+            elif f.init and f.default is not dataclasses.MISSING:
+                scope[f"default_{i}"] = f.default
+                value = f"default_{i}"
+            else:
+                continue
+            if not f.name.isidentifier():
+                raise TypeError(f"{cls.__name__}: no field {f.name!r} to set")
+            lines.append(f"    obj.{f.name} = {value}")
+        body = "\n".join([*lines, "    return obj"])
+    else:
+        body = f"    return cls({', '.join(f'{n}={v}' for n, v in read.items())})"
+    source = f"def make(row):\n{body}\n"
+    # Named after the class, so that profiles tell the classes' functions apart.
+    code = compile(source, f"<from_row of {cls.__module__}.{cls.__qualname__}>", "exec")
+    exec(code, scope)  # noqa: S102 - names and columns checked above
+    return cast(Callable[[Any], Any], scope["make"])
 
 
 @strawberry.type(description="A row-backed object with optimistic concurrency.")

@@ -26,6 +26,7 @@ import importlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import strawberry
@@ -121,17 +122,24 @@ def _each(columns: dict[str, str], find: Find, *, many: bool = False) -> Relatio
 
     async def load(info: Info, objects: Sequence[Any], wanted: list[SelectedField]) -> None:
         names = {f.name for f in wanted}
-        pairs = [(field, column) for field, column in columns.items() if field in names]
-        values = [getattr(o.row, c) for o in objects for _, c in pairs]
+        rows = [o.row for o in objects]
+        # Each selected field's column, read from every row at once.
+        read = {
+            field: list(map(attrgetter(column), rows))
+            for field, column in columns.items()
+            if field in names
+        }
+        values = [v for vs in read.values() for v in vs]
         ids = {i for v in values for i in v} if many else set(values) - {None}
         node, found = await find(info, list(ids))
         await node.prefetch(info, list(found.values()), children(wanted))
-        for o in objects:
-            for field, column in pairs:
-                value = getattr(o.row, column)
-                o.known[field] = (
-                    [found[i] for i in value if i in found] if many else found.get(value)
-                )
+        for field, vs in read.items():
+            if many:
+                for o, value in zip(objects, vs, strict=True):
+                    o.known[field] = [found[i] for i in value if i in found]
+            else:
+                for o, obj in zip(objects, map(found.get, vs), strict=True):
+                    o.known[field] = obj
 
     return Relation(tuple(columns), load)
 
@@ -165,7 +173,7 @@ def to_list(batch: Any, node: Any, field: str) -> Relation:
     async def load(info: Info, objects: Sequence[Any], wanted: list[SelectedField]) -> None:
         cls = _node(node)
         lists = await info.context.loader(batch).load_many([o.row.id for o in objects])
-        made = [[cls.from_row(r) for r in rows] for rows in lists]
+        made = [cls.from_rows(rows) for rows in lists]
         await cls.prefetch(info, [x for xs in made for x in xs], children(wanted))
         for o, xs in zip(objects, made, strict=True):
             o.known[field] = xs
@@ -173,11 +181,14 @@ def to_list(batch: Any, node: Any, field: str) -> Relation:
     return Relation((field,), load)
 
 
+_ID = attrgetter("id")
+
+
 def _loaded(batch: Any, node: Any) -> Find:
     async def find(info: Info, ids: list[Any]) -> tuple[Any, dict[Any, Any]]:
         cls = _node(node)
-        rows = await info.context.loader(batch).load_many(ids)
-        return cls, {r.id: cls.from_row(r) for r in rows if r is not None}
+        rows = [r for r in await info.context.loader(batch).load_many(ids) if r is not None]
+        return cls, dict(zip(map(_ID, rows), cls.from_rows(rows), strict=True))
 
     return find
 

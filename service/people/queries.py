@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,9 +104,9 @@ async def visible_by_id(db: Any, ids: Sequence[uuid.UUID]) -> list[Any | None]:
     (``Reach.sees_directory``), through the request's loader (``db.loader``, ``db.reach``):
     people are loaded only when visible."""
     reach = await db.reach()
-    visible = [i for i in ids if reach.sees_directory(i)]
-    rows = await db.loader(employees_by_id).load_many(visible)
-    found = {r.id: r for r in rows if r is not None and in_directory(reach, r)}
+    shown = reach.in_directory_view(ids)
+    rows = await db.loader(employees_by_id).load_many([i for i in ids if i in shown])
+    found = {r.id: r for r in in_directory_rows(reach, [r for r in rows if r is not None])}
     return [found.get(i) for i in ids]
 
 
@@ -116,6 +116,14 @@ def in_directory(reach: Reach, row: Any) -> bool:
     if reach.sees_profile(row.id):
         return True
     return reach.directory and row.status != EmployeeStatus.TERMINATED.value
+
+
+def in_directory_rows(reach: Reach, rows: Iterable[Any]) -> list[Any]:
+    """Those of the loaded employee ``rows`` that ``in_directory`` holds for, in order (all
+    of them for a caller who sees everyone)."""
+    if reach.everyone:
+        return list(rows)
+    return [r for r in rows if in_directory(reach, r)]
 
 
 org_units_by_id = loader_by_id(org_units)

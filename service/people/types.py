@@ -201,22 +201,19 @@ async def _load_managers(info: Info, people: Sequence[Employee], wanted: list[An
     """``Employee.manager`` of all ``people``: those the caller may see, with what is
     selected on them."""
     reach = await info.context.reach()
-    ids = {p.row.manager_id for p in people if p.row.manager_id is not None}
-    visible = {i for i in ids if reach.sees_directory(i)}
+    manager_ids = [p.row.manager_id for p in people]
+    visible = reach.in_directory_view(set(manager_ids) - {None})
     keys = set(visible)
     if not reach.profile.isdisjoint(visible):
         # Someone in the caller's management chain: load the whole chain in the same
         # batch, so walking `manager { manager { … } }` up costs one statement.
         keys |= reach.profile
     rows = await info.context.loader(employees_by_id).load_many(list(keys))
-    managers = {
-        r.id: Employee.from_row(r)
-        for r in rows
-        if r is not None and r.id in visible and queries.in_directory(reach, r)
-    }
+    shown = queries.in_directory_rows(reach, [r for r in rows if r is not None and r.id in visible])
+    managers = dict(zip([r.id for r in shown], Employee.from_rows(shown), strict=True))
     await Employee.prefetch(info, list(managers.values()), children(wanted))
-    for p in people:
-        p.known["manager"] = managers.get(p.row.manager_id)
+    for p, manager in zip(people, map(managers.get, manager_ids), strict=True):
+        p.known["manager"] = manager
 
 
 async def _require_record(info: Info, employee_id: uuid.UUID) -> None:

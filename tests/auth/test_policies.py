@@ -169,3 +169,26 @@ async def test_denials_never_answer_500(team: Org) -> None:
                 body = response.json()
                 codes = {e["extensions"]["code"] for e in body.get("errors", [])}
                 assert "INTERNAL_SERVER_ERROR" not in codes, (query, value, body)
+
+
+@pytest.mark.parametrize("everyone", [False, True])
+@pytest.mark.parametrize("directory", [False, True])
+def test_the_directory_at_once_is_each_person_in_turn(everyone: bool, directory: bool) -> None:
+    from types import SimpleNamespace
+
+    from service.people.queries import in_directory, in_directory_rows
+
+    people = [uuid.uuid4() for _ in range(6)]
+    reach = policies.Reach(
+        everyone=everyone,
+        private=frozenset(people[:2]),
+        profile=frozenset(people[2:4]),
+        directory=directory,
+    )
+    assert reach.in_directory_view(people) == {i for i in people if reach.sees_directory(i)}
+    rows = [
+        SimpleNamespace(id=i, status=status)
+        for i in people
+        for status in ("ACTIVE", "ON_LEAVE", "TERMINATED")
+    ]
+    assert in_directory_rows(reach, rows) == [r for r in rows if in_directory(reach, r)]

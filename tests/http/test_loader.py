@@ -87,3 +87,12 @@ async def test_a_batch_function_returning_the_wrong_number_of_values_is_an_error
     loader = Loader(short)
     with pytest.raises(ValueError, match="2 keys returned 1 values"):
         await loader.load_many([1, 2])
+
+
+async def test_keys_repeated_in_one_call_are_read_once_and_answered_in_place() -> None:
+    source = Source()
+    loader = Loader(source)
+    assert await loader.load_many([5, 5, 6, 5]) == ["v5", "v5", "v6", "v5"]
+    assert await loader.load_many([6, 7, 7, 5]) == ["v6", "v7", "v7", "v5"]
+    assert await loader.load_many([]) == []
+    assert source.calls == [[5, 6], [7]]
