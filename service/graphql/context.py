@@ -105,6 +105,9 @@ class Context(BaseContext):
 
     async def finish(self, *, commit: bool) -> None:
         """End the request's transaction; called once, when its operation has run."""
+        # Each loader holds this context: dropping them breaks that cycle, so the rows
+        # they loaded are freed with the request, not at the next garbage collection.
+        self._loaders.clear()
         conn, in_transaction = self._conn, self._in_transaction
         self._conn, self._in_transaction = None, False
         if conn is None:

@@ -40,7 +40,6 @@ from strawberry import relay
 from strawberry.types import Info
 
 from service.errors import UserInputError
-from service.graphql.direct import answer_directly
 from service.graphql.ids import parse_global_id
 from service.graphql.lookahead import current, later
 from service.graphql.relations import Relation, prefetch
@@ -191,10 +190,7 @@ class RowNode(RowObject, relay.Node):
 def answer_row_ids(schema: strawberry.Schema) -> None:
     """Make ``id`` of every row-backed type answer straight from the row (the global ID of
     the type's name and the row's UUID, encoded as strawberry encodes it), without
-    strawberry's work per call: a page of a hundred rows asks for it a hundred times. Plain
-    fields, type checks and enum values are answered directly too
-    (``direct.answer_directly``)."""
-    answer_directly(schema)
+    strawberry's work per call: a page of a hundred rows asks for it a hundred times."""
     for gql_type in schema._schema.type_map.values():
         if not isinstance(gql_type, GraphQLObjectType) or "id" not in gql_type.fields:
             continue

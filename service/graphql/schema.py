@@ -24,6 +24,7 @@ from service.config import Settings, get_settings
 from service.development.schema import DevelopmentMutation, DevelopmentQuery
 from service.framework.schema import FrameworkMutation, FrameworkQuery
 from service.framework.service import read_visibility
+from service.graphql.direct import answer_directly
 from service.graphql.execution import Operations, PreparedDocuments
 from service.graphql.node import NodeQuery, answer_row_ids
 from service.graphql.relations import answer_loaded_relations
@@ -153,6 +154,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ),
     )
     answer_loaded_relations(built)
+    answer_directly(built)
     answer_row_ids(built)
     return built
 
