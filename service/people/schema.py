@@ -300,7 +300,13 @@ async def _update_employee(c: Call) -> Any:
 async def _terminate_employee(c: Call) -> Any:
     i = c.input
     return await people.terminate_employee(
-        c.db, c.principal, i.id, i.termination_date, i.reason, i.new_manager_id
+        c.db,
+        c.principal,
+        i.id,
+        i.termination_date,
+        i.reason,
+        i.new_manager_id,
+        input_errors=c.errors,
     )
 
 

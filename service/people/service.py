@@ -309,9 +309,13 @@ async def terminate_employee(
     new_manager_id: uuid.UUID | None,
     *,
     expected_version: int | None = None,
+    input_errors: Sequence[FieldError] = (),
 ) -> Any:
+    """Terminate an employee, moving their reports to ``new_manager_id`` when given.
+    ``input_errors``: malformed IDs found while reading the request (their fields hold
+    ``INVALID``), reported with the other problems."""
     current = await _employee_to_change(db, principal, employee_id, expected_version)
-    v = Validator()
+    v = Validator(input_errors)
     reason = v.text("reason", reason, max_length=2000) or None
     if current.status == EmployeeStatus.TERMINATED:
         v.add(("input", "id"), "the employee is already terminated", ErrorCode.INVALID_STATE)
@@ -322,6 +326,8 @@ async def terminate_employee(
         .scalars()
         .all()
     )
+    if not given(new_manager_id):
+        new_manager_id = None  # malformed: already among the problems
     if new_manager_id is not None:
         target = await get_employee(db, new_manager_id)
         if target is None:
