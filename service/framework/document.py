@@ -24,6 +24,7 @@ import copy
 import difflib
 import json
 import math
+import re
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -499,18 +500,16 @@ def _unstorable(raw: Any) -> list[Problem]:
         loc, node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                problem = _bad_text(key) if isinstance(key, str) else None
-                if problem:
-                    found.append(((*loc, _printable(key)), f"key {problem}"))
+                bad = _UNSTORABLE.search(key) if isinstance(key, str) else None
+                if bad:
+                    found.append(((*loc, _printable(key)), f"key {_problem_of(bad.group())}"))
                     continue
                 at = (*loc, str(key))
                 stack.append((at, value))
         elif isinstance(node, list):
             stack.extend(((*loc, i), value) for i, value in enumerate(node))
-        elif isinstance(node, str):
-            problem = _bad_text(node)
-            if problem:
-                found.append((loc, problem))
+        elif isinstance(node, str) and (bad := _UNSTORABLE.search(node)):
+            found.append((loc, _problem_of(bad.group())))
         elif isinstance(node, float) and not math.isfinite(node):
             found.append((loc, "is not a finite number"))
     found.sort(key=lambda p: _sort_key(p[0]))
@@ -521,14 +520,12 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
-def _bad_text(value: str) -> str | None:
-    if "\x00" in value:
-        return "contains a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains an unpaired surrogate"
-    return None
+# A NUL character or an unpaired surrogate: characters a text column cannot hold.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _problem_of(char: str) -> str:
+    return "contains a NUL character" if char == "\x00" else "contains an unpaired surrogate"
 
 
 def _too_deep(raw: Any) -> bool:
