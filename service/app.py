@@ -13,10 +13,12 @@ from typing import Any
 import orjson
 import structlog
 from fastapi import FastAPI, HTTPException, Request, Response, WebSocket
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -306,6 +308,23 @@ def create_app(
     @app.exception_handler(RequestRefused)
     async def refused(request: Request, exc: RequestRefused) -> Response:
         return refusal_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # The router refuses a method /graphql does not serve before the endpoint runs:
+        # answered in GraphQL's shape, as every other refusal of a GraphQL request is.
+        if exc.status_code == 405 and request.url.path == "/graphql":
+            return refusal_response(
+                request,
+                RequestRefused(
+                    405,
+                    "METHOD_NOT_ALLOWED",
+                    f"{request.method} is not served here: send GraphQL requests with GET "
+                    "(queries) or POST.",
+                    {"Allow": "GET, POST"},
+                ),
+            )
+        return await http_exception_handler(request, exc)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -245,10 +245,12 @@ async def update(
     *,
     expected_version: int | None = None,
     input_errors: Sequence[FieldError] = (),
+    path: Path = ("input", "id"),
 ) -> Any:
-    """Change the fields ``data`` gives (those left out stay as they are)."""
+    """Change the fields ``data`` gives (those left out stay as they are). ``path`` is the
+    input field naming the row, where an unknown row is reported."""
     await _begin(db, principal, entity)
-    before = await load(db, entity, row_id)
+    before = await load(db, entity, row_id, path)
     check_version(before, expected_version, entity.label)
     ch = Change(db, principal, entity, data, Errors(input_errors), before)
     await _check(ch)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import math
+import re
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -42,6 +44,8 @@ CURRENCY_PATTERN = r"^[A-Z]{3}$"
 MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
 # YAML aliases can make a small text expand into a huge tree; validation walks the tree.
 MAX_DOCUMENT_NODES = 2_000_000
+# Nesting (brackets or indentation levels) read at all: a framework document needs a few.
+MAX_DOCUMENT_DEPTH = 100
 
 # Limits of the framework's content, shared by the document and the mutations (keys, names
 # and texts have the limits of every entity, from service.entities).
@@ -354,6 +358,11 @@ def _load(data: str | bytes | dict[str, Any], fmt: Fmt | None) -> Any:
         raise _fail("document is empty")
     if _too_many_nodes(raw):
         raise _fail(f"document expands to more than {MAX_DOCUMENT_NODES} values")
+    if _too_deep(raw):
+        raise _fail(f"document is nested more than {MAX_DOCUMENT_DEPTH} levels deep")
+    unstorable = _unstorable(raw)
+    if unstorable:
+        raise DocumentError(unstorable)
     return raw
 
 
@@ -369,25 +378,88 @@ def _decode(data: str | bytes, fmt: Fmt | None) -> Any:
         text = data
     if fmt is None:
         fmt = "json" if text.lstrip().startswith("{") else "yaml"
-    if fmt == "json":
-        try:
-            return json.loads(text, object_pairs_hook=_unique_json_object)
-        except json.JSONDecodeError as exc:
-            raise _fail(
-                f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-            ) from None
-        except _DuplicateJsonKey as exc:
-            raise _fail(f"invalid JSON: duplicate key {_show(exc.args[0])}") from None
-    if fmt == "yaml":
-        try:
-            return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise _fail(f"invalid YAML{where}: {exc.problem or exc.context}") from None
-        except yaml.YAMLError as exc:
-            raise _fail(f"invalid YAML: {exc}") from None
-    raise ValueError(f"unknown format {fmt!r}; use 'yaml' or 'json'")
+    if fmt not in ("json", "yaml"):
+        raise ValueError(f"unknown format {fmt!r}; use 'yaml' or 'json'")
+    name = fmt.upper()
+    if fmt == "yaml" and _yaml_too_deep(text):
+        # libyaml builds nested collections recursively in C: tens of thousands of levels
+        # overflow the stack and end the process, so they are counted before it builds.
+        raise _fail(f"invalid YAML: nested more than {MAX_DOCUMENT_DEPTH} levels deep")
+    try:
+        if fmt == "json":
+            return json.loads(
+                text, object_pairs_hook=_unique_json_object, parse_constant=_no_constant
+            )
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except json.JSONDecodeError as exc:
+        raise _fail(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except _DuplicateJsonKey as exc:
+        raise _fail(f"invalid JSON: duplicate key {_show(exc.args[0])}") from None
+    except _NonFiniteNumber as exc:
+        raise _fail(f"invalid JSON: {exc.args[0]} is not a number JSON allows") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise _fail(f"invalid YAML{where}: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise _fail(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise _fail(f"invalid {name}: nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # A value the parser recognised but Python cannot hold: a date such as 2024-02-30
+        # or year 0, a mapping key that is itself a list, an integer of thousands of
+        # digits, text that is not Unicode (an unpaired surrogate).
+        raise _fail(f"invalid {name}: {_value_problem(exc)}") from None
+
+
+def _value_problem(exc: Exception) -> str:
+    if isinstance(exc, UnicodeError):
+        return "text that is not valid Unicode"
+    if isinstance(exc, TypeError):
+        return "a mapping key that is a list or a mapping"
+    message = str(exc)
+    if "integer string conversion" in message:
+        return "an integer with too many digits"
+    return f"a value that cannot be read ({message})"
+
+
+def _yaml_too_deep(text: str) -> bool:
+    """Whether the YAML ``text`` nests collections more than ``MAX_DOCUMENT_DEPTH`` deep.
+
+    A cheap upper bound first (flow brackets, and distinct indentations, each of which
+    may open a level; brackets in strings count too), which every real framework document
+    stays under; only above it are the parser's events counted, exactly and without
+    recursion, up to the first problem the loader will then report itself."""
+    flow = deepest = 0
+    for char in text:
+        if char in "[{":
+            flow += 1
+            deepest = max(deepest, flow)
+        elif char in "]}":
+            flow = max(flow - 1, 0)
+    indents = {len(line) - len(line.lstrip(" -?:")) for line in text.splitlines()}
+    if deepest + len(indents) <= MAX_DOCUMENT_DEPTH:
+        return False
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DOCUMENT_DEPTH:
+                    return True
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return False
+    return False
+
+
+class _NonFiniteNumber(Exception):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NonFiniteNumber(name)
 
 
 class _DuplicateJsonKey(Exception):
@@ -415,6 +487,58 @@ def _too_many_nodes(raw: Any) -> bool:
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+    return False
+
+
+def _unstorable(raw: Any) -> list[Problem]:
+    """Values no field can hold, at their paths: text with a NUL character or an unpaired
+    surrogate (JSON's ``\\u0000`` and ``\\ud800`` escapes decode to them; PostgreSQL
+    text stores neither) and numbers that are not finite (YAML's ``.nan`` and ``.inf``)."""
+    found: list[tuple[Loc, str]] = []
+    stack: list[tuple[Loc, Any]] = [((), raw)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                bad = _UNSTORABLE.search(key) if isinstance(key, str) else None
+                if bad:
+                    found.append(((*loc, _printable(key)), f"key {_problem_of(bad.group())}"))
+                    continue
+                at = (*loc, str(key))
+                stack.append((at, value))
+        elif isinstance(node, list):
+            stack.extend(((*loc, i), value) for i, value in enumerate(node))
+        elif isinstance(node, str) and (bad := _UNSTORABLE.search(node)):
+            found.append((loc, _problem_of(bad.group())))
+        elif isinstance(node, float) and not math.isfinite(node):
+            found.append((loc, "is not a finite number"))
+    found.sort(key=lambda p: _sort_key(p[0]))
+    return [Problem(format_path(loc), message) for loc, message in found]
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+# A NUL character or an unpaired surrogate: characters a text column cannot hold.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _problem_of(char: str) -> str:
+    return "contains a NUL character" if char == "\x00" else "contains an unpaired surrogate"
+
+
+def _too_deep(raw: Any) -> bool:
+    # Validation and the reference checks walk the tree recursively.
+    stack = [(raw, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DOCUMENT_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
     return False
 
 

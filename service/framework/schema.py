@@ -471,6 +471,7 @@ async def _set_track_steps(c: Call) -> Any:
         data,
         expected_version=c.input.version,
         input_errors=c.errors,
+        path=("input", "trackId"),
     )
 
 

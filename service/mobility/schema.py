@@ -135,7 +135,8 @@ class MobilityQuery:
         policies.require_admin(await info.context.principal())
         f = filter or MobilityFiguresFilter()
         end = f.end or mobility.today() + dt.timedelta(days=1)
-        start = f.start or end - dt.timedelta(days=365)
+        # A year before an `end` in year 1 is the first day there is.
+        start = f.start or dt.date.fromordinal(max(end.toordinal() - 365, 1))
         if not dt.timedelta(days=1) <= end - start <= dt.timedelta(days=MAX_FIGURES_DAYS):
             raise UserInputError.one(
                 ("filter", "end"), f"must be 1 to {MAX_FIGURES_DAYS} days after `start`"

@@ -849,12 +849,8 @@ async def accept_offer(
     if employee.status == EmployeeStatus.TERMINATED:
         raise UserInputError.one(("input", "id"), "the applicant has left", ErrorCode.INVALID_STATE)
     is_role = posting.kind == PostingKind.ROLE.value
-    if is_role and await policies.is_above(db, app.employee_id, posting.hiring_manager_id):
-        raise UserInputError.one(
-            ("input", "id"),
-            "the hiring manager reports to the applicant; change the reporting line first",
-            ErrorCode.INVALID_STATE,
-        )
+    if is_role:
+        await _check_still_fillable(db, app, posting)
     on = today()
     participation = (
         {}
@@ -902,6 +898,35 @@ async def accept_offer(
         await _take_role(db, principal, accepted, posting, on)
     await outbox.emit(db, principal, events.POSTING_FILLED, events.posting_data(filled))
     return accepted
+
+
+async def _check_still_fillable(db: Executor, app: Any, posting: Any) -> None:
+    """What a ROLE posting hands the applicant must still be there to take: the role may
+    have been archived and the hiring manager may have left since the posting opened.
+    Either is the posting's state, not the caller's input: INVALID_STATE at the
+    application's ID, with what an HR admin can do about it."""
+    role = await framework_queries.one_by_id(db, roles, posting.role_id)
+    if role is None or role.archived_at is not None:
+        title = f' "{role.title}"' if role is not None else ""
+        raise UserInputError.one(
+            ("input", "id"),
+            f"the posting's role{title} has been archived since it opened; "
+            "the offer cannot be accepted",
+            ErrorCode.INVALID_STATE,
+        )
+    manager = await people.get_employee(db, posting.hiring_manager_id)
+    if manager is None or manager.status == EmployeeStatus.TERMINATED:
+        raise UserInputError.one(
+            ("input", "id"),
+            "the posting's hiring manager has left; name another one (updatePosting) first",
+            ErrorCode.INVALID_STATE,
+        )
+    if await policies.is_above(db, app.employee_id, posting.hiring_manager_id):
+        raise UserInputError.one(
+            ("input", "id"),
+            "the hiring manager reports to the applicant; change the reporting line first",
+            ErrorCode.INVALID_STATE,
+        )
 
 
 async def _close_others(db: Executor, principal: Principal, accepted: Any, is_role: bool) -> None:

@@ -262,14 +262,19 @@ def _employee_input(data: Any) -> people.EmployeeInput:
 
 async def _create_org_unit(c: Call) -> Any:
     data = people.OrgUnitInput(c.input.name, c.input.external_id, c.input.parent_id)
-    return await people.create_org_unit(c.db, c.principal, data)
+    return await people.create_org_unit(c.db, c.principal, data, input_errors=c.errors)
 
 
 async def _update_org_unit(c: Call) -> Any:
     parent = c.input.parent_id
     data = people.OrgUnitInput(c.input.name, c.input.external_id, parent or None)
     return await people.update_org_unit(
-        c.db, c.principal, c.input.id, data, set_parent=parent is not NOT_GIVEN
+        c.db,
+        c.principal,
+        c.input.id,
+        data,
+        set_parent=parent is not NOT_GIVEN,
+        input_errors=c.errors,
     )
 
 
@@ -295,7 +300,13 @@ async def _update_employee(c: Call) -> Any:
 async def _terminate_employee(c: Call) -> Any:
     i = c.input
     return await people.terminate_employee(
-        c.db, c.principal, i.id, i.termination_date, i.reason, i.new_manager_id
+        c.db,
+        c.principal,
+        i.id,
+        i.termination_date,
+        i.reason,
+        i.new_manager_id,
+        input_errors=c.errors,
     )
 
 

@@ -73,12 +73,21 @@ def _require_writer(principal: Principal) -> None:
 # --- org units --------------------------------------------------------------------------
 
 
-async def create_org_unit(db: Executor, principal: Principal, data: OrgUnitInput) -> Any:
+async def create_org_unit(
+    db: Executor,
+    principal: Principal,
+    data: OrgUnitInput,
+    *,
+    input_errors: Sequence[FieldError] = (),
+) -> Any:
+    """Add an org unit. ``input_errors``: malformed IDs found while reading the request
+    (their fields hold ``INVALID``), reported with the other problems."""
     _require_writer(principal)
-    v = Validator()
+    v = Validator(input_errors)
     name = v.text("name", data.name, required=True, max_length=200)
     external_id = v.text("externalId", data.external_id, max_length=200) or None
-    if data.parent_id is not None and not await _exists(db, org_units, data.parent_id):
+    parent_id = data.parent_id
+    if given(parent_id) and parent_id is not None and not await _exists(db, org_units, parent_id):
         v.add(("input", "parentId"), "no such org unit", ErrorCode.NOT_FOUND)
     if external_id and await _taken(db, org_units.c.external_id, external_id):
         v.add(
@@ -92,14 +101,21 @@ async def create_org_unit(db: Executor, principal: Principal, data: OrgUnitInput
 
 
 async def update_org_unit(
-    db: Executor, principal: Principal, unit_id: uuid.UUID, data: OrgUnitInput, *, set_parent: bool
+    db: Executor,
+    principal: Principal,
+    unit_id: uuid.UUID,
+    data: OrgUnitInput,
+    *,
+    set_parent: bool,
+    input_errors: Sequence[FieldError] = (),
 ) -> Any:
-    """Rename, re-key or move an org unit; ``set_parent`` says whether ``parent_id`` was given."""
+    """Rename, re-key or move an org unit; ``set_parent`` says whether ``parent_id`` was
+    given. ``input_errors`` as for ``create_org_unit``."""
     _require_writer(principal)
     before = (await db.execute(select(org_units).where(org_units.c.id == unit_id))).first()
     if before is None:
         raise UserInputError.one(("input", "id"), "no such org unit", ErrorCode.NOT_FOUND)
-    v = Validator()
+    v = Validator(input_errors)
     changes: dict[str, Any] = {}
     if data.name is not None:
         changes["name"] = v.text("name", data.name, required=True, max_length=200)
@@ -112,7 +128,7 @@ async def update_org_unit(
                 ErrorCode.TAKEN,
             )
         changes["external_id"] = ext
-    if set_parent:
+    if set_parent and given(data.parent_id):
         parent = data.parent_id
         if parent is not None:
             if not await _exists(db, org_units, parent):
@@ -293,9 +309,13 @@ async def terminate_employee(
     new_manager_id: uuid.UUID | None,
     *,
     expected_version: int | None = None,
+    input_errors: Sequence[FieldError] = (),
 ) -> Any:
+    """Terminate an employee, moving their reports to ``new_manager_id`` when given.
+    ``input_errors``: malformed IDs found while reading the request (their fields hold
+    ``INVALID``), reported with the other problems."""
     current = await _employee_to_change(db, principal, employee_id, expected_version)
-    v = Validator()
+    v = Validator(input_errors)
     reason = v.text("reason", reason, max_length=2000) or None
     if current.status == EmployeeStatus.TERMINATED:
         v.add(("input", "id"), "the employee is already terminated", ErrorCode.INVALID_STATE)
@@ -306,6 +326,8 @@ async def terminate_employee(
         .scalars()
         .all()
     )
+    if not given(new_manager_id):
+        new_manager_id = None  # malformed: already among the problems
     if new_manager_id is not None:
         target = await get_employee(db, new_manager_id)
         if target is None:

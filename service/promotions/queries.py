@@ -154,7 +154,7 @@ def promotions_select(condition: Any, f: PromotionFilter) -> Select[Any]:
     day = dt.timedelta(days=1)
     if f.created_from is not None:
         stmt = stmt.where(promotions.c.created_at >= f.created_from)
-    if f.created_to is not None:
+    if f.created_to is not None and f.created_to < dt.date.max:  # the last day bounds nothing
         stmt = stmt.where(promotions.c.created_at < f.created_to + day)
     if f.effective_from is not None:
         stmt = stmt.where(promotions.c.effective_date >= f.effective_from)

@@ -534,6 +534,64 @@ def test_yaml_alias_expansion_is_bounded() -> None:
     assert (path, message) == ("", "document expands to more than 2000000 values")
 
 
+@pytest.mark.parametrize(
+    ("text", "fmt", "expected"),
+    [
+        ("version: 2024-02-30\n", None, "invalid YAML: a value that cannot be read"),
+        ("version: 0000-01-01\n", None, "invalid YAML: a value that cannot be read"),
+        ("version: 2024-01-01 25:00:00\n", None, "invalid YAML: a value that cannot be read"),
+        ("? [a]\n: 1\n", None, "invalid YAML: a mapping key that is a list or a mapping"),
+        ("version: " + "9" * 5000, None, "invalid YAML: an integer with too many digits"),
+        ('{"version": ' + "9" * 5000 + "}", None, "invalid JSON: an integer with too many digits"),
+        ("version: \ud800\n", None, "invalid YAML: text that is not valid Unicode"),
+        ('{"version": NaN}', None, "invalid JSON: NaN is not a number JSON allows"),
+        ('{"version": -Infinity}', "json", "invalid JSON: -Infinity is not a number JSON"),
+        # Deep enough to overflow libyaml's C stack, which would end the process.
+        ("[" * 200_000 + "]" * 200_000, "yaml", "invalid YAML: nested more than 100 levels"),
+        ("[" * 200_000, "yaml", "invalid YAML: nested more than 100 levels"),
+        ("".join("  " * i + "- \n" for i in range(300)), None, "invalid YAML: nested more"),
+        ("[" * 200_000 + "]" * 200_000, "json", "invalid JSON: nested too deeply"),
+        ("[" * 150 + "]" * 150, "json", "document is nested more than 100 levels deep"),
+    ],
+)
+def test_values_python_cannot_hold_are_problems_not_crashes(
+    text: str, fmt: str | None, expected: str
+) -> None:
+    [(path, message)] = problems(text, fmt)
+    assert path == ""
+    assert message.startswith(expected), message
+
+
+def test_text_postgresql_cannot_store_is_refused_at_its_path() -> None:
+    data = minimal()
+    data["roles"][1]["title"] = "Senior\x00Engineer"
+    data["levels"][0]["name"] = "Junior \ud800"
+    data["jobFamilies"][0]["description"] = float("nan")
+    text = json.dumps(data)  # \u0000 and \ud800 escapes, NaN
+    assert problems(text.replace("NaN", "1")) == [
+        ("levels[0].name", "contains an unpaired surrogate"),
+        ("roles[1].title", "contains a NUL character"),
+    ]
+    assert problems(
+        dump_document(parse_document(minimal()), "yaml").replace(
+            "version: 1", "version: 1\nnote: !!float .nan"
+        )
+    )[0] == ("note", "is not a finite number")
+    bad_key = minimal()
+    bad_key["levels"][0]["na\x00me"] = "x"
+    assert problems(json.dumps(bad_key)) == [
+        ("levels[0].na\\x00me", "key contains a NUL character")
+    ]
+
+
+def test_brackets_and_indentation_in_text_are_not_nesting() -> None:
+    data = minimal()
+    data["roles"][0]["description"] = "[" * 60 + "\n" + "".join(" " * i + "x\n" for i in range(60))
+    for fmt in ("yaml", "json"):
+        text = dump_document(parse_document(data), fmt)
+        assert parse_document(text).roles
+
+
 # --------------------------------------------------------------------------- canonical dumps
 
 

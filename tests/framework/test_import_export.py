@@ -187,6 +187,23 @@ async def test_syntax_errors_and_bad_formats(team: Org) -> None:
     assert await table_counts(team) == before
 
 
+async def test_text_the_database_cannot_store_is_a_user_error_at_its_path(team: Org) -> None:
+    before = await table_counts(team)
+    document = yaml.safe_load(DEMO)
+    document["roles"][2]["title"] = "Staff\x00Engineer"
+    for dry_run in (True, False):
+        # JSON's \u0000 escape is plain text to GraphQL, a NUL once the document is read.
+        refused = await run_import(team, json.dumps(document), format="JSON", dryRun=dry_run)
+        assert refused["summary"] is None
+        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+            (["input", "document", "roles[2].title"], "INVALID")
+        ]
+        assert "NUL" in refused["userErrors"][0]["message"]
+    dated = await run_import(team, DEMO.replace("version: 1", "version: 2024-02-30", 1))
+    assert dated["userErrors"][0]["message"].startswith("invalid YAML: a value that cannot")
+    assert await table_counts(team) == before
+
+
 async def test_dry_run_reports_the_same_and_writes_nothing(team: Org) -> None:
     before = await table_counts(team)
     dry = (await run_import(team, DEMO, dryRun=True))["summary"]

@@ -3,10 +3,12 @@ nothing written, optimistic versions, archive rules, employees' roles, and denia
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 
+from service.graphql.ids import encode_id
 from tests.conftest import Org, gid
 from tests.framework.conftest import ADMIN, EMPLOYEE, data, error_codes, global_id, table_counts
 
@@ -463,6 +465,14 @@ async def test_tracks_refuse_loops_other_families_steps_down_and_explicit_pairs(
     assert moved["version"] == 2
     empty = await mutate(demo, "setTrackSteps", {"trackId": track["id"], "roleIds": []})
     assert problems(empty) == [("input.roleIds", "REQUIRED")]
+    # An ID that names no track is reported at the field that carried it.
+    gone = await global_id(demo, "Role", "principal-engineer")
+    unknown = await mutate(demo, "setTrackSteps", {"trackId": gone, "roleIds": []})
+    assert problems(unknown) == [("input.trackId", "INVALID")]
+    missing = {"trackId": encode_id("Track", uuid.uuid4()), "roleIds": [r["principal-engineer"]]}
+    assert problems(await mutate(demo, "setTrackSteps", missing)) == [
+        ("input.trackId", "NOT_FOUND")
+    ]
     renamed = ok(await mutate(demo, "updateTrack", {"id": track["id"], "name": "Express"}))
     assert (renamed["name"], renamed["version"]) == ("Express", 3)
 

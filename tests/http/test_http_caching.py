@@ -132,6 +132,24 @@ async def test_a_mutation_over_get_is_405_and_writes_nothing(team: Org) -> None:
     assert await unit_count(team) == before + 1
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])
+async def test_a_method_graphql_does_not_serve_is_a_graphql_shaped_405(
+    team: Org, method: str
+) -> None:
+    response = await team.client.request(
+        method, "/graphql", json={"query": ME}, headers=bearer(team)
+    )
+    assert response.status_code == 405, response.text
+    assert response.headers["Allow"] == "GET, POST"
+    assert response.headers["Content-Type"] == JSON
+    assert codes(response) == ["METHOD_NOT_ALLOWED"]
+    assert method in response.json()["errors"][0]["message"]
+    # Other routes keep their own answers.
+    assert (await team.client.request(method, "/healthz")).json() == {
+        "detail": "Method Not Allowed"
+    }
+
+
 # --- media types and status codes ----------------------------------------------------
 
 

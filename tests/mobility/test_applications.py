@@ -3,13 +3,16 @@ filling a posting by accepting an offer."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from service.development.models import development_plans
+from service.framework.models import roles
 from service.graphql.ids import parse_global_id
 from service.mobility.models import postings
+from service.people import service as people
 from service.people.models import employees, position_history
 from service.webhooks.models import webhook_events
 from tests.conftest import gid
@@ -334,6 +337,55 @@ async def test_an_upward_move_is_a_promotion(mob: Mobility) -> None:
     assert kinds == ["PROMOTION"]
     assert alice.manager_id == mob.org.people["manager2"].id
     assert alice.org_unit_id == mob.ops.id
+
+
+async def test_an_offer_whose_role_or_hiring_manager_is_gone_is_refused_at_its_id(
+    mob: Mobility,
+) -> None:
+    # The role was archived after the posting opened: the posting's state, not the
+    # caller's input, so the refusal names the application, not a field they never sent.
+    _p, offered = await _offered(mob)
+    async with mob.org.runtime.db.transaction(mob.org.id) as conn:
+        await conn.execute(
+            update(roles).where(roles.c.id == mob.fw.role["senior"]).values(archived_at=func.now())
+        )
+    before = await counts(mob.org)
+    body = data(await mob.org.gql(ACCEPT, {"i": {"id": offered["id"]}}, as_="carol"))
+    refused = body["acceptOffer"]
+    assert refused["application"] is None
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "id"], "INVALID_STATE")
+    ]
+    assert "archived" in refused["userErrors"][0]["message"]
+    assert await counts(mob.org) == before
+    async with mob.org.runtime.db.transaction(mob.org.id) as conn:
+        await conn.execute(
+            update(roles).where(roles.c.id == mob.fw.role["senior"]).values(archived_at=None)
+        )
+    # The hiring manager left: the applicant would report to someone who is gone.
+    await mob.org.run(
+        people.terminate_employee,
+        mob.org.people["manager"].id,
+        dt.date.today(),
+        None,
+        mob.org.people["boss"].id,
+    )
+    before = await counts(mob.org)
+    refused = data(await mob.org.gql(ACCEPT, {"i": {"id": offered["id"]}}, as_="carol"))[
+        "acceptOffer"
+    ]
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "id"], "INVALID_STATE")
+    ]
+    assert "hiring manager has left" in refused["userErrors"][0]["message"]
+    assert await counts(mob.org) == before
+    async with mob.org.runtime.db.transaction(mob.org.id) as conn:
+        carol = (
+            await conn.execute(
+                select(employees).where(employees.c.id == mob.org.people["carol"].id)
+            )
+        ).one()
+    assert carol.manager_id == mob.org.people["manager2"].id
 
 
 async def test_other_kinds_record_participation_without_a_role_change(mob: Mobility) -> None:

@@ -71,3 +71,7 @@ async def test_figures_over_a_period(mob: Mobility) -> None:
     )
     assert codes(bad) != []
     assert bad["data"] is None
+    # Periods at either end of the calendar (the default start of the first is day one).
+    for period in ({"end": "0001-01-09"}, {"start": "9999-01-01", "end": "9999-12-31"}):
+        body = await mob.org.gql(FIGURES, {"f": period}, as_="admin", scopes=ADMIN_SCOPES)
+        assert data(body)["mobilityFigures"]["postingsOpened"] == 0

@@ -286,6 +286,47 @@ async def test_org_units_create_move_and_refuse_cycles(team: Org) -> None:
     assert payload(body, "updateOrgUnit")["orgUnit"] == {"name": "Platform Eng", "parent": None}
 
 
+async def test_an_id_of_another_type_is_a_user_error_at_its_field(team: Org) -> None:
+    eng = payload(
+        await team.gql(CREATE_UNIT, {"input": {"name": "Engineering"}}, **ADMIN), "createOrgUnit"
+    )["orgUnit"]
+    employee_id = gid("Employee", team.people["alice"])
+    for parent in (employee_id, "Employee:", "not an ID"):
+        created = payload(
+            await team.gql(CREATE_UNIT, {"input": {"name": "X", "parentId": parent}}, **ADMIN),
+            "createOrgUnit",
+        )
+        assert created["orgUnit"] is None
+        assert [(e["field"], e["code"]) for e in created["userErrors"]] == [
+            (["input", "parentId"], "INVALID")
+        ], created
+        moved = payload(
+            await team.gql(UPDATE_UNIT, {"input": {"id": eng["id"], "parentId": parent}}, **ADMIN),
+            "updateOrgUnit",
+        )
+        assert [(e["field"], e["code"]) for e in moved["userErrors"]] == [
+            (["input", "parentId"], "INVALID")
+        ], moved
+    # The same for the manager who takes over a leaver's reports; nobody leaves.
+    for new_manager in (eng["id"], "not an ID"):
+        body = await team.gql(
+            TERMINATE,
+            {
+                "input": {
+                    "id": gid("Employee", team.people["manager"]),
+                    "terminationDate": "2026-01-31",
+                    "newManagerId": new_manager,
+                }
+            },
+            **ADMIN,
+        )
+        refused = payload(body, "terminateEmployee")
+        assert refused["employee"] is None
+        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+            (["input", "newManagerId"], "INVALID")
+        ], refused
+
+
 async def test_only_the_failing_mutation_of_a_request_is_rolled_back(team: Org) -> None:
     before = await counts(team)
     body = await team.gql(

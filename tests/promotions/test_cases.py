@@ -330,5 +330,9 @@ async def test_promotions_list_for_managers_is_limited_to_their_reach(
     by_unit = {"orgUnitId": gid("OrgUnit", unit)}
     assert await listed("admin", ADMIN_SCOPES, by_unit) == [carol["id"]]
     assert await listed("admin", ADMIN_SCOPES, {"status": ["EFFECTIVE"]}) == []
+    # The first and last days there are bound a period like any other.
+    everything = {"proposedFrom": "0001-01-01", "proposedTo": "9999-12-31"}
+    assert set(await listed("admin", ADMIN_SCOPES, everything)) == {alice["id"], carol["id"]}
+    assert await listed("admin", ADMIN_SCOPES, {"proposedTo": "0001-01-01"}) == []
     body = await team.gql(query, as_="alice")
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
