@@ -295,9 +295,14 @@ class PreparedDocuments:
         self, schema: GraphQLSchema, query: str, document: DocumentNode
     ) -> PreparedDocument:
         """Validate a document just parsed, check its literals, and keep the result."""
-        errors = tuple(
-            validate(schema, document, self.rules, hide_suggestions=self.hide_suggestions)
-        )
+        try:
+            errors = tuple(
+                validate(schema, document, self.rules, hide_suggestions=self.hide_suggestions)
+            )
+        except RecursionError:
+            # The depth rule follows fragment spreads recursively: a long chain of
+            # fragments (a few hundred fit in the token limit) goes past Python's stack.
+            errors = (GraphQLError("The document's fragments are nested too deeply."),)
         prepared = PreparedDocument(
             document, errors, None if errors else _bad_literals(document), len(query)
         )

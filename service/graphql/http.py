@@ -288,6 +288,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         exchange = _exchange(request)
+        if not isinstance(request_data.operation_name, (str, type(None))):
+            raise RequestRefused(400, "BAD_REQUEST", "operationName must be a string or null.")
         if isinstance(request_data.extensions, dict) and (
             "persistedQuery" in request_data.extensions
         ):
@@ -315,7 +317,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         persisted = data.extensions["persistedQuery"]
         if not self.persisted_queries.enabled:
             raise RequestRefused(200, "PERSISTED_QUERY_NOT_SUPPORTED", "PersistedQueryNotSupported")
-        if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        version = persisted.get("version") if isinstance(persisted, dict) else None
+        if type(version) is not int or version != 1:  # not True, not 1.0
             raise RequestRefused(
                 400,
                 "BAD_REQUEST",

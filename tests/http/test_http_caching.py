@@ -246,6 +246,7 @@ async def test_malformed_http_gets_a_graphql_shaped_4xx(team: Org) -> None:
         await team.client.post("/graphql", content=b"{not json", headers={"Content-Type": JSON}),
         await team.client.post("/graphql", content=json.dumps({"query": ME}).encode()),
         await team.client.post("/graphql", json={"query": ME, "operationName": 5}),
+        await team.client.post("/graphql", json={"query": ME, "operationName": ["Me"]}),
     ]
     for response in cases:
         assert 400 <= response.status_code < 500, response.text
@@ -313,8 +314,10 @@ async def test_a_document_that_does_not_validate_is_not_kept(team: Org) -> None:
         (persisted("not-a-digest"), ME),
         ({"persistedQuery": "yes"}, ME),
         (persisted(sha256(ME), version=2), None),
+        (persisted(sha256(ME), version=True), ME),
+        (persisted(sha256(ME), version=1.0), ME),
     ],
-    ids=["mismatch", "version", "digest", "shape", "version-hash-only"],
+    ids=["mismatch", "version", "digest", "shape", "version-hash-only", "true", "float"],
 )
 async def test_bad_persisted_queries_are_400(
     team: Org, extensions: dict[str, Any], query: str | None

@@ -75,3 +75,24 @@ async def test_a_failing_step_is_a_coded_error_and_frees_the_connection(
         "/graphql", json={"query": "{ me { name } }"}, headers=bearer(team)
     )
     assert again.json() == {"data": {"me": {"name": "Alice Anders"}}}
+
+
+async def test_a_long_chain_of_fragments_is_a_validation_error(team: Org) -> None:
+    links = 400
+    fragments = " ".join(f"fragment F{i} on Employee {{ name ...F{i + 1} }}" for i in range(links))
+    query = f"{{ me {{ ...F0 }} }} {fragments} fragment F{links} on Employee {{ id }}"
+    response = await team.client.post("/graphql", json={"query": query}, headers=bearer(team))
+    assert response.status_code == 200, response.text
+    errors = response.json()["errors"]
+    assert {e["extensions"]["code"] for e in errors} == {"GRAPHQL_VALIDATION_FAILED"}
+
+
+@pytest.mark.parametrize("name", [5, ["Me"], {"a": 1}, True])
+async def test_an_operation_name_that_is_not_a_string_is_a_400_saying_so(
+    team: Org, name: Any
+) -> None:
+    response = await team.client.post(
+        "/graphql", json={"query": TWO, "operationName": name}, headers=bearer(team)
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["message"] == "operationName must be a string or null."
