@@ -271,6 +271,18 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request
         )
 
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET's parameters; ``variables`` or ``extensions`` that are not JSON is a 400
+        naming the parameter."""
+        parsed = dict(params)
+        for name in ("variables", "extensions"):
+            if parsed.get(name):
+                try:
+                    parsed[name] = orjson.loads(parsed[name])
+                except orjson.JSONDecodeError:
+                    raise HTTPException(400, f"The {name} parameter is not JSON.") from None
+        return parsed
+
     def decode_json(self, data: str | bytes) -> object:
         """The request body; anything but an object (or a batch, refused later) is a 400."""
         value = orjson.loads(data)

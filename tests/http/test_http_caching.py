@@ -255,6 +255,13 @@ async def test_malformed_http_gets_a_graphql_shaped_4xx(team: Org) -> None:
         assert response.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("name", ["variables", "extensions"])
+async def test_a_get_parameter_that_is_not_json_is_named(team: Org, name: str) -> None:
+    response = await get(team, ME, headers=bearer(team), **{name: "{not json"})
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["message"] == f"The {name} parameter is not JSON."
+
+
 # --- automatic persisted queries -------------------------------------------------------
 
 
