@@ -101,22 +101,14 @@ class RowObject:
     def from_row(cls, row: Any) -> Self:
         """The object of ``row``: each plain field (no default) from the column of its name,
         through ``converters`` where one is named."""
-        try:
-            make = _MAKERS[cls]
-        except KeyError:
-            make = _MAKERS[cls] = _maker(cls)
-        return make(row)
+        return _maker_of(cls)(row)
 
     @classmethod
     def from_rows(cls, rows: Iterable[Any]) -> list[Self]:
         """``from_row`` of each row, in order (a class's own ``from_row`` too)."""
         if cls.from_row.__func__ is not _FROM_ROW:  # type: ignore[attr-defined]
             return [cls.from_row(r) for r in rows]
-        try:
-            make = _MAKERS[cls]
-        except KeyError:
-            make = _MAKERS[cls] = _maker(cls)
-        return list(map(make, rows))
+        return list(map(_maker_of(cls), rows))
 
     @classmethod
     async def prefetch(cls, info: Info, objects: Sequence[Any], selected: list[Any]) -> None:
@@ -250,6 +242,15 @@ def read_rows(read: Callable[[Any, Any, Sequence[uuid.UUID]], Awaitable[Sequence
 
 #: ``from_row``'s function making the objects of each class from a row.
 _MAKERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _maker_of(cls: type) -> Callable[[Any], Any]:
+    """The class's function of ``_MAKERS``, written on its first use."""
+    try:
+        return _MAKERS[cls]
+    except KeyError:
+        make = _MAKERS[cls] = _maker(cls)
+        return make
 
 
 def _maker(
