@@ -310,6 +310,18 @@ class Database:
             await conn.execute(text("select 1"))
 
 
+def unstorable_text(value: str) -> str | None:
+    """Why a PostgreSQL text column cannot hold ``value`` (it has a NUL character or an
+    unpaired surrogate, which UTF-8 cannot encode), or None when it can."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired surrogate"
+    return None
+
+
 async def set_tenant(conn: AsyncConnection, org_id: uuid.UUID) -> None:
     # is_local=true: the setting ends with the transaction, so a pooled connection never
     # carries one tenant into another request.

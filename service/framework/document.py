@@ -24,7 +24,6 @@ import copy
 import difflib
 import json
 import math
-import re
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from service.db import unstorable_text
 from service.entities import KEY_PATTERN as SLUG_PATTERN
 from service.entities import MAX_KEY, MAX_NAME, MAX_TEXT
 
@@ -500,16 +500,16 @@ def _unstorable(raw: Any) -> list[Problem]:
         loc, node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                bad = _UNSTORABLE.search(key) if isinstance(key, str) else None
+                bad = unstorable_text(key) if isinstance(key, str) else None
                 if bad:
-                    found.append(((*loc, _printable(key)), f"key {_problem_of(bad.group())}"))
+                    found.append(((*loc, _printable(key)), f"key {bad}"))
                     continue
                 at = (*loc, str(key))
                 stack.append((at, value))
         elif isinstance(node, list):
             stack.extend(((*loc, i), value) for i, value in enumerate(node))
-        elif isinstance(node, str) and (bad := _UNSTORABLE.search(node)):
-            found.append((loc, _problem_of(bad.group())))
+        elif isinstance(node, str) and (bad := unstorable_text(node)):
+            found.append((loc, bad))
         elif isinstance(node, float) and not math.isfinite(node):
             found.append((loc, "is not a finite number"))
     found.sort(key=lambda p: _sort_key(p[0]))
@@ -518,14 +518,6 @@ def _unstorable(raw: Any) -> list[Problem]:
 
 def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
-
-
-# A NUL character or an unpaired surrogate: characters a text column cannot hold.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def _problem_of(char: str) -> str:
-    return "contains a NUL character" if char == "\x00" else "contains an unpaired surrogate"
 
 
 def _too_deep(raw: Any) -> bool:

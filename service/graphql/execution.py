@@ -46,6 +46,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
+from service.db import unstorable_text
 from service.errors import Forbidden, Unauthenticated, UserInputError
 from service.graphql.cost import CostEstimator
 from service.graphql.result_cache import CachedReads
@@ -495,19 +496,9 @@ def _chosen_operation(document: DocumentNode, name: str | None) -> OperationDefi
     )
 
 
-def _bad_text(value: str) -> str | None:
-    if "\x00" in value:
-        return "contains a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains an unpaired surrogate"
-    return None
-
-
 def _bad_value(value: Any) -> str | None:
     if isinstance(value, str):
-        return _bad_text(value)
+        return unstorable_text(value)
     if isinstance(value, float) and not math.isfinite(value):
         return "is not a finite number"
     if isinstance(value, dict):
@@ -532,7 +523,7 @@ def _bad_variables(variables: dict[str, Any]) -> str | None:
 
 
 def _printable(name: str) -> str:
-    return name if _bad_text(name) is None else "?"
+    return name if unstorable_text(name) is None else "?"
 
 
 def _bad_literals(document: DocumentNode) -> str | None:
@@ -540,7 +531,7 @@ def _bad_literals(document: DocumentNode) -> str | None:
         problem: str | None = None
 
         def enter_string_value(self, node: StringValueNode, *_: Any) -> Any:
-            found = _bad_text(node.value)
+            found = unstorable_text(node.value)
             if found:
                 self.problem = f"A string argument {found}."
                 return BREAK
